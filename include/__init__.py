@@ -1,0 +1,1 @@
+"""Glue between the job catalog, the Focus database and Airflow."""

@@ -1,0 +1,304 @@
+"""focus-jobs: the data engineer's command line for scheduled jobs."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from include.config import settings
+from include.definitions import FieldError, InvalidDefinition
+from include.focus_db.engine import get_engine, migrate
+from include.repository import (
+    get_definition,
+    get_setting,
+    get_timezone,
+    load_definitions,
+    set_setting,
+    upsert,
+    validate_documents,
+)
+from include.runner import run_job
+from job_library.registry import catalog
+
+DEMO_JOBS: list[dict[str, Any]] = [
+    {
+        "id": "daily-maintenance",
+        "title": "Daily Maintenance",
+        "class": "daily_maintenance",
+        "run_time": "01:00",
+        "timeframe_start": "00:30",
+        "timeframe_end": "04:00",
+        "weekdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+        "priority": 900,
+        "store_history": "1 month",
+        "params": {"days": 30},
+    },
+    {
+        "id": "address-corrections",
+        "title": "Address Corrections",
+        "class": "address_corrections",
+        "run_time": "02:00",
+        "timeframe_start": "01:00",
+        "timeframe_end": "05:00",
+        "weekdays": ["mon", "tue", "wed", "thu", "fri"],
+        "store_history": "3 months",
+    },
+    {
+        "id": "rollover-2027",
+        "title": "Rollover to 2027-2028",
+        "class": "rollover",
+        "run_time": "22:00",
+        "weekdays": ["sat"],
+        "priority": 100,
+        "start_date": "2027-06-01",
+        "end_date": "2027-07-31",
+        "params": {"enrollment_date": "2027-08-10", "enrollment_code": "E01"},
+        "active": False,
+    },
+    {
+        "id": "legacy-php-export",
+        "title": "Legacy PHP Export",
+        "class": "legacy_php_export",
+        "run_time": "03:30",
+        "weekdays": ["sun"],
+        "priority": 1,
+    },
+]
+
+DEMO_ADDRESSES = [
+    (1001, " 123 North Main Street ", "Apt 4", "Tallahassee ", "FL", "32301"),
+    (1002, "45 South Ocean Boulevard", None, "Palm Beach", "FL", " 33480"),
+    (1003, "9 Court Street West", None, "North Port", "FL", "34286"),
+    (1004, "700 NW 3rd Ave", None, "Miami", "FL", "33136"),
+]
+
+
+def _engine():
+    return get_engine(settings().db_url)
+
+
+def _print_errors(errors: list[FieldError]) -> None:
+    for error in errors:
+        print(f"error: {error}", file=sys.stderr)
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    migrate(_engine())
+    print(f"Focus database at {settings().db_url} is up to date.")
+    return 0
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+    entries = catalog()
+    if args.json:
+        print(json.dumps(entries, indent=2))
+        return 0
+    for e in entries:
+        planned = "" if e["implemented"] else "  (catalogued, not implemented yet)"
+        print(f"{e['key']:<24} {e['title']} [{e['module']}, {e['kind']}]{planned}")
+        props = e["params_schema"].get("properties", {})
+        required = set(e["params_schema"].get("required", []))
+        for name, prop in props.items():
+            flag = "required" if name in required else f"default {prop.get('default')!r}"
+            print(
+                f"    {name}: {prop.get('type') or prop.get('format') or 'value'} ({flag})"
+                f" - {prop.get('title', '')}"
+            )
+    return 0
+
+
+def cmd_list(_: argparse.Namespace) -> int:
+    engine = _engine()
+    with engine.connect() as conn:
+        try:
+            definitions = load_definitions(conn)
+        except InvalidDefinition as exc:
+            _print_errors(exc.errors)
+            return 1
+        tz = get_timezone(conn)
+    now = dt.datetime.now(dt.UTC)
+    print(f"{'ID':<28} {'TITLE':<30} {'PRI':>5} {'ACTIVE':<6} {'SCHEDULE':<45} NEXT RUN ({tz})")
+    for d in definitions:
+        schedule = d.schedule(tz)
+        nxt = schedule.next_fire(now) if d.active else None
+        when = nxt.astimezone(schedule.tz).strftime("%Y-%m-%d %H:%M") if nxt else "-"
+        print(
+            f"{d.id:<28} {d.title[:30]:<30} {d.priority:>5} {'yes' if d.active else 'no':<6} "
+            f"{schedule.describe():<45} {when}"
+        )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with _engine().connect() as conn:
+        try:
+            definitions = load_definitions(conn)
+        except InvalidDefinition as exc:
+            _print_errors(exc.errors)
+            return 1
+    document = {"jobs": [d.to_document() for d in definitions]}
+    Path(args.file).write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+    print(f"Exported {len(definitions)} job(s) to {args.file}.")
+    return 0
+
+
+def read_import_file(path: Path) -> list[Any]:
+    """The job entries of a YAML file; raises ValueError naming what is wrong with it."""
+    try:
+        document = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("jobs"), list):
+        raise ValueError(f"{path}: expected a mapping with a 'jobs' list (see README)")
+    return document["jobs"]
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    try:
+        entries = read_import_file(Path(args.file))
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    definitions, errors = validate_documents(entries)
+    if errors:
+        _print_errors(errors)
+        print(f"Nothing imported: {len(errors)} error(s) in {args.file}.", file=sys.stderr)
+        return 1
+    if args.dry_run:
+        print(f"{len(definitions)} job(s) in {args.file} are valid; nothing written (dry run).")
+        return 0
+    with _engine().begin() as conn:
+        created, updated = upsert(conn, definitions, user=args.user)
+    print(f"Imported {args.file}: {created} created, {updated} updated.")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    engine = _engine()
+    with engine.connect() as conn:
+        try:
+            definition = get_definition(conn, args.job_id)
+        except InvalidDefinition as exc:
+            _print_errors(exc.errors)
+            return 1
+        tz = get_timezone(conn)
+    if definition is None:
+        print(f"error: no job with id {args.job_id!r} (see 'focus-jobs list')", file=sys.stderr)
+        return 1
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    result = run_job(
+        definition,
+        engine=engine,
+        timezone=tz,
+        file_store=settings().file_store / definition.id,
+        log=logging.getLogger(f"focus_jobs.{definition.id}"),
+        run_id=f"cli__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S.%f}",
+    )
+    print(result.text or result.summary)
+    return 0 if result.success else 1
+
+
+def cmd_seed_demo(_: argparse.Namespace) -> int:
+    from sqlalchemy import func, insert, select
+
+    from job_library.schema import student_addresses
+
+    engine = _engine()
+    migrate(engine)
+    definitions, errors = validate_documents(DEMO_JOBS)
+    if errors:  # the demo set is ours: a failure here is a bug
+        _print_errors(errors)
+        return 1
+    with engine.begin() as conn:
+        present = {d.id for d in load_definitions(conn)}
+        created, _ = upsert(conn, [d for d in definitions if d.id not in present], user="demo")
+        if not conn.execute(select(func.count()).select_from(student_addresses)).scalar():
+            conn.execute(
+                insert(student_addresses),
+                [
+                    dict(
+                        zip(
+                            ("student_id", "address", "address2", "city", "state", "zipcode"),
+                            a,
+                            strict=True,
+                        )
+                    )
+                    for a in DEMO_ADDRESSES
+                ],
+            )
+    print(f"Demo jobs: {created} created, {len(definitions) - created} already present.")
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    engine = _engine()
+    if args.value is None:
+        with engine.connect() as conn:
+            value = get_timezone(conn) if args.name == "timezone" else get_setting(conn, args.name)
+        print(value if value is not None else "")
+        return 0
+    try:
+        with engine.begin() as conn:
+            set_setting(conn, args.name, args.value)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.name} = {args.value}")
+    return 0
+
+
+def cmd_airflow_settings(args: argparse.Namespace) -> int:
+    from include.airflow_settings import apply_settings_file
+
+    for line in apply_settings_file(Path(args.file)):
+        print(line)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="focus-jobs", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="create or upgrade the Focus database").set_defaults(
+        func=cmd_migrate
+    )
+    c = sub.add_parser("catalog", help="job classes and their parameter schemas")
+    c.add_argument("--json", action="store_true", help="print the catalog as JSON")
+    c.set_defaults(func=cmd_catalog)
+    sub.add_parser("list", help="scheduled jobs and their next run").set_defaults(func=cmd_list)
+    e = sub.add_parser("export", help="write every job to a YAML file")
+    e.add_argument("file")
+    e.set_defaults(func=cmd_export)
+    i = sub.add_parser("import", help="validate a YAML file and upsert its jobs by id")
+    i.add_argument("file")
+    i.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
+    i.add_argument("--user", default=getpass.getuser(), help="recorded as created/updated by")
+    i.set_defaults(func=cmd_import)
+    r = sub.add_parser("run", help="run one job now, outside Airflow, and print its output")
+    r.add_argument("job_id")
+    r.set_defaults(func=cmd_run)
+    sub.add_parser("seed-demo", help="add the demo jobs and data").set_defaults(func=cmd_seed_demo)
+    s = sub.add_parser("settings", help="read or change a district setting (e.g. timezone)")
+    s.add_argument("name")
+    s.add_argument("value", nargs="?")
+    s.set_defaults(func=cmd_settings)
+    a = sub.add_parser("airflow-settings", help="apply airflow_settings.yaml to Airflow's database")
+    a.add_argument("file")
+    a.set_defaults(func=cmd_airflow_settings)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""Where things live, read from the environment when asked (never at import)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+JOBS_POOL = "focus_jobs"
+DEFAULT_TIMEZONE = "America/New_York"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Deployment settings.
+
+    :param home: folder for the embedded databases, the snapshot and job files
+        (``FOCUS_HOME``, default ``.local`` in the project).
+    :param db_url: SQLAlchemy URL of the Focus database (``FOCUS_DB_URL``, default
+        SQLite in ``home``).
+    :param snapshot_path: last good job definitions (``FOCUS_SNAPSHOT_PATH``).
+    :param file_store: folder handed to jobs for their files (``FOCUS_FILE_STORE``).
+    """
+
+    home: Path
+    db_url: str
+    snapshot_path: Path
+    file_store: Path
+
+
+def settings() -> Settings:
+    home = Path(os.environ.get("FOCUS_HOME") or PROJECT_ROOT / ".local")
+    return Settings(
+        home=home,
+        db_url=os.environ.get("FOCUS_DB_URL") or f"sqlite:///{home / 'focus.db'}",
+        snapshot_path=Path(
+            os.environ.get("FOCUS_SNAPSHOT_PATH") or home / "scheduled_jobs.snapshot.json"
+        ),
+        file_store=Path(os.environ.get("FOCUS_FILE_STORE") or home / "files"),
+    )

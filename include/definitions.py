@@ -1,0 +1,301 @@
+"""A scheduled job's definition: validated from a table row or a YAML entry, with clear errors."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
+
+from include.schedule import WEEKDAYS, FocusSchedule
+from job_library.base import JobKind
+from job_library.registry import get_job_class
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+
+# Focus's Store Execution History pull-down: label to days kept (None keeps everything).
+HISTORY_RETENTION: dict[str, int | None] = {
+    "1 week": 7,
+    "2 weeks": 14,
+    "1 month": 31,
+    "3 months": 92,
+    "6 months": 183,
+    "1 year": 366,
+    "forever": None,
+}
+HistoryRetention = Literal[
+    "1 week", "2 weeks", "1 month", "3 months", "6 months", "1 year", "forever"
+]
+
+_EMAIL = TypeAdapter(EmailStr)
+FIELDS = (
+    "id",
+    "title",
+    "class",
+    "kind",
+    "run_time",
+    "repeat_minutes",
+    "timeframe_start",
+    "timeframe_end",
+    "weekdays",
+    "priority",
+    "store_history",
+    "start_date",
+    "end_date",
+    "emails",
+    "params",
+    "active",
+)
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One thing wrong with one job definition.
+
+    :param job_id: the job's id as given (may itself be the bad value).
+    :param field: the field, dotted for nested values (``params.enrollment_date``).
+    :param value: the value found.
+    :param message: what is wrong and how to fix it.
+    :param row: the 1-based position in an import file, when there is one.
+    """
+
+    job_id: str
+    field: str
+    value: Any
+    message: str
+    row: int | None = None
+
+    def __str__(self) -> str:
+        where = f"row {self.row}, " if self.row is not None else ""
+        return f"{where}job '{self.job_id}': {self.field} {self.value!r}: {self.message}"
+
+
+class InvalidDefinition(ValueError):
+    """A definition with one or more field errors."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+class JobDefinition(BaseModel):
+    """Everything the Focus Jobs / Edit / Create screens hold about one job."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    id: str = Field(pattern=SLUG.pattern, description="Stable id (slug), the Airflow dag_id.")
+    title: str = Field(min_length=1, max_length=200)
+    job_class: str = Field(alias="class", min_length=1, max_length=100)
+    kind: JobKind = JobKind.BUILT_IN
+    run_time: dt.time | None = Field(default=None, description="Daily run time, HH:MM (24 h).")
+    repeat_minutes: int | None = Field(default=None, ge=1, le=1440)
+    timeframe_start: dt.time | None = None
+    timeframe_end: dt.time | None = None
+    weekdays: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = WEEKDAYS
+    priority: int = Field(default=500, ge=0, le=1_000_000, strict=False)
+    store_history: HistoryRetention = "forever"
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    emails: tuple[str, ...] = ()
+    params: dict[str, Any] = Field(default_factory=dict)
+    active: bool = True
+
+    @field_validator("weekdays", mode="before")
+    @classmethod
+    def _split_weekdays(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [v for v in value.split(",") if v.strip()]
+        if isinstance(value, list | tuple):
+            return tuple(str(v).strip().lower() for v in value)
+        return value
+
+    @field_validator("emails", mode="before")
+    @classmethod
+    def _split_emails(cls, value: Any) -> Any:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            return tuple(str(v).strip() for v in value if str(v).strip())
+        return value
+
+    @field_validator("priority", mode="before")
+    @classmethod
+    def _whole_priority(cls, value: Any) -> Any:
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError("priority must be a whole number")
+        return value
+
+    def schedule(self, timezone: str) -> FocusSchedule:
+        return FocusSchedule(
+            timezone=timezone,
+            weekdays=frozenset(WEEKDAYS.index(d) for d in self.weekdays),
+            run_time=self.run_time,
+            repeat_minutes=self.repeat_minutes,
+            window_start=self.timeframe_start,
+            window_end=self.timeframe_end,
+            start_date=self.start_date,
+            end_date=self.end_date,
+        )
+
+    def to_document(self) -> dict[str, Any]:
+        """The YAML form of the CLI's export and import (see README)."""
+        doc = self.model_dump(mode="json", by_alias=True)
+        for key in ("run_time", "timeframe_start", "timeframe_end"):
+            if doc[key]:
+                doc[key] = doc[key][:5]
+        doc["weekdays"] = list(doc["weekdays"])
+        doc["emails"] = list(doc["emails"])
+        return {k: doc[k] for k in FIELDS}
+
+
+def _cross_field_errors(d: JobDefinition) -> list[FieldError]:
+    errors = []
+
+    def err(field: str, value: Any, message: str) -> None:
+        errors.append(FieldError(d.id, field, value, message))
+
+    if d.run_time is None and d.repeat_minutes is None:
+        err("run_time", None, "set a run time (HH:MM) or repeat_minutes")
+    if d.run_time is not None and d.repeat_minutes is not None:
+        err("repeat_minutes", d.repeat_minutes, "set either run_time or repeat_minutes, not both")
+    if not d.weekdays:
+        err("weekdays", [], "choose at least one weekday")
+    if d.timeframe_start and d.timeframe_end and d.timeframe_end < d.timeframe_start:
+        err(
+            "timeframe_end",
+            f"{d.timeframe_end:%H:%M}",
+            f"is before timeframe_start {d.timeframe_start:%H:%M}",
+        )
+    if d.run_time is not None:
+        lo = d.timeframe_start or dt.time(0, 0)
+        if d.run_time < lo or (d.timeframe_end is not None and d.run_time > d.timeframe_end):
+            err(
+                "run_time",
+                f"{d.run_time:%H:%M}",
+                "is outside the scheduled timeframe, so every run would be skipped",
+            )
+    if d.start_date and d.end_date and d.end_date < d.start_date:
+        err("end_date", d.end_date.isoformat(), f"is before start_date {d.start_date}")
+    for address in d.emails:
+        try:
+            _EMAIL.validate_python(address)
+        except ValidationError:
+            err("emails", address, "is not a valid e-mail address (separate several with commas)")
+    job_class = get_job_class(d.job_class)
+    if job_class is not None:
+        try:
+            job_class.params_model.model_validate(d.params)
+        except ValidationError as exc:
+            for e in exc.errors():
+                field = ".".join(["params", *(str(p) for p in e["loc"])])
+                errors.append(FieldError(d.id, field, e.get("input"), e["msg"]))
+    return errors
+
+
+def parse_definition(data: Mapping[str, Any], row: int | None = None) -> JobDefinition:
+    """Validate one definition (YAML entry or decoded table row).
+
+    :param data: the fields, keyed as in the YAML format.
+    :param row: its 1-based position in a file, for error messages.
+    :raises InvalidDefinition: listing every field that is wrong.
+    """
+    job_id = str(data.get("id", "?"))
+    try:
+        definition = JobDefinition.model_validate(dict(data))
+    except ValidationError as exc:
+        errors = [
+            FieldError(
+                job_id,
+                ".".join(str(p) for p in e["loc"]) or "definition",
+                e.get("input"),
+                e["msg"],
+                row,
+            )
+            for e in exc.errors()
+        ]
+        raise InvalidDefinition(errors) from None
+    errors = _cross_field_errors(definition)
+    if errors:
+        raise InvalidDefinition(
+            [FieldError(e.job_id, e.field, e.value, e.message, row) for e in errors]
+        )
+    return definition
+
+
+def row_to_document(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn a raw ``scheduled_jobs`` row into the YAML-shaped mapping parse_definition takes.
+
+    Values are taken as the database gave them (text on SQLite), so that a bad value is
+    reported by validation instead of breaking the read of the whole table.
+    """
+    hour, minute = row.get("run_hour"), row.get("run_minute")
+    run_time: Any = None
+    if hour is not None or minute is not None:
+        try:
+            run_time = f"{int(hour):02d}:{int(minute):02d}"
+        except (TypeError, ValueError):
+            run_time = f"{hour}:{minute}"
+    params = row.get("params")
+    if isinstance(params, str):
+        # Text that is not JSON stays text, for validation to report.
+        with contextlib.suppress(json.JSONDecodeError):
+            params = json.loads(params)
+    active = row.get("active")
+    if isinstance(active, str) and active in ("0", "1"):
+        active = active == "1"
+    return {
+        "id": row.get("id"),
+        "title": row.get("title"),
+        "class": row.get("job_class"),
+        "kind": row.get("kind"),
+        "run_time": run_time,
+        "repeat_minutes": row.get("repeat_minutes"),
+        "timeframe_start": row.get("timeframe_start") or None,
+        "timeframe_end": row.get("timeframe_end") or None,
+        "weekdays": row.get("weekdays") or "",
+        "priority": row.get("priority"),
+        "store_history": row.get("store_history"),
+        "start_date": row.get("start_date"),
+        "end_date": row.get("end_date"),
+        "emails": row.get("emails") or "",
+        "params": params if params is not None else {},
+        "active": active,
+    }
+
+
+def document_to_row(d: JobDefinition) -> dict[str, Any]:
+    """The ``scheduled_jobs`` column values of a valid definition (audit columns excluded)."""
+    return {
+        "id": d.id,
+        "title": d.title,
+        "job_class": d.job_class,
+        "kind": str(d.kind),
+        "run_hour": d.run_time.hour if d.run_time else None,
+        "run_minute": d.run_time.minute if d.run_time else None,
+        "repeat_minutes": d.repeat_minutes,
+        "timeframe_start": f"{d.timeframe_start:%H:%M}" if d.timeframe_start else None,
+        "timeframe_end": f"{d.timeframe_end:%H:%M}" if d.timeframe_end else None,
+        "weekdays": ",".join(d.weekdays),
+        "priority": d.priority,
+        "store_history": d.store_history,
+        "start_date": d.start_date,
+        "end_date": d.end_date,
+        "emails": ",".join(d.emails),
+        "params": d.params,
+        "active": d.active,
+    }

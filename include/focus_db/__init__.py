@@ -1,0 +1,1 @@
+"""The Focus database: engine, schema and migrations."""

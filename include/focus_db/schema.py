@@ -1,0 +1,41 @@
+"""Tables of the scheduled-jobs feature itself (the job catalog's tables are in job_library)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+scheduled_jobs = sa.Table(
+    "scheduled_jobs",
+    metadata,
+    sa.Column("id", sa.String(100), primary_key=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("job_class", sa.String(100), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False, server_default="built-in"),
+    sa.Column("run_hour", sa.Integer),
+    sa.Column("run_minute", sa.Integer),
+    sa.Column("repeat_minutes", sa.Integer),
+    sa.Column("timeframe_start", sa.String(5)),
+    sa.Column("timeframe_end", sa.String(5)),
+    sa.Column("weekdays", sa.String(60), nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False, server_default="500"),
+    sa.Column("store_history", sa.String(20), nullable=False, server_default="forever"),
+    sa.Column("start_date", sa.Date),
+    sa.Column("end_date", sa.Date),
+    sa.Column("emails", sa.Text, nullable=False, server_default=""),
+    sa.Column("params", sa.JSON, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.String(100), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_by", sa.String(100), nullable=False),
+)
+
+# District-wide settings, such as the time zone every job time is read in.
+district_settings = sa.Table(
+    "district_settings",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)

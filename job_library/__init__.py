@@ -1,0 +1,1 @@
+"""The Focus scheduled-job catalog: plain Python, no Airflow."""

@@ -1,0 +1,103 @@
+"""The contract between a job and whoever runs it: context in, JobResult out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.engine import Connection
+
+
+class JobKind(StrEnum):
+    """The three kinds of job the Focus Jobs screen lists."""
+
+    BUILT_IN = "built-in"
+    INTEGRATION = "integration"
+    IMPORT = "import"
+
+
+class NoParams(BaseModel):
+    """Parameter model of a job that takes no parameters of its own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What a job reports: a business outcome, never an exception.
+
+    :param success: whether the job did what it was asked to do.
+    :param summary: one line for lists, subjects and logs.
+    :param text: the full output as plain text.
+    :param html: the full output as HTML (sanitised before display).
+    :param counts: named numbers (rows changed, files read, ...).
+    """
+
+    success: bool
+    summary: str
+    text: str = ""
+    html: str = ""
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "success": self.success,
+            "summary": self.summary,
+            "text": self.text,
+            "html": self.html,
+            "counts": dict(self.counts),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> JobResult:
+        return cls(
+            success=bool(data["success"]),
+            summary=str(data["summary"]),
+            text=str(data.get("text", "")),
+            html=str(data.get("html", "")),
+            counts=dict(data.get("counts", {})),
+        )
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """Everything a job may touch, handed to it so it never opens connections itself.
+
+    :param connection: a connection to the Focus database inside an open transaction;
+        the runner commits when the job returns and rolls back when it raises.
+    :param now: the clock, returning an aware datetime in the district time zone.
+    :param log: where progress goes (the Airflow task log, the CLI's stderr).
+    :param file_store: the folder for files the job reads or writes.
+    :param job_id: the id (slug) of the scheduled job being run.
+    :param job_title: its title, for output.
+    """
+
+    connection: Connection
+    now: Callable[[], dt.datetime]
+    log: logging.Logger
+    file_store: Path
+    job_id: str
+    job_title: str
+
+
+class Job(ABC):
+    """A job class of the catalog. Subclasses set the class attributes and ``run``."""
+
+    key: ClassVar[str]
+    title: ClassVar[str]
+    description: ClassVar[str]
+    module: ClassVar[str]
+    kind: ClassVar[JobKind] = JobKind.BUILT_IN
+    params_model: ClassVar[type[BaseModel]] = NoParams
+    implemented: ClassVar[bool] = True
+
+    @abstractmethod
+    def run(self, context: JobContext, params: BaseModel) -> JobResult:
+        """Do the job's work through ``context`` and report it."""

@@ -1,0 +1,1 @@
+"""One module per job class of the catalog."""

@@ -1,0 +1,44 @@
+"""The job catalog: stable snake_case keys to job classes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from job_library.base import Job
+from job_library.jobs.address_corrections import AddressCorrections
+from job_library.jobs.daily_maintenance import DailyMaintenance
+from job_library.jobs.missing_class import MissingClass
+from job_library.jobs.rollover import Rollover
+
+MISSING_CLASS_KEY = MissingClass.key
+
+_CLASSES: tuple[type[Job], ...] = (
+    AddressCorrections,
+    DailyMaintenance,
+    MissingClass,
+    Rollover,
+)
+
+REGISTRY: Mapping[str, type[Job]] = MappingProxyType({cls.key: cls for cls in _CLASSES})
+
+
+def get_job_class(key: str) -> type[Job] | None:
+    """The job class registered under ``key``, or None when there is none."""
+    return REGISTRY.get(key)
+
+
+def catalog() -> list[dict[str, object]]:
+    """Every class with its metadata and parameter JSON schema (for forms and the CLI)."""
+    return [
+        {
+            "key": cls.key,
+            "title": cls.title,
+            "description": cls.description,
+            "module": cls.module,
+            "kind": str(cls.kind),
+            "implemented": cls.implemented,
+            "params_schema": cls.params_model.model_json_schema(),
+        }
+        for cls in sorted(REGISTRY.values(), key=lambda c: c.title)
+    ]

@@ -1,0 +1,117 @@
+"""Shared fixtures: a Focus database on SQLite and on Postgres, and an isolated Airflow home."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+# Airflow reads its configuration on first import: point it at a throwaway home first.
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="focus-tests-airflow-"))
+_ROOT = Path(__file__).resolve().parent.parent
+os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(_ROOT / "dags")
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(_ROOT / "plugins")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}"
+os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
+
+import pytest  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+from include.focus_db.engine import migrate  # noqa: E402
+from include.focus_db.schema import metadata as jobs_metadata  # noqa: E402
+from job_library.schema import metadata as catalog_metadata  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get(
+    "FOCUS_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _postgres_reason() -> str | None:
+    """Why Postgres tests cannot run here, or None when they can."""
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        engine.dispose()
+    except sa.exc.OperationalError as exc:
+        return f"no Postgres answers at {PG_ADMIN_URL}: {str(exc).splitlines()[0]}"
+    return None
+
+
+_PG_REASON = _postgres_reason()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return "postgres: " + ("available" if _PG_REASON is None else f"SKIPPED ({_PG_REASON})")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh Postgres database for this test session, dropped at the end."""
+    if _PG_REASON is not None:
+        if IN_CI:
+            pytest.fail(f"CI=true requires Postgres: {_PG_REASON}")
+        print(f"\nskipping Postgres tests: {_PG_REASON}")
+        pytest.skip(_PG_REASON)
+    name = f"focus_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    sa.create_engine(url).dispose()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+_TABLES = [*jobs_metadata.sorted_tables, *catalog_metadata.sorted_tables]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+    """A migrated, empty Focus database on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'focus.db'}"
+        eng = sa.create_engine(url)
+        migrate(eng)
+        yield eng
+        eng.dispose()
+        return
+    url = request.getfixturevalue("postgres_url")
+    eng = sa.create_engine(url)
+    migrate(eng)
+    yield eng
+    with eng.begin() as conn:
+        for table in reversed(_TABLES):
+            conn.execute(table.delete())
+    eng.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[sa.Engine]:
+    eng = sa.create_engine(f"sqlite:///{tmp_path / 'focus.db'}")
+    migrate(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def focus_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the settings (FOCUS_HOME, DB URL, snapshot) at a fresh migrated SQLite home."""
+    home = tmp_path / "focus-home"
+    home.mkdir()
+    url = f"sqlite:///{home / 'focus.db'}"
+    monkeypatch.setenv("FOCUS_HOME", str(home))
+    monkeypatch.setenv("FOCUS_DB_URL", url)
+    monkeypatch.delenv("FOCUS_SNAPSHOT_PATH", raising=False)
+    monkeypatch.delenv("FOCUS_FILE_STORE", raising=False)
+    eng = sa.create_engine(url)
+    migrate(eng)
+    eng.dispose()
+    return home
