@@ -57,7 +57,9 @@ class FocusJobOperator(BaseOperator):
         dag_run = context["dag_run"]
         run_id = dag_run.run_id
         started = dt.datetime.now(dt.UTC)
-        if str(dag_run.run_type) in ("scheduled", "DagRunType.SCHEDULED") and dag_run.logical_date:
+        scheduled = getattr(dag_run.run_type, "value", dag_run.run_type) == "scheduled"
+        # A manual run (Run now) may start at any time; a scheduled one only inside its timeframe.
+        if scheduled and dag_run.logical_date:
             due = dag_run.logical_date
             if not self.definition.schedule(self.timezone).in_timeframe(due, started):
                 result = skipped_result(self.definition, due, started, self.timezone)

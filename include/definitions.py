@@ -163,6 +163,20 @@ class JobDefinition(BaseModel):
         return {k: doc[k] for k in FIELDS}
 
 
+def _field_errors(
+    exc: ValidationError, job_id: str, row: int | None, prefix: tuple[str, ...] = ()
+) -> list[FieldError]:
+    """Pydantic's errors as FieldErrors; a missing field has no value to quote."""
+    found = []
+    for e in exc.errors():
+        field = ".".join([*prefix, *(str(p) for p in e["loc"])]) or "definition"
+        if e["type"] == "missing":
+            found.append(FieldError(job_id, field, None, "is required", row))
+        else:
+            found.append(FieldError(job_id, field, e.get("input"), e["msg"], row))
+    return found
+
+
 def _cross_field_errors(d: JobDefinition) -> list[FieldError]:
     errors = []
 
@@ -201,9 +215,7 @@ def _cross_field_errors(d: JobDefinition) -> list[FieldError]:
         try:
             job_class.params_model.model_validate(d.params)
         except ValidationError as exc:
-            for e in exc.errors():
-                field = ".".join(["params", *(str(p) for p in e["loc"])])
-                errors.append(FieldError(d.id, field, e.get("input"), e["msg"]))
+            errors.extend(_field_errors(exc, d.id, None, ("params",)))
     return errors
 
 
@@ -218,17 +230,7 @@ def parse_definition(data: Mapping[str, Any], row: int | None = None) -> JobDefi
     try:
         definition = JobDefinition.model_validate(dict(data))
     except ValidationError as exc:
-        errors = [
-            FieldError(
-                job_id,
-                ".".join(str(p) for p in e["loc"]) or "definition",
-                e.get("input"),
-                e["msg"],
-                row,
-            )
-            for e in exc.errors()
-        ]
-        raise InvalidDefinition(errors) from None
+        raise InvalidDefinition(_field_errors(exc, job_id, row)) from None
     errors = _cross_field_errors(definition)
     if errors:
         raise InvalidDefinition(

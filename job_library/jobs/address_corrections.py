@@ -20,6 +20,7 @@ TEXT_FIELDS = ("address", "address2", "city", "state", "zipcode")
 
 # USPS Publication 28 tables, as kept by usaddress-scourgify (C1 suffixes, directionals).
 _DIRECTIONALS = {**DIRECTIONAL_REPLACEMENTS, **AMBIGUOUS_DIRECTIONALS}
+_DIRECTIONAL_ABBREVIATIONS = frozenset(_DIRECTIONALS.values())
 _SUFFIXES = STREET_TYPE_ABBREVIATIONS
 
 
@@ -35,8 +36,8 @@ def _suffix(token: str) -> str | None:
     return abbreviation if token.isupper() else abbreviation.capitalize()
 
 
-def _directional(token: str) -> str | None:
-    return _DIRECTIONALS.get(_word(token))
+def _is_directional(token: str) -> bool:
+    return _word(token) in _DIRECTIONALS or _word(token) in _DIRECTIONAL_ABBREVIATIONS
 
 
 def correct_street_line(line: str) -> str:
@@ -44,7 +45,8 @@ def correct_street_line(line: str) -> str:
 
     ``"123 North Main Street West"`` becomes ``"123 N Main St W"``. A word is only
     abbreviated in its position: ``"12 North Street"`` keeps ``North`` (it is the street's
-    name) and ``"9 Court Street"`` keeps ``Court``. Already abbreviated lines are unchanged.
+    name) and ``"9 Court Street"`` keeps ``Court``. Positions are found the same way
+    whether a word is spelled out or already abbreviated, so a second pass changes nothing.
     """
     stripped = line.strip()
     tokens = stripped.split()
@@ -52,18 +54,17 @@ def correct_street_line(line: str) -> str:
     first = 1 if tokens and tokens[0][:1].isdigit() else 0
     last = len(tokens) - 1
     # Post-directional: the last word, after at least a name and one more word.
-    if last - first >= 2 and (abbr := _directional(tokens[last])):
-        new[last] = abbr
+    if last - first >= 2 and _is_directional(tokens[last]):
+        new[last] = _DIRECTIONALS.get(_word(tokens[last]), tokens[last])
         last -= 1
     # Suffix: the last remaining word, after at least one name word.
-    if last - first >= 1 and (abbr := _suffix(tokens[last])):
-        new[last] = abbr
+    name_end = last + 1
+    if last - first >= 1 and _word(tokens[last]) in _SUFFIXES:
+        new[last] = _suffix(tokens[last]) or tokens[last]
         name_end = last
-    else:
-        name_end = last + 1
     # Pre-directional: the first word after the number, before at least one name word.
-    if name_end - first >= 2 and (abbr := _directional(tokens[first])):
-        new[first] = abbr
+    if name_end - first >= 2 and _is_directional(tokens[first]):
+        new[first] = _DIRECTIONALS.get(_word(tokens[first]), tokens[first])
     return stripped if new == tokens else " ".join(new)
 
 

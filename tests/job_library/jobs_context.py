@@ -1,0 +1,28 @@
+"""A JobContext for running catalog jobs directly against a test database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from job_library.base import Job, JobContext, JobResult
+
+
+def run_in_transaction(
+    engine: sa.Engine, job: Job, params, *, now: dt.datetime | None = None, tmp: Path = Path(".")
+) -> JobResult:
+    at = now or dt.datetime(2026, 11, 28, 2, 0, tzinfo=ZoneInfo("America/New_York"))
+    with engine.begin() as conn:
+        context = JobContext(
+            connection=conn,
+            now=lambda: at,
+            log=logging.getLogger("test"),
+            file_store=tmp,
+            job_id="test-job",
+            job_title="Test job",
+        )
+        return job.run(context, params)
