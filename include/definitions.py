@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    EmailStr,
-    Field,
-    TypeAdapter,
-    ValidationError,
-    field_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from include.schedule import WEEKDAYS, FocusSchedule
 from job_library.base import JobKind
@@ -40,7 +33,26 @@ HistoryRetention = Literal[
     "1 week", "2 weeks", "1 month", "3 months", "6 months", "1 year", "forever"
 ]
 
-_EMAIL = TypeAdapter(EmailStr)
+
+@functools.cache
+def _email_adapter() -> TypeAdapter:
+    # Built on first use: pydantic.networks and email-validator cost a noticeable part of
+    # a one-DAG parse on the worker, and most jobs have no addresses.
+    from pydantic import EmailStr
+
+    return TypeAdapter(EmailStr)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_email(address: str) -> bool:
+    # The same few addresses recur on many jobs; a parse validates each once.
+    try:
+        _email_adapter().validate_python(address)
+    except ValidationError:
+        return False
+    return True
+
+
 FIELDS = (
     "id",
     "title",
@@ -206,9 +218,7 @@ def _cross_field_errors(d: JobDefinition) -> list[FieldError]:
     if d.start_date and d.end_date and d.end_date < d.start_date:
         err("end_date", d.end_date.isoformat(), f"is before start_date {d.start_date}")
     for address in d.emails:
-        try:
-            _EMAIL.validate_python(address)
-        except ValidationError:
+        if not _is_email(address):
             err("emails", address, "is not a valid e-mail address (separate several with commas)")
     job_class = get_job_class(d.job_class)
     if job_class is not None:

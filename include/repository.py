@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,9 +29,16 @@ log = logging.getLogger(__name__)
 
 TIMEZONE_SETTING = "timezone"
 
-# Every column is read as the driver gives it (text on SQLite), so one malformed value
-# fails validation of its own row instead of the read of the whole table.
-_RAW_COLUMNS = [sa.type_coerce(c, sa.String).label(c.name) for c in scheduled_jobs.columns]
+# Every definition column is read as the driver gives it (text on SQLite), so one malformed
+# value fails validation of its own row instead of the read of the whole table.
+_AUDIT = ("created_at", "created_by", "updated_at", "updated_by")
+_RAW_COLUMNS = [
+    sa.type_coerce(c, sa.String).label(c.name)
+    for c in scheduled_jobs.columns
+    if c.name not in _AUDIT
+]
+_NAMES = tuple(c.name for c in _RAW_COLUMNS)
+_DATES = ("start_date", "end_date")
 
 
 @dataclass(frozen=True)
@@ -43,12 +49,6 @@ class JobTable:
     rows: list[dict[str, Any]]
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.datetime | dt.time):
-        return value.isoformat()
-    return value
-
-
 def read_table(
     conn: sa.Connection, *, job_id: str | None = None, active_only: bool = True
 ) -> JobTable:
@@ -56,7 +56,11 @@ def read_table(
     query = sa.select(*_RAW_COLUMNS).order_by(scheduled_jobs.c.id)
     if job_id is not None:
         query = query.where(scheduled_jobs.c.id == job_id)
-    rows = [{k: _jsonable(v) for k, v in r.items()} for r in conn.execute(query).mappings()]
+    rows = [dict(zip(_NAMES, r, strict=True)) for r in conn.execute(query).all()]
+    for row in rows:  # Postgres gives date objects; the snapshot stores JSON
+        for name in _DATES:
+            if isinstance(row[name], dt.date):
+                row[name] = row[name].isoformat()
     if active_only:
         rows = [r for r in rows if str(r["active"]).lower() not in ("0", "false", "f")]
     return JobTable(timezone=get_timezone(conn), rows=rows)
@@ -176,6 +180,8 @@ def write_snapshot(path: Path, table: JobTable) -> None:
             return
     except OSError:
         pass
+    import tempfile  # only when the snapshot changed
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     with os.fdopen(fd, "w") as f:

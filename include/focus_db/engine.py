@@ -6,8 +6,6 @@ import functools
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -30,6 +28,9 @@ def get_engine(url: str) -> sa.Engine:
 
 def migrate(engine: sa.Engine, revision: str = "head") -> None:
     """Bring the Focus database to ``revision`` with Alembic."""
+    from alembic import command  # not at import: DAG-file parses never migrate
+    from alembic.config import Config
+
     if engine.url.get_backend_name() == "sqlite" and engine.url.database:
         Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
     config = Config()

@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
+import functools
 import html
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
-from scourgify.address_constants import (
-    AMBIGUOUS_DIRECTIONALS,
-    DIRECTIONAL_REPLACEMENTS,
-    STREET_TYPE_ABBREVIATIONS,
-)
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.schema import student_addresses
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 TEXT_FIELDS = ("address", "address2", "city", "state", "zipcode")
 
-# USPS Publication 28 tables, as kept by usaddress-scourgify (C1 suffixes, directionals).
-_DIRECTIONALS = {**DIRECTIONAL_REPLACEMENTS, **AMBIGUOUS_DIRECTIONALS}
-_DIRECTIONAL_ABBREVIATIONS = frozenset(_DIRECTIONALS.values())
-_SUFFIXES = STREET_TYPE_ABBREVIATIONS
+
+@functools.cache
+def _usps() -> tuple[dict[str, str], frozenset[str], dict[str, str]]:
+    """USPS Publication 28 tables as kept by usaddress-scourgify: directionals and C1 suffixes.
+
+    Loaded on first use, not at import: every DAG-file parse imports the catalog.
+    """
+    from scourgify.address_constants import (
+        AMBIGUOUS_DIRECTIONALS,
+        DIRECTIONAL_REPLACEMENTS,
+        STREET_TYPE_ABBREVIATIONS,
+    )
+
+    directionals = {**DIRECTIONAL_REPLACEMENTS, **AMBIGUOUS_DIRECTIONALS}
+    return directionals, frozenset(directionals.values()), STREET_TYPE_ABBREVIATIONS
 
 
 def _word(token: str) -> str:
@@ -30,14 +40,19 @@ def _word(token: str) -> str:
 
 def _suffix(token: str) -> str | None:
     """The USPS abbreviation of a street suffix, in the case style of ``token``."""
-    abbreviation = _SUFFIXES.get(_word(token))
+    abbreviation = _usps()[2].get(_word(token))
     if abbreviation is None or abbreviation == _word(token):
         return None
     return abbreviation if token.isupper() else abbreviation.capitalize()
 
 
 def _is_directional(token: str) -> bool:
-    return _word(token) in _DIRECTIONALS or _word(token) in _DIRECTIONAL_ABBREVIATIONS
+    directionals, abbreviations, _ = _usps()
+    return _word(token) in directionals or _word(token) in abbreviations
+
+
+def _directional(token: str) -> str:
+    return _usps()[0].get(_word(token), token)
 
 
 def correct_street_line(line: str) -> str:
@@ -55,16 +70,16 @@ def correct_street_line(line: str) -> str:
     last = len(tokens) - 1
     # Post-directional: the last word, after at least a name and one more word.
     if last - first >= 2 and _is_directional(tokens[last]):
-        new[last] = _DIRECTIONALS.get(_word(tokens[last]), tokens[last])
+        new[last] = _directional(tokens[last])
         last -= 1
     # Suffix: the last remaining word, after at least one name word.
     name_end = last + 1
-    if last - first >= 1 and _word(tokens[last]) in _SUFFIXES:
+    if last - first >= 1 and _word(tokens[last]) in _usps()[2]:
         new[last] = _suffix(tokens[last]) or tokens[last]
         name_end = last
     # Pre-directional: the first word after the number, before at least one name word.
     if name_end - first >= 2 and _is_directional(tokens[first]):
-        new[first] = _DIRECTIONALS.get(_word(tokens[first]), tokens[first])
+        new[first] = _directional(tokens[first])
     return stripped if new == tokens else " ".join(new)
 
 
@@ -101,6 +116,8 @@ class AddressCorrections(Job):
     params_model = Params
 
     def run(self, context: JobContext, params: Params) -> JobResult:
+        import pandas as pd  # loaded by a run, not by every DAG-file parse
+
         conn = context.connection
         cols = [student_addresses.c.address_id, *(student_addresses.c[f] for f in TEXT_FIELDS)]
         before = pd.read_sql(sa.select(*cols).order_by(student_addresses.c.address_id), conn)
