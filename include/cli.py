@@ -14,19 +14,20 @@ from typing import Any
 import yaml
 
 from include.config import settings
-from include.definitions import FieldError, InvalidDefinition
+from include.definitions import FieldError, InvalidDefinition, parse_definition, row_to_document
 from include.focus_db.engine import get_engine, migrate
 from include.repository import (
     get_definition,
     get_setting,
     get_timezone,
     load_definitions,
+    read_table,
     set_setting,
     upsert,
     validate_documents,
 )
 from include.runner import run_job
-from job_library.registry import catalog
+from job_library.registry import catalog, get_job_class
 
 DEMO_JOBS: list[dict[str, Any]] = [
     {
@@ -116,25 +117,28 @@ def cmd_catalog(args: argparse.Namespace) -> int:
 
 
 def cmd_list(_: argparse.Namespace) -> int:
-    engine = _engine()
-    with engine.connect() as conn:
-        try:
-            definitions = load_definitions(conn)
-        except InvalidDefinition as exc:
-            _print_errors(exc.errors)
-            return 1
-        tz = get_timezone(conn)
+    with _engine().connect() as conn:
+        table = read_table(conn, active_only=False)
     now = dt.datetime.now(dt.UTC)
-    print(f"{'ID':<28} {'TITLE':<30} {'PRI':>5} {'ACTIVE':<6} {'SCHEDULE':<45} NEXT RUN ({tz})")
-    for d in definitions:
-        schedule = d.schedule(tz)
+    invalid = 0
+    header = f"{'ID':<28} {'TITLE':<30} {'PRI':>5} {'ACTIVE':<6} {'SCHEDULE':<45}"
+    print(f"{header} NEXT RUN ({table.timezone})")
+    for raw in table.rows:
+        try:
+            d = parse_definition(row_to_document(raw))
+        except InvalidDefinition as exc:
+            invalid += 1
+            print(f"{raw['id']!s:<28} INVALID: {exc.errors[0]}")
+            continue
+        schedule = d.schedule(table.timezone)
         nxt = schedule.next_fire(now) if d.active else None
         when = nxt.astimezone(schedule.tz).strftime("%Y-%m-%d %H:%M") if nxt else "-"
+        missing = "" if get_job_class(d.job_class) else f"  (missing class {d.job_class})"
         print(
             f"{d.id:<28} {d.title[:30]:<30} {d.priority:>5} {'yes' if d.active else 'no':<6} "
-            f"{schedule.describe():<45} {when}"
+            f"{schedule.describe():<45} {when}{missing}"
         )
-    return 0
+    return 1 if invalid else 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:

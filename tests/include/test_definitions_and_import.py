@@ -213,3 +213,22 @@ def test_cli_catalog_lists_classes_with_their_fields(capsys):
     assert cli.main(["catalog"]) == 0
     out = capsys.readouterr().out
     assert "rollover" in out and "enrollment_date" in out and "Enrollment code" in out
+
+
+def test_cli_list_shows_next_runs_missing_classes_and_invalid_rows(focus_env, capsys):
+    from include.focus_db.engine import get_engine
+    from tests.rows import good_row, insert_rows
+
+    insert_rows(
+        get_engine(os.environ["FOCUS_DB_URL"]),
+        good_row("nightly", run_hour=23, run_minute=15, weekdays="mon,tue,wed,thu,fri,sat,sun"),
+        good_row("old", job_class="php_gone"),
+        good_row("broken", weekdays="someday"),
+    )
+    assert cli.main(["list"]) == 1  # an invalid row makes the listing exit non-zero
+    out = capsys.readouterr().out
+    assert "broken                       INVALID: job 'broken': weekdays.0 'someday'" in out
+    assert "(missing class php_gone)" in out
+    nightly = next(line for line in out.splitlines() if line.startswith("nightly"))
+    assert "23:15 daily (America/New_York)" in nightly
+    assert nightly.rstrip().endswith(":15")
