@@ -222,7 +222,7 @@ def cmd_seed_demo(_: argparse.Namespace) -> int:
         _print_errors(errors)
         return 1
     with engine.begin() as conn:
-        present = {d.id for d in load_definitions(conn)}
+        present = {row["id"] for row in read_table(conn, active_only=False).rows}
         created, _ = upsert(conn, [d for d in definitions if d.id not in present], user="demo")
         if not conn.execute(select(func.count()).select_from(student_addresses)).scalar():
             conn.execute(

@@ -11,8 +11,6 @@ from job_library.jobs.daily_maintenance import DailyMaintenance
 from job_library.jobs.missing_class import MissingClass
 from job_library.jobs.rollover import Rollover
 
-MISSING_CLASS_KEY = MissingClass.key
-
 _CLASSES: tuple[type[Job], ...] = (
     AddressCorrections,
     DailyMaintenance,
