@@ -21,12 +21,17 @@ class Settings:
         SQLite in ``home``).
     :param snapshot_path: last good job definitions (``FOCUS_SNAPSHOT_PATH``).
     :param file_store: folder handed to jobs for their files (``FOCUS_FILE_STORE``).
+    :param smtp_attempts: tries per execution e-mail (``FOCUS_SMTP_ATTEMPTS``, default 3).
+    :param smtp_backoff_seconds: wait before the first retry, doubling after each
+        (``FOCUS_SMTP_BACKOFF_SECONDS``, default 5).
     """
 
     home: Path
     db_url: str
     snapshot_path: Path
     file_store: Path
+    smtp_attempts: int = 3
+    smtp_backoff_seconds: float = 5.0
 
 
 def settings() -> Settings:
@@ -38,4 +43,6 @@ def settings() -> Settings:
             os.environ.get("FOCUS_SNAPSHOT_PATH") or home / "scheduled_jobs.snapshot.json"
         ),
         file_store=Path(os.environ.get("FOCUS_FILE_STORE") or home / "files"),
+        smtp_attempts=int(os.environ.get("FOCUS_SMTP_ATTEMPTS") or 3),
+        smtp_backoff_seconds=float(os.environ.get("FOCUS_SMTP_BACKOFF_SECONDS") or 5.0),
     )

@@ -22,9 +22,18 @@ from include.definitions import (
     row_to_document,
 )
 from include.focus_db.engine import get_engine
-from include.repository import JobTable, read_snapshot, read_table, write_snapshot
+from include.notifications import (
+    UNSUCCESSFUL_ONLY_SETTING,
+    RunInfo,
+    build_message,
+    send_with_retry,
+    should_send,
+    smtp_send,
+)
+from include.repository import JobTable, get_flag, read_snapshot, read_table, write_snapshot
 from include.runner import run_job, skipped_result, store_output
 from include.timetable import FocusJobTimetable
+from job_library.base import JobResult
 from job_library.registry import get_job_class
 
 log = logging.getLogger(__name__)
@@ -58,6 +67,7 @@ class FocusJobOperator(BaseOperator):
         run_id = dag_run.run_id
         started = dt.datetime.now(dt.UTC)
         scheduled = getattr(dag_run.run_type, "value", dag_run.run_type) == "scheduled"
+        info = run_info(dag_run, scheduled, started)
         # A manual run (Run now) may start at any time; a scheduled one only inside its timeframe.
         if scheduled and dag_run.logical_date:
             due = dag_run.logical_date
@@ -66,20 +76,66 @@ class FocusJobOperator(BaseOperator):
                 store_output(engine, self.definition.id, run_id, started, result)
                 context["ti"].xcom_push(key="return_value", value=result.to_json())
                 self.log.warning("%s", result.text)
+                self._notify(engine, result, info)
                 raise AirflowSkipException(result.summary)
-        result = run_job(
-            self.definition,
-            engine=engine,
-            timezone=self.timezone,
-            file_store=s.file_store / self.definition.id,
-            log=self.log,
-            run_id=run_id,
-        )
+        try:
+            result = run_job(
+                self.definition,
+                engine=engine,
+                timezone=self.timezone,
+                file_store=s.file_store / self.definition.id,
+                log=self.log,
+                run_id=run_id,
+            )
+        except Exception as exc:
+            # Airflow retries an error; the e-mail goes out once, after the last try.
+            if context["ti"].try_number > self.retries:
+                summary = f"failed with an error: {type(exc).__name__}: {exc}"
+                self._notify(engine, JobResult(success=False, summary=summary, text=summary), info)
+            raise
         self.log.info("Job output:\n%s", result.text or result.summary)
+        self._notify(engine, result, info)
         if not result.success:
             context["ti"].xcom_push(key="return_value", value=result.to_json())
             raise AirflowFailException(result.summary)
         return result.to_json()
+
+    def _notify(self, engine: sa.Engine, result: JobResult, info: RunInfo) -> None:
+        """Send the execution e-mail; whatever goes wrong is logged, never raised."""
+        try:
+            with engine.connect() as conn:
+                unsuccessful_only = get_flag(conn, UNSUCCESSFUL_ONLY_SETTING)
+            if not should_send(self.definition, result, unsuccessful_only):
+                return
+            sender, send = smtp_send()
+            s = settings()
+            message = build_message(self.definition, result, info, self.timezone, sender)
+            send_with_retry(
+                message,
+                send,
+                log=self.log,
+                attempts=s.smtp_attempts,
+                backoff_seconds=s.smtp_backoff_seconds,
+            )
+        except Exception:
+            self.log.exception(
+                "the execution e-mail of job %r could not be prepared", self.definition.id
+            )
+
+
+def run_info(dag_run: Any, scheduled: bool, started: dt.datetime) -> RunInfo:
+    """Who ran it, from the run's conf (set by the Jobs screen) or Airflow's own record."""
+    conf = dict(getattr(dag_run, "conf", None) or {})
+    user = None
+    if not scheduled:
+        user = conf.get("triggered_by") or getattr(dag_run, "triggering_user_name", None)
+    return RunInfo(
+        scheduled=scheduled,
+        started_at=started,
+        user=str(user) if user else None,
+        ip=str(conf["ip"]) if conf.get("ip") else None,
+        run_id=dag_run.run_id,
+    )
 
 
 class ConfigErrorOperator(BaseOperator):

@@ -28,6 +28,10 @@ from include.focus_db.schema import district_settings, scheduled_jobs
 log = logging.getLogger(__name__)
 
 TIMEZONE_SETTING = "timezone"
+# Yes/no district settings, stored as "true" / "false"; absent means no.
+FLAG_SETTINGS = frozenset({"email_unsuccessful_only"})
+_TRUE = ("true", "on", "yes", "1")
+_FALSE = ("false", "off", "no", "0")
 
 # Every definition column is read as the driver gives it (text on SQLite), so one malformed
 # value fails validation of its own row instead of the read of the whole table.
@@ -73,7 +77,15 @@ def get_setting(conn: sa.Connection, name: str, default: str | None = None) -> s
     return default if value is None else value
 
 
+def get_flag(conn: sa.Connection, name: str) -> bool:
+    return (get_setting(conn, name) or "false") == "true"
+
+
 def set_setting(conn: sa.Connection, name: str, value: str) -> None:
+    if name in FLAG_SETTINGS:
+        if value.lower() not in _TRUE + _FALSE:
+            raise ValueError(f"setting {name}: {value!r} is not one of on/off (true/false, yes/no)")
+        value = "true" if value.lower() in _TRUE else "false"
     if name == TIMEZONE_SETTING:
         try:
             ZoneInfo(value)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,27 +15,7 @@ from include.dag_builder import TASK_ID, build_dags
 from include.focus_db.engine import get_engine
 from job_library.schema import job_output, student_addresses
 from tests.rows import good_row, insert_rows
-
-
-@dataclass
-class RunStandIn:
-    """The attributes of Airflow's dag_run that the task reads."""
-
-    run_id: str
-    run_type: DagRunType
-    logical_date: dt.datetime | None
-
-
-@dataclass
-class TaskInstanceStandIn:
-    pushed: dict[str, Any] = field(default_factory=dict)
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.pushed[key] = value
-
-
-def _context(run_type: DagRunType, logical: dt.datetime | None) -> dict[str, Any]:
-    return {"dag_run": RunStandIn("run-1", run_type, logical), "ti": TaskInstanceStandIn()}
+from tests.standins import context as _context
 
 
 def _stored(job_id: str) -> list[tuple]:
