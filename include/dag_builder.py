@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from airflow.sdk import DAG, BaseOperator
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+from include.airflow_history import API_CONN_ID, AirflowRunHistory
 from include.config import JOBS_POOL, settings
 from include.definitions import (
     SLUG,
@@ -86,6 +87,7 @@ class FocusJobOperator(BaseOperator):
                 file_store=s.file_store / self.definition.id,
                 log=self.log,
                 run_id=run_id,
+                history=self._history(),
             )
         except Exception as exc:
             # Airflow retries an error; the e-mail goes out once, after the last try.
@@ -99,6 +101,17 @@ class FocusJobOperator(BaseOperator):
             context["ti"].xcom_push(key="return_value", value=result.to_json())
             raise AirflowFailException(result.summary)
         return result.to_json()
+
+    def _history(self) -> AirflowRunHistory | None:
+        """Airflow's run history for the jobs that prune it, when its API connection exists."""
+        job_class = get_job_class(self.definition.job_class)
+        if job_class is None or not job_class.uses_run_history:
+            return None
+        try:
+            return AirflowRunHistory.from_connection()
+        except Exception as exc:  # no connection: the job reports it did not prune Airflow
+            self.log.warning("no Airflow API connection %r: %s", API_CONN_ID, exc)
+            return None
 
     def _notify(self, engine: sa.Engine, result: JobResult, info: RunInfo) -> None:
         """Send the execution e-mail; whatever goes wrong is logged, never raised."""

@@ -19,16 +19,8 @@ from job_library.registry import get_job_class
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 
-# Focus's Store Execution History pull-down: label to days kept (None keeps everything).
-HISTORY_RETENTION: dict[str, int | None] = {
-    "1 week": 7,
-    "2 weeks": 14,
-    "1 month": 31,
-    "3 months": 92,
-    "6 months": 183,
-    "1 year": 366,
-    "forever": None,
-}
+# Focus's Store Execution History pull-down (job_library.retention.RETENTION_DAYS); None
+# means the job follows the Daily Maintenance job's default.
 HistoryRetention = Literal[
     "1 week", "2 weeks", "1 month", "3 months", "6 months", "1 year", "forever"
 ]
@@ -118,7 +110,7 @@ class JobDefinition(BaseModel):
     timeframe_end: dt.time | None = None
     weekdays: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = WEEKDAYS
     priority: int = Field(default=500, ge=0, le=1_000_000, strict=False)
-    store_history: HistoryRetention = "forever"
+    store_history: HistoryRetention | None = None
     start_date: dt.date | None = None
     end_date: dt.date | None = None
     emails: tuple[str, ...] = ()

@@ -12,7 +12,15 @@ from pathlib import Path
 
 from include.config import PROJECT_ROOT
 
-USERS = {"admin": "admin", "op": "op", "user": "user", "viewer": "viewer"}
+# SimpleAuthManager users and roles; focus_maintenance is the account Daily Maintenance
+# uses to prune run history through the REST API (role user may delete DAG runs).
+USERS = {
+    "admin": "admin",
+    "op": "op",
+    "user": "user",
+    "viewer": "viewer",
+    "focus_maintenance": "user",
+}
 
 
 def airflow_env(
@@ -58,23 +66,41 @@ def airflow_env(
 
 
 def ensure_passwords(env: dict[str, str]) -> dict[str, str]:
-    """Create the SimpleAuthManager password file once; later runs keep the same logins."""
+    """Create the SimpleAuthManager password file; later runs keep the same logins."""
     path = Path(env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"])
-    if path.exists():
-        return json.loads(path.read_text())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    passwords = {user: secrets.token_urlsafe(9) for user in USERS}
-    path.write_text(json.dumps(passwords) + "\n")
-    path.chmod(0o600)
+    passwords = json.loads(path.read_text()) if path.exists() else {}
+    missing = [user for user in USERS if user not in passwords]
+    if missing:
+        passwords |= {user: secrets.token_urlsafe(9) for user in missing}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(passwords) + "\n")
+        path.chmod(0o600)
     return passwords
 
 
 def prepare(env: dict[str, str]) -> dict[str, str]:
-    """Migrate both databases, apply airflow_settings.yaml and seed the demo jobs."""
+    """Migrate both databases, apply airflow_settings.yaml and seed the demo jobs.
+
+    Also adds the API connection of Daily Maintenance to ``env``; returns the logins.
+    """
     bindir = Path(sys.executable).parent
     focus_jobs = str(bindir / "focus-jobs")
     airflow = shutil.which("airflow", path=env["PATH"]) or "airflow"
     passwords = ensure_passwords(env)
+    # Every Airflow process (so every task) sees the API connection Daily Maintenance uses.
+    env.setdefault(
+        "AIRFLOW_CONN_FOCUS_AIRFLOW_API",
+        json.dumps(
+            {
+                "conn_type": "http",
+                "host": "127.0.0.1",
+                "port": int(env["AIRFLOW__API__PORT"]),
+                "schema": "http",
+                "login": "focus_maintenance",
+                "password": passwords["focus_maintenance"],
+            }
+        ),
+    )
     for cmd in (
         [focus_jobs, "migrate"],
         [airflow, "db", "migrate"],

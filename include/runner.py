@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 
 from include.definitions import JobDefinition
-from job_library.base import Job, JobContext, JobResult
+from job_library.base import Job, JobContext, JobResult, RunHistory
 from job_library.jobs.missing_class import MissingClass
 from job_library.registry import get_job_class
 from job_library.schema import job_output
@@ -57,6 +57,7 @@ def run_job(
     file_store: Path,
     log: logging.Logger,
     run_id: str,
+    history: RunHistory | None = None,
 ) -> JobResult:
     """Run ``definition`` in one transaction and store its output.
 
@@ -75,6 +76,7 @@ def run_job(
             file_store=file_store,
             job_id=definition.id,
             job_title=definition.title,
+            history=history,
         )
         result = job_class().run(context, params)
     store_output(engine, definition.id, run_id, started, result)

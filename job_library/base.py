@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import Connection
@@ -66,6 +66,18 @@ class JobResult:
         )
 
 
+class RunHistory(Protocol):
+    """The scheduler's history of a job's runs (Airflow's, behind its REST API)."""
+
+    def delete_finished_runs(self, job_id: str, before: dt.datetime) -> int:
+        """Delete the job's finished runs that ended before ``before``, with their task
+        instances, XComs and log files; a run still running is never touched.
+
+        :returns: how many runs were removed.
+        """
+        ...
+
+
 @dataclass(frozen=True)
 class JobContext:
     """Everything a job may touch, handed to it so it never opens connections itself.
@@ -77,6 +89,7 @@ class JobContext:
     :param file_store: the folder for files the job reads or writes.
     :param job_id: the id (slug) of the scheduled job being run.
     :param job_title: its title, for output.
+    :param history: the scheduler's run history, when the runner has access to it.
     """
 
     connection: Connection
@@ -85,6 +98,7 @@ class JobContext:
     file_store: Path
     job_id: str
     job_title: str
+    history: RunHistory | None = None
 
 
 class Job(ABC):
@@ -97,6 +111,8 @@ class Job(ABC):
     kind: ClassVar[JobKind] = JobKind.BUILT_IN
     params_model: ClassVar[type[BaseModel]] = NoParams
     implemented: ClassVar[bool] = True
+    # Whether the runner should hand it the scheduler's run history (JobContext.history).
+    uses_run_history: ClassVar[bool] = False
 
     @abstractmethod
     def run(self, context: JobContext, params: BaseModel) -> JobResult:

@@ -33,3 +33,10 @@ student_addresses = sa.Table(
     sa.Column("state", sa.String(30)),
     sa.Column("zipcode", sa.String(20)),
 )
+
+
+# The scheduled-jobs table is owned by the glue (include/focus_db); the maintenance job only
+# reads each job's Store Execution History choice from it.
+scheduled_job_retention = sa.table(
+    "scheduled_jobs", sa.column("id", sa.String), sa.column("store_history", sa.String)
+)

@@ -1,15 +1,17 @@
-"""Daily Maintenance: deletes stored job output older than a number of days."""
+"""Daily Maintenance: enforces each job's Store Execution History on its stored run history."""
 
 from __future__ import annotations
 
 import datetime as dt
 import html
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
-from job_library.schema import job_output
+from job_library.retention import RETENTION_DAYS
+from job_library.schema import job_output, scheduled_job_retention
 
 
 class DailyMaintenanceParams(BaseModel):
@@ -20,46 +22,90 @@ class DailyMaintenanceParams(BaseModel):
         ge=1,
         le=3650,
         title="Delete history older than (days)",
-        description="Stored job output that finished more than this many days ago is deleted.",
+        description="Applies to jobs without a Store Execution History of their own.",
     )
+
+
+@dataclass(frozen=True)
+class _Pruned:
+    job_id: str
+    keep: str
+    outputs: int
+    runs: int | None
 
 
 class DailyMaintenance(Job):
     key = "daily_maintenance"
     title = "Daily Maintenance"
-    description = "Deletes cron job history for after a number of days."
+    description = (
+        "Deletes cron job history for after a number of days. Each job's history is kept as "
+        "long as its Store Execution History says; jobs without one keep it for this job's "
+        "number of days. Removes Airflow's runs (with their task instances, XComs and logs) "
+        "and the stored output; a run still running is never touched."
+    )
     module = "SIS"
     params_model = DailyMaintenanceParams
+    uses_run_history = True
 
     def run(self, context: JobContext, params: DailyMaintenanceParams) -> JobResult:
-        cutoff = context.now() - dt.timedelta(days=params.days)
-        # Timestamps are stored in UTC; SQLite compares them as text, so compare in UTC too.
-        cutoff_utc = cutoff.astimezone(dt.UTC)
-        per_job = dict(
-            context.connection.execute(
-                sa.select(job_output.c.job_id, sa.func.count())
-                .where(job_output.c.finished_at < cutoff_utc)
-                .group_by(job_output.c.job_id)
-                .order_by(job_output.c.job_id)
+        conn = context.connection
+        now = context.now()
+        retention = dict(
+            conn.execute(
+                sa.select(scheduled_job_retention.c.id, scheduled_job_retention.c.store_history)
             ).all()
         )
-        deleted = context.connection.execute(
-            sa.delete(job_output).where(job_output.c.finished_at < cutoff_utc)
-        ).rowcount
+        # Output of jobs that were deleted since still follows the default.
+        for job_id in conn.execute(sa.select(job_output.c.job_id).distinct()).scalars():
+            retention.setdefault(job_id, None)
+        pruned = []
+        for job_id, label in sorted(retention.items()):
+            if label == "forever":
+                pruned.append(_Pruned(job_id, "forever", 0, None if context.history is None else 0))
+                continue
+            days = RETENTION_DAYS.get(label or "", params.days)
+            keep = label or f"{params.days} days (default)"
+            # Timestamps are stored in UTC; SQLite compares them as text, so compare in UTC.
+            cutoff = (now - dt.timedelta(days=days)).astimezone(dt.UTC)
+            outputs = conn.execute(
+                sa.delete(job_output).where(
+                    job_output.c.job_id == job_id, job_output.c.finished_at < cutoff
+                )
+            ).rowcount
+            runs = None
+            if context.history is not None:
+                runs = context.history.delete_finished_runs(job_id, cutoff)
+            pruned.append(_Pruned(job_id, keep, outputs, runs))
+        return _report(pruned, history=context.history is not None)
+
+
+def _report(pruned: list[_Pruned], *, history: bool) -> JobResult:
+    outputs = sum(p.outputs for p in pruned)
+    runs = sum(p.runs or 0 for p in pruned)
+    summary = f"Removed {runs} Airflow run(s) and {outputs} stored output(s) past their retention."
+    if not history:
         summary = (
-            f"Deleted {deleted} stored job output(s) older than {params.days} day(s) "
-            f"(finished before {cutoff:%Y-%m-%d %H:%M %Z})."
+            f"Removed {outputs} stored output(s) past their retention; Airflow's run history "
+            "was not pruned (no Airflow API connection)."
         )
-        lines = [summary] + [f"  {job_id}: {count}" for job_id, count in per_job.items()]
-        rows = "".join(
-            f"<tr><td>{html.escape(job_id)}</td><td>{count}</td></tr>"
-            for job_id, count in per_job.items()
+    lines = [summary]
+    rows = []
+    for p in pruned:
+        runs_text = "-" if p.runs is None else str(p.runs)
+        lines.append(f"  {p.job_id}: keep {p.keep}; runs removed {runs_text}, outputs {p.outputs}")
+        rows.append(
+            f"<tr><td>{html.escape(p.job_id)}</td><td>{html.escape(p.keep)}</td>"
+            f"<td>{runs_text}</td><td>{p.outputs}</td></tr>"
         )
-        table = f"<table><tr><th>Job</th><th>Deleted</th></tr>{rows}</table>" if rows else ""
-        return JobResult(
-            success=True,
-            summary=summary,
-            text="\n".join(lines),
-            html=f"<p>{html.escape(summary)}</p>{table}",
-            counts={"deleted": deleted},
-        )
+    table = (
+        "<table><tr><th>Job</th><th>Keep</th><th>Runs removed</th><th>Outputs removed</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+    return JobResult(
+        success=True,
+        summary=summary,
+        text="\n".join(lines),
+        html=f"<p>{html.escape(summary)}</p>{table}",
+        counts={"runs_deleted": runs, "outputs_deleted": outputs},
+    )

@@ -170,3 +170,18 @@ def test_missing_class_job_fails_with_its_output(airflow: Airflow):
     output = airflow.xcom("legacy-php-export", run["dag_run_id"])
     assert output["success"] is False
     assert "'Legacy PHP Export' (legacy-php-export) could not be completed" in output["summary"]
+
+
+def test_daily_maintenance_reaches_airflow_history_from_its_task(airflow: Airflow):
+    airflow.wait_for(
+        "the dag-processor to publish daily-maintenance",
+        lambda: airflow.get("/dags/daily-maintenance").status_code == 200,
+    )
+    run = airflow.run_to_completion("daily-maintenance")
+    assert run["state"] == "success"
+    output = airflow.xcom("daily-maintenance", run["dag_run_id"])
+    # Through the focus_airflow_api connection the task pruned Airflow's history: nothing is
+    # old enough yet, and its own run (still running) is never touched.
+    assert output["summary"].startswith("Removed 0 Airflow run(s)")
+    assert output["counts"] == {"runs_deleted": 0, "outputs_deleted": 0}
+    assert airflow.get(f"/dags/daily-maintenance/dagRuns/{run['dag_run_id']}").status_code == 200

@@ -77,7 +77,7 @@ def test_defaults_follow_focus():
     )
     assert d.priority == 500
     assert d.weekdays == ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    assert d.active is True and d.emails == () and d.store_history == "forever"
+    assert d.active is True and d.emails == () and d.store_history is None
 
 
 def test_export_import_round_trip(engine):

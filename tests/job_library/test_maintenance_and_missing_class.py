@@ -10,6 +10,7 @@ from job_library.jobs.daily_maintenance import DailyMaintenance, DailyMaintenanc
 from job_library.jobs.missing_class import MissingClass, MissingClassParams
 from job_library.schema import job_output
 from tests.job_library.jobs_context import run_in_transaction
+from tests.rows import good_row, insert_rows
 
 NOW = dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.UTC)
 
@@ -28,26 +29,38 @@ def _output(job_id: str, run: str, days_ago: float) -> dict:
     }
 
 
-def test_daily_maintenance_deletes_output_older_than_n_days(engine):
-    rows = [
-        _output("attendance", "r1", 45),
-        _output("attendance", "r2", 31),
-        _output("attendance", "r3", 29.9),
-        _output("rollover", "r4", 400),
-        _output("rollover", "r5", 1),
+def test_daily_maintenance_keeps_each_jobs_output_as_long_as_its_retention(engine):
+    insert_rows(
+        engine,
+        good_row("weekly", store_history="1 week"),
+        good_row("keep-all", store_history="forever"),
+        good_row("default", store_history=None),
+    )
+    outputs = [
+        _output("weekly", "w-old", 8),
+        _output("weekly", "w-new", 6),
+        _output("keep-all", "k-ancient", 400),
+        _output("default", "d-old", 31),
+        _output("default", "d-new", 29.9),
+        _output("deleted-job", "x-old", 45),  # its job is gone: the default applies
+        _output("deleted-job", "x-new", 1),
     ]
     with engine.begin() as conn:
-        conn.execute(sa.insert(job_output), rows)
+        conn.execute(sa.insert(job_output), outputs)
     result = run_in_transaction(
         engine, DailyMaintenance(), DailyMaintenanceParams(days=30), now=NOW
     )
     with engine.connect() as conn:
         kept = sorted(conn.execute(sa.select(job_output.c.run_id)).scalars())
-    assert kept == ["r3", "r5"]
-    assert result.success and result.counts["deleted"] == 3
-    assert "attendance: 2" in result.text and "rollover: 1" in result.text
+    assert kept == ["d-new", "k-ancient", "w-new", "x-new"]
+    assert result.success
+    assert dict(result.counts) == {"runs_deleted": 0, "outputs_deleted": 3}
+    assert "Airflow's run history was not pruned (no Airflow API connection)" in result.summary
+    assert "weekly: keep 1 week; runs removed -, outputs 1" in result.text
+    assert "default: keep 30 days (default); runs removed -, outputs 1" in result.text
+    assert "keep-all: keep forever; runs removed -, outputs 0" in result.text
     again = run_in_transaction(engine, DailyMaintenance(), DailyMaintenanceParams(days=30), now=NOW)
-    assert again.counts["deleted"] == 0
+    assert again.counts["outputs_deleted"] == 0
 
 
 def test_missing_class_fails_naming_the_original_job(sqlite_engine):

@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("timeframe_end", sa.String(5)),
         sa.Column("weekdays", sa.String(60), nullable=False),
         sa.Column("priority", sa.Integer, nullable=False, server_default="500"),
-        sa.Column("store_history", sa.String(20), nullable=False, server_default="forever"),
+        sa.Column("store_history", sa.String(20)),
         sa.Column("start_date", sa.Date),
         sa.Column("end_date", sa.Date),
         sa.Column("emails", sa.Text, nullable=False, server_default=""),
