@@ -154,20 +154,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_import_file(path: Path) -> list[Any]:
-    """The job entries of a YAML file; raises ValueError naming what is wrong with it."""
+def read_import_text(text: str, source: str) -> list[Any]:
+    """The job entries of a YAML document; raises ValueError naming what is wrong with it."""
     try:
-        document = yaml.safe_load(path.read_text())
+        document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: not valid YAML: {exc}") from None
+        raise ValueError(f"{source}: not valid YAML: {exc}") from None
     if not isinstance(document, dict) or not isinstance(document.get("jobs"), list):
-        raise ValueError(f"{path}: expected a mapping with a 'jobs' list (see README)")
+        raise ValueError(f"{source}: expected a mapping with a 'jobs' list (see README)")
     return document["jobs"]
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     try:
-        entries = read_import_file(Path(args.file))
+        entries = read_import_text(Path(args.file).read_text(), args.file)
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

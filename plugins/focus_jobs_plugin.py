@@ -1,12 +1,14 @@
-"""Registers the Focus job timetable with Airflow's scheduler, dag-processor and api-server."""
+"""The Focus plugin: the job timetable, and the Scheduled Jobs API inside Airflow's api-server."""
 
 from __future__ import annotations
 
 from airflow.plugins_manager import AirflowPlugin
 
+from include.jobs_api import app as jobs_api
 from include.timetable import FocusJobTimetable
 
 
 class FocusJobsPlugin(AirflowPlugin):
     name = "focus_jobs"
     timetables = [FocusJobTimetable]
+    fastapi_apps = [{"app": jobs_api, "url_prefix": "/focus-jobs", "name": "Focus Scheduled Jobs"}]

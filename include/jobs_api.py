@@ -1,0 +1,426 @@
+"""The Scheduled Jobs screen's JSON API, mounted inside Airflow's api-server by a plugin.
+
+Every route needs Airflow's own login (the ``_token`` cookie or a bearer token) and asks
+Airflow's auth manager: reading needs DAG read access (role viewer and above), changing a job
+or running it needs DAG edit access (role user and above).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import nh3
+import requests
+import sqlalchemy as sa
+import yaml
+from airflow.api_fastapi.core_api.security import GetUserDep, requires_access_dag
+from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from include.cli import read_import_text
+from include.config import settings
+from include.definitions import (
+    FieldError,
+    InvalidDefinition,
+    JobDefinition,
+    parse_definition,
+    row_to_document,
+)
+from include.focus_db.engine import get_engine
+from include.repository import delete, get_timezone, read_table, upsert, validate_documents
+from job_library.registry import catalog, get_job_class
+from job_library.schema import job_output
+
+CanRead = Depends(requires_access_dag("GET"))
+CanEdit = Depends(requires_access_dag("PUT"))
+CanCreate = Depends(requires_access_dag("POST"))
+CanDelete = Depends(requires_access_dag("DELETE"))
+SORTABLE = (
+    "title",
+    "job_time",
+    "priority",
+    "weekdays",
+    "start_date",
+    "end_date",
+    "class",
+    "kind",
+    "next_run",
+    "id",
+)
+
+app = FastAPI(
+    title="Focus Scheduled Jobs",
+    description="The Jobs and Execution History screens of Focus, on Airflow.",
+    version="1.0",
+)
+
+
+def _engine() -> sa.Engine:
+    return get_engine(settings().db_url)
+
+
+def _errors(errors: list[FieldError]) -> JSONResponse:
+    return JSONResponse(
+        status_code=422,
+        content={
+            "errors": [
+                {
+                    "row": e.row,
+                    "job_id": e.job_id,
+                    "field": e.field,
+                    "value": _jsonable(e.value),
+                    "message": e.message,
+                    "text": str(e),
+                }
+                for e in errors
+            ]
+        },
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def job_time(d: JobDefinition) -> str:
+    """The Job Time column: ``2:00 AM``, or ``Every 15 min`` for a repeating job."""
+    if d.run_time is None:
+        return f"Every {d.repeat_minutes} min"
+    return dt.datetime.combine(dt.date.today(), d.run_time).strftime("%I:%M %p").lstrip("0")
+
+
+def _listing(raw: dict[str, Any], timezone: str, now: dt.datetime) -> dict[str, Any]:
+    try:
+        d = parse_definition(row_to_document(raw))
+    except InvalidDefinition as exc:
+        return {
+            "id": raw.get("id"),
+            "title": raw.get("title"),
+            "class": raw.get("job_class"),
+            "kind": raw.get("kind"),
+            "invalid": True,
+            "errors": [str(e) for e in exc.errors],
+            "missing_class": get_job_class(str(raw.get("job_class"))) is None,
+            "job_time": "",
+            "priority": raw.get("priority"),
+            "weekdays": raw.get("weekdays"),
+            "start_date": raw.get("start_date"),
+            "end_date": raw.get("end_date"),
+            "next_run": None,
+            "active": raw.get("active"),
+        }
+    schedule = d.schedule(timezone)
+    nxt = schedule.next_fire(now) if d.active else None
+    job_class = get_job_class(d.job_class)
+    return {
+        "id": d.id,
+        "title": d.title,
+        "job_time": job_time(d),
+        "priority": d.priority,
+        "weekdays": ",".join(d.weekdays),
+        "start_date": d.start_date.isoformat() if d.start_date else None,
+        "end_date": d.end_date.isoformat() if d.end_date else None,
+        "class": d.job_class,
+        "class_title": job_class.title if job_class else None,
+        "kind": str(d.kind),
+        "next_run": nxt.astimezone(schedule.tz).isoformat() if nxt else None,
+        "active": d.active,
+        "missing_class": job_class is None,
+        "invalid": False,
+        "errors": [],
+    }
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    """Numbers by value, text case-blind, blanks last (ascending)."""
+    if value is None or value == "":
+        return (2, "")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (0, value)
+    return (1, str(value).lower())
+
+
+def _matches(job: dict[str, Any], filters: list[str]) -> bool:
+    """Each filter is ``column:text``; a job matches when every column contains its text."""
+    for f in filters:
+        column, _, text = f.partition(":")
+        if text.lower() not in str(job.get(column) or "").lower():
+            return False
+    return True
+
+
+@app.get("/api/catalog", dependencies=[CanRead])
+def get_catalog() -> list[dict[str, Any]]:
+    """Job classes for the Create Job pull-down, with each one's parameter form schema."""
+    return catalog()
+
+
+@app.get("/api/jobs", dependencies=[CanRead])
+def list_jobs(
+    sort: Annotated[str, Query(description=f"one of {', '.join(SORTABLE)}")] = "title",
+    desc: bool = False,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 25,
+    filter: Annotated[list[str] | None, Query(description="column:text, repeatable")] = None,
+) -> dict[str, Any]:
+    """The Jobs tab: every job (all three kinds), sorted, filtered and paged."""
+    if sort not in SORTABLE:
+        raise HTTPException(400, f"sort {sort!r} is not one of {', '.join(SORTABLE)}")
+    with _engine().connect() as conn:
+        table = read_table(conn, active_only=False)
+    now = dt.datetime.now(dt.UTC)
+    jobs = [
+        j
+        for j in (_listing(r, table.timezone, now) for r in table.rows)
+        if _matches(j, filter or [])
+    ]
+    jobs.sort(key=lambda j: _sort_key(j.get(sort)), reverse=desc)
+    pages = max(1, math.ceil(len(jobs) / page_size))
+    start = (page - 1) * page_size
+    return {
+        "jobs": jobs[start : start + page_size],
+        "total": len(jobs),
+        "page": page,
+        "pages": pages,
+        "timezone": table.timezone,
+    }
+
+
+@app.get("/api/jobs/{dag_id}", dependencies=[CanRead])
+def get_job(dag_id: str) -> dict[str, Any]:
+    """One job as the edit form shows it (the YAML document's fields)."""
+    with _engine().connect() as conn:
+        rows = read_table(conn, job_id=dag_id, active_only=False).rows
+    if not rows:
+        raise HTTPException(404, f"no job with id {dag_id!r}")
+    document = row_to_document(rows[0])
+    try:
+        return {"job": parse_definition(document).to_document(), "errors": []}
+    except InvalidDefinition as exc:
+        return {
+            "job": {k: _jsonable(v) for k, v in document.items()},
+            "errors": [str(e) for e in exc.errors],
+        }
+
+
+def _reparse(request: Request) -> None:
+    """Ask Airflow to parse the jobs' DAG file now, so a saved change shows without waiting."""
+    token = _caller_token(request)
+    base = str(request.base_url).rstrip("/").rsplit("/focus-jobs", 1)[0]
+    with _engine().connect() as conn:
+        ids = [r["id"] for r in read_table(conn).rows]
+    headers = {"Authorization": f"Bearer {token}"}
+    for dag_id in ids[:5]:  # any of our DAGs names the one file they all come from
+        details = requests.get(f"{base}/api/v2/dags/{dag_id}/details", headers=headers, timeout=10)
+        if details.status_code == 200:
+            file_token = details.json()["file_token"]
+            requests.put(f"{base}/api/v2/parseDagFile/{file_token}", headers=headers, timeout=10)
+            return
+
+
+def _caller_token(request: Request) -> str:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:]
+    return request.cookies.get("_token", "")
+
+
+def _save(request: Request, document: dict[str, Any], user: str, *, create: bool) -> Response:
+    try:
+        definition = parse_definition(document)
+    except InvalidDefinition as exc:
+        return _errors(exc.errors)
+    with _engine().begin() as conn:
+        exists = bool(read_table(conn, job_id=definition.id, active_only=False).rows)
+        if create and exists:
+            return _errors(
+                [
+                    FieldError(
+                        definition.id,
+                        "id",
+                        definition.id,
+                        "is taken by another job: choose another id",
+                    )
+                ]
+            )
+        if not create and not exists:
+            raise HTTPException(404, f"no job with id {definition.id!r}")
+        upsert(conn, [definition], user=user)
+    _reparse(request)
+    return JSONResponse(
+        status_code=201 if create else 200, content={"job": definition.to_document()}
+    )
+
+
+@app.post("/api/jobs", dependencies=[CanCreate], status_code=201)
+def create_job(request: Request, user: GetUserDep, document: Annotated[dict, Body()]) -> Response:
+    """Create Job: validates every field; on any error nothing is saved."""
+    return _save(request, document, user.get_name(), create=True)
+
+
+@app.put("/api/jobs/{dag_id}", dependencies=[CanEdit])
+def update_job(
+    request: Request, dag_id: str, user: GetUserDep, document: Annotated[dict, Body()]
+) -> Response:
+    """Save an edited job (its id cannot change)."""
+    if document.get("id") not in (None, dag_id):
+        return _errors([FieldError(dag_id, "id", document.get("id"), "cannot be changed")])
+    return _save(request, {**document, "id": dag_id}, user.get_name(), create=False)
+
+
+@app.delete("/api/jobs/{dag_id}", dependencies=[CanDelete], status_code=204)
+def delete_job(request: Request, dag_id: str) -> Response:
+    with _engine().begin() as conn:
+        if not delete(conn, dag_id):
+            raise HTTPException(404, f"no job with id {dag_id!r}")
+    _reparse(request)
+    return Response(status_code=204)
+
+
+@app.post("/api/preview", dependencies=[CanRead])
+def preview(document: Annotated[dict, Body()]) -> Response:
+    """The next 10 run times the given settings produce (district local time)."""
+    try:
+        definition = parse_definition({"id": "preview", "title": "preview", **document})
+    except InvalidDefinition as exc:
+        return _errors(exc.errors)
+    with _engine().connect() as conn:
+        timezone = get_timezone(conn)
+    schedule = definition.schedule(timezone)
+    runs = schedule.upcoming(dt.datetime.now(dt.UTC), 10)
+    return JSONResponse(
+        {"timezone": timezone, "runs": [r.astimezone(schedule.tz).isoformat() for r in runs]}
+    )
+
+
+@app.post("/api/jobs/{dag_id}/run", dependencies=[CanEdit])
+def run_now(request: Request, dag_id: str, user: GetUserDep) -> Response:
+    """Run Job: a manual run through Airflow's REST API v2, naming who ran it and from where."""
+    base = str(request.base_url).rstrip("/").rsplit("/focus-jobs", 1)[0]
+    ip = request.client.host if request.client else None
+    conf = {"triggered_by": user.get_name(), "ip": ip}
+    response = requests.post(
+        f"{base}/api/v2/dags/{dag_id}/dagRuns",
+        json={"logical_date": None, "conf": conf},
+        headers={"Authorization": f"Bearer {_caller_token(request)}"},
+        timeout=30,
+    )
+    if response.status_code != 200:
+        raise HTTPException(response.status_code, f"Airflow refused the run: {response.text[:300]}")
+    run = response.json()
+    return JSONResponse({"dag_run_id": run["dag_run_id"], "conf": run.get("conf", conf)})
+
+
+@app.get("/api/export", dependencies=[CanRead])
+def export_jobs(
+    filter: Annotated[list[str] | None, Query(description="column:text, repeatable")] = None,
+) -> PlainTextResponse:
+    """All (or filtered) jobs as the YAML file of the CLI; invalid rows are left out."""
+    listing = list_jobs(page_size=500, filter=filter)["jobs"] if filter else None
+    with _engine().connect() as conn:
+        table = read_table(conn, active_only=False)
+    keep = {j["id"] for j in listing} if listing is not None else None
+    documents = []
+    for raw in table.rows:
+        if keep is not None and raw["id"] not in keep:
+            continue
+        try:
+            documents.append(parse_definition(row_to_document(raw)).to_document())
+        except InvalidDefinition:
+            continue
+    text = yaml.safe_dump({"jobs": documents}, sort_keys=False, allow_unicode=True)
+    return PlainTextResponse(
+        text,
+        media_type="application/yaml",
+        headers={"Content-Disposition": 'attachment; filename="scheduled-jobs.yaml"'},
+    )
+
+
+@app.post("/api/import", dependencies=[CanCreate])
+def import_jobs(
+    request: Request, user: GetUserDep, text: Annotated[str, Body(media_type="application/yaml")]
+) -> Response:
+    """Upload a YAML file: all or nothing; every error listed with row, field and value."""
+    try:
+        entries = read_import_text(text, "upload")
+    except ValueError as exc:
+        return JSONResponse(status_code=422, content={"errors": [{"text": str(exc)}]})
+    definitions, errors = validate_documents(entries)
+    if errors:
+        return _errors(errors)
+    with _engine().begin() as conn:
+        created, updated = upsert(conn, definitions, user=user.get_name())
+    _reparse(request)
+    return JSONResponse({"created": created, "updated": updated})
+
+
+@app.get("/api/history", dependencies=[CanRead])
+def history(
+    date_from: Annotated[dt.date | None, Query(alias="from")] = None,
+    date_to: Annotated[dt.date | None, Query(alias="to")] = None,
+) -> dict[str, Any]:
+    """Execution History: runs of every job in the date range, newest first."""
+    with _engine().connect() as conn:
+        table = read_table(conn, active_only=False)
+        tz = ZoneInfo(table.timezone)
+        query = sa.select(
+            job_output.c.job_id,
+            job_output.c.run_id,
+            job_output.c.started_at,
+            job_output.c.finished_at,
+            job_output.c.success,
+            job_output.c.summary,
+        )
+        if date_from:
+            start = dt.datetime.combine(date_from, dt.time(0), tz).astimezone(dt.UTC)
+            query = query.where(job_output.c.started_at >= start)
+        if date_to:
+            end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(0), tz)
+            query = query.where(job_output.c.started_at < end.astimezone(dt.UTC))
+        rows = conn.execute(query.order_by(job_output.c.started_at.desc())).all()
+    titles = {r["id"]: r["title"] for r in table.rows}
+    runs = []
+    for r in rows:
+        started = r.started_at.replace(tzinfo=r.started_at.tzinfo or dt.UTC)
+        finished = r.finished_at.replace(tzinfo=r.finished_at.tzinfo or dt.UTC)
+        runs.append(
+            {
+                "job_id": r.job_id,
+                "run_id": r.run_id,
+                "title": titles.get(r.job_id, r.job_id),
+                "time": started.astimezone(tz).isoformat(),
+                "duration_seconds": round((finished - started).total_seconds(), 3),
+                "success": r.success,
+                "summary": r.summary,
+            }
+        )
+    return {"runs": runs, "timezone": table.timezone}
+
+
+@app.get("/api/history/{dag_id}/{run_id}", dependencies=[CanRead])
+def output(dag_id: str, run_id: str) -> dict[str, Any]:
+    """One run's output: sanitised HTML (scripts and event handlers removed) and text."""
+    with _engine().connect() as conn:
+        row = conn.execute(
+            sa.select(
+                job_output.c.summary,
+                job_output.c.success,
+                job_output.c.text_output,
+                job_output.c.html_output,
+            ).where(job_output.c.job_id == dag_id, job_output.c.run_id == run_id)
+        ).one_or_none()
+    if row is None:
+        raise HTTPException(404, f"no stored output for job {dag_id!r} run {run_id!r}")
+    return {
+        "job_id": dag_id,
+        "run_id": run_id,
+        "success": row.success,
+        "summary": row.summary,
+        "html": nh3.clean(row.html_output),
+        "text": row.text_output,
+    }

@@ -1,0 +1,264 @@
+"""The Scheduled Jobs API inside a real Airflow api-server, for each role of Airflow's auth."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+import sqlalchemy as sa
+import yaml
+
+from include.local_airflow import airflow_env, prepare
+from job_library.schema import job_output
+from tests.e2e.test_airflow_e2e import _free_port
+from tests.e2e.test_history_retention import _wait_for_token
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+NEW_JOB = {
+    "id": "nightly-addresses",
+    "title": "Nightly Address Corrections",
+    "class": "address_corrections",
+    "run_time": "03:15",
+    "weekdays": ["mon", "wed"],
+    "priority": 650,
+    "emails": ["registrar@district.org"],
+}
+
+
+class Api:
+    def __init__(self, url: str, token: str | None) -> None:
+        self.url = url
+        self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def __getattr__(self, method: str):
+        def call(path: str, **kwargs) -> requests.Response:
+            return self.session.request(method.upper(), f"{self.url}{path}", timeout=60, **kwargs)
+
+        return call
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    home = tmp_path_factory.mktemp("jobs-api")
+    port = _free_port()
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "FOCUS_"))}
+    env = airflow_env(focus_home=home / "focus", port=port, base=base)
+    passwords = prepare(env)
+    subprocess.run(["airflow", "dags", "reserialize"], env=env, check=True, capture_output=True)
+    log_path = home / "api-server.log"
+    proc = subprocess.Popen(
+        ["airflow", "api-server"],
+        env=env,
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        tokens = {}
+        for role in ("admin", "user", "viewer"):
+            tokens[role] = _wait_for_token_as(url, role, passwords[role], log_path)
+        yield {
+            "url": url,
+            "tokens": tokens,
+            "focus_db": f"sqlite:///{home / 'focus' / 'focus.db'}",
+            "airflow_db": env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"],
+        }
+    finally:
+        os.killpg(os.getpgid(proc.pid), signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(os.getpgid(proc.pid), signal.SIGKILL)
+
+
+def _wait_for_token_as(url: str, user: str, password: str, log: Path) -> str:
+    if user == "admin":
+        return _wait_for_token(url, password, log)
+    r = requests.post(
+        f"{url}/auth/token", json={"username": user, "password": password}, timeout=10
+    )
+    assert r.status_code in (200, 201), r.text
+    return r.json()["access_token"]
+
+
+def api(server: dict, role: str | None) -> Api:
+    return Api(f"{server['url']}/focus-jobs", server["tokens"].get(role) if role else None)
+
+
+def test_anonymous_requests_get_401(server):
+    anonymous = api(server, None)
+    assert anonymous.get("/api/jobs").status_code == 401
+    assert anonymous.post("/api/jobs", json=NEW_JOB).status_code == 401
+
+
+def test_viewer_reads_but_cannot_change_anything(server):
+    viewer = api(server, "viewer")
+    listing = viewer.get("/api/jobs")
+    assert listing.status_code == 200
+    jobs = {j["id"]: j for j in listing.json()["jobs"]}
+    assert {"address-corrections", "daily-maintenance", "legacy-php-export"} <= set(jobs)
+    assert jobs["legacy-php-export"]["missing_class"] is True
+    assert jobs["address-corrections"]["missing_class"] is False
+    assert viewer.get("/api/history").status_code == 200
+    assert viewer.post("/api/jobs", json=NEW_JOB).status_code == 403
+    assert viewer.put("/api/jobs/address-corrections", json={}).status_code == 403
+    assert viewer.delete("/api/jobs/address-corrections").status_code == 403
+    assert viewer.post("/api/jobs/address-corrections/run").status_code == 403
+    assert (
+        viewer.post(
+            "/api/import", data="jobs: []", headers={"content-type": "application/yaml"}
+        ).status_code
+        == 403
+    )
+
+
+def test_listing_sorts_filters_and_pages(server):
+    user = api(server, "user")
+    by_priority = user.get("/api/jobs", params={"sort": "priority", "desc": "true"}).json()["jobs"]
+    priorities = [j["priority"] for j in by_priority]
+    assert priorities == sorted(priorities, reverse=True) and priorities[0] == 900
+    first = user.get("/api/jobs", params={"sort": "title", "page_size": 2, "page": 1}).json()
+    second = user.get("/api/jobs", params={"sort": "title", "page_size": 2, "page": 2}).json()
+    assert first["pages"] == 2 and first["total"] == 4
+    titles = [j["title"] for j in first["jobs"] + second["jobs"]]
+    assert titles == sorted(titles, key=str.lower)
+    only = user.get("/api/jobs", params=[("filter", "class:maintenance")]).json()["jobs"]
+    assert [j["id"] for j in only] == ["daily-maintenance"]
+    assert only[0]["job_time"] == "1:00 AM"
+    assert user.get("/api/jobs", params={"sort": "colour"}).status_code == 400
+
+
+def test_user_creates_edits_previews_and_a_bad_save_changes_nothing(server):
+    user = api(server, "user")
+    bad = user.post("/api/jobs", json={**NEW_JOB, "weekdays": ["someday"], "priority": "top"})
+    assert bad.status_code == 422
+    fields = {(e["field"], e["value"]) for e in bad.json()["errors"]}
+    assert fields == {("weekdays.0", "someday"), ("priority", "top")}
+    assert user.get(f"/api/jobs/{NEW_JOB['id']}").status_code == 404
+    created = user.post("/api/jobs", json=NEW_JOB)
+    assert created.status_code == 201, created.text
+    # The save asked Airflow to re-parse the jobs' DAG file (no restart, no 30 s wait).
+    meta = sa.create_engine(server["airflow_db"])
+    with meta.connect() as conn:
+        requested = (
+            conn.execute(sa.text("SELECT relative_fileloc FROM dag_priority_parsing_request"))
+            .scalars()
+            .all()
+        )
+    meta.dispose()
+    assert "focus_jobs.py" in requested
+    assert user.post("/api/jobs", json=NEW_JOB).status_code == 422  # the id is taken
+    edited = user.put(f"/api/jobs/{NEW_JOB['id']}", json={**NEW_JOB, "priority": 700})
+    assert edited.status_code == 200
+    assert user.get(f"/api/jobs/{NEW_JOB['id']}").json()["job"]["priority"] == 700
+    preview = user.post("/api/preview", json=NEW_JOB).json()
+    assert len(preview["runs"]) == 10
+    for at in map(dt.datetime.fromisoformat, preview["runs"]):
+        assert at.strftime("%a %H:%M") in ("Mon 03:15", "Wed 03:15")
+    assert api(server, "admin").delete(f"/api/jobs/{NEW_JOB['id']}").status_code == 204
+    assert user.get(f"/api/jobs/{NEW_JOB['id']}").status_code == 404
+
+
+def test_run_now_records_who_and_from_where(server):
+    user = api(server, "user")
+    response = user.post("/api/jobs/address-corrections/run")
+    assert response.status_code == 200, response.text
+    run_id = response.json()["dag_run_id"]
+    airflow = requests.get(
+        f"{server['url']}/api/v2/dags/address-corrections/dagRuns/{run_id}",
+        headers={"Authorization": f"Bearer {server['tokens']['admin']}"},
+        timeout=30,
+    ).json()
+    assert airflow["run_type"] == "manual"
+    assert airflow["conf"] == {"triggered_by": "user", "ip": "127.0.0.1"}
+
+
+def test_export_then_import_all_or_nothing(server):
+    user = api(server, "user")
+    exported = yaml.safe_load(user.get("/api/export").text)["jobs"]
+    assert {j["id"] for j in exported} >= {"address-corrections", "daily-maintenance"}
+    filtered = yaml.safe_load(user.get("/api/export", params=[("filter", "id:daily")]).text)
+    assert [j["id"] for j in filtered["jobs"]] == ["daily-maintenance"]
+    broken = yaml.safe_dump(
+        {
+            "jobs": [
+                {**NEW_JOB, "id": "import-ok"},
+                {
+                    **NEW_JOB,
+                    "id": "import-bad",
+                    "end_date": "2020-01-01",
+                    "start_date": "2021-01-01",
+                },
+            ]
+        }
+    )
+    refused = user.post("/api/import", data=broken, headers={"content-type": "application/yaml"})
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["text"] == (
+        "row 2, job 'import-bad': end_date '2020-01-01': is before start_date 2021-01-01"
+    )
+    assert user.get("/api/jobs/import-ok").status_code == 404
+    good = yaml.safe_dump({"jobs": [{**NEW_JOB, "id": "import-ok"}]})
+    accepted = user.post("/api/import", data=good, headers={"content-type": "application/yaml"})
+    assert accepted.json() == {"created": 1, "updated": 0}
+
+
+def test_history_lists_runs_newest_first_and_output_is_sanitised(server):
+    engine = sa.create_engine(server["focus_db"])
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(job_output),
+            [
+                {
+                    "job_id": "address-corrections",
+                    "run_id": "r-old",
+                    "started_at": now - dt.timedelta(days=3),
+                    "finished_at": now - dt.timedelta(days=3) + dt.timedelta(seconds=42),
+                    "success": True,
+                    "summary": "old",
+                    "text_output": "old text",
+                    "html_output": "<p>old</p>",
+                },
+                {
+                    "job_id": "address-corrections",
+                    "run_id": "r-new",
+                    "started_at": now - dt.timedelta(hours=1),
+                    "finished_at": now - dt.timedelta(hours=1) + dt.timedelta(seconds=5),
+                    "success": False,
+                    "summary": "new",
+                    "text_output": "new text",
+                    "html_output": "<p>Hi</p><script>alert(1)</script><img src=x onerror=alert(2)>",
+                },
+            ],
+        )
+    engine.dispose()
+    viewer = api(server, "viewer")
+    runs = viewer.get("/api/history").json()["runs"]
+    mine = [
+        r for r in runs if r["job_id"] == "address-corrections" and r["run_id"].startswith("r-")
+    ]
+    assert [r["run_id"] for r in mine] == ["r-new", "r-old"]
+    assert mine[1]["duration_seconds"] == 42 and mine[1]["title"] == "Address Corrections"
+    since = (now - dt.timedelta(days=1)).date().isoformat()
+    recent = viewer.get("/api/history", params={"from": since}).json()["runs"]
+    assert "r-old" not in {r["run_id"] for r in recent}
+    out = viewer.get("/api/history/address-corrections/r-new").json()
+    assert out["text"] == "new text"
+    assert "<p>Hi</p>" in out["html"]
+    assert "<script" not in out["html"] and "onerror" not in out["html"]
+
+
+def test_openapi_document_describes_the_api(server):
+    spec = requests.get(f"{server['url']}/focus-jobs/openapi.json", timeout=30).json()
+    assert {"/api/jobs", "/api/jobs/{dag_id}", "/api/history", "/api/import"} <= set(spec["paths"])
