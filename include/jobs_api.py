@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -16,9 +17,10 @@ import nh3
 import requests
 import sqlalchemy as sa
 import yaml
-from airflow.api_fastapi.core_api.security import GetUserDep, requires_access_dag
+from airflow.api_fastapi.app import get_auth_manager
+from airflow.api_fastapi.core_api.security import GetUserDep, get_user, requires_access_dag
 from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request, Response
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 
 from include.cli import read_import_text
 from include.config import settings
@@ -56,6 +58,37 @@ app = FastAPI(
     description="The Jobs and Execution History screens of Focus, on Airflow.",
     version="1.0",
 )
+
+
+PAGE = Path(__file__).with_name("jobs_screen.html")
+
+
+async def _page(request: Request) -> Response:
+    """The screen itself; without a login, Airflow's login page first."""
+    try:
+        await get_user(request, None, None)
+    except HTTPException:
+        return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)))
+    return HTMLResponse(PAGE.read_text())
+
+
+@app.get("/", include_in_schema=False)
+async def jobs_screen(request: Request) -> Response:
+    """The Jobs and Execution History tabs."""
+    return await _page(request)
+
+
+@app.get("/output/{dag_id}/{run_id:path}", include_in_schema=False)
+async def output_screen(request: Request) -> Response:
+    """One run's output: the external view on Airflow's DAG-run and task-instance pages."""
+    return await _page(request)
+
+
+@app.get("/api/me", dependencies=[CanRead])
+def me(user: GetUserDep) -> dict[str, Any]:
+    """Who is logged in and whether the screen shows create, edit, delete, run and import."""
+    can_edit = get_auth_manager().is_authorized_dag(method="PUT", user=user)
+    return {"username": user.get_name(), "can_edit": can_edit}
 
 
 def _engine() -> sa.Engine:

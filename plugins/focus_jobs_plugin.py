@@ -12,3 +12,23 @@ class FocusJobsPlugin(AirflowPlugin):
     name = "focus_jobs"
     timetables = [FocusJobTimetable]
     fastapi_apps = [{"app": jobs_api, "url_prefix": "/focus-jobs", "name": "Focus Scheduled Jobs"}]
+    external_views = [
+        {
+            "name": "Scheduled Jobs",
+            "href": "/focus-jobs/",
+            "destination": "nav",
+            "url_route": "scheduled-jobs",
+        },
+        {
+            "name": "Job output",
+            "href": "/focus-jobs/output/{DAG_ID}/{RUN_ID}",
+            "destination": "dag_run",
+            "url_route": "job-output",
+        },
+        {
+            "name": "Job output",
+            "href": "/focus-jobs/output/{DAG_ID}/{RUN_ID}",
+            "destination": "task_instance",
+            "url_route": "task-job-output",
+        },
+    ]

@@ -21,7 +21,7 @@ from include.local_airflow import airflow_env, prepare
 from include.repository import get_definition, upsert, validate_documents
 from include.runner import run_job
 from tests.conftest import PG_ADMIN_URL
-from tests.e2e.test_airflow_e2e import _free_port
+from tests.e2e.conftest import _free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 

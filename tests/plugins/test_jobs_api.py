@@ -16,7 +16,7 @@ import yaml
 
 from include.local_airflow import airflow_env, prepare
 from job_library.schema import job_output
-from tests.e2e.test_airflow_e2e import _free_port
+from tests.e2e.conftest import _free_port
 from tests.e2e.test_history_retention import _wait_for_token
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]

@@ -1,0 +1,122 @@
+"""One real Airflow (api-server, scheduler, dag-processor) shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from include.local_airflow import airflow_env, prepare
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Airflow:
+    """Handles on a running Airflow and its REST API v2."""
+
+    def __init__(
+        self, url: str, token: str, focus_db: str, logs: Path, passwords: dict[str, str]
+    ) -> None:
+        self.url = url
+        self.passwords = passwords
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+        self.focus_db = focus_db
+        self.logs = logs
+
+    def get(self, path: str) -> requests.Response:
+        return self.session.get(f"{self.url}/api/v2{path}", timeout=30)
+
+    def post(self, path: str, body: dict) -> requests.Response:
+        return self.session.post(f"{self.url}/api/v2{path}", json=body, timeout=30)
+
+    def wait_for(self, what: str, check, timeout: float = 240) -> object:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = check()
+            if value:
+                return value
+            time.sleep(2)
+        tails = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in self.logs.glob("*.log"))
+        raise AssertionError(f"timed out waiting for {what}\n{tails}")
+
+    def run_to_completion(self, dag_id: str) -> dict:
+        created = self.post(f"/dags/{dag_id}/dagRuns", {"logical_date": None, "conf": {}})
+        assert created.status_code == 200, created.text
+        run_id = created.json()["dag_run_id"]
+
+        def finished():
+            run = self.get(f"/dags/{dag_id}/dagRuns/{run_id}").json()
+            return run if run["state"] in ("success", "failed") else None
+
+        return self.wait_for(f"{dag_id} run {run_id} to finish", finished)
+
+    def xcom(self, dag_id: str, run_id: str) -> dict:
+        response = self.get(
+            f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/run_job/xcomEntries/return_value"
+        )
+        assert response.status_code == 200, response.text
+        value = response.json()["value"]
+        return json.loads(value) if isinstance(value, str) else value
+
+
+@pytest.fixture(scope="session")
+def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Airflow]:
+    home = tmp_path_factory.mktemp("e2e")
+    port = _free_port()
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "FOCUS_"))}
+    env = airflow_env(focus_home=home / "focus", port=port, parallelism=2, base=base)
+    logs = home / "logs"
+    logs.mkdir()
+    passwords = prepare(env)
+    procs = []
+    for name in ("api-server", "scheduler", "dag-processor"):
+        log = (logs / f"{name}.log").open("w")
+        procs.append(
+            subprocess.Popen(
+                ["airflow", name],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
+    url = f"http://127.0.0.1:{port}"
+    focus_db = f"sqlite:///{home / 'focus' / 'focus.db'}"
+    try:
+        probe = Airflow(url, "", focus_db, logs, passwords)
+
+        def token():
+            try:
+                r = requests.post(
+                    f"{url}/auth/token",
+                    timeout=5,
+                    json={"username": "admin", "password": passwords["admin"]},
+                )
+            except requests.ConnectionError:
+                return None
+            return r.json()["access_token"] if r.status_code in (200, 201) else None
+
+        token_value = probe.wait_for("the api-server to issue a token", token)
+        yield Airflow(url, token_value, focus_db, logs, passwords)
+    finally:
+        for proc in procs:
+            with_group = os.getpgid(proc.pid)
+            os.killpg(with_group, signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(os.getpgid(proc.pid), signal.SIGKILL)
