@@ -21,6 +21,7 @@ from airflow.api_fastapi.app import get_auth_manager
 from airflow.api_fastapi.core_api.security import GetUserDep, get_user, requires_access_dag
 from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.security import HTTPAuthorizationCredentials
 
 from include.cli import read_import_text
 from include.config import settings
@@ -65,8 +66,13 @@ PAGE = Path(__file__).with_name("jobs_screen.html")
 
 async def _page(request: Request) -> Response:
     """The screen itself; without a login, Airflow's login page first."""
+    token = _caller_token(request)
+    bearer = request.headers.get("authorization", "").lower().startswith("bearer ")
+    credentials = (
+        HTTPAuthorizationCredentials(scheme="Bearer", credentials=token) if bearer else None
+    )
     try:
-        await get_user(request, None, None)
+        await get_user(request, None, credentials)
     except HTTPException:
         return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)))
     return HTMLResponse(PAGE.read_text())

@@ -65,7 +65,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     url = f"http://127.0.0.1:{port}"
     try:
         tokens = {}
-        for role in ("admin", "user", "viewer"):
+        for role in ("admin", "op", "user", "viewer"):
             tokens[role] = _wait_for_token_as(url, role, passwords[role], log_path)
         yield {
             "url": url,
@@ -95,10 +95,30 @@ def api(server: dict, role: str | None) -> Api:
     return Api(f"{server['url']}/focus-jobs", server["tokens"].get(role) if role else None)
 
 
-def test_anonymous_requests_get_401(server):
+def test_anonymous_requests_get_401_and_the_screen_sends_them_to_login(server):
     anonymous = api(server, None)
     assert anonymous.get("/api/jobs").status_code == 401
     assert anonymous.post("/api/jobs", json=NEW_JOB).status_code == 401
+    page = anonymous.get("/", allow_redirects=False)
+    assert page.status_code in (302, 307)
+    assert page.headers["location"].startswith("/auth/login?next=")
+
+
+def test_each_role_gets_the_screen_it_may_use(server):
+    for role, can_edit in (("admin", True), ("op", True), ("user", True), ("viewer", False)):
+        me = api(server, role).get("/api/me").json()
+        assert me == {"username": role, "can_edit": can_edit}
+        page = api(server, role).get("/")
+        assert page.status_code == 200 and "<title>Scheduled Jobs</title>" in page.text
+
+
+def test_op_may_edit_a_job(server):
+    op = api(server, "op")
+    job = op.get("/api/jobs/address-corrections").json()["job"]
+    changed = op.put("/api/jobs/address-corrections", json={**job, "priority": 510})
+    assert changed.status_code == 200
+    assert op.get("/api/jobs/address-corrections").json()["job"]["priority"] == 510
+    assert op.put("/api/jobs/address-corrections", json=job).status_code == 200
 
 
 def test_viewer_reads_but_cannot_change_anything(server):
