@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
+from job_library.output import html_table
 from job_library.schema import student_addresses
 
 if TYPE_CHECKING:
@@ -169,20 +170,10 @@ def _report(before: pd.DataFrame, after: pd.DataFrame, checked: int, cap: int) -
         lines.append(
             f"  #{new['address_id']}: " + "; ".join(f"{f} {o!r} -> {n!r}" for f, o, n in diffs)
         )
-        rows.extend(
-            f"<tr><td>{new['address_id']}</td><td>{html.escape(f)}</td>"
-            f"<td>{html.escape(str(o))}</td><td>{html.escape(str(n))}</td></tr>"
-            for f, o, n in diffs
-        )
+        rows.extend((new["address_id"], f, o, n) for f, o, n in diffs)
     if count > cap:
         lines.append(f"  ... and {count - cap} more (listing capped at {cap}).")
-    table = (
-        "<table><tr><th>Address id</th><th>Field</th><th>Before</th><th>After</th></tr>"
-        + "".join(rows)
-        + "</table>"
-        if rows
-        else ""
-    )
+    table = html_table(("Address id", "Field", "Before", "After"), rows)
     more = f"<p>{count - cap} more not listed.</p>" if count > cap else ""
     return JobResult(
         success=True,

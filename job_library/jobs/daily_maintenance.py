@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
+from job_library.output import html_table
 from job_library.retention import RETENTION_DAYS
 from job_library.schema import job_output, scheduled_job_retention
 
@@ -93,15 +94,8 @@ def _report(pruned: list[_Pruned], *, history: bool) -> JobResult:
     for p in pruned:
         runs_text = "-" if p.runs is None else str(p.runs)
         lines.append(f"  {p.job_id}: keep {p.keep}; runs removed {runs_text}, outputs {p.outputs}")
-        rows.append(
-            f"<tr><td>{html.escape(p.job_id)}</td><td>{html.escape(p.keep)}</td>"
-            f"<td>{runs_text}</td><td>{p.outputs}</td></tr>"
-        )
-    table = (
-        "<table><tr><th>Job</th><th>Keep</th><th>Runs removed</th><th>Outputs removed</th></tr>"
-        + "".join(rows)
-        + "</table>"
-    )
+        rows.append((p.job_id, p.keep, runs_text, p.outputs))
+    table = html_table(("Job", "Keep", "Runs removed", "Outputs removed"), rows)
     return JobResult(
         success=True,
         summary=summary,
