@@ -33,6 +33,7 @@ from include.notifications import (
 )
 from include.repository import JobTable, get_flag, read_snapshot, read_table, write_snapshot
 from include.runner import run_job, skipped_result, store_output
+from include.sftp_files import SftpFiles
 from include.timetable import FocusJobTimetable
 from job_library.base import JobResult
 from job_library.registry import get_job_class
@@ -88,6 +89,7 @@ class FocusJobOperator(BaseOperator):
                 log=self.log,
                 run_id=run_id,
                 history=self._history(),
+                remote=self._remote(),
             )
         except Exception as exc:
             # Airflow retries an error; the e-mail goes out once, after the last try.
@@ -112,6 +114,13 @@ class FocusJobOperator(BaseOperator):
         except Exception as exc:  # no connection: the job reports it did not prune Airflow
             self.log.warning("no Airflow API connection %r: %s", API_CONN_ID, exc)
             return None
+
+    def _remote(self) -> SftpFiles | None:
+        """The file server of a file integration, from its Airflow connection."""
+        job_class = get_job_class(self.definition.job_class)
+        if job_class is None or job_class.remote_connection is None:
+            return None
+        return SftpFiles.from_connection(job_class.remote_connection)
 
     def _notify(self, engine: sa.Engine, result: JobResult, info: RunInfo) -> None:
         """Send the execution e-mail; whatever goes wrong is logged, never raised."""

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 
 from include.definitions import JobDefinition
-from job_library.base import Job, JobContext, JobResult, RunHistory
+from job_library.base import Job, JobContext, JobResult, RemoteFiles, RunHistory
 from job_library.jobs.missing_class import MissingClass
 from job_library.registry import get_job_class
 from job_library.schema import job_output
@@ -58,6 +58,7 @@ def run_job(
     log: logging.Logger,
     run_id: str,
     history: RunHistory | None = None,
+    remote: RemoteFiles | None = None,
 ) -> JobResult:
     """Run ``definition`` in one transaction and store its output.
 
@@ -77,6 +78,7 @@ def run_job(
             job_id=definition.id,
             job_title=definition.title,
             history=history,
+            remote=remote,
         )
         result = job_class().run(context, params)
     store_output(engine, definition.id, run_id, started, result)

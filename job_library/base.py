@@ -78,6 +78,22 @@ class RunHistory(Protocol):
         ...
 
 
+class RemoteFiles(Protocol):
+    """A vendor's file drop (an SFTP server), as a file integration reads and renames it."""
+
+    def exists(self, path: str) -> bool:
+        """Whether ``path`` is a file on the server."""
+        ...
+
+    def read(self, path: str) -> bytes:
+        """The bytes of the file at ``path``."""
+        ...
+
+    def rename(self, source: str, target: str) -> None:
+        """Rename ``source`` to ``target`` on the server."""
+        ...
+
+
 @dataclass(frozen=True)
 class JobContext:
     """Everything a job may touch, handed to it so it never opens connections itself.
@@ -90,6 +106,7 @@ class JobContext:
     :param job_id: the id (slug) of the scheduled job being run.
     :param job_title: its title, for output.
     :param history: the scheduler's run history, when the runner has access to it.
+    :param remote: the vendor's file server, for jobs that name a connection.
     """
 
     connection: Connection
@@ -99,6 +116,7 @@ class JobContext:
     job_id: str
     job_title: str
     history: RunHistory | None = None
+    remote: RemoteFiles | None = None
 
 
 class Job(ABC):
@@ -113,6 +131,8 @@ class Job(ABC):
     implemented: ClassVar[bool] = True
     # Whether the runner should hand it the scheduler's run history (JobContext.history).
     uses_run_history: ClassVar[bool] = False
+    # The Airflow connection of the file server it reads (never taken from the job row).
+    remote_connection: ClassVar[str | None] = None
 
     @abstractmethod
     def run(self, context: JobContext, params: BaseModel) -> JobResult:

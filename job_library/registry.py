@@ -8,12 +8,14 @@ from types import MappingProxyType
 from job_library.base import Job
 from job_library.jobs.address_corrections import AddressCorrections
 from job_library.jobs.daily_maintenance import DailyMaintenance
+from job_library.jobs.frontline_leave import FrontlineLeave
 from job_library.jobs.missing_class import MissingClass
 from job_library.jobs.rollover import Rollover
 
 _CLASSES: tuple[type[Job], ...] = (
     AddressCorrections,
     DailyMaintenance,
+    FrontlineLeave,
     MissingClass,
     Rollover,
 )

@@ -40,3 +40,88 @@ student_addresses = sa.Table(
 scheduled_job_retention = sa.table(
     "scheduled_jobs", sa.column("id", sa.String), sa.column("store_history", sa.String)
 )
+
+# --- ERP: employees, users, leave, deductions (the file integrations write these) ---------
+
+employees = sa.Table(
+    "employees",
+    metadata,
+    sa.Column("employee_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ein", sa.String(20), nullable=False, unique=True),
+    sa.Column("ssn", sa.String(11), unique=True),
+    sa.Column("first_name", sa.String(100)),
+    sa.Column("last_name", sa.String(100)),
+    sa.Column("email", sa.String(200)),
+    sa.Column("hire_date", sa.Date),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("user_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ein", sa.String(20), unique=True),
+    sa.Column("username", sa.String(100), nullable=False, unique=True),
+    sa.Column("email", sa.String(200)),
+)
+
+leave_requests = sa.Table(
+    "leave_requests",
+    metadata,
+    sa.Column("leave_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("confirmation_number", sa.String(40), nullable=False),
+    sa.Column("leave_date", sa.Date, nullable=False),
+    sa.Column("employee_id", sa.Integer, sa.ForeignKey("employees.employee_id"), nullable=False),
+    sa.Column("start_time", sa.String(5)),
+    sa.Column("end_time", sa.String(5)),
+    sa.Column("hours", sa.Numeric(6, 2), nullable=False),
+    sa.Column("reason", sa.String(100)),
+    sa.Column("paid", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("source_file", sa.String(200)),
+    sa.UniqueConstraint("confirmation_number", "leave_date", name="uq_leave_requests_absence"),
+)
+
+substitute_fulfillments = sa.Table(
+    "substitute_fulfillments",
+    metadata,
+    sa.Column("fulfillment_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("confirmation_number", sa.String(40), nullable=False),
+    sa.Column("leave_date", sa.Date, nullable=False),
+    sa.Column("substitute_ein", sa.String(20), nullable=False),
+    sa.Column("substitute_name", sa.String(200)),
+    sa.Column("hours", sa.Numeric(6, 2), nullable=False),
+    sa.Column("paid", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.UniqueConstraint("confirmation_number", "leave_date", name="uq_substitute_absence"),
+)
+
+deduction_codes = sa.Table(
+    "deduction_codes",
+    metadata,
+    sa.Column("code", sa.String(20), primary_key=True),
+    sa.Column("title", sa.String(200), nullable=False),
+)
+
+employee_deductions = sa.Table(
+    "employee_deductions",
+    metadata,
+    sa.Column("deduction_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("employee_id", sa.Integer, sa.ForeignKey("employees.employee_id"), nullable=False),
+    sa.Column("code", sa.String(20), sa.ForeignKey("deduction_codes.code"), nullable=False),
+    sa.Column("amount", sa.Numeric(10, 2), nullable=False),
+    sa.Column("start_date", sa.Date),
+    sa.Column("end_date", sa.Date),
+    sa.UniqueConstraint("employee_id", "code", name="uq_employee_deduction"),
+)
+
+# Every imported file by checksum, written in the import's own transaction: a file is
+# never imported twice, even when the process dies between importing and renaming it.
+processed_files = sa.Table(
+    "processed_files",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("job_id", sa.String(100), nullable=False),
+    sa.Column("file_name", sa.String(300), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("job_id", "sha256", name="uq_processed_file"),
+)

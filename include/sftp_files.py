@@ -1,0 +1,43 @@
+"""A vendor's SFTP file drop over the Airflow SFTP provider's connection."""
+
+from __future__ import annotations
+
+import posixpath
+import stat
+
+import paramiko
+
+
+class SftpFiles:
+    """RemoteFiles on a paramiko SFTP client.
+
+    Paths are absolute paths the job names; nothing here writes local files, so a name
+    coming from the server never becomes a local path.
+
+    :param client: a connected paramiko SFTP client.
+    """
+
+    def __init__(self, client: paramiko.SFTPClient) -> None:
+        self.client = client
+
+    @classmethod
+    def from_connection(cls, conn_id: str) -> SftpFiles:
+        """Connected through the Airflow connection ``conn_id`` (SFTPHook)."""
+        from airflow.providers.sftp.hooks.sftp import SFTPHook
+
+        return cls(SFTPHook(ssh_conn_id=conn_id).get_conn())
+
+    def exists(self, path: str) -> bool:
+        try:
+            return stat.S_ISREG(self.client.stat(path).st_mode or 0)
+        except FileNotFoundError:
+            return False
+
+    def read(self, path: str) -> bytes:
+        with self.client.open(path, "rb") as f:
+            return f.read()
+
+    def rename(self, source: str, target: str) -> None:
+        if posixpath.dirname(source) != posixpath.dirname(target):
+            raise ValueError(f"rename {source!r} -> {target!r} would leave the folder")
+        self.client.posix_rename(source, target)

@@ -1,0 +1,78 @@
+"""A real SFTP server on loopback (asyncssh), with key authentication, for the tests."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import asyncssh
+import paramiko
+
+
+class SftpServer:
+    """Serves ``root`` (as ``/``) on 127.0.0.1 to the holder of ``client_key``.
+
+    :param root: the folder the server shows as its root.
+    :param keys: a folder for the generated host and client keys.
+    """
+
+    def __init__(self, root: Path, keys: Path) -> None:
+        self.root = root
+        self.client_key = keys / "client_rsa"
+        host_key = asyncssh.generate_private_key("ssh-rsa", key_size=2048)
+        client_key = asyncssh.generate_private_key("ssh-rsa", key_size=2048)
+        self.client_key.write_bytes(client_key.export_private_key("pkcs1-pem"))
+        self.client_key.chmod(0o600)
+        (keys / "authorized_keys").write_bytes(client_key.export_public_key())
+        self._authorized = str(keys / "authorized_keys")
+        self._host_key = host_key
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self.port = 0
+
+    def start(self) -> SftpServer:
+        self._thread.start()
+        root = str(self.root)
+
+        async def listen():
+            return await asyncssh.listen(
+                "127.0.0.1",
+                0,
+                server_host_keys=[self._host_key],
+                authorized_client_keys=self._authorized,
+                sftp_factory=lambda chan: asyncssh.SFTPServer(chan, chroot=root),
+                allow_scp=False,
+            )
+
+        self._server = asyncio.run_coroutine_threadsafe(listen(), self._loop).result(30)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    def stop(self) -> None:
+        self._server.close()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    def client(self, username: str = "focus") -> paramiko.SFTPClient:
+        ssh = paramiko.SSHClient()
+        ssh.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # a throwaway test host key
+        ssh.connect(
+            "127.0.0.1",
+            port=self.port,
+            username=username,
+            key_filename=str(self.client_key),
+            look_for_keys=False,
+            allow_agent=False,
+        )
+        return ssh.open_sftp()
+
+    def airflow_connection(self) -> dict:
+        """The Airflow connection (JSON form) that reaches this server."""
+        return {
+            "conn_type": "sftp",
+            "host": "127.0.0.1",
+            "port": self.port,
+            "login": "focus",
+            "extra": {"key_file": str(self.client_key), "no_host_key_check": True},
+        }
