@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from airflow.sdk import DAG, BaseOperator
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from include.airflow_history import API_CONN_ID, AirflowRunHistory
 from include.config import JOBS_POOL, settings
 from include.definitions import (
     SLUG,
@@ -33,14 +32,14 @@ from include.notifications import (
 )
 from include.repository import JobTable, get_flag, read_snapshot, read_table, write_snapshot
 from include.runner import run_job, skipped_result, store_output
-from include.sftp_files import SftpFiles
 from include.timetable import FocusJobTimetable
-from job_library.base import JobResult
+from job_library.base import JobResult, RemoteFiles, RunHistory
 from job_library.registry import get_job_class
 
 log = logging.getLogger(__name__)
 
 TASK_ID = "run_job"
+WAIT_TASK_ID = "wait_for_file"
 # Before any real start date, so Airflow's own bookkeeping has a start; the timetable
 # itself keeps each job inside its start and end dates.
 _EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
@@ -104,22 +103,27 @@ class FocusJobOperator(BaseOperator):
             raise AirflowFailException(result.summary)
         return result.to_json()
 
-    def _history(self) -> AirflowRunHistory | None:
+    def _history(self) -> RunHistory | None:
         """Airflow's run history for the jobs that prune it, when its API connection exists."""
         job_class = get_job_class(self.definition.job_class)
         if job_class is None or not job_class.uses_run_history:
             return None
+        # requests is imported with it: only the jobs that prune history pay for it.
+        from include.airflow_history import API_CONN_ID, AirflowRunHistory
+
         try:
             return AirflowRunHistory.from_connection()
         except Exception as exc:  # no connection: the job reports it did not prune Airflow
             self.log.warning("no Airflow API connection %r: %s", API_CONN_ID, exc)
             return None
 
-    def _remote(self) -> SftpFiles | None:
+    def _remote(self) -> RemoteFiles | None:
         """The file server of a file integration, from its Airflow connection."""
         job_class = get_job_class(self.definition.job_class)
         if job_class is None or job_class.remote_connection is None:
             return None
+        from include.sftp_files import SftpFiles  # paramiko: only for file jobs
+
         return SftpFiles.from_connection(job_class.remote_connection)
 
     def _notify(self, engine: sa.Engine, result: JobResult, info: RunInfo) -> None:
@@ -211,7 +215,7 @@ def build_job_dag(definition: JobDefinition, timezone: str) -> DAG:
         tags=sorted(tags),
         doc_md=doc,
     ) as dag:
-        FocusJobOperator(
+        run = FocusJobOperator(
             task_id=TASK_ID,
             definition=definition,
             timezone=timezone,
@@ -220,8 +224,43 @@ def build_job_dag(definition: JobDefinition, timezone: str) -> DAG:
             weight_rule="absolute",
             retries=_DEFAULT_RETRIES,
             retry_delay=dt.timedelta(minutes=5),
+            # After a sensor that gave up (skipped), the job still runs and says "no file".
+            trigger_rule="none_failed",
         )
+        if job_class is not None and job_class.remote_wait and job_class.remote_connection:
+            # Imported here: the SFTP provider costs a second, and only file jobs need it.
+            from airflow.providers.sftp.sensors.sftp import SFTPSensor
+
+            folder, pattern = job_class.remote_wait
+            wait = SFTPSensor(
+                task_id=WAIT_TASK_ID,
+                sftp_conn_id=job_class.remote_connection,
+                path=folder,
+                file_pattern=pattern,
+                deferrable=True,
+                poke_interval=60,
+                timeout=wait_seconds(definition),
+                soft_fail=True,
+                priority_weight=definition.priority,
+                weight_rule="absolute",
+            )
+            wait >> run
     return dag
+
+
+def wait_seconds(definition: JobDefinition) -> int:
+    """How long a file job waits for its file: until its timeframe ends, at least a minute.
+
+    A repeating job waits at most one interval, so runs never pile up; a job without a
+    timeframe waits an hour.
+    """
+    if definition.repeat_minutes:
+        return max(60, definition.repeat_minutes * 60)
+    if definition.timeframe_end is not None and definition.run_time is not None:
+        start = dt.datetime.combine(dt.date.min, definition.run_time)
+        end = dt.datetime.combine(dt.date.min, definition.timeframe_end)
+        return max(60, int((end - start).total_seconds()))
+    return 3600
 
 
 def build_error_dag(raw: dict[str, Any], error: InvalidDefinition) -> DAG:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import posixpath
 import stat
+from typing import TYPE_CHECKING
 
-import paramiko
+if TYPE_CHECKING:
+    import paramiko
 
 
 class SftpFiles:

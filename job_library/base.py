@@ -133,6 +133,8 @@ class Job(ABC):
     uses_run_history: ClassVar[bool] = False
     # The Airflow connection of the file server it reads (never taken from the job row).
     remote_connection: ClassVar[str | None] = None
+    # (folder, file pattern) its DAG waits for on that server before the job runs.
+    remote_wait: ClassVar[tuple[str, str] | None] = None
 
     @abstractmethod
     def run(self, context: JobContext, params: BaseModel) -> JobResult:

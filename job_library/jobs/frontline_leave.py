@@ -8,8 +8,8 @@ import hashlib
 import html
 import io
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,6 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobKind, JobResult
 from job_library.output import html_table
 from job_library.schema import employees, leave_requests, processed_files, substitute_fulfillments
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SOURCE = "/FromAesop/Frontline_Leave.csv"
 COLUMNS = (
@@ -55,25 +58,24 @@ class FrontlineLeaveParams(BaseModel):
     )
 
 
-def parse(data: bytes) -> list[tuple[int, dict[str, str]]]:
-    """The rows of a Frontline file with their line numbers; raises MalformedFile.
+def parse(data: bytes) -> pd.DataFrame:
+    """The rows of a Frontline file as text columns plus ``line``; raises MalformedFile.
 
     The file is UTF-8 CSV (a byte-order mark is allowed) with a header naming exactly the
     columns in COLUMNS, in any order; every line has as many fields as the header.
     """
+    import pandas as pd  # loaded by a run, not by every DAG-file parse
+
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise MalformedFile(
             f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} cannot be decoded"
         ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise MalformedFile("the file is empty: expected a header line") from None
-    except csv.Error as exc:
-        raise MalformedFile(f"line 1: {exc}") from None
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise MalformedFile("the file is empty: expected a header line")
+    header = [h.strip().lower() for h in next(csv.reader([lines[0]]))]
     missing = [c for c in COLUMNS if c not in header]
     unexpected = [h for h in header if h not in COLUMNS]
     if missing or unexpected:
@@ -81,106 +83,168 @@ def parse(data: bytes) -> list[tuple[int, dict[str, str]]]:
             f"wrong header {','.join(header)!r}: missing {missing or 'nothing'}, "
             f"unexpected {unexpected or 'nothing'}; expected {','.join(COLUMNS)}"
         )
-    rows = []
+    # One row per line: count each line's fields (csv rules only where quotes appear).
+    raw = pd.Series(lines[1:], dtype=object)
+    fields = raw.str.count(",") + 1
+    for i in raw.index[raw.str.contains('"', regex=False)]:
+        fields[i] = len(next(csv.reader([raw[i]])))
+    blank = raw.str.strip() == ""
+    broken = raw.index[(fields != len(header)) & ~blank]
+    if len(broken):
+        line = int(broken[0]) + 2
+        raise MalformedFile(
+            f"line {line} has {fields[broken[0]]} field(s), expected {len(header)} "
+            "(a truncated or broken line)"
+        )
     try:
-        for fields in reader:
-            line = reader.line_num
-            if not any(f.strip() for f in fields):
-                continue
-            if len(fields) != len(header):
-                raise MalformedFile(
-                    f"line {line} has {len(fields)} field(s), expected {len(header)} "
-                    "(a truncated or broken line)"
-                )
-            rows.append((line, {h: f.strip() for h, f in zip(header, fields, strict=True)}))
-    except csv.Error as exc:
-        raise MalformedFile(f"line {reader.line_num}: {exc}") from None
-    return rows
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            na_filter=False,
+            engine="c",
+            skip_blank_lines=False,
+            on_bad_lines="error",
+        )
+    except (pd.errors.ParserError, csv.Error) as exc:
+        raise MalformedFile(str(exc).replace("Error tokenizing data. C error: ", "")) from None
+    frame.columns = header
+    frame["line"] = range(2, len(frame) + 2)
+    blank = (frame[list(COLUMNS)] == "").all(axis=1)
+    frame = frame[~blank].reset_index(drop=True)
+    # Stripping is a Python-level loop in pandas: only pay for it when some field has spaces.
+    if raw.str.contains(r"(?:^|,)\s|\s(?:,|$)", regex=True).any():
+        for column in COLUMNS:
+            frame[column] = frame[column].str.strip()
+    return frame
 
 
 def _validate(
-    rows: list[tuple[int, dict[str, str]]], employee_ids: dict[str, int]
-) -> tuple[list[dict[str, Any]], list[Rejected]]:
-    good, rejected = [], []
-    seen: set[tuple[str, dt.date]] = set()
-    for line, row in rows:
-        problems = []
-        if not row["confirmation_number"]:
-            problems.append(Rejected(line, "confirmation_number", "", "is required"))
-        if row["ein"] not in employee_ids:
-            problems.append(Rejected(line, "ein", row["ein"], "no employee has this EIN"))
-        try:
-            leave_date = dt.date.fromisoformat(row["leave_date"])
-        except ValueError:
-            problems.append(
-                Rejected(line, "leave_date", row["leave_date"], "is not a date (YYYY-MM-DD)")
-            )
-            leave_date = None
-        try:
-            hours = Decimal(row["hours"])
-            if not Decimal(0) < hours <= Decimal(24):
-                raise InvalidOperation
-        except InvalidOperation:
-            problems.append(
-                Rejected(line, "hours", row["hours"], "is not a number of hours (0-24]")
-            )
-            hours = None
-        key = (row["confirmation_number"], leave_date)
-        if not problems and key in seen:
-            problems.append(
-                Rejected(
-                    line,
-                    "confirmation_number",
-                    row["confirmation_number"],
-                    f"repeats the absence of {leave_date} earlier in the file",
-                )
-            )
-        if problems:
-            rejected.extend(problems)
-            continue
-        seen.add(key)
-        good.append(
-            {
-                **row,
-                "leave_date": leave_date,
-                "hours": hours,
-                "employee_id": employee_ids[row["ein"]],
-            }
+    frame: pd.DataFrame, employee_ids: dict[str, int]
+) -> tuple[pd.DataFrame, list[Rejected]]:
+    """Valid rows (typed, with employee_id) and every problem of the others, vectorised."""
+    import pandas as pd
+
+    dates = pd.to_datetime(frame["leave_date"], format="%Y-%m-%d", errors="coerce")
+    hours = pd.to_numeric(frame["hours"], errors="coerce")
+    checks = [
+        ("confirmation_number", frame["confirmation_number"] != "", "is required"),
+        ("ein", frame["ein"].isin(employee_ids.keys()), "no employee has this EIN"),
+        ("leave_date", dates.notna(), "is not a date (YYYY-MM-DD)"),
+        ("hours", (hours > 0) & (hours <= 24), "is not a number of hours (0-24]"),
+    ]
+    ok = pd.Series(True, index=frame.index)
+    for _, passed, _ in checks:
+        ok &= passed
+    repeated = ok & frame.assign(day=dates).duplicated(["confirmation_number", "day"])
+    rejected = [
+        Rejected(int(frame.at[i, "line"]), column, frame.at[i, column], reason)
+        for column, passed, reason in checks
+        for i in frame.index[~passed]
+    ]
+    rejected += [
+        Rejected(
+            int(frame.at[i, "line"]),
+            "confirmation_number",
+            frame.at[i, "confirmation_number"],
+            f"repeats the absence of {frame.at[i, 'leave_date']} earlier in the file",
         )
+        for i in frame.index[repeated]
+    ]
+    rejected.sort(key=lambda r: r.line)
+    good = frame[ok & ~repeated].copy()
+    # leave_date stays its validated YYYY-MM-DD text: the database reads it as a date.
+    good["employee_id"] = good["ein"].map(employee_ids)
     return good, rejected
 
 
-def _upsert(
-    conn: sa.Connection, table: sa.Table, records: list[dict[str, Any]], updates: tuple[str, ...]
-) -> tuple[int, int, int]:
-    """Insert new absences, overwrite unpaid ones, leave paid ones: (created, updated, paid)."""
-    if not records:
-        return 0, 0, 0
-    key = (table.c.confirmation_number, table.c.leave_date)
-    numbers = sorted({r["confirmation_number"] for r in records})
-    existing: dict[tuple[str, dt.date], bool] = {}
-    for start in range(0, len(numbers), 5000):
-        chunk = numbers[start : start + 5000]
-        for number, day, paid in conn.execute(
-            sa.select(*key, table.c.paid).where(table.c.confirmation_number.in_(chunk))
-        ):
-            existing[(number, day)] = bool(paid)
-    wanted = {(r["confirmation_number"], r["leave_date"]) for r in records}
-    paid = sum(1 for k in wanted if existing.get(k) is True)
-    updated = sum(1 for k in wanted if existing.get(k) is False)
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=[c.name for c in key],
-        set_={c: statement.excluded[c] for c in updates},
-        where=table.c.paid == sa.false(),
+_STAGE_COLUMNS = (
+    "confirmation_number",
+    "leave_date",
+    "employee_id",
+    "start_time",
+    "end_time",
+    "hours",
+    "reason",
+    "substitute_ein",
+    "substitute_name",
+)
+
+
+def _stage(conn: sa.Connection, good: pd.DataFrame, source_file: str) -> sa.Table:
+    """The valid rows in a temporary table: COPY on Postgres, one batched insert elsewhere."""
+    stage = sa.Table(
+        "tmp_frontline_leave",
+        sa.MetaData(),
+        sa.Column("confirmation_number", sa.String(40)),
+        sa.Column("leave_date", sa.Date),
+        sa.Column("employee_id", sa.Integer),
+        sa.Column("start_time", sa.String(5)),
+        sa.Column("end_time", sa.String(5)),
+        sa.Column("hours", sa.Numeric(6, 2)),
+        sa.Column("reason", sa.String(100)),
+        sa.Column("substitute_ein", sa.String(20)),
+        sa.Column("substitute_name", sa.String(200)),
+        sa.Column("source_file", sa.String(200)),
+        prefixes=["TEMPORARY"],
     )
-    conn.execute(statement, records)
-    return len(wanted) - paid - updated, updated, paid
+    stage.create(conn)
+    frame = good[list(_STAGE_COLUMNS)].assign(source_file=source_file)
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg2":
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False, header=False)
+        buffer.seek(0)
+        cursor = conn.connection.dbapi_connection.cursor()
+        cursor.copy_expert(f"COPY {stage.name} FROM STDIN WITH (FORMAT csv)", buffer)
+    elif len(frame):
+        records = frame.to_dict("records")
+        for record in records:
+            record["hours"] = Decimal(record["hours"])
+            record["employee_id"] = int(record["employee_id"])
+            record["leave_date"] = dt.date.fromisoformat(record["leave_date"])
+        conn.execute(sa.insert(stage), records)
+    return stage
+
+
+# Blank text fields arrive as "" from the file; NULLIF stores them as NULL. "WHERE true"
+# keeps SQLite from reading ON CONFLICT as part of the SELECT.
+_UPSERTS = {
+    "leave_requests": (
+        "INSERT INTO leave_requests (confirmation_number, leave_date, employee_id, start_time, "
+        "end_time, hours, reason, source_file) "
+        "SELECT confirmation_number, leave_date, employee_id, NULLIF(start_time, ''), "
+        "NULLIF(end_time, ''), hours, NULLIF(reason, ''), source_file FROM {stage} WHERE true "
+        "ON CONFLICT (confirmation_number, leave_date) DO UPDATE SET "
+        "employee_id = excluded.employee_id, start_time = excluded.start_time, "
+        "end_time = excluded.end_time, hours = excluded.hours, reason = excluded.reason, "
+        "source_file = excluded.source_file WHERE leave_requests.paid = false"
+    ),
+    "substitute_fulfillments": (
+        "INSERT INTO substitute_fulfillments (confirmation_number, leave_date, substitute_ein, "
+        "substitute_name, hours) "
+        "SELECT confirmation_number, leave_date, substitute_ein, NULLIF(substitute_name, ''), "
+        "hours FROM {stage} WHERE substitute_ein <> '' "
+        "ON CONFLICT (confirmation_number, leave_date) DO UPDATE SET "
+        "substitute_ein = excluded.substitute_ein, substitute_name = excluded.substitute_name, "
+        "hours = excluded.hours WHERE substitute_fulfillments.paid = false"
+    ),
+}
+
+
+def _upsert(conn: sa.Connection, stage: sa.Table, table: sa.Table) -> tuple[int, int, int]:
+    """Insert new absences, overwrite unpaid ones, leave paid ones: (created, updated, paid)."""
+    only_substituted = "AND s.substitute_ein <> ''" if table is substitute_fulfillments else ""
+    created, updated, paid = conn.execute(
+        sa.text(
+            "SELECT COALESCE(SUM(CASE WHEN t.paid IS NULL THEN 1 ELSE 0 END), 0), "
+            "COALESCE(SUM(CASE WHEN t.paid = false THEN 1 ELSE 0 END), 0), "
+            "COALESCE(SUM(CASE WHEN t.paid = true THEN 1 ELSE 0 END), 0) "
+            f"FROM {stage.name} s LEFT JOIN {table.name} t "
+            "ON t.confirmation_number = s.confirmation_number AND t.leave_date = s.leave_date "
+            f"WHERE true {only_substituted}"
+        )
+    ).one()
+    conn.execute(sa.text(_UPSERTS[table.name].format(stage=stage.name)))
+    return int(created), int(updated), int(paid)
 
 
 class FrontlineLeave(Job):
@@ -201,6 +265,7 @@ class FrontlineLeave(Job):
     kind = JobKind.INTEGRATION
     params_model = FrontlineLeaveParams
     remote_connection = "frontline_sftp"
+    remote_wait = ("/FromAesop", "Frontline_Leave.csv")
 
     def run(self, context: JobContext, params: FrontlineLeaveParams) -> JobResult:
         remote = context.remote
@@ -253,57 +318,21 @@ class FrontlineLeave(Job):
                 html=f"<p>{html.escape(summary)}</p>",
                 counts={"files": 0},
             )
-        eins = sorted({r["ein"] for _, r in rows} | {r["substitute_ein"] for _, r in rows})
-        employee_ids = (
-            dict(
-                conn.execute(
-                    sa.select(employees.c.ein, employees.c.employee_id).where(
-                        employees.c.ein.in_(eins)
-                    )
-                ).all()
-            )
-            if eins
-            else {}
+        eins = sorted(set(rows["ein"]) | set(rows["substitute_ein"]))
+        employee_ids = dict(
+            conn.execute(
+                sa.select(employees.c.ein, employees.c.employee_id).where(employees.c.ein.in_(eins))
+            ).all()
         )
         good, rejected = _validate(rows, employee_ids)
-        leave = [
-            {
-                "confirmation_number": r["confirmation_number"],
-                "leave_date": r["leave_date"],
-                "employee_id": r["employee_id"],
-                "start_time": r["start_time"] or None,
-                "end_time": r["end_time"] or None,
-                "hours": r["hours"],
-                "reason": r["reason"] or None,
-                "source_file": target,
-            }
-            for r in good
-        ]
-        created, updated, paid = _upsert(
-            conn,
-            leave_requests,
-            leave,
-            ("employee_id", "start_time", "end_time", "hours", "reason", "source_file"),
-        )
-        subs = (0, 0, 0)
-        if not params.skip_substitutes:
-            substitutes = [
-                {
-                    "confirmation_number": r["confirmation_number"],
-                    "leave_date": r["leave_date"],
-                    "substitute_ein": r["substitute_ein"],
-                    "substitute_name": r["substitute_name"] or None,
-                    "hours": r["hours"],
-                }
-                for r in good
-                if r["substitute_ein"]
-            ]
-            subs = _upsert(
-                conn,
-                substitute_fulfillments,
-                substitutes,
-                ("substitute_ein", "substitute_name", "hours"),
-            )
+        stage = _stage(conn, good, target)
+        try:
+            created, updated, paid = _upsert(conn, stage, leave_requests)
+            subs = (0, 0, 0)
+            if not params.skip_substitutes:
+                subs = _upsert(conn, stage, substitute_fulfillments)
+        finally:
+            stage.drop(conn)
         conn.execute(
             sa.insert(processed_files).values(
                 job_id=context.job_id,

@@ -237,3 +237,78 @@ def test_job_task_reaches_the_server_through_the_airflow_connection(focus_env, s
     output = build_dags()["frontline"].get_task(TASK_ID).execute(context(DagRunType.MANUAL, None))
     assert output["counts"]["leave_created"] == 2
     assert [f for f in _files(sftp) if f.startswith("Leave_")]
+
+
+def test_file_job_dag_waits_for_the_file_deferrably_within_its_timeframe(focus_env):
+    from include.dag_builder import TASK_ID, WAIT_TASK_ID, build_dags
+    from include.focus_db.engine import get_engine
+    from tests.rows import good_row, insert_rows
+
+    insert_rows(
+        get_engine(os.environ["FOCUS_DB_URL"]),
+        good_row(
+            "frontline",
+            job_class="frontline_leave",
+            kind="integration",
+            run_hour=5,
+            run_minute=30,
+            timeframe_start="05:00",
+            timeframe_end="07:00",
+        ),
+        good_row("plain"),
+    )
+    dags = build_dags()
+    wait = dags["frontline"].get_task(WAIT_TASK_ID)
+    assert type(wait).__name__ == "SFTPSensor"
+    assert wait.deferrable is True and wait.soft_fail is True
+    assert (wait.path, wait.file_pattern, wait.sftp_conn_id) == (
+        "/FromAesop",
+        "Frontline_Leave.csv",
+        "frontline_sftp",
+    )
+    assert wait.timeout == 90 * 60  # from the 05:30 run time to the 07:00 end of the timeframe
+    run = dags["frontline"].get_task(TASK_ID)
+    assert run.upstream_task_ids == {WAIT_TASK_ID}
+    assert run.trigger_rule == "none_failed"
+    assert dags["plain"].task_ids == [TASK_ID]  # jobs without files do not wait
+
+
+def test_the_sensor_sees_the_file_on_the_real_server(focus_env, sftp, monkeypatch):
+    from include.dag_builder import WAIT_TASK_ID, build_dags
+    from include.focus_db.engine import get_engine
+    from tests.rows import good_row, insert_rows
+
+    monkeypatch.setenv("AIRFLOW_CONN_FRONTLINE_SFTP", json.dumps(sftp.airflow_connection()))
+    insert_rows(
+        get_engine(os.environ["FOCUS_DB_URL"]),
+        good_row("frontline", job_class="frontline_leave", kind="integration"),
+    )
+    wait = build_dags()["frontline"].get_task(WAIT_TASK_ID)
+    assert not wait.poke({})
+    _put(sftp, FIRST)
+    assert wait.poke({})
+
+
+def test_spaces_around_fields_and_blank_lines_are_ignored(district, sftp):
+    _put(sftp, HEADER + "\n\n CN7 , E100 ,2026-11-09, 08:00 ,, 4 , Jury duty ,S900, Sam \n\n")
+    result = _run(district, sftp)
+    assert result.counts["leave_created"] == 1 and result.counts["rejected_rows"] == 0
+    with district.connect() as conn:
+        row = conn.execute(
+            sa.select(
+                leave_requests.c.confirmation_number,
+                leave_requests.c.reason,
+                leave_requests.c.start_time,
+                leave_requests.c.end_time,
+            )
+        ).one()
+    assert tuple(row) == ("CN7", "Jury duty", "08:00", None)
+    assert _subs(district) == [("CN7", "S900", Decimal("4.00"))]
+
+
+def test_quoted_fields_may_hold_commas(district, sftp):
+    _put(sftp, HEADER + '\nCN8,E100,2026-11-10,,,2,"Sick, flu",S900,"Sub, Sam"\n')
+    result = _run(district, sftp)
+    assert result.counts["leave_created"] == 1
+    with district.connect() as conn:
+        assert conn.execute(sa.select(leave_requests.c.reason)).scalar() == "Sick, flu"
