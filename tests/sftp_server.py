@@ -50,7 +50,11 @@ class SftpServer:
         return self
 
     def stop(self) -> None:
-        self._server.close()
+        async def close():  # on the server's own loop: asyncio is not thread-safe
+            self._server.close()
+            await self._server.wait_closed()
+
+        asyncio.run_coroutine_threadsafe(close(), self._loop).result(30)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
 
