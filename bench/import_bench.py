@@ -53,6 +53,9 @@ class MemoryFiles:
     def rename(self, source: str, target: str) -> None:
         self.files[target] = self.files.pop(source)
 
+    def makedirs(self, path: str) -> bool:
+        return False
+
 
 def frontline_file(rows: int) -> bytes:
     lines = [

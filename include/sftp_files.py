@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 import stat
 from typing import TYPE_CHECKING
 
@@ -40,6 +39,16 @@ class SftpFiles:
             return f.read()
 
     def rename(self, source: str, target: str) -> None:
-        if posixpath.dirname(source) != posixpath.dirname(target):
-            raise ValueError(f"rename {source!r} -> {target!r} would leave the folder")
         self.client.posix_rename(source, target)
+
+    def makedirs(self, path: str) -> bool:
+        created = False
+        current = ""
+        for part in [p for p in path.split("/") if p]:
+            current = f"{current}/{part}"
+            try:
+                self.client.stat(current)
+            except FileNotFoundError:
+                self.client.mkdir(current)
+                created = True
+        return created

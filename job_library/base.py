@@ -93,6 +93,10 @@ class RemoteFiles(Protocol):
         """Rename ``source`` to ``target`` on the server."""
         ...
 
+    def makedirs(self, path: str) -> bool:
+        """Create the folder ``path`` and its parents; whether anything was created."""
+        ...
+
 
 @dataclass(frozen=True)
 class JobContext:

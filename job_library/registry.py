@@ -9,6 +9,7 @@ from job_library.base import Job
 from job_library.jobs.address_corrections import AddressCorrections
 from job_library.jobs.daily_maintenance import DailyMaintenance
 from job_library.jobs.frontline_leave import FrontlineLeave
+from job_library.jobs.metlife_incoming import MetLifeIncoming
 from job_library.jobs.missing_class import MissingClass
 from job_library.jobs.rollover import Rollover
 
@@ -16,6 +17,7 @@ _CLASSES: tuple[type[Job], ...] = (
     AddressCorrections,
     DailyMaintenance,
     FrontlineLeave,
+    MetLifeIncoming,
     MissingClass,
     Rollover,
 )

@@ -24,6 +24,7 @@ import sqlalchemy as sa  # noqa: E402
 from include.focus_db.engine import migrate  # noqa: E402
 from include.focus_db.schema import metadata as jobs_metadata  # noqa: E402
 from job_library.schema import metadata as catalog_metadata  # noqa: E402
+from tests.sftp_server import SftpServer  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get(
     "FOCUS_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
@@ -115,3 +116,15 @@ def focus_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     migrate(eng)
     eng.dispose()
     return home
+
+
+@pytest.fixture
+def sftp(tmp_path: Path) -> Iterator[SftpServer]:
+    """A real SFTP server on loopback with key authentication, serving an empty folder."""
+    root = tmp_path / "sftp-root"
+    root.mkdir()
+    keys = tmp_path / "sftp-keys"
+    keys.mkdir()
+    server = SftpServer(root, keys).start()
+    yield server
+    server.stop()

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import logging
 import os
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,7 +18,7 @@ from include.sftp_files import SftpFiles
 from job_library.base import JobContext
 from job_library.jobs.frontline_leave import FrontlineLeave, FrontlineLeaveParams
 from job_library.schema import employees, leave_requests, processed_files, substitute_fulfillments
-from tests.sftp_server import SftpServer
+from tests.sftp_server import SftpServer  # the sftp fixture: tests/conftest.py
 
 NOW = dt.datetime(2026, 11, 28, 2, 0, 5, tzinfo=ZoneInfo("America/New_York"))
 HEADER = (
@@ -38,17 +37,6 @@ FIRST = (
     )
     + "\n"
 )
-
-
-@pytest.fixture
-def sftp(tmp_path: Path) -> Iterator[SftpServer]:
-    root = tmp_path / "sftp-root"
-    (root / "FromAesop").mkdir(parents=True)
-    keys = tmp_path / "keys"
-    keys.mkdir()
-    server = SftpServer(root, keys).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -85,11 +73,13 @@ def _run(engine: sa.Engine, sftp: SftpServer, now: dt.datetime = NOW, **params):
 
 def _put(sftp: SftpServer, text: str | bytes, name: str = "Frontline_Leave.csv") -> None:
     path = sftp.root / "FromAesop" / name
+    path.parent.mkdir(exist_ok=True)
     path.write_bytes(text.encode() if isinstance(text, str) else text)
 
 
 def _files(sftp: SftpServer) -> list[str]:
-    return sorted(p.name for p in (sftp.root / "FromAesop").iterdir())
+    folder = sftp.root / "FromAesop"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
 def _leave(engine: sa.Engine) -> list[tuple]:
@@ -284,6 +274,7 @@ def test_the_sensor_sees_the_file_on_the_real_server(focus_env, sftp, monkeypatc
         good_row("frontline", job_class="frontline_leave", kind="integration"),
     )
     wait = build_dags()["frontline"].get_task(WAIT_TASK_ID)
+    (sftp.root / "FromAesop").mkdir()  # Frontline's drop folder, empty so far
     assert not wait.poke({})
     _put(sftp, FIRST)
     assert wait.poke({})
