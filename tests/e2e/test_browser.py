@@ -117,7 +117,8 @@ def test_admin_creates_edits_runs_views_and_deletes_a_job(browser, airflow: Airf
         ]
     )
     page.wait_for_function("document.getElementById('message').textContent.includes('30 created')")
-    assert page.locator("#pages").text_content() == "2"
+    # The message shows before the list reloads: wait for the list, not the message.
+    page.wait_for_function("document.getElementById('pages').textContent === '2'")
     page.get_by_role("button", name="Next").click()
     page.wait_for_function("document.getElementById('page').value === '2'")
     assert expect_rows.count() == 34 - 25
