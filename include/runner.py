@@ -40,13 +40,7 @@ def skipped_result(
         f"{started.astimezone(local):%Y-%m-%d %H:%M %Z}, outside the scheduled timeframe "
         f"{lo}-{hi}. Nothing was changed; it runs again at its next scheduled time."
     )
-    return JobResult(
-        success=False,
-        summary=summary,
-        text=summary,
-        html=f"<p>{summary}</p>",
-        counts={"skipped": 1},
-    )
+    return JobResult.message(False, summary, {"skipped": 1})
 
 
 def run_job(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
@@ -45,6 +46,13 @@ class JobResult:
     text: str = ""
     html: str = ""
     counts: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def message(
+        cls, success: bool, summary: str, counts: Mapping[str, int] | None = None
+    ) -> JobResult:
+        """A result that is one sentence: the summary is also its text and (escaped) HTML."""
+        return cls(success, summary, summary, f"<p>{html.escape(summary)}</p>", dict(counts or {}))
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -273,13 +273,7 @@ class FrontlineLeave(Job):
             raise RuntimeError("Frontline Leave needs the SFTP connection 'frontline_sftp'")
         if not remote.exists(SOURCE):
             summary = f"No new file {SOURCE}: nothing to do."
-            return JobResult(
-                success=True,
-                summary=summary,
-                text=summary,
-                html=f"<p>{html.escape(summary)}</p>",
-                counts={"files": 0},
-            )
+            return JobResult.message(True, summary, {"files": 0})
         data = remote.read(SOURCE)
         stamp = context.now().strftime("%Y%m%d%H%M%S")
         target = f"/FromAesop/Leave_{stamp}.csv"
@@ -297,13 +291,7 @@ class FrontlineLeave(Job):
                 f"{earlier.processed_at:%Y-%m-%d %H:%M}: not imported again; renamed to "
                 f"{target}."
             )
-            return JobResult(
-                success=True,
-                summary=summary,
-                text=summary,
-                html=f"<p>{html.escape(summary)}</p>",
-                counts={"files": 0, "duplicates": 1},
-            )
+            return JobResult.message(True, summary, {"files": 0, "duplicates": 1})
         try:
             rows = parse(data)
         except MalformedFile as exc:
@@ -311,13 +299,7 @@ class FrontlineLeave(Job):
                 f"{SOURCE} is malformed: {exc}. Nothing was imported and the file was "
                 "left where it is."
             )
-            return JobResult(
-                success=False,
-                summary=summary,
-                text=summary,
-                html=f"<p>{html.escape(summary)}</p>",
-                counts={"files": 0},
-            )
+            return JobResult.message(False, summary, {"files": 0})
         eins = sorted(set(rows["ein"]) | set(rows["substitute_ein"]))
         employee_ids = dict(
             conn.execute(

@@ -108,13 +108,7 @@ class MetLifeIncoming(Job):
             summary = f"No {SOURCE}: nothing to do."
             if created_dirs:
                 summary += f" Created the storage directories {FOLDER} and {RECEIVED}."
-            return JobResult(
-                success=True,
-                summary=summary,
-                text=summary,
-                html=f"<p>{html.escape(summary)}</p>",
-                counts={"files": 0},
-            )
+            return JobResult.message(True, summary, {"files": 0})
         conn = context.connection
         code = conn.execute(
             sa.select(deduction_codes.c.code).where(deduction_codes.c.code == params.deduction_code)
@@ -124,26 +118,14 @@ class MetLifeIncoming(Job):
                 f"The deduction code {params.deduction_code!r} does not exist: edit the job "
                 f"and choose one from Deduction Codes. {SOURCE} was left in place."
             )
-            return JobResult(
-                success=False,
-                summary=summary,
-                text=summary,
-                html=f"<p>{html.escape(summary)}</p>",
-                counts={"files": 0},
-            )
+            return JobResult.message(False, summary, {"files": 0})
         try:
             rows = _read(remote.read(SOURCE))
         except ValueError as exc:
             summary = (
                 f"{SOURCE} cannot be read: {exc}. Nothing was imported; the file was left in place."
             )
-            return JobResult(
-                success=False,
-                summary=summary,
-                text=summary,
-                html=f"<p>{html.escape(summary)}</p>",
-                counts={"files": 0},
-            )
+            return JobResult.message(False, summary, {"files": 0})
         ssns = sorted({r["ssn"] for _, r in rows})
         employee_ids = dict(
             conn.execute(

@@ -41,4 +41,4 @@ class Rollover(Job):
         summary = (
             "Rollover is catalogued but not implemented in this release: no enrollment was created."
         )
-        return JobResult(success=False, summary=summary, text=summary, html=f"<p>{summary}</p>")
+        return JobResult.message(False, summary)
