@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from airflow.sdk import DAG, BaseOperator
@@ -33,8 +33,11 @@ from include.notifications import (
 from include.repository import JobTable, get_flag, read_snapshot, read_table, write_snapshot
 from include.runner import run_job, skipped_result, store_output
 from include.timetable import FocusJobTimetable
-from job_library.base import JobResult, RemoteFiles, RunHistory
+from job_library.base import JobResult, RunHistory
 from job_library.registry import get_job_class
+
+if TYPE_CHECKING:
+    from include.sftp_files import SftpFiles
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +82,9 @@ class FocusJobOperator(BaseOperator):
                 self.log.warning("%s", result.text)
                 self._notify(engine, result, info)
                 raise AirflowSkipException(result.summary)
+        remote = None
         try:
+            remote = self._remote()
             result = run_job(
                 self.definition,
                 engine=engine,
@@ -88,7 +93,7 @@ class FocusJobOperator(BaseOperator):
                 log=self.log,
                 run_id=run_id,
                 history=self._history(),
-                remote=self._remote(),
+                remote=remote,
             )
         except Exception as exc:
             # Airflow retries an error; the e-mail goes out once, after the last try.
@@ -96,6 +101,9 @@ class FocusJobOperator(BaseOperator):
                 summary = f"failed with an error: {type(exc).__name__}: {exc}"
                 self._notify(engine, JobResult(success=False, summary=summary, text=summary), info)
             raise
+        finally:
+            if remote is not None:
+                remote.close()
         self.log.info("Job output:\n%s", result.text or result.summary)
         self._notify(engine, result, info)
         if not result.success:
@@ -117,7 +125,7 @@ class FocusJobOperator(BaseOperator):
             self.log.warning("no Airflow API connection %r: %s", API_CONN_ID, exc)
             return None
 
-    def _remote(self) -> RemoteFiles | None:
+    def _remote(self) -> SftpFiles | None:
         """The file server of a file integration, from its Airflow connection."""
         job_class = get_job_class(self.definition.job_class)
         if job_class is None or job_class.remote_connection is None:

@@ -18,15 +18,24 @@ class SftpFiles:
     :param client: a connected paramiko SFTP client.
     """
 
-    def __init__(self, client: paramiko.SFTPClient) -> None:
+    def __init__(self, client: paramiko.SFTPClient, hook: object | None = None) -> None:
         self.client = client
+        self._hook = hook
 
     @classmethod
     def from_connection(cls, conn_id: str) -> SftpFiles:
         """Connected through the Airflow connection ``conn_id`` (SFTPHook)."""
         from airflow.providers.sftp.hooks.sftp import SFTPHook
 
-        return cls(SFTPHook(ssh_conn_id=conn_id).get_conn())
+        hook = SFTPHook(ssh_conn_id=conn_id)
+        return cls(hook.get_conn(), hook)
+
+    def close(self) -> None:
+        """Close the SFTP session and, when this opened it, the SSH connection under it."""
+        if self._hook is not None:
+            self._hook.close_conn()
+        else:
+            self.client.close()
 
     def exists(self, path: str) -> bool:
         try:

@@ -53,6 +53,11 @@ class SftpServer:
         async def close():  # on the server's own loop: asyncio is not thread-safe
             self._server.close()
             await self._server.wait_closed()
+            # End the sessions of clients that never said goodbye, quietly.
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in others:
+                task.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
 
         asyncio.run_coroutine_threadsafe(close(), self._loop).result(30)
         self._loop.call_soon_threadsafe(self._loop.stop)
