@@ -54,21 +54,17 @@ def district(engine: sa.Engine) -> sa.Engine:
 
 
 def _run(engine: sa.Engine, sftp: SftpServer, now: dt.datetime = NOW, **params):
-    client = sftp.client()
-    try:
-        with engine.begin() as conn:
-            context = JobContext(
-                connection=conn,
-                now=lambda: now,
-                log=logging.getLogger("test"),
-                file_store=Path("."),
-                job_id="frontline",
-                job_title="Frontline",
-                remote=SftpFiles(client),
-            )
-            return FrontlineLeave().run(context, FrontlineLeaveParams(**params))
-    finally:
-        client.close()
+    with sftp.client() as client, engine.begin() as conn:
+        context = JobContext(
+            connection=conn,
+            now=lambda: now,
+            log=logging.getLogger("test"),
+            file_store=Path("."),
+            job_id="frontline",
+            job_title="Frontline",
+            remote=SftpFiles(client),
+        )
+        return FrontlineLeave().run(context, FrontlineLeaveParams(**params))
 
 
 def _put(sftp: SftpServer, text: str | bytes, name: str = "Frontline_Leave.csv") -> None:

@@ -67,21 +67,17 @@ def district(engine: sa.Engine) -> sa.Engine:
 
 
 def _run(engine, sftp, code="MLSUP"):
-    client = sftp.client()
-    try:
-        with engine.begin() as conn:
-            context = JobContext(
-                connection=conn,
-                now=lambda: NOW,
-                log=logging.getLogger("test"),
-                file_store=Path("."),
-                job_id="metlife",
-                job_title="MetLife",
-                remote=SftpFiles(client),
-            )
-            return MetLifeIncoming().run(context, MetLifeParams(deduction_code=code))
-    finally:
-        client.close()
+    with sftp.client() as client, engine.begin() as conn:
+        context = JobContext(
+            connection=conn,
+            now=lambda: NOW,
+            log=logging.getLogger("test"),
+            file_store=Path("."),
+            job_id="metlife",
+            job_title="MetLife",
+            remote=SftpFiles(client),
+        )
+        return MetLifeIncoming().run(context, MetLifeParams(deduction_code=code))
 
 
 def _deductions(engine) -> list[tuple]:
