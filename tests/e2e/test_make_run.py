@@ -1,0 +1,118 @@
+"""What `make run` starts: the embedded default, twice, the second time reusing everything."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.e2e.conftest import _free_port
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _start(env: dict[str, str], log: Path) -> subprocess.Popen:
+    # `make run` runs exactly this after installing; the Makefile line is checked below.
+    return subprocess.Popen(
+        [sys.executable, "-m", "include.local_airflow"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    group = proc.pid  # start_new_session: the process leads its own group
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=30)
+    time.sleep(2)
+    with contextlib.suppress(ProcessLookupError):  # children that outlived the parent
+        os.killpg(group, signal.SIGKILL)
+
+
+def _wait_healthy(url: str, log: Path) -> dict:
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        try:
+            health = requests.get(f"{url}/api/v2/monitor/health", timeout=5).json()
+            parts = ("metadatabase", "scheduler", "triggerer", "dag_processor")
+            if all(health.get(p, {}).get("status") == "healthy" for p in parts):
+                return health
+        except (requests.ConnectionError, ValueError):
+            pass
+        time.sleep(3)
+    raise AssertionError(f"Airflow did not become healthy:\n{log.read_text()[-4000:]}")
+
+
+def test_make_run_starts_the_embedded_default_and_reuses_it(tmp_path):
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^run: .*\n\t\$\(BIN\)/python -m include.local_airflow$", makefile, re.M)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "FOCUS_"))}
+    env |= {
+        "FOCUS_HOME": str(tmp_path / "local"),
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__BASE_URL": url,
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/",
+    }
+    outputs = []
+    for attempt in (1, 2):
+        log = tmp_path / f"run-{attempt}.log"
+        proc = _start(env, log)
+        try:
+            _wait_healthy(url, log)
+            text = log.read_text()
+            outputs.append(text)
+            assert f"Focus Scheduled Jobs on Airflow: {url}" in text
+            password = re.search(r"log in as admin / (\S+)", text).group(1)
+            token = requests.post(
+                f"{url}/auth/token", timeout=10, json={"username": "admin", "password": password}
+            )
+            assert token.status_code in (200, 201)
+            headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+            config = requests.get(
+                f"{url}/api/v2/config/section/core/option/parallelism", headers=headers, timeout=10
+            )
+            if config.status_code == 200:  # only when [api] expose_config allows it
+                assert "4" in config.text
+            pool = requests.get(f"{url}/api/v2/pools/focus_jobs", headers=headers, timeout=10)
+            assert pool.json()["slots"] == 4
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                dags = requests.get(f"{url}/api/v2/dags", headers=headers, timeout=10).json()
+                if len(dags["dags"]) == 3:
+                    break
+                time.sleep(3)
+            assert sorted(d["dag_id"] for d in dags["dags"]) == [
+                "address-corrections",
+                "daily-maintenance",
+                "legacy-php-export",
+            ]
+        finally:
+            _stop(proc)
+    assert "Demo jobs: 4 created" in outputs[0]
+    assert "Demo jobs: 0 created, 4 already present" in outputs[1]
+    first, second = (re.search(r"log in as admin / (\S+)", o).group(1) for o in outputs)
+    assert first == second
+    passwords = json.loads((tmp_path / "local" / "airflow" / "passwords.json").read_text())
+    assert passwords["admin"] == first
+    assert (tmp_path / "local" / "focus.db").exists()
+    assert (tmp_path / "local" / "airflow" / "airflow.db").exists()
