@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import stat
 from typing import TYPE_CHECKING
 
@@ -18,22 +19,26 @@ class SftpFiles:
     :param client: a connected paramiko SFTP client.
     """
 
-    def __init__(self, client: paramiko.SFTPClient, hook: object | None = None) -> None:
+    def __init__(
+        self, client: paramiko.SFTPClient, owned: contextlib.ExitStack | None = None
+    ) -> None:
         self.client = client
-        self._hook = hook
+        self._owned = owned
 
     @classmethod
     def from_connection(cls, conn_id: str) -> SftpFiles:
         """Connected through the Airflow connection ``conn_id`` (SFTPHook)."""
         from airflow.providers.sftp.hooks.sftp import SFTPHook
 
-        hook = SFTPHook(ssh_conn_id=conn_id)
-        return cls(hook.get_conn(), hook)
+        # The managed connection closes the SSH connection too (close_conn leaves it open).
+        owned = contextlib.ExitStack()
+        client = owned.enter_context(SFTPHook(ssh_conn_id=conn_id).get_managed_conn())
+        return cls(client, owned)
 
     def close(self) -> None:
         """Close the SFTP session and, when this opened it, the SSH connection under it."""
-        if self._hook is not None:
-            self._hook.close_conn()
+        if self._owned is not None:
+            self._owned.close()
         else:
             self.client.close()
 
