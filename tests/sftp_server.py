@@ -29,6 +29,7 @@ class SftpServer:
         self._host_key = host_key
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._connections: list[asyncssh.SSHServerConnection] = []
         self.port = 0
 
     def start(self) -> SftpServer:
@@ -43,6 +44,7 @@ class SftpServer:
                 authorized_client_keys=self._authorized,
                 sftp_factory=lambda chan: asyncssh.SFTPServer(chan, chroot=root),
                 allow_scp=False,
+                acceptor=self._connections.append,
             )
 
         self._server = asyncio.run_coroutine_threadsafe(listen(), self._loop).result(30)
@@ -53,6 +55,11 @@ class SftpServer:
         async def close():  # on the server's own loop: asyncio is not thread-safe
             self._server.close()
             await self._server.wait_closed()
+            # Close every client connection now (not at interpreter exit, after the report).
+            for connection in self._connections:
+                connection.close()
+            for connection in self._connections:
+                await connection.wait_closed()
             # End the sessions of clients that never said goodbye, quietly.
             others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             for task in others:
