@@ -9,11 +9,17 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from job_library.base import Job, JobContext, JobResult
+from job_library.base import Job, JobContext, JobResult, RemoteFiles
 
 
 def run_in_transaction(
-    engine: sa.Engine, job: Job, params, *, now: dt.datetime | None = None, tmp: Path = Path(".")
+    engine: sa.Engine,
+    job: Job,
+    params,
+    *,
+    now: dt.datetime | None = None,
+    tmp: Path = Path("."),
+    remote: RemoteFiles | None = None,
 ) -> JobResult:
     at = now or dt.datetime(2026, 11, 28, 2, 0, tzinfo=ZoneInfo("America/New_York"))
     with engine.begin() as conn:
@@ -24,5 +30,6 @@ def run_in_transaction(
             file_store=tmp,
             job_id="test-job",
             job_title="Test job",
+            remote=remote,
         )
         return job.run(context, params)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import os
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,9 +13,9 @@ import sqlalchemy as sa
 from airflow.utils.types import DagRunType
 
 from include.sftp_files import SftpFiles
-from job_library.base import JobContext
 from job_library.jobs.frontline_leave import FrontlineLeave, FrontlineLeaveParams
 from job_library.schema import employees, leave_requests, processed_files, substitute_fulfillments
+from tests.job_library.jobs_context import run_in_transaction
 from tests.sftp_server import SftpServer  # the sftp fixture: tests/conftest.py
 
 NOW = dt.datetime(2026, 11, 28, 2, 0, 5, tzinfo=ZoneInfo("America/New_York"))
@@ -54,17 +52,14 @@ def district(engine: sa.Engine) -> sa.Engine:
 
 
 def _run(engine: sa.Engine, sftp: SftpServer, now: dt.datetime = NOW, **params):
-    with sftp.client() as client, engine.begin() as conn:
-        context = JobContext(
-            connection=conn,
-            now=lambda: now,
-            log=logging.getLogger("test"),
-            file_store=Path("."),
-            job_id="frontline",
-            job_title="Frontline",
+    with sftp.client() as client:
+        return run_in_transaction(
+            engine,
+            FrontlineLeave(),
+            FrontlineLeaveParams(**params),
+            now=now,
             remote=SftpFiles(client),
         )
-        return FrontlineLeave().run(context, FrontlineLeaveParams(**params))
 
 
 def _put(sftp: SftpServer, text: str | bytes, name: str = "Frontline_Leave.csv") -> None:

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
 from include.sftp_files import SftpFiles
-from job_library.base import JobContext
 from job_library.jobs.metlife_incoming import MetLifeIncoming, MetLifeParams
 from job_library.schema import deduction_codes, employee_deductions, employees
+from tests.job_library.jobs_context import run_in_transaction
 
 NOW = dt.datetime(2026, 11, 28, 3, 15, 0, tzinfo=ZoneInfo("America/New_York"))
 FILE = (
@@ -67,17 +65,14 @@ def district(engine: sa.Engine) -> sa.Engine:
 
 
 def _run(engine, sftp, code="MLSUP"):
-    with sftp.client() as client, engine.begin() as conn:
-        context = JobContext(
-            connection=conn,
-            now=lambda: NOW,
-            log=logging.getLogger("test"),
-            file_store=Path("."),
-            job_id="metlife",
-            job_title="MetLife",
+    with sftp.client() as client:
+        return run_in_transaction(
+            engine,
+            MetLifeIncoming(),
+            MetLifeParams(deduction_code=code),
+            now=NOW,
             remote=SftpFiles(client),
         )
-        return MetLifeIncoming().run(context, MetLifeParams(deduction_code=code))
 
 
 def _deductions(engine) -> list[tuple]:
