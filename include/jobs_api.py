@@ -360,13 +360,13 @@ def export_jobs(
     filter: Annotated[list[str] | None, Query(description="column:text, repeatable")] = None,
 ) -> PlainTextResponse:
     """All (or filtered) jobs as the YAML file of the CLI; invalid rows are left out."""
-    listing = list_jobs(page_size=500, filter=filter)["jobs"] if filter else None
     with _engine().connect() as conn:
         table = read_table(conn, active_only=False)
-    keep = {j["id"] for j in listing} if listing is not None else None
+    now = dt.datetime.now(dt.UTC)
     documents = []
     for raw in table.rows:
-        if keep is not None and raw["id"] not in keep:
+        # The same column filters as the list, over every row (the list pages; export does not).
+        if filter and not _matches(_listing(raw, table.timezone, now), filter):
             continue
         try:
             documents.append(parse_definition(row_to_document(raw)).to_document())
