@@ -21,7 +21,7 @@ os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from include.focus_db.engine import migrate  # noqa: E402
+from include.focus_db.engine import create_focus_engine, migrate  # noqa: E402
 from include.focus_db.schema import metadata as jobs_metadata  # noqa: E402
 from job_library.schema import metadata as catalog_metadata  # noqa: E402
 from tests.sftp_server import SftpServer  # noqa: E402
@@ -79,7 +79,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine
     """A migrated, empty Focus database on each backend."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'focus.db'}"
-        eng = sa.create_engine(url)
+        eng = create_focus_engine(url)
         migrate(eng)
         yield eng
         eng.dispose()
@@ -96,7 +96,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine
 
 @pytest.fixture
 def sqlite_engine(tmp_path: Path) -> Iterator[sa.Engine]:
-    eng = sa.create_engine(f"sqlite:///{tmp_path / 'focus.db'}")
+    eng = create_focus_engine(f"sqlite:///{tmp_path / 'focus.db'}")
     migrate(eng)
     yield eng
     eng.dispose()

@@ -12,18 +12,33 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 @functools.cache
 def get_engine(url: str) -> sa.Engine:
-    """One engine per URL per process; SQLite waits for a busy writer instead of failing."""
-    if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+    """One engine per URL per process (see ``create_focus_engine``)."""
+    return create_focus_engine(url)
 
-        @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection, _record) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.close()
 
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+def create_focus_engine(url: str) -> sa.Engine:
+    """An engine on the Focus database whose transactions are real on every backend.
+
+    On SQLite the driver's own transaction handling is switched off and SQLAlchemy's BEGIN
+    is emitted instead, so DDL (a job's staging table) rolls back with the rest of a failed
+    job; a busy writer is waited for instead of failing, and the journal is WAL.
+    """
+    if not url.startswith("sqlite"):
+        return sa.create_engine(url, pool_pre_ping=True)
+    engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # pysqlite would BEGIN only before DML
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
 
 
 def migrate(engine: sa.Engine, revision: str = "head") -> None:
