@@ -31,7 +31,7 @@ from include.notifications import (
     smtp_send,
 )
 from include.repository import JobTable, get_flag, read_snapshot, read_table, write_snapshot
-from include.runner import run_job, skipped_result, store_output
+from include.runner import resolve, run_job, skipped_result, store_output
 from include.timetable import FocusJobTimetable
 from job_library.base import JobResult, RunHistory
 from job_library.registry import get_job_class
@@ -127,12 +127,13 @@ class FocusJobOperator(BaseOperator):
 
     def _remote(self) -> SftpFiles | None:
         """The file server of a file integration, from its Airflow connection."""
-        job_class = get_job_class(self.definition.job_class)
-        if job_class is None or job_class.remote_connection is None:
+        job_class, params = resolve(self.definition)
+        source = job_class.remote_source(params)
+        if source is None:
             return None
         from include.sftp_files import SftpFiles  # paramiko: only for file jobs
 
-        return SftpFiles.from_connection(job_class.remote_connection)
+        return SftpFiles.from_connection(source.connection)
 
     def _notify(self, engine: sa.Engine, result: JobResult, info: RunInfo) -> None:
         """Send the execution e-mail; whatever goes wrong is logged, never raised."""
@@ -235,16 +236,16 @@ def build_job_dag(definition: JobDefinition, timezone: str) -> DAG:
             # After a sensor that gave up (skipped), the job still runs and says "no file".
             trigger_rule="none_failed",
         )
-        if job_class is not None and job_class.remote_wait and job_class.remote_connection:
+        source = job_class.remote_source(resolve(definition)[1]) if job_class else None
+        if source is not None:
             # Imported here: the SFTP provider costs a second, and only file jobs need it.
             from airflow.providers.sftp.sensors.sftp import SFTPSensor
 
-            folder, pattern = job_class.remote_wait
             wait = SFTPSensor(
                 task_id=WAIT_TASK_ID,
-                sftp_conn_id=job_class.remote_connection,
-                path=folder,
-                file_pattern=pattern,
+                sftp_conn_id=source.connection,
+                path=source.folder,
+                file_pattern=source.pattern,
                 deferrable=True,
                 poke_interval=60,
                 timeout=wait_seconds(definition),

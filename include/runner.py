@@ -58,6 +58,7 @@ def run_job(
 
     The job's changes are committed when it returns and rolled back when it raises; the
     exception then propagates (an infrastructure failure or a bug, for Airflow to retry).
+    Actions the job deferred with ``context.after_commit`` run after the commit.
     """
     job_class, params = resolve(definition)
     tz = ZoneInfo(timezone)
@@ -75,6 +76,8 @@ def run_job(
             remote=remote,
         )
         result = job_class().run(context, params)
+    # Outside the transaction: a file moves only once its rows are committed.
+    context.committed()
     store_output(engine, definition.id, run_id, started, result)
     return result
 

@@ -66,3 +66,20 @@ class SftpFiles:
                 self.client.mkdir(current)
                 created = True
         return created
+
+    def listdir(self, path: str) -> list[str]:
+        try:
+            entries = self.client.listdir_attr(path)
+        except FileNotFoundError:
+            return []  # a folder the vendor has not created yet holds no files
+        return sorted(e.filename for e in entries if stat.S_ISREG(e.st_mode or 0))
+
+    def write(self, path: str, data: bytes) -> None:
+        # Written beside the target and renamed over it: a reader never sees half a file.
+        partial = f"{path}.partial"
+        with self.client.open(partial, "wb") as f:
+            f.write(data)
+        self.client.posix_rename(partial, path)
+
+    def remove(self, path: str) -> None:
+        self.client.remove(path)

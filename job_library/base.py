@@ -105,6 +105,32 @@ class RemoteFiles(Protocol):
         """Create the folder ``path`` and its parents; whether anything was created."""
         ...
 
+    def listdir(self, path: str) -> list[str]:
+        """The names of the regular files in the folder ``path`` (not folders), sorted."""
+        ...
+
+    def write(self, path: str, data: bytes) -> None:
+        """Write ``data`` to ``path`` in full or not at all (it replaces a file there)."""
+        ...
+
+    def remove(self, path: str) -> None:
+        """Delete the file at ``path``."""
+        ...
+
+
+@dataclass(frozen=True)
+class RemoteSource:
+    """Where a file job's files arrive: the Airflow connection, the folder and a file pattern.
+
+    :param connection: the Airflow connection id of the SFTP server.
+    :param folder: the absolute folder on the server.
+    :param pattern: an fnmatch pattern of the file names its DAG waits for.
+    """
+
+    connection: str
+    folder: str
+    pattern: str
+
 
 @dataclass(frozen=True)
 class JobContext:
@@ -129,6 +155,21 @@ class JobContext:
     job_title: str
     history: RunHistory | None = None
     remote: RemoteFiles | None = None
+    _after_commit: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once the job's changes are committed (never when they roll back).
+
+        File jobs move their files this way: a file leaves the drop only after its rows are
+        safely in the database, and the processed-files ledger covers a crash in between.
+        """
+        self._after_commit.append(action)
+
+    def committed(self) -> None:
+        """Called by the runner after the commit: runs the deferred actions in order."""
+        for action in self._after_commit:
+            action()
+        self._after_commit.clear()
 
 
 class Job(ABC):
@@ -147,6 +188,14 @@ class Job(ABC):
     remote_connection: ClassVar[str | None] = None
     # (folder, file pattern) its DAG waits for on that server before the job runs.
     remote_wait: ClassVar[tuple[str, str] | None] = None
+
+    @classmethod
+    def remote_source(cls, params: BaseModel) -> RemoteSource | None:
+        """Where this job's files arrive, given its parameters (None: it reads no files)."""
+        if cls.remote_connection is None or cls.remote_wait is None:
+            return None
+        folder, pattern = cls.remote_wait
+        return RemoteSource(cls.remote_connection, folder, pattern)
 
     @abstractmethod
     def run(self, context: JobContext, params: BaseModel) -> JobResult:

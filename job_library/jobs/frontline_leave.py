@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import html
 import io
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -15,13 +15,17 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobKind, JobResult
+from job_library.file_drop import checksum, combined, earlier_import, ledgered_names, record_import
 from job_library.output import html_table
-from job_library.schema import employees, leave_requests, processed_files, substitute_fulfillments
+from job_library.schema import employees, leave_requests, substitute_fulfillments
 
 if TYPE_CHECKING:
     import pandas as pd
 
-SOURCE = "/FromAesop/Frontline_Leave.csv"
+FOLDER = "/FromAesop"
+SOURCE = f"{FOLDER}/Frontline_Leave.csv"
+# What a run renames the file to as it starts (its claim on it).
+_CLAIM = re.compile(r"Leave_\d{14}\.csv")
 COLUMNS = (
     "confirmation_number",
     "ein",
@@ -254,7 +258,9 @@ class FrontlineLeave(Job):
         "This job imports leave requests and substitute fulfillments (where applicable) into "
         "Focus via FTP from Frontline Absence Management. The job only processes a valid "
         "/FromAesop/Frontline_Leave.csv; it renames that file to Leave_YYYYMMDDHHMMSS.csv as "
-        "it imports it, so later runs end with no action until Frontline puts a new file. "
+        "soon as it starts, so later runs end with no action until Frontline puts a new file. "
+        "A malformed file is renamed back and nothing is imported; a renamed file whose "
+        "import did not complete (the process died) is imported by the next run. "
         "Leave that already exists is never created again: re-sent unpaid leave is "
         "overwritten, paid leave is left as it is. An identical file (same checksum) is never "
         "imported twice. The file is UTF-8 CSV with the header "
@@ -265,39 +271,53 @@ class FrontlineLeave(Job):
     kind = JobKind.INTEGRATION
     params_model = FrontlineLeaveParams
     remote_connection = "frontline_sftp"
-    remote_wait = ("/FromAesop", "Frontline_Leave.csv")
+    remote_wait = (FOLDER, "Frontline_Leave.csv")
 
     def run(self, context: JobContext, params: FrontlineLeaveParams) -> JobResult:
         remote = context.remote
         if remote is None:
             raise RuntimeError("Frontline Leave needs the SFTP connection 'frontline_sftp'")
-        if not remote.exists(SOURCE):
+        conn = context.connection
+        # A claimed file the ledger does not hold was renamed by a run that died before its
+        # import committed: it is imported now, so nothing is lost.
+        claims = [f"{FOLDER}/{n}" for n in remote.listdir(FOLDER) if _CLAIM.fullmatch(n)]
+        pending = sorted(set(claims) - ledgered_names(conn, context.job_id, claims))
+        if remote.exists(SOURCE):
+            target = f"{FOLDER}/Leave_{context.now():%Y%m%d%H%M%S}.csv"
+            if remote.exists(target):
+                raise RuntimeError(f"{target} already exists: another run started this second")
+            remote.rename(SOURCE, target)  # claimed as soon as the job starts
+            pending.append(target)
+        if not pending:
             summary = f"No new file {SOURCE}: nothing to do."
             return JobResult.message(True, summary, {"files": 0})
-        data = remote.read(SOURCE)
-        stamp = context.now().strftime("%Y%m%d%H%M%S")
-        target = f"/FromAesop/Leave_{stamp}.csv"
-        checksum = hashlib.sha256(data).hexdigest()
-        conn = context.connection
-        earlier = conn.execute(
-            sa.select(processed_files.c.file_name, processed_files.c.processed_at).where(
-                processed_files.c.job_id == context.job_id, processed_files.c.sha256 == checksum
-            )
-        ).first()
+        return combined([self._import(context, path, params) for path in pending])
+
+    def _import(self, context: JobContext, path: str, params: FrontlineLeaveParams) -> JobResult:
+        """Import one claimed file, or put it back where it came from when it is malformed."""
+        remote, conn = context.remote, context.connection
+        data = remote.read(path)
+        sha = checksum(data)
+        earlier = earlier_import(conn, context.job_id, sha)
         if earlier is not None:
-            remote.rename(SOURCE, target)
+            duplicate = path.removesuffix(".csv") + "-duplicate.csv"
+            remote.rename(path, duplicate)
             summary = (
                 f"{SOURCE} is identical to {earlier.file_name}, imported "
                 f"{earlier.processed_at:%Y-%m-%d %H:%M}: not imported again; renamed to "
-                f"{target}."
+                f"{duplicate}."
             )
             return JobResult.message(True, summary, {"files": 0, "duplicates": 1})
         try:
             rows = parse(data)
         except MalformedFile as exc:
+            where = path
+            if not remote.exists(SOURCE):  # unless Frontline has sent a newer one meanwhile
+                remote.rename(path, SOURCE)
+                where = SOURCE
             summary = (
                 f"{SOURCE} is malformed: {exc}. Nothing was imported and the file was "
-                "left where it is."
+                f"left where it is ({where})."
             )
             return JobResult.message(False, summary, {"files": 0})
         eins = sorted(set(rows["ein"]) | set(rows["substitute_ein"]))
@@ -307,7 +327,7 @@ class FrontlineLeave(Job):
             ).all()
         )
         good, rejected = _validate(rows, employee_ids)
-        stage = _stage(conn, good, target)
+        stage = _stage(conn, good, path)
         try:
             created, updated, paid = _upsert(conn, stage, leave_requests)
             subs = (0, 0, 0)
@@ -315,18 +335,9 @@ class FrontlineLeave(Job):
                 subs = _upsert(conn, stage, substitute_fulfillments)
         finally:
             stage.drop(conn)
-        conn.execute(
-            sa.insert(processed_files).values(
-                job_id=context.job_id,
-                file_name=target,
-                sha256=checksum,
-                rows=len(rows),
-                processed_at=dt.datetime.now(dt.UTC),
-            )
-        )
-        remote.rename(SOURCE, target)
+        record_import(conn, context.job_id, path, sha, len(rows))
         return _report(
-            target, len(rows), (created, updated, paid), subs, rejected, params.skip_substitutes
+            path, len(rows), (created, updated, paid), subs, rejected, params.skip_substitutes
         )
 
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobKind, JobResult
+from job_library.file_drop import checksum, earlier_import, record_import
 from job_library.output import html_table
 from job_library.schema import deduction_codes, employee_deductions, employees
 
@@ -119,8 +120,22 @@ class MetLifeIncoming(Job):
                 f"and choose one from Deduction Codes. {SOURCE} was left in place."
             )
             return JobResult.message(False, summary, {"files": 0})
+        data = remote.read(SOURCE)
+        sha = checksum(data)
+        stamp = context.now().strftime("%Y%m%d%H%M%S")
+        target = f"{RECEIVED}/MetLife-{stamp}.csv"
+        earlier = earlier_import(conn, context.job_id, sha)
+        if earlier is not None:
+            # Imported before, but the move did not happen (the process died): move it now.
+            context.after_commit(lambda: remote.rename(SOURCE, target))
+            summary = (
+                f"{SOURCE} is identical to the file imported "
+                f"{earlier.processed_at:%Y-%m-%d %H:%M} ({earlier.file_name}): not applied "
+                f"again; moved to {target}."
+            )
+            return JobResult.message(True, summary, {"files": 0, "duplicates": 1})
         try:
-            rows = _read(remote.read(SOURCE))
+            rows = _read(data)
         except ValueError as exc:
             summary = (
                 f"{SOURCE} cannot be read: {exc}. Nothing was imported; the file was left in place."
@@ -151,9 +166,9 @@ class MetLifeIncoming(Job):
                 }
             )
         changed, ended = _apply(conn, applied)
-        stamp = context.now().strftime("%Y%m%d%H%M%S")
-        target = f"{RECEIVED}/MetLife-{stamp}.csv"
-        remote.rename(SOURCE, target)
+        record_import(conn, context.job_id, target, sha, len(rows))
+        # Moved only once the changes are committed; the ledger covers a crash in between.
+        context.after_commit(lambda: remote.rename(SOURCE, target))
         summary = (
             f"Applied {changed} MetLife deduction(s) ({ended} ended) for code "
             f"{params.deduction_code}; {len(not_imported)} record(s) not imported; file "

@@ -32,4 +32,6 @@ def run_in_transaction(
             job_title="Test job",
             remote=remote,
         )
-        return job.run(context, params)
+        result = job.run(context, params)
+    context.committed()
+    return result

@@ -198,9 +198,33 @@ def test_identical_file_is_never_imported_twice(district, sftp):
     result = _run(district, sftp, now=NOW + dt.timedelta(minutes=5))
     assert "not imported again" in result.summary
     assert _leave(district) == [("CN1", Decimal("1.00"), False), ("CN2", Decimal("1.00"), False)]
-    assert _files(sftp) == ["Leave_20261128020505.csv"]
+    assert _files(sftp) == ["Leave_20261128020505-duplicate.csv"]
     with district.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(processed_files)).scalar() == 1
+
+
+def test_a_claimed_file_whose_import_died_is_imported_by_the_next_run(district, sftp, monkeypatch):
+    import job_library.jobs.frontline_leave as frontline
+
+    _put(sftp, FIRST)
+
+    def dies(conn, stage, table):
+        raise ConnectionError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(frontline, "_upsert", dies)
+    with pytest.raises(ConnectionError, match="closed the connection"):
+        _run(district, sftp)
+    # Renamed as the job started; the import rolled back: no rows, no ledger entry.
+    assert _files(sftp) == ["Leave_20261128020005.csv"] and _leave(district) == []
+    with district.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(processed_files)).scalar() == 0
+    monkeypatch.undo()
+    result = _run(district, sftp, now=NOW + dt.timedelta(minutes=5))  # Airflow's retry
+    assert result.success and result.counts["leave_created"] == 2
+    assert _leave(district) == [("CN1", Decimal("7.00"), False), ("CN2", Decimal("3.50"), False)]
+    assert _files(sftp) == ["Leave_20261128020005.csv"]
+    again = _run(district, sftp, now=NOW + dt.timedelta(minutes=10))
+    assert again.summary.startswith("No new file") and again.counts == {"files": 0}
 
 
 def test_job_task_reaches_the_server_through_the_airflow_connection(focus_env, sftp, monkeypatch):

@@ -130,3 +130,48 @@ def test_unknown_deduction_code_or_bad_file_leaves_everything_in_place(district,
     assert _deductions(district) == before
     assert (sftp.root / "metlife" / "MetLife.csv").exists()
     assert list((sftp.root / "metlife" / "received").iterdir()) == []
+
+
+def test_an_error_midway_changes_nothing_and_the_file_stays(district, sftp, monkeypatch):
+    import job_library.jobs.metlife_incoming as metlife
+
+    _run(district, sftp)
+    (sftp.root / "metlife" / "MetLife.csv").write_text(FILE)
+    before = _deductions(district)
+
+    def ledger_down(*args, **kwargs):
+        raise ConnectionError("ledger write failed")
+
+    # The deductions are already written when the ledger write fails.
+    monkeypatch.setattr(metlife, "record_import", ledger_down)
+    with pytest.raises(ConnectionError, match="ledger write failed"):
+        _run(district, sftp)
+    assert _deductions(district) == before
+    assert (sftp.root / "metlife" / "MetLife.csv").exists()
+    assert list((sftp.root / "metlife" / "received").iterdir()) == []
+
+
+def test_a_file_imported_but_not_moved_is_moved_and_never_applied_twice(district, sftp):
+    _run(district, sftp)
+    (sftp.root / "metlife" / "MetLife.csv").write_text(FILE)
+    _run(district, sftp)
+    # The process died after the commit, before the move: the same file is still there.
+    received = sftp.root / "metlife" / "received" / "MetLife-20261128031500.csv"
+    received.rename(sftp.root / "metlife" / "MetLife.csv")
+    with district.begin() as conn:  # changed by hand since the import
+        conn.execute(sa.update(employee_deductions).values(amount=Decimal("1.00")))
+    later = NOW + dt.timedelta(hours=1)
+    with sftp.client() as client:
+        result = run_in_transaction(
+            district,
+            MetLifeIncoming(),
+            MetLifeParams(deduction_code="MLSUP"),
+            now=later,
+            remote=SftpFiles(client),
+        )
+    assert "not applied again" in result.summary and result.counts["duplicates"] == 1
+    assert {amount for _, amount, _, _ in _deductions(district)} == {Decimal("1.00")}
+    assert sorted(p.name for p in (sftp.root / "metlife" / "received").iterdir()) == [
+        "MetLife-20261128041500.csv"
+    ]
+    assert not (sftp.root / "metlife" / "MetLife.csv").exists()
