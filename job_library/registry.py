@@ -11,6 +11,7 @@ from job_library.jobs.daily_maintenance import DailyMaintenance
 from job_library.jobs.frontline_leave import FrontlineLeave
 from job_library.jobs.metlife_incoming import MetLifeIncoming
 from job_library.jobs.missing_class import MissingClass
+from job_library.jobs.neogov import NeoGovNewHires, NeoGovUserData
 from job_library.jobs.rollover import Rollover
 
 _CLASSES: tuple[type[Job], ...] = (
@@ -19,6 +20,8 @@ _CLASSES: tuple[type[Job], ...] = (
     FrontlineLeave,
     MetLifeIncoming,
     MissingClass,
+    NeoGovNewHires,
+    NeoGovUserData,
     Rollover,
 )
 
