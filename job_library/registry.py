@@ -13,6 +13,7 @@ from job_library.jobs.metlife_incoming import MetLifeIncoming
 from job_library.jobs.missing_class import MissingClass
 from job_library.jobs.neogov import NeoGovNewHires, NeoGovUserData
 from job_library.jobs.rollover import Rollover
+from job_library.jobs.scheduled_import import ScheduledImport
 
 _CLASSES: tuple[type[Job], ...] = (
     AddressCorrections,
@@ -23,6 +24,7 @@ _CLASSES: tuple[type[Job], ...] = (
     NeoGovNewHires,
     NeoGovUserData,
     Rollover,
+    ScheduledImport,
 )
 
 REGISTRY: Mapping[str, type[Job]] = MappingProxyType({cls.key: cls for cls in _CLASSES})
