@@ -24,6 +24,8 @@ class Settings:
     :param smtp_attempts: tries per execution e-mail (``FOCUS_SMTP_ATTEMPTS``, default 3).
     :param smtp_backoff_seconds: wait before the first retry, doubling after each
         (``FOCUS_SMTP_BACKOFF_SECONDS``, default 5).
+    :param file_poke_seconds: how often a file job's deferred sensor looks for its file
+        (``FOCUS_FILE_POKE_SECONDS``, default 60).
     """
 
     home: Path
@@ -32,6 +34,7 @@ class Settings:
     file_store: Path
     smtp_attempts: int = 3
     smtp_backoff_seconds: float = 5.0
+    file_poke_seconds: float = 60.0
 
 
 def settings() -> Settings:
@@ -45,4 +48,5 @@ def settings() -> Settings:
         file_store=Path(os.environ.get("FOCUS_FILE_STORE") or home / "files"),
         smtp_attempts=int(os.environ.get("FOCUS_SMTP_ATTEMPTS") or 3),
         smtp_backoff_seconds=float(os.environ.get("FOCUS_SMTP_BACKOFF_SECONDS") or 5.0),
+        file_poke_seconds=float(os.environ.get("FOCUS_FILE_POKE_SECONDS") or 60.0),
     )

@@ -247,7 +247,7 @@ def build_job_dag(definition: JobDefinition, timezone: str) -> DAG:
                 path=source.folder,
                 file_pattern=source.pattern,
                 deferrable=True,
-                poke_interval=60,
+                poke_interval=settings().file_poke_seconds,
                 timeout=wait_seconds(definition),
                 soft_fail=True,
                 priority_weight=definition.priority,

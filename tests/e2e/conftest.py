@@ -1,4 +1,5 @@
-"""One real Airflow (api-server, scheduler, dag-processor) shared by the end-to-end tests."""
+"""One real Airflow (api-server, scheduler, dag-processor, triggerer) and an SFTP drop for the
+end-to-end tests."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 import requests
 
 from include.local_airflow import airflow_env, prepare
+from tests.sftp_server import SftpServer
 
 
 def _free_port() -> int:
@@ -27,9 +29,16 @@ class Airflow:
     """Handles on a running Airflow and its REST API v2."""
 
     def __init__(
-        self, url: str, token: str, focus_db: str, logs: Path, passwords: dict[str, str]
+        self,
+        url: str,
+        token: str,
+        focus_db: str,
+        logs: Path,
+        passwords: dict[str, str],
+        sftp: SftpServer | None = None,
     ) -> None:
         self.url = url
+        self.sftp = sftp
         self.passwords = passwords
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token}"
@@ -80,9 +89,15 @@ def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Airflow]:
     env = airflow_env(focus_home=home / "focus", port=port, parallelism=2, base=base)
     logs = home / "logs"
     logs.mkdir()
+    # A district's SFTP drop for the file jobs, which the triggerer watches.
+    (home / "sftp-root").mkdir()
+    (home / "sftp-keys").mkdir()
+    sftp = SftpServer(home / "sftp-root", home / "sftp-keys").start()
+    env["AIRFLOW_CONN_DISTRICT_SFTP"] = json.dumps(sftp.airflow_connection())
+    env["FOCUS_FILE_POKE_SECONDS"] = "2"
     passwords = prepare(env)
     procs = []
-    for name in ("api-server", "scheduler", "dag-processor"):
+    for name in ("api-server", "scheduler", "dag-processor", "triggerer"):
         log = (logs / f"{name}.log").open("w")
         procs.append(
             subprocess.Popen(
@@ -110,7 +125,7 @@ def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Airflow]:
             return r.json()["access_token"] if r.status_code in (200, 201) else None
 
         token_value = probe.wait_for("the api-server to issue a token", token)
-        yield Airflow(url, token_value, focus_db, logs, passwords)
+        yield Airflow(url, token_value, focus_db, logs, passwords, sftp)
     finally:
         for proc in procs:
             with_group = os.getpgid(proc.pid)
@@ -120,3 +135,4 @@ def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Airflow]:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(os.getpgid(proc.pid), signal.SIGKILL)
+        sftp.stop()

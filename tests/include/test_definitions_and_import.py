@@ -232,3 +232,28 @@ def test_cli_list_shows_next_runs_missing_classes_and_invalid_rows(focus_env, ca
     nightly = next(line for line in out.splitlines() if line.startswith("nightly"))
     assert "23:15 daily (America/New_York)" in nightly
     assert nightly.rstrip().endswith(":15")
+
+
+def test_an_import_template_in_a_definition_file_is_checked_like_any_params():
+    template = {
+        "connection": "district_sftp",
+        "directory": "/imports/staff",
+        "file_pattern": "staff_*.csv",
+        "target_table": "employees",
+        "column_mapping": {"Employee ID": "ein", "Last": "last_name"},
+        "key_columns": ["last_name"],
+    }
+    doc = {
+        "id": "staff-import",
+        "title": "Staff import",
+        "class": "scheduled_import",
+        "kind": "import",
+        "run_time": "05:00",
+        "params": template,
+    }
+    with pytest.raises(InvalidDefinition) as info:
+        parse_definition(doc, row=1)
+    assert "row 1, job 'staff-import': params" in str(info.value)
+    assert "key_columns last_name do not identify a row of employees" in str(info.value)
+    d = parse_definition({**doc, "params": {**template, "key_columns": ["ein"]}})
+    assert d.kind == "import" and d.params["target_table"] == "employees"
