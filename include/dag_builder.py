@@ -199,6 +199,7 @@ def _dag_id(raw_id: Any) -> str:
 
 def build_job_dag(definition: JobDefinition, timezone: str) -> DAG:
     """The DAG of one valid definition."""
+    s = settings()
     job_class = get_job_class(definition.job_class)
     tags = {f"kind:{definition.kind}", f"class:{definition.job_class}"}
     if job_class is None:
@@ -232,7 +233,7 @@ def build_job_dag(definition: JobDefinition, timezone: str) -> DAG:
             priority_weight=definition.priority,
             weight_rule="absolute",
             retries=_DEFAULT_RETRIES,
-            retry_delay=dt.timedelta(minutes=5),
+            retry_delay=dt.timedelta(seconds=s.retry_delay_seconds),
             # After a sensor that gave up (skipped), the job still runs and says "no file".
             trigger_rule="none_failed",
         )
@@ -247,7 +248,7 @@ def build_job_dag(definition: JobDefinition, timezone: str) -> DAG:
                 path=source.folder,
                 file_pattern=source.pattern,
                 deferrable=True,
-                poke_interval=settings().file_poke_seconds,
+                poke_interval=s.file_poke_seconds,
                 timeout=wait_seconds(definition),
                 soft_fail=True,
                 priority_weight=definition.priority,

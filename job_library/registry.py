@@ -14,6 +14,7 @@ from job_library.jobs.missing_class import MissingClass
 from job_library.jobs.neogov import NeoGovNewHires, NeoGovUserData
 from job_library.jobs.rollover import Rollover
 from job_library.jobs.scheduled_import import ScheduledImport
+from job_library.jobs.worker_check import WorkerCheck
 
 _CLASSES: tuple[type[Job], ...] = (
     AddressCorrections,
@@ -25,6 +26,7 @@ _CLASSES: tuple[type[Job], ...] = (
     NeoGovUserData,
     Rollover,
     ScheduledImport,
+    WorkerCheck,
 )
 
 REGISTRY: Mapping[str, type[Job]] = MappingProxyType({cls.key: cls for cls in _CLASSES})

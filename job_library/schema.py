@@ -125,3 +125,14 @@ processed_files = sa.Table(
     sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint("job_id", "sha256", name="uq_processed_file"),
 )
+
+# --- System: the Worker Check job's record of which worker ran it -------------------------
+
+worker_checks = sa.Table(
+    "worker_checks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("job_id", sa.String(100), nullable=False, index=True),
+    sa.Column("worker", sa.String(200), nullable=False),
+    sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
+)
