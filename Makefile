@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench lock clean
+.PHONY: install run run-cluster test lint bench lock clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python -m include.local_airflow
+
+# The production profile on this machine: Postgres, Celery workers on Redis, FAB roles.
+run-cluster: $(STAMP)
+	$(BIN)/python -m include.cluster
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -35,4 +39,4 @@ lock: $(STAMP)
 	$(BIN)/uv pip compile --python-version 3.11 requirements.in -o requirements.txt
 
 clean:
-	rm -rf $(VENV) .local
+	rm -rf $(VENV) .local .local-cluster

@@ -39,7 +39,9 @@ from job_library.schema import job_output
 
 CanRead = Depends(requires_access_dag("GET"))
 CanEdit = Depends(requires_access_dag("PUT"))
-CanCreate = Depends(requires_access_dag("POST"))
+# Creating a job creates a DAG: the permission to edit DAGs. (POST on DAGs is "create DAGs",
+# which the FAB auth manager gives no role: DAGs normally come from files.)
+CanCreate = Depends(requires_access_dag("PUT"))
 CanDelete = Depends(requires_access_dag("DELETE"))
 SORTABLE = (
     "title",
