@@ -56,6 +56,16 @@ class MemoryFiles:
     def makedirs(self, path: str) -> bool:
         return False
 
+    def listdir(self, path: str) -> list[str]:
+        prefix = path.rstrip("/") + "/"
+        return sorted(p[len(prefix) :] for p in self.files if p.startswith(prefix))
+
+    def write(self, path: str, data: bytes) -> None:
+        self.files[path] = data
+
+    def remove(self, path: str) -> None:
+        del self.files[path]
+
 
 def frontline_file(rows: int) -> bytes:
     lines = [
