@@ -18,9 +18,10 @@ def _local(day: dt.date, at: dt.time, tz: ZoneInfo) -> dt.datetime:
 
     A wall-clock time that does not exist (spring forward) is shifted forward by the
     gap, 02:30 becoming 03:30 daylight time; a time that happens twice (fall back) means
-    its first occurrence. Both follow from ``fold=0``.
+    its first occurrence. Both follow from ``fold=0``, which is forced: a wall-clock time
+    handed in with ``fold=1`` would otherwise mean the second occurrence (or the gap's far side).
     """
-    return dt.datetime.combine(day, at, tzinfo=tz).astimezone(dt.UTC)
+    return dt.datetime.combine(day, at.replace(fold=0), tzinfo=tz).astimezone(dt.UTC)
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,16 @@ def test_spring_forward_daily_run_in_the_gap_runs_once_an_hour_later():
     ]
 
 
+def test_a_run_time_carrying_fold_1_means_the_same_wall_clock_time():
+    # Found by hypothesis: time(2, 0, fold=1) fired at 01:00 EST on the spring-forward day.
+    s = FocusSchedule(timezone=NY, weekdays=frozenset(range(7)), run_time=dt.time(2, 0, fold=1))
+    fires = s.upcoming(dt.datetime(2024, 3, 9, 12, tzinfo=UTC), 2)
+    assert fires == [
+        dt.datetime(2024, 3, 10, 7, 0, tzinfo=UTC),  # 03:00 EDT: 02:00 does not exist
+        dt.datetime(2024, 3, 11, 6, 0, tzinfo=UTC),  # 02:00 EDT
+    ]
+
+
 def test_fall_back_daily_run_in_the_repeated_hour_runs_once():
     s = FocusSchedule(timezone=NY, weekdays=frozenset(range(7)), run_time=dt.time(1, 30))
     fires = s.upcoming(dt.datetime(2026, 10, 31, 12, tzinfo=UTC), 3)
