@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from job_library.base import Job, JobContext, JobKind, JobResult, RemoteSource
 from job_library.file_drop import checksum, earlier_import, is_safe_name, record_import
@@ -41,12 +41,13 @@ def _required(column: sa.Column) -> bool:
 
 
 def _unique_sets(table: sa.Table) -> list[frozenset[str]]:
+    """The primary key and every unique column set of ``table``, each once."""
     sets = [frozenset(c.name for c in table.primary_key.columns)]
     for constraint in table.constraints:
         if isinstance(constraint, sa.UniqueConstraint):
             sets.append(frozenset(c.name for c in constraint.columns))
     sets += [frozenset({c.name}) for c in table.columns if c.unique]
-    return sets
+    return list(dict.fromkeys(sets))
 
 
 class ImportTemplate(BaseModel):
@@ -112,35 +113,44 @@ class ImportTemplate(BaseModel):
             raise ValueError(f"is not a Focus table; choose one of {tables}")
         return value
 
-    @model_validator(mode="after")
-    def _fits_the_table(self) -> ImportTemplate:
-        table = metadata.tables[self.target_table]
-        columns = set(table.columns.keys())
-        targets = list(self.column_mapping.values())
-        unknown = sorted(set(targets) - columns)
+    @field_validator("column_mapping")
+    @classmethod
+    def _mapped_columns_exist(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        table = metadata.tables.get(info.data.get("target_table", ""))
+        if table is None:
+            return value  # the target table's own error says what is wrong
+        targets = list(value.values())
+        unknown = sorted(set(targets) - set(table.columns.keys()))
         if unknown:
             raise ValueError(
-                f"column_mapping names {', '.join(unknown)}, not columns of {table.name} "
+                f"names {', '.join(unknown)}, not columns of {table.name} "
                 f"(its columns: {', '.join(table.columns.keys())})"
             )
         twice = sorted({t for t in targets if targets.count(t) > 1})
         if twice:
-            raise ValueError(f"column_mapping maps two file columns to {', '.join(twice)}")
-        unmapped = [k for k in self.key_columns if k not in targets]
-        if unmapped:
-            raise ValueError(f"key_columns {', '.join(unmapped)} must be mapped from the file")
-        if frozenset(self.key_columns) not in _unique_sets(table):
-            keys = " | ".join(",".join(sorted(s)) for s in _unique_sets(table))
-            raise ValueError(
-                f"key_columns {','.join(self.key_columns)} do not identify a row of "
-                f"{table.name}: use its primary key or a unique column set ({keys})"
-            )
+            raise ValueError(f"maps two file columns to {', '.join(twice)}")
         missing = [c.name for c in table.columns if _required(c) and c.name not in targets]
         if missing:
+            raise ValueError(f"{table.name} needs {', '.join(missing)} for new rows: map them")
+        return value
+
+    @field_validator("key_columns")
+    @classmethod
+    def _keys_identify_a_row(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        table = metadata.tables.get(info.data.get("target_table", ""))
+        mapping = info.data.get("column_mapping")
+        if table is None or mapping is None:
+            return value
+        unmapped = [k for k in value if k not in mapping.values()]
+        if unmapped:
+            raise ValueError(f"{', '.join(unmapped)} must be mapped from the file")
+        if frozenset(value) not in _unique_sets(table):
+            keys = " | ".join(",".join(sorted(s)) for s in _unique_sets(table))
             raise ValueError(
-                f"{table.name} needs {', '.join(missing)} for new rows: map them from the file"
+                f"{','.join(value)} do not identify a row of {table.name}: use its primary "
+                f"key or a unique column set ({keys})"
             )
-        return self
+        return value
 
 
 @dataclass(frozen=True)

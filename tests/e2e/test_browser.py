@@ -291,3 +291,42 @@ def test_output_view_is_offered_on_airflow_run_and_task_pages(browser, airflow: 
     page.frame_locator("#output-html").get_by_text("address(es)").first.wait_for()
     assert page.locator("#back-to-list").is_hidden()
     context.close()
+
+
+def test_an_import_template_is_saved_as_a_job_of_kind_import(browser, airflow: Airflow):
+    context, page = _login(browser, airflow, "admin")
+    page.locator("#create-class").select_option("scheduled_import")
+    page.get_by_role("button", name="Create Job").click()
+    page.locator("#f-id").fill("hr-import")
+    page.locator("#f-title").fill("HR import")
+    page.locator('[data-param="connection"]').fill("district_sftp")
+    page.locator('[data-param="directory"]').fill("/imports/hr")
+    page.locator('[data-param="file_pattern"]').fill("hr_*.csv")
+    # The target table is chosen from the Focus tables; mapping and keys are JSON.
+    page.locator('[data-param="target_table"]').select_option("employees")
+    mapping = page.locator('[data-param="column_mapping"]')
+    mapping.fill('{"Employee ID": "ein", "Last": "last_name"}')
+    page.locator('[data-param="key_columns"]').fill('["last_name"]')
+    page.get_by_role("button", name="Save").click()
+    error = page.locator('[data-error-for="params.key_columns"]')
+    error.wait_for()
+    assert "last_name do not identify a row of employees" in error.text_content()
+    assert airflow.session.get(f"{airflow.url}/focus-jobs/api/jobs/hr-import").status_code == 404
+    page.locator('[data-param="key_columns"]').fill('["ein"]')
+    _shot(page, "08-import-template")
+    page.get_by_role("button", name="Save").click()
+    page.locator("#jobs-table").wait_for()
+    page.locator("#add-filter").click()  # the list has more than a page of jobs by now
+    page.locator("#filters .filter select").select_option("class")
+    page.locator("#filters .filter input").fill("scheduled_import")
+    _row(page, "hr-import").wait_for()
+    assert _row(page, "hr-import").locator("td").all_text_contents()[7] == "import"
+    saved = airflow.session.get(f"{airflow.url}/focus-jobs/api/jobs/hr-import").json()["job"]
+    assert saved["kind"] == "import"
+    assert saved["params"]["column_mapping"] == {"Employee ID": "ein", "Last": "last_name"}
+    assert saved["params"]["key_columns"] == ["ein"]
+    # Edit shows the template as it was saved.
+    _row(page, "hr-import").get_by_role("button", name="Edit").click()
+    assert page.locator('[data-param="key_columns"]').input_value() == '["ein"]'
+    assert page.locator('[data-param="target_table"]').input_value() == "employees"
+    context.close()

@@ -253,7 +253,8 @@ def test_an_import_template_in_a_definition_file_is_checked_like_any_params():
     }
     with pytest.raises(InvalidDefinition) as info:
         parse_definition(doc, row=1)
-    assert "row 1, job 'staff-import': params" in str(info.value)
-    assert "key_columns last_name do not identify a row of employees" in str(info.value)
+    where = "row 1, job 'staff-import': params.key_columns ['last_name']:"
+    assert str(info.value).startswith(where)
+    assert "last_name do not identify a row of employees" in str(info.value)
     d = parse_definition({**doc, "params": {**template, "key_columns": ["ein"]}})
     assert d.kind == "import" and d.params["target_table"] == "employees"
