@@ -16,6 +16,7 @@ import argparse
 import datetime as dt
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -182,6 +183,8 @@ def main() -> int:
     parser.add_argument("--pool", type=int, default=16, help="slots of the focus_jobs pool")
     parser.add_argument("--only", default=",".join(PROFILES), help="comma-separated profiles")
     args = parser.parse_args()
+    # Stopped from outside: still stop the Airflow processes and drop the databases.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     chosen = [p for p in args.only.split(",") if p]
     results = {}
     for profile in chosen:

@@ -204,6 +204,8 @@ def main() -> int:
             "FOCUS_CLUSTER_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432"
         ),
         redis=os.environ.get("FOCUS_CLUSTER_REDIS", "redis://127.0.0.1:6379/0"),
+        airflow_db=os.environ.get("FOCUS_CLUSTER_AIRFLOW_DB", "focus_airflow"),
+        focus_db=os.environ.get("FOCUS_CLUSTER_FOCUS_DB", "focus"),
         port=int(os.environ.get("AIRFLOW__API__PORT") or 8080),
     )
     passwords = prepare_cluster(env)

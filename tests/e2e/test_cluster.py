@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -229,3 +232,64 @@ def test_the_login_page_is_fab(profile: Profile):
 def test_make_run_cluster_runs_this_module():
     makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
     assert "run-cluster: $(STAMP)\n\t$(BIN)/python -m include.cluster" in makefile
+
+
+def test_run_cluster_starts_the_profile_prints_how_to_add_workers_and_stops(tmp_path):
+    tag = uuid.uuid4().hex[:8]
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "FOCUS_"))}
+    env |= {
+        "FOCUS_HOME": str(tmp_path / "home"),
+        "FOCUS_CLUSTER_POSTGRES": PG_ADMIN_URL.rsplit("/", 1)[0],
+        "FOCUS_CLUSTER_REDIS": "redis://127.0.0.1:6379/10",
+        "FOCUS_CLUSTER_AIRFLOW_DB": f"rc_airflow_{tag}",
+        "FOCUS_CLUSTER_FOCUS_DB": f"rc_focus_{tag}",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
+    }
+    out = (tmp_path / "run-cluster.out").open("w+")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "include.cluster"],
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and "--celery-hostname w3@%h" not in _read(out):
+            assert proc.poll() is None, _read(out)[-3000:]
+            time.sleep(2)
+        printed = _read(out)
+        assert f"Focus Scheduled Jobs, production profile: http://127.0.0.1:{port}" in printed
+        assert "Celery workers w1, w2" in printed
+        assert "export AIRFLOW__CELERY__BROKER_URL=redis://127.0.0.1:6379/10" in printed
+        assert "export AIRFLOW__API_AUTH__JWT_SECRET=" in printed
+        names = {p.name() for p in psutil.Process(proc.pid).children(recursive=True)}
+        assert names, "no Airflow processes started"
+        health = None
+        while time.monotonic() < deadline and health is None:
+            try:
+                health = requests.get(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=10)
+            except requests.ConnectionError:
+                time.sleep(2)
+        assert health is not None and health.status_code == 200
+        workers = psutil.Process(proc.pid).children()
+        assert len(workers) == 6  # api-server, scheduler, dag-processor, triggerer, w1, w2
+    finally:
+        os.killpg(os.getpgid(proc.pid), signal.SIGTERM)
+        proc.wait(timeout=90)
+        redis.Redis.from_url("redis://127.0.0.1:6379/10").flushdb()
+        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for name in (f"rc_airflow_{tag}", f"rc_focus_{tag}"):
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    assert proc.returncode == 0
+
+
+def _read(handle) -> str:
+    handle.flush()
+    handle.seek(0)
+    return handle.read()
