@@ -242,6 +242,20 @@ def cmd_seed_demo(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from include.demo_district import generate
+
+    engine = _engine()
+    migrate(engine)
+    try:
+        district = generate(engine, args.students)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(district.describe())
+    return 0
+
+
 def cmd_settings(args: argparse.Namespace) -> int:
     engine = _engine()
     if args.value is None:
@@ -289,6 +303,9 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("job_id")
     r.set_defaults(func=cmd_run)
     sub.add_parser("seed-demo", help="add the demo jobs and data").set_defaults(func=cmd_seed_demo)
+    d = sub.add_parser("demo", help="replace the SIS data with a deterministic demo district")
+    d.add_argument("--students", type=int, default=2000, help="number of students (default 2000)")
+    d.set_defaults(func=cmd_demo)
     s = sub.add_parser("settings", help="read or change a district setting (e.g. timezone)")
     s.add_argument("name")
     s.add_argument("value", nargs="?")

@@ -7,23 +7,27 @@ from types import MappingProxyType
 
 from job_library.base import Job
 from job_library.jobs.address_corrections import AddressCorrections
+from job_library.jobs.attendance_summary import AttendanceSummaryCalculation
 from job_library.jobs.daily_maintenance import DailyMaintenance
 from job_library.jobs.frontline_leave import FrontlineLeave
 from job_library.jobs.metlife_incoming import MetLifeIncoming
 from job_library.jobs.missing_class import MissingClass
 from job_library.jobs.neogov import NeoGovNewHires, NeoGovUserData
+from job_library.jobs.recalculate_daily_attendance import RecalculateDailyAttendance
 from job_library.jobs.rollover import Rollover
 from job_library.jobs.scheduled_import import ScheduledImport
 from job_library.jobs.worker_check import WorkerCheck
 
 _CLASSES: tuple[type[Job], ...] = (
     AddressCorrections,
+    AttendanceSummaryCalculation,
     DailyMaintenance,
     FrontlineLeave,
     MetLifeIncoming,
     MissingClass,
     NeoGovNewHires,
     NeoGovUserData,
+    RecalculateDailyAttendance,
     Rollover,
     ScheduledImport,
     WorkerCheck,

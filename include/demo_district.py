@@ -1,0 +1,975 @@
+"""A deterministic demo district in the Focus database: schools, students, attendance, schedules."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from job_library.jobs.recalculate_daily_attendance import DAILY_COLUMNS, daily_attendance_sql
+from job_library.schema import student_addresses
+from job_library.sis_schema import (
+    SIS_TABLES,
+    address_catalog,
+    attendance_calendar,
+    attendance_calendars,
+    attendance_codes,
+    course_periods,
+    courses,
+    grade_levels,
+    school_grade_levels,
+    school_periods,
+    school_years,
+    schools,
+    staff,
+    standardized_tests,
+    student_enrollment,
+    student_enrollment_codes,
+    students,
+    tardy_thresholds,
+    test_parts,
+    test_score_types,
+)
+
+SYEAR = 2025
+FIRST_DAY = dt.date(2025, 8, 11)
+SCHOOL_DAYS = 180
+# Days off besides weekends (Labor Day, Veterans Day, Thanksgiving, winter and spring break...).
+HOLIDAYS = frozenset(
+    [dt.date(2025, 9, 1), dt.date(2025, 11, 11), dt.date(2026, 1, 19), dt.date(2026, 2, 16)]
+    + [dt.date(2025, 11, 24) + dt.timedelta(days=d) for d in range(5)]
+    + [dt.date(2025, 12, 22) + dt.timedelta(days=d) for d in range(12)]
+    + [dt.date(2026, 3, 16) + dt.timedelta(days=d) for d in range(5)]
+)
+# The district is mid-year: attendance is taken through the 100th school day.
+DAYS_TAKEN = 100
+FIRST_STUDENT_ID = 100_001
+DISTRICT = "37"
+
+GRADES = ("KG", *(f"{g:02d}" for g in range(1, 13)), "AD")
+# (id, title, short name, state number, grades, adult ed)
+SCHOOLS = (
+    (1, "Oak Ridge Elementary", "OAK", "0021", GRADES[0:6], False),
+    (2, "Pine Hills Elementary", "PINE", "0031", GRADES[0:6], False),
+    (3, "Cedar Park Elementary", "CEDAR", "0041", GRADES[0:6], False),
+    (4, "Maple Middle", "MAPLE", "0401", GRADES[6:9], False),
+    (5, "Birch Middle", "BIRCH", "0411", GRADES[6:9], False),
+    (6, "Cypress High", "CYPRESS", "0801", GRADES[9:13], False),
+    (7, "Palmetto High", "PALMETTO", "0811", GRADES[9:13], False),
+    (8, "Sabal Adult Education Center", "SABAL", "9001", ("AD",), True),
+)
+ADULT_SCHOOL = 8
+LEVELS = {"elementary": (1, 2, 3), "middle": (4, 5), "high": (6, 7), "adult": (8,)}
+SUBJECTS = ("ELA", "MATH", "SCI", "SOC", "PE", "ART", "ELEC")
+ADULT_SUBJECTS = ("ABE-RDG", "ABE-MATH", "GED", "ESOL")
+SECTION_SIZE = 25
+# (pre-direction, name, type, zip, city)
+STREETS = tuple(
+    (pre, name, kind, zipcode, "Tallahassee")
+    for pre, name, kind, zipcode in [
+        ("N", "MONROE", "ST", "32303"),
+        ("S", "MONROE", "ST", "32301"),
+        (None, "TENNESSEE", "ST", "32304"),
+        (None, "APALACHEE", "PKWY", "32301"),
+        ("E", "PARK", "AVE", "32301"),
+        ("W", "PENSACOLA", "ST", "32304"),
+        (None, "CAPITAL CIRCLE", "NE", "32308"),
+        (None, "THOMASVILLE", "RD", "32308"),
+        (None, "MAHAN", "DR", "32308"),
+        (None, "OCALA", "RD", "32304"),
+        (None, "MERIDIAN", "RD", "32312"),
+        (None, "CENTERVILLE", "RD", "32308"),
+        (None, "MICCOSUKEE", "RD", "32308"),
+        (None, "LAKE BRADFORD", "RD", "32310"),
+        (None, "ORANGE", "AVE", "32310"),
+        (None, "BLAIRSTONE", "RD", "32301"),
+        (None, "TALPECO", "RD", "32303"),
+        (None, "BUCK LAKE", "RD", "32317"),
+        (None, "KILLEARN", "BLVD", "32309"),
+        (None, "SHANNON LAKES", "DR", "32309"),
+        (None, "MAGNOLIA", "DR", "32301"),
+        (None, "LAFAYETTE", "ST", "32301"),
+        (None, "GAINES", "ST", "32301"),
+        (None, "CALHOUN", "ST", "32301"),
+        (None, "DUVAL", "ST", "32301"),
+        (None, "BRONOUGH", "ST", "32301"),
+        (None, "OLD BAINBRIDGE", "RD", "32303"),
+        (None, "HARTSFIELD", "RD", "32303"),
+        (None, "WINDWOOD HILLS", "DR", "32309"),
+        (None, "SPRINGHILL", "RD", "32305"),
+        (None, "CRAWFORDVILLE", "HWY", "32305"),
+        (None, "WOODVILLE", "HWY", "32305"),
+        (None, "COMMONWEALTH", "BLVD", "32303"),
+        (None, "FRENCHTOWN", "CT", "32304"),
+        (None, "BELLE VUE", "WAY", "32304"),
+        (None, "JACKSON BLUFF", "RD", "32304"),
+        (None, "ROBERTS", "AVE", "32310"),
+        (None, "EASTERWOOD", "DR", "32311"),
+        (None, "VICTORY GARDEN", "DR", "32301"),
+        (None, "SEMINOLE", "DR", "32301"),
+    ]
+)
+SPELLED = {
+    "N": "North",
+    "S": "South",
+    "E": "East",
+    "W": "West",
+    "ST": "Street",
+    "RD": "Road",
+    "AVE": "Avenue",
+    "DR": "Drive",
+    "BLVD": "Boulevard",
+}
+FIRST_NAMES = (
+    "Ava",
+    "Liam",
+    "Mia",
+    "Noah",
+    "Zoe",
+    "Eli",
+    "Ivy",
+    "Leo",
+    "Ana",
+    "Kai",
+    "Maya",
+    "Omar",
+    "Ruby",
+    "Jude",
+    "Nora",
+    "Theo",
+    "Lena",
+    "Ezra",
+    "Iris",
+    "Luca",
+)
+LAST_NAMES = (
+    "Garcia",
+    "Smith",
+    "Johnson",
+    "Brown",
+    "Nguyen",
+    "Williams",
+    "Lopez",
+    "Davis",
+    "Miller",
+    "Wilson",
+    "Moore",
+    "Taylor",
+    "Thomas",
+    "Jackson",
+    "White",
+    "Harris",
+    "Martin",
+    "Clark",
+    "Lewis",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+)
+
+
+def school_days() -> list[dt.date]:
+    """The 180 school days of the demo year: weekdays from the first day, holidays skipped."""
+    days: list[dt.date] = []
+    day = FIRST_DAY
+    while len(days) < SCHOOL_DAYS:
+        if day.weekday() < 5 and day not in HOLIDAYS:
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def demo_today() -> dt.date:
+    """The last school day with attendance in the demo district."""
+    return school_days()[DAYS_TAKEN - 1]
+
+
+@dataclass(frozen=True)
+class DemoDistrict:
+    """Row counts of the generated district."""
+
+    counts: dict[str, int]
+    today: dt.date
+
+    def describe(self) -> str:
+        parts = ", ".join(f"{n} {t}" for t, n in self.counts.items())
+        return f"Demo district as of {self.today:%Y-%m-%d}: {parts}."
+
+
+def _level(school_id: int) -> str:
+    return next(name for name, ids in LEVELS.items() if school_id in ids)
+
+
+def _zoned(street: int, grade: str) -> int:
+    g = GRADES.index(grade)
+    if g <= 5:
+        return 1 + street % 3
+    if g <= 8:
+        return 4 + street % 2
+    return 6 + (street // 2) % 2
+
+
+def _street_line(house: int, street: int, spelled: bool) -> str:
+    pre, name, kind, _, _ = STREETS[street]
+    words = [str(house)]
+    if pre:
+        words.append(SPELLED[pre] if spelled else pre)
+    words.append(name.title())
+    words.append(SPELLED.get(kind, kind.title()) if spelled else kind.title())
+    return " ".join(words)
+
+
+def _clear(conn: sa.Connection) -> None:
+    """Remove the SIS data, with the addresses of its students (other addresses stay)."""
+    conn.execute(sa.text("DELETE FROM address_parsed"))
+    conn.execute(
+        sa.delete(student_addresses).where(
+            student_addresses.c.student_id.in_(sa.select(students.c.student_id))
+        )
+    )
+    if conn.dialect.name == "postgresql":  # row-by-row foreign key checks make DELETE slow
+        conn.execute(sa.text(f"TRUNCATE {', '.join(t.name for t in SIS_TABLES)}"))
+        return
+    for table in reversed(SIS_TABLES):
+        conn.execute(table.delete())
+
+
+def _insert(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
+    if rows:
+        conn.execute(sa.insert(table), rows)
+
+
+def _scratch(conn: sa.Connection, name: str, *columns: sa.Column) -> sa.Table:
+    table = sa.Table(name, sa.MetaData(), *columns, prefixes=["TEMPORARY"])
+    table.drop(conn, checkfirst=True)
+    table.create(conn)
+    return table
+
+
+def generate(engine: sa.Engine, students_count: int) -> DemoDistrict:
+    """Replace the SIS data with a demo district of ``students_count`` students, in one
+    transaction. The same count always gives the same district."""
+    if students_count < 1:
+        raise ValueError(f"students {students_count}: give at least 1 student")
+    with engine.begin() as conn:
+        _clear(conn)
+        today = _structure(conn, students_count)
+        _people(conn, students_count)
+        with _bulk_load(conn, "schedule", "attendance_period", "attendance_day"):
+            _schedules(conn, students_count)
+            _attendance(conn, today)
+        _tests_and_more(conn)
+        if conn.dialect.name == "postgresql":
+            _sync_sequences(conn)
+        counts = {
+            t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+            for t in (
+                schools,
+                students,
+                student_enrollment,
+                attendance_calendar,
+                course_periods,
+                sa.table("schedule"),
+                sa.table("attendance_period"),
+                sa.table("attendance_day"),
+                sa.table("student_tests"),
+            )
+        }
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.execute(sa.text("ANALYZE"))
+    return DemoDistrict(counts, today)
+
+
+def _structure(conn: sa.Connection, n: int) -> dt.date:
+    days = school_days()
+    _insert(
+        conn,
+        school_years,
+        [
+            dict(
+                syear=y,
+                title=f"{y}-{y + 1}",
+                start_date=dt.date(y, 8, 1),
+                end_date=dt.date(y + 1, 6, 30),
+                is_default=y == SYEAR,
+            )
+            for y in (SYEAR - 1, SYEAR, SYEAR + 1)
+        ],
+    )
+    _insert(
+        conn,
+        schools,
+        [
+            dict(
+                school_id=sid,
+                title=title,
+                short_name=short,
+                school_number=number,
+                district_number=DISTRICT,
+                adult_ed=adult,
+                full_day_minutes=180 if adult else 300,
+                half_day_minutes=120 if adult else 150,
+                rollover_second_school=False,
+            )
+            for sid, title, short, number, _, adult in SCHOOLS
+        ],
+    )
+    _insert(
+        conn,
+        grade_levels,
+        [
+            dict(
+                grade_id=i + 1,
+                short_name=g,
+                title="Adult"
+                if g == "AD"
+                else ("Kindergarten" if g == "KG" else f"Grade {int(g)}"),
+                sort_order=i,
+                next_grade_id=None,
+                used_for_zoning=g != "AD",
+                can_roll_into=g != "AD",
+            )
+            for i, g in enumerate(GRADES)
+        ],
+    )
+    for i, g in enumerate(GRADES[:-2]):  # KG..11 roll into the next grade
+        conn.execute(
+            sa.update(grade_levels)
+            .where(grade_levels.c.short_name == g)
+            .values(next_grade_id=i + 2)
+        )
+    _insert(
+        conn,
+        school_grade_levels,
+        [
+            dict(school_id=sid, grade_id=GRADES.index(g) + 1)
+            for sid, *_, gs, _ in SCHOOLS
+            for g in gs
+        ],
+    )
+    calendars = []
+    for syear in (SYEAR, SYEAR + 1):
+        for sid, *_ in SCHOOLS:
+            calendars.append(
+                dict(
+                    calendar_id=sid + (0 if syear == SYEAR else 100),
+                    school_id=sid,
+                    syear=syear,
+                    title="Main",
+                    is_default=True,
+                )
+            )
+    _insert(conn, attendance_calendars, calendars)
+    _insert(
+        conn,
+        attendance_calendar,
+        [dict(calendar_id=sid, school_date=d, minutes=360) for sid, *_ in SCHOOLS for d in days],
+    )
+    periods = []
+    for sid, *_, adult in SCHOOLS:
+        count, length = (4, 60) if adult else (7, 50)
+        for p in range(1, count + 1):
+            periods.append(
+                dict(
+                    period_id=sid * 10 + p,
+                    school_id=sid,
+                    syear=SYEAR,
+                    short_name=f"P{p}",
+                    title=f"Period {p}",
+                    sort_order=p,
+                    length_minutes=length,
+                    attendance=True,
+                )
+            )
+    _insert(conn, school_periods, periods)
+    _insert(
+        conn,
+        student_enrollment_codes,
+        [
+            dict(code_id=1, syear=SYEAR, short_name="E01", title="Entered, first time", type="Add"),
+            dict(
+                code_id=2,
+                syear=SYEAR,
+                short_name="E02",
+                title="Transfer within district",
+                type="Add",
+            ),
+            dict(
+                code_id=3,
+                syear=SYEAR,
+                short_name="W01",
+                title="Transfer within district",
+                type="Drop",
+            ),
+            dict(
+                code_id=4, syear=SYEAR, short_name="W02", title="Moved out of district", type="Drop"
+            ),
+            dict(
+                code_id=5,
+                syear=SYEAR,
+                short_name="W26",
+                title="Withdrawn, non-attendance",
+                type="Drop",
+            ),
+            dict(
+                code_id=6,
+                syear=SYEAR + 1,
+                short_name="E01",
+                title="Entered, first time",
+                type="Add",
+            ),
+        ],
+    )
+    _insert(
+        conn,
+        attendance_codes,
+        [
+            dict(
+                code_id=1,
+                syear=SYEAR,
+                short_name="P",
+                title="Present",
+                category="present",
+                disciplinary=False,
+            ),
+            dict(
+                code_id=2,
+                syear=SYEAR,
+                short_name="A",
+                title="Absent",
+                category="unexcused",
+                disciplinary=False,
+            ),
+            dict(
+                code_id=3,
+                syear=SYEAR,
+                short_name="E",
+                title="Excused",
+                category="excused",
+                disciplinary=False,
+            ),
+            dict(
+                code_id=4,
+                syear=SYEAR,
+                short_name="T",
+                title="Tardy",
+                category="tardy",
+                disciplinary=False,
+            ),
+            dict(
+                code_id=5,
+                syear=SYEAR,
+                short_name="S",
+                title="Out-of-school suspension",
+                category="excused",
+                disciplinary=True,
+            ),
+        ],
+    )
+    catalog = []
+    for st, (pre, name, kind, zipcode, city) in enumerate(STREETS):
+        for low, high, school in (
+            ("KG", "05", _zoned(st, "KG")),
+            ("06", "08", _zoned(st, "06")),
+            ("09", "12", _zoned(st, "09")),
+        ):
+            catalog.append(
+                dict(
+                    syear=SYEAR,
+                    house_number_low=1,
+                    house_number_high=9999,
+                    parity="both",
+                    pre_direction=pre,
+                    street_name=name,
+                    street_type=kind,
+                    zipcode=zipcode,
+                    city=city,
+                    low_grade_id=GRADES.index(low) + 1,
+                    high_grade_id=GRADES.index(high) + 1,
+                    zoned_school_id=school,
+                    zoned_district=DISTRICT,
+                )
+            )
+    _insert(conn, address_catalog, catalog)
+    _insert(
+        conn,
+        tardy_thresholds,
+        [
+            dict(
+                threshold_id=sid * 10 + k,
+                school_id=sid,
+                syear=SYEAR,
+                tardies=3 * k,
+                detention_minutes=30 * k,
+                title=f"{3 * k} tardies",
+            )
+            for sid, *_ in SCHOOLS
+            for k in (1, 2, 3)
+        ],
+    )
+    return days[DAYS_TAKEN - 1]
+
+
+def _student_grade(i: int) -> str:
+    return "AD" if i % 50 == 49 else GRADES[i % 13]
+
+
+def _people(conn: sa.Connection, n: int) -> None:
+    days = school_days()
+    people, addresses, enrollments = [], [], []
+    for i in range(n):
+        sid = FIRST_STUDENT_ID + i
+        grade = _student_grade(i)
+        g = GRADES.index(grade)
+        age = 30 + i % 25 if grade == "AD" else 5 + g
+        street = (i * 7 + i // 13) % len(STREETS)
+        house = 100 + (i * 37) % 9800
+        people.append(
+            dict(
+                student_id=sid,
+                first_name=FIRST_NAMES[i % len(FIRST_NAMES)],
+                last_name=LAST_NAMES[(i // 7) % len(LAST_NAMES)],
+                birthdate=dt.date(SYEAR - age, 1 + i % 12, 1 + i % 28),
+                gender="FM"[i % 2],
+                fleid=f"FL{sid:012d}",
+                ese_code="K" if i % 14 == 0 else None,
+                charter_mckay=None,
+            )
+        )
+        spelled = i % 20 == 3
+        line = _street_line(house, street, spelled)
+        addresses.append(
+            dict(
+                student_id=sid,
+                address=f" {line} " if i % 33 == 1 else line,
+                address2=None,
+                city=STREETS[street][4],
+                state="FL",
+                zipcode=STREETS[street][3],
+            )
+        )
+        if grade == "AD":
+            school = ADULT_SCHOOL
+        else:
+            school = _zoned(street, grade)
+            if i % 20 == 7:  # school choice: another school of the same level
+                same = LEVELS[_level(school)]
+                school = same[(same.index(school) + 1) % len(same)]
+        start = days[(i % 40) + 5] if i % 31 == 5 else days[0]
+        base = dict(
+            student_id=sid,
+            syear=SYEAR,
+            grade_id=g + 1,
+            second_school=False,
+            next_school=None,
+            zoned_school_id=None,
+            zoned_district=None,
+            rolling_retention="do_not_enroll"
+            if grade in ("12", "AD")
+            else ("retain" if i % 50 == 17 else "next_grade"),
+        )
+        same = LEVELS[_level(school)]
+        if i % 43 == 17 and len(same) > 1:  # transferred mid-year within the district
+            k = 20 + i % 50
+            other = same[(same.index(school) + 1) % len(same)]
+            enrollments.append(
+                dict(
+                    base,
+                    school_id=school,
+                    calendar_id=school,
+                    start_date=start,
+                    end_date=days[k],
+                    enrollment_code=1,
+                    drop_code=3,
+                )
+            )
+            enrollments.append(
+                dict(
+                    base,
+                    school_id=other,
+                    calendar_id=other,
+                    start_date=days[k + 1],
+                    end_date=None,
+                    enrollment_code=2,
+                    drop_code=None,
+                )
+            )
+        elif i % 37 == 11:  # withdrew, moved away
+            enrollments.append(
+                dict(
+                    base,
+                    school_id=school,
+                    calendar_id=school,
+                    start_date=start,
+                    end_date=days[30 + i % 50],
+                    enrollment_code=1,
+                    drop_code=4,
+                )
+            )
+        else:
+            enrollments.append(
+                dict(
+                    base,
+                    school_id=school,
+                    calendar_id=school,
+                    start_date=start,
+                    end_date=None,
+                    enrollment_code=1,
+                    drop_code=None,
+                )
+            )
+        if grade in ("11", "12") and i % 59 == 3:  # dual enrollment at the adult center
+            enrollments.append(
+                dict(
+                    base,
+                    school_id=ADULT_SCHOOL,
+                    calendar_id=ADULT_SCHOOL,
+                    start_date=days[0],
+                    end_date=None,
+                    enrollment_code=1,
+                    drop_code=None,
+                    second_school=True,
+                    rolling_retention="do_not_enroll",
+                )
+            )
+    for chunk in range(0, n, 10_000):
+        _insert(conn, students, people[chunk : chunk + 10_000])
+    _insert(conn, student_addresses, addresses)
+    _insert(conn, student_enrollment, enrollments)
+
+
+def _schedules(conn: sa.Connection, n: int) -> None:
+    """Courses, one teacher per subject section, and a full schedule for every student."""
+    sizes = dict(
+        conn.execute(
+            sa.select(student_enrollment.c.school_id, sa.func.count())
+            .where(student_enrollment.c.second_school == sa.false())
+            .group_by(student_enrollment.c.school_id)
+        ).all()
+    )
+    course_rows, section_rows, staff_rows, map_rows, period_rows = [], [], [], [], []
+    course_id = section_id = staff_id = 0
+    for sid, _, short, _, _, adult in SCHOOLS:
+        subjects = ADULT_SUBJECTS if adult else SUBJECTS
+        periods = 4 if adult else 7
+        nsec = max(1, math.ceil(sizes.get(sid, 0) / (len(subjects) * SECTION_SIZE)))
+        period_rows.append(
+            dict(school_id=sid, period_order=0, periods=periods, nsubj=len(subjects), nsec=nsec)
+        )
+        for s_no, subject in enumerate(subjects):
+            course_id += 1
+            course_rows.append(
+                dict(
+                    course_id=course_id,
+                    school_id=sid,
+                    syear=SYEAR,
+                    title=subject.title(),
+                    short_name=subject,
+                    course_number=f"{1000000 + course_id * 7:07d}",
+                    credits=1,
+                    class_size_core=subject in ("ELA", "MATH", "SCI", "SOC"),
+                )
+            )
+            for k in range(nsec):
+                staff_id += 1
+                last = LAST_NAMES[staff_id % len(LAST_NAMES)]
+                staff_rows.append(
+                    dict(
+                        staff_id=staff_id,
+                        first_name=FIRST_NAMES[staff_id % 20],
+                        last_name=last,
+                        user_id=None,
+                    )
+                )
+                for p in range(1, periods + 1):
+                    section_id += 1
+                    section_rows.append(
+                        dict(
+                            course_period_id=section_id,
+                            course_id=course_id,
+                            school_id=sid,
+                            syear=SYEAR,
+                            period_id=sid * 10 + p,
+                            teacher_id=staff_id,
+                            short_name=f"{subject}-{p}{k:02d}",
+                            title=f"Period {p} - {subject} - {last}",
+                            room=f"{short[:1]}{100 + k}",
+                            total_seats=SECTION_SIZE + 5,
+                            filled_seats=0,
+                        )
+                    )
+                    map_rows.append(
+                        dict(
+                            school_id=sid,
+                            period_order=p,
+                            subject_no=s_no,
+                            section_no=k,
+                            course_period_id=section_id,
+                            course_id=course_id,
+                        )
+                    )
+    _insert(conn, courses, course_rows)
+    _insert(conn, staff, staff_rows)
+    _insert(conn, course_periods, section_rows)
+    shape = _scratch(
+        conn,
+        "tmp_demo_shape",
+        sa.Column("school_id", sa.Integer),
+        sa.Column("period_order", sa.Integer),
+        sa.Column("periods", sa.Integer),
+        sa.Column("nsubj", sa.Integer),
+        sa.Column("nsec", sa.Integer),
+    )
+    _insert(
+        conn,
+        shape,
+        [dict(r, period_order=p) for r in period_rows for p in range(1, r["periods"] + 1)],
+    )
+    sections = _scratch(
+        conn,
+        "tmp_demo_sections",
+        *(
+            sa.Column(c, sa.Integer)
+            for c in (
+                "school_id",
+                "period_order",
+                "subject_no",
+                "section_no",
+                "course_period_id",
+                "course_id",
+            )
+        ),
+    )
+    _insert(conn, sections, map_rows)
+    _analyze(conn, "student_enrollment", "tmp_demo_shape", "tmp_demo_sections", "students")
+    # A student's subject in period p rotates with the student id; the section spreads
+    # students of one subject evenly over its teachers.
+    conn.execute(
+        sa.text("""
+        INSERT INTO schedule (student_id, syear, school_id, course_id, course_period_id,
+                              start_date, end_date)
+        SELECT x.student_id, x.syear, x.school_id, t.course_id, t.course_period_id,
+               x.start_date, x.end_date
+        FROM (
+            SELECT e.student_id, e.syear, e.school_id, e.start_date, e.end_date,
+                   p.period_order,
+                   (p.period_order + e.student_id) % p.nsubj AS subject_no,
+                   (e.student_id / p.nsubj) % p.nsec AS section_no
+            FROM student_enrollment e
+            JOIN tmp_demo_shape p ON p.school_id = e.school_id
+            WHERE e.second_school = FALSE
+        ) x
+        JOIN tmp_demo_sections t
+          ON t.school_id = x.school_id AND t.period_order = x.period_order
+         AND t.subject_no = x.subject_no AND t.section_no = x.section_no
+    """)
+    )
+    schedule = sa.table("schedule", sa.column("course_period_id"), sa.column("end_date"))
+    seats = (
+        sa.select(schedule.c.course_period_id, sa.func.count().label("filled"))
+        .where(schedule.c.end_date.is_(None))
+        .group_by(schedule.c.course_period_id)
+        .subquery()
+    )
+    conn.execute(
+        sa.update(course_periods)
+        .where(course_periods.c.course_period_id == seats.c.course_period_id)
+        .values(filled_seats=seats.c.filled)
+    )
+    shape.drop(conn)
+    sections.drop(conn)
+
+
+def _attendance(conn: sa.Connection, today: dt.date) -> None:
+    """Period attendance by exception (absences and tardies) and the daily attendance
+    calculated from it, through ``today``."""
+    days = school_days()[:DAYS_TAKEN]
+    table = _scratch(
+        conn,
+        "tmp_demo_days",
+        sa.Column("school_date", sa.Date, primary_key=True),
+        sa.Column("day_no", sa.Integer),
+    )
+    _insert(conn, table, [dict(school_date=d, day_no=i) for i, d in enumerate(days)])
+    _analyze(conn, "tmp_demo_days", "schedule", "course_periods", "school_periods")
+    # h is a deterministic pseudo-random number in 0..1008 per student-day. Regular students
+    # miss about 4% of days (every 12th student about 15%), 1.5% of days they miss the first
+    # two periods (excused), 3% they are tardy to period 1. Every 5th adult student stopped
+    # coming after day 85.
+    conn.execute(
+        sa.text("""
+        INSERT INTO attendance_period (student_id, school_date, period_id, attendance_code,
+                                       course_period_id)
+        SELECT x.student_id, x.school_date, cp.period_id,
+               CASE WHEN x.h < x.rate THEN
+                        CASE WHEN x.h % 97 = 1 THEN 5 WHEN x.h % 3 = 0 THEN 3 ELSE 2 END
+                    WHEN x.h < x.rate + 15 THEN 3
+                    ELSE 4 END,
+               s.course_period_id
+        FROM (
+            SELECT e.student_id, e.school_id, d.school_date,
+                   CASE WHEN e.school_id = :adult AND e.student_id % 5 = 0 AND d.day_no >= 85
+                        THEN 2
+                        ELSE ((e.student_id % 65521) * 7919 + d.day_no * 104729
+                              + (e.student_id % 101) * d.day_no * 31) % 1009 END AS h,
+                   CASE WHEN e.student_id % 12 = 0 THEN 150 ELSE 40 END AS rate
+            FROM student_enrollment e
+            JOIN tmp_demo_days d
+              ON d.school_date >= e.start_date
+             AND (e.end_date IS NULL OR d.school_date <= e.end_date)
+            WHERE e.second_school = FALSE
+        ) x
+        JOIN schedule s
+          ON s.student_id = x.student_id AND s.school_id = x.school_id
+         AND s.start_date <= x.school_date
+         AND (s.end_date IS NULL OR s.end_date >= x.school_date)
+        JOIN course_periods cp ON cp.course_period_id = s.course_period_id
+        JOIN school_periods sp ON sp.period_id = cp.period_id
+        WHERE x.h < x.rate + 45
+          AND (x.h < x.rate
+               OR (x.h < x.rate + 15 AND sp.sort_order <= 2)
+               OR (x.h >= x.rate + 15 AND sp.sort_order = 1))
+    """),
+        {"adult": ADULT_SCHOOL},
+    )
+    _analyze(conn, "attendance_period", "attendance_calendar", "attendance_codes", "schools")
+    insert = f"INSERT INTO attendance_day ({', '.join(DAILY_COLUMNS)})"
+    conn.execute(daily_attendance_sql(None, insert), {"first_day": days[0], "last_day": today})
+    table.drop(conn)
+
+
+def _tests_and_more(conn: sa.Connection) -> None:
+    """Standardized tests with scores for grades 3-10, and adult CASAS tests."""
+    _insert(
+        conn,
+        standardized_tests,
+        [
+            dict(test_id=1, short_name="FAST", title="Florida Assessment of Student Thinking"),
+            dict(test_id=2, short_name="CAG", title="CASAS GOALS Reading"),
+        ],
+    )
+    _insert(
+        conn,
+        test_parts,
+        [
+            dict(part_id=1, test_id=1, short_name="ELA", title="ELA Reading"),
+            dict(part_id=2, test_id=1, short_name="MATH", title="Mathematics"),
+            dict(part_id=3, test_id=2, short_name="RDG", title="Reading"),
+        ],
+    )
+    _insert(
+        conn,
+        test_score_types,
+        [
+            dict(score_type_id=1, test_id=1, short_name="SS"),
+            dict(score_type_id=2, test_id=1, short_name="LEVEL"),
+            dict(score_type_id=3, test_id=2, short_name="SS"),
+            dict(score_type_id=4, test_id=2, short_name="FLTESTID"),
+        ],
+    )
+    fall = school_days()[20]
+    conn.execute(
+        sa.text("""
+        INSERT INTO student_tests (student_id, test_id, syear, test_date)
+        SELECT e.student_id, CASE WHEN g.short_name = 'AD' THEN 2 ELSE 1 END, e.syear, :fall
+        FROM student_enrollment e JOIN grade_levels g ON g.grade_id = e.grade_id
+        WHERE e.second_school = FALSE AND e.start_date <= :fall
+          AND g.short_name IN ('03', '04', '05', '06', '07', '08', '09', '10', 'AD')
+          AND e.id = (SELECT MIN(o.id) FROM student_enrollment o
+                      WHERE o.student_id = e.student_id AND o.second_school = FALSE)
+    """).bindparams(sa.bindparam("fall", type_=sa.Date)),
+        {"fall": fall},
+    )
+    conn.execute(
+        sa.text("""
+        INSERT INTO student_test_scores (student_test_id, part_id, score_type_id, score)
+        SELECT st.student_test_id, p.part_id, t.score_type_id,
+               CASE WHEN t.short_name = 'SS'
+                    THEN CAST(300 + (st.student_id * 13 + p.part_id * 7) % 150 AS VARCHAR(20))
+                    WHEN t.short_name = 'LEVEL'
+                    THEN CAST(1 + ((st.student_id * 13 + p.part_id * 7) % 150) / 30
+                              AS VARCHAR(20))
+                    END
+        FROM student_tests st
+        JOIN test_parts p ON p.test_id = st.test_id
+        JOIN test_score_types t ON t.test_id = st.test_id
+    """)
+    )
+
+
+def _analyze(conn: sa.Connection, *tables: str) -> None:
+    """Fresh planner statistics inside the load transaction (Postgres plans blind without)."""
+    if conn.dialect.name == "postgresql":
+        for table in tables:
+            conn.execute(sa.text(f"ANALYZE {table}"))
+
+
+@contextlib.contextmanager
+def _bulk_load(conn: sa.Connection, *tables: str) -> Iterator[None]:
+    """On Postgres, drop the keys, constraints and indexes of ``tables`` for a bulk load and
+    build them again after it: checking millions of foreign keys row by row is ten times
+    slower than validating them once (pg_restore loads the same way)."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    inspector = sa.inspect(conn)
+    saved = {
+        t: (
+            inspector.get_pk_constraint(t),
+            inspector.get_unique_constraints(t),
+            [i for i in inspector.get_indexes(t) if "duplicates_constraint" not in i],
+            inspector.get_foreign_keys(t),
+        )
+        for t in tables
+    }
+    for table, (pk, uniques, indexes, fks) in saved.items():
+        for fk in fks:
+            conn.execute(sa.text(f"ALTER TABLE {table} DROP CONSTRAINT {fk['name']}"))
+        for index in indexes:
+            conn.execute(sa.text(f"DROP INDEX {index['name']}"))
+        for unique in uniques:
+            conn.execute(sa.text(f"ALTER TABLE {table} DROP CONSTRAINT {unique['name']}"))
+        conn.execute(sa.text(f"ALTER TABLE {table} DROP CONSTRAINT {pk['name']}"))
+    yield
+    for table, (pk, uniques, indexes, fks) in saved.items():
+        cols = ", ".join(pk["constrained_columns"])
+        conn.execute(
+            sa.text(f"ALTER TABLE {table} ADD CONSTRAINT {pk['name']} PRIMARY KEY ({cols})")
+        )
+        for unique in uniques:
+            cols = ", ".join(unique["column_names"])
+            conn.execute(
+                sa.text(f"ALTER TABLE {table} ADD CONSTRAINT {unique['name']} UNIQUE ({cols})")
+            )
+        for index in indexes:
+            cols = ", ".join(index["column_names"])
+            conn.execute(sa.text(f"CREATE INDEX {index['name']} ON {table} ({cols})"))
+        for fk in fks:
+            cols = ", ".join(fk["constrained_columns"])
+            refs = ", ".join(fk["referred_columns"])
+            conn.execute(
+                sa.text(
+                    f"ALTER TABLE {table} ADD CONSTRAINT {fk['name']} FOREIGN KEY ({cols}) "
+                    f"REFERENCES {fk['referred_table']} ({refs})"
+                )
+            )
+
+
+def _sync_sequences(conn: sa.Connection) -> None:
+    """Move Postgres sequences past the ids inserted explicitly above."""
+    for table in SIS_TABLES:
+        for column in table.primary_key.columns:
+            if column.autoincrement is True:
+                conn.execute(
+                    sa.text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
+                        f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"
+                    )
+                )
