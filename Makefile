@@ -32,6 +32,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/parse_bench.py
 	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/sis_bench.py
 	$(BIN)/python bench/throughput_bench.py
 
 # Re-pin requirements.txt from requirements.in (needs the registry).

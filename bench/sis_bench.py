@@ -203,6 +203,18 @@ def _corrections(url: str) -> None:
         conn.execute(sa.text("VACUUM ANALYZE"))
 
 
+def _create_database(url: sa.URL) -> None:
+    """Create the benchmark's database on a machine that has never run it."""
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        found = conn.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+        ).scalar()
+        if not found:
+            conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument(
@@ -226,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     if engine.dialect.name != "postgresql":
         print("error: the benchmark runs on Postgres (give --url postgresql+psycopg2://...)")
         return 2
+    _create_database(engine.url)
     migrate(engine)
     started = time.perf_counter()
     district = generate(engine, args.students)
