@@ -117,6 +117,7 @@ def run_profile(profile: str, jobs: int, pool: int) -> float:
     port = _free_port()
     env = _env(profile, home, tag, port)
     env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = str(_free_port())
+    env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"] = f"focus_{tag}"  # no stray worker takes its tasks
     if profile.startswith("celery"):
         redis.Redis.from_url(REDIS).flushdb()
     (prepare if profile == "local-sqlite" else prepare_cluster)(env)

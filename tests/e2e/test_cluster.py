@@ -105,6 +105,9 @@ def profile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Profile]:
         "FOCUS_RETRY_DELAY_SECONDS": "5",
         "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
         "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
+        # A queue of this run's own: a worker left over from an interrupted run cannot take
+        # (and lose) its tasks.
+        "AIRFLOW__OPERATORS__DEFAULT_QUEUE": f"focus_{tag}",
     }
     redis.Redis.from_url(REDIS).flushdb()
     env = cluster_env(
@@ -247,6 +250,7 @@ def test_run_cluster_starts_the_profile_prints_how_to_add_workers_and_stops(tmp_
         "AIRFLOW__API__PORT": str(port),
         "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
         "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
+        "AIRFLOW__OPERATORS__DEFAULT_QUEUE": f"focus_{tag}",
     }
     out = (tmp_path / "run-cluster.out").open("w+")
     proc = subprocess.Popen(
