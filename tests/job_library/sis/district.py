@@ -1,4 +1,5 @@
-"""A small district worked out by hand: two schools, nine school days, six students."""
+"""A small district worked out by hand: two schools, nine school days, six students (plus an
+adult school, its students and alert users for the jobs that need them)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from job_library.schema import users
 from job_library.sis_schema import (
     attendance_calendar,
     attendance_calendars,
@@ -13,10 +15,12 @@ from job_library.sis_schema import (
     attendance_day,
     attendance_period,
     grade_levels,
+    portal_alerts,
     school_periods,
     school_years,
     schools,
     student_enrollment,
+    student_enrollment_codes,
     students,
 )
 
@@ -277,3 +281,129 @@ def daily_rows(engine: sa.Engine) -> dict[tuple[int, dt.date], tuple]:
             )
         ).all()
     return {(r[0], r[1]): (r[2], r[3], float(r[4]), r[5], bool(r[6])) for r in rows}
+
+
+ADULT_SCHOOL = 3
+ADULT_CALENDAR = 4
+ADULT_PERIOD = 31
+ADD_CODE, DROP_CODE = 1, 2  # student_enrollment_codes ids: E01 (Add), W26 (Drop)
+
+
+def load_adult(engine: sa.Engine) -> None:
+    """On top of ``load``: adult school 3 (technical college, one 300-minute block, the same
+    nine school days) and students 11-17 enrolled there. 11-15 and 17 are active: 11-15 from
+    2 Nov, 17 from 6 Nov; 16 was withdrawn by hand on 3 Nov."""
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(schools),
+            [
+                dict(
+                    school_id=ADULT_SCHOOL,
+                    title="Test Technical College",
+                    short_name="TTC",
+                    school_number="0033",
+                    district_number="37",
+                    adult_ed=True,
+                    full_day_minutes=300,
+                    half_day_minutes=150,
+                )
+            ],
+        )
+        conn.execute(
+            sa.insert(attendance_calendars),
+            [dict(calendar_id=ADULT_CALENDAR, school_id=ADULT_SCHOOL, syear=SYEAR, title="Main")],
+        )
+        conn.execute(
+            sa.insert(attendance_calendar),
+            [dict(calendar_id=ADULT_CALENDAR, school_date=day) for day in DAYS],
+        )
+        conn.execute(
+            sa.insert(school_periods),
+            [
+                dict(
+                    period_id=ADULT_PERIOD,
+                    school_id=ADULT_SCHOOL,
+                    syear=SYEAR,
+                    short_name="BLK",
+                    title="Program block",
+                    sort_order=1,
+                    length_minutes=300,
+                    attendance=True,
+                )
+            ],
+        )
+        conn.execute(
+            sa.insert(student_enrollment_codes),
+            [
+                dict(code_id=ADD_CODE, syear=SYEAR, short_name="E01", title="Enter", type="Add"),
+                dict(
+                    code_id=DROP_CODE, syear=SYEAR, short_name="W26", title="Absences", type="Drop"
+                ),
+            ],
+        )
+        conn.execute(
+            sa.insert(students),
+            [
+                dict(student_id=i, first_name=f"First{i}", last_name=f"Last{i}")
+                for i in range(11, 18)
+            ],
+        )
+        base = dict(
+            syear=SYEAR,
+            grade_id=1,
+            school_id=ADULT_SCHOOL,
+            calendar_id=ADULT_CALENDAR,
+            start_date=d(2),
+            end_date=None,
+            second_school=False,
+            enrollment_code=ADD_CODE,
+        )
+        rows = [dict(base, id=i, student_id=i) for i in range(11, 18)]
+        rows[16 - 11].update(end_date=d(3), drop_code=DROP_CODE)
+        rows[17 - 11].update(start_date=d(6))
+        conn.execute(sa.insert(student_enrollment), rows)
+
+
+def absent_days(engine: sa.Engine, days: dict[int, list[tuple[dt.date, float]]]) -> None:
+    """Insert attendance_day rows {student: [(date, state value)]} at the adult school
+    (0.0: absent all day, unexcused; 0.5: half day)."""
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(attendance_day),
+            [
+                dict(
+                    student_id=student,
+                    school_date=day,
+                    syear=SYEAR,
+                    school_id=ADULT_SCHOOL,
+                    minutes_present=int(300 * value),
+                    state_value=value,
+                    absence_type="unexcused",
+                    disciplinary=False,
+                )
+                for student, marks in days.items()
+                for day, value in marks
+            ],
+        )
+
+
+USERS = {101: "counselor", 102: "registrar", 103: "director"}
+
+
+def load_users(engine: sa.Engine) -> None:
+    """Three Focus users who can be chosen to receive portal alerts."""
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(users),
+            [dict(user_id=i, username=name, email=f"{name}@test.k12") for i, name in USERS.items()],
+        )
+
+
+def alerts(engine: sa.Engine, alert_type: str) -> dict[tuple[int, int], str]:
+    """portal_alerts of ``alert_type`` as {(student, user): message}."""
+    t = portal_alerts
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(t.c.student_id, t.c.user_id, t.c.message).where(t.c.alert_type == alert_type)
+        ).all()
+    return {(r[0], r[1]): r[2] for r in rows}
