@@ -1,59 +1,72 @@
-"""The job catalog: stable snake_case keys to job classes."""
+"""The job catalog: stable snake_case keys to job classes, imported only when asked for.
+
+A task's DAG parse builds one DAG and so needs one job class: importing every module (and
+the SIS schema behind them) there would cost more than the rest of the parse.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
+import importlib
+from collections.abc import Iterator, Mapping
 
 from job_library.base import Job
-from job_library.jobs.address_corrections import AddressCorrections
-from job_library.jobs.attendance_summary import AttendanceSummaryCalculation
-from job_library.jobs.auto_withdraw import AutoWithdraw
-from job_library.jobs.cte_consecutive_absences import CteConsecutiveAbsences
-from job_library.jobs.cte_pay_period_2 import CtePayPeriod2
-from job_library.jobs.daily_maintenance import DailyMaintenance
-from job_library.jobs.deactivate_mtss_events import DeactivateMtssEvents
-from job_library.jobs.detentions_from_tardies import CreateDetentionsFromTardies
-from job_library.jobs.eoy_attendance import EoyAttendanceCalculation
-from job_library.jobs.florida_test_id import FloridaTestIdAssignment
-from job_library.jobs.frontline_leave import FrontlineLeave
-from job_library.jobs.metlife_incoming import MetLifeIncoming
-from job_library.jobs.missing_class import MissingClass
-from job_library.jobs.mtss_enrollment_alert import MtssEnrollmentAlert
-from job_library.jobs.neogov import NeoGovNewHires, NeoGovUserData
-from job_library.jobs.recalculate_daily_attendance import RecalculateDailyAttendance
-from job_library.jobs.remove_fefp_code import RemoveFefpCode
-from job_library.jobs.remove_scheduled_from_waitlist import RemoveScheduledFromWaitlist
-from job_library.jobs.rollover import Rollover
-from job_library.jobs.scheduled_import import ScheduledImport
-from job_library.jobs.worker_check import WorkerCheck
 
-_CLASSES: tuple[type[Job], ...] = (
-    AddressCorrections,
-    AttendanceSummaryCalculation,
-    AutoWithdraw,
-    CreateDetentionsFromTardies,
-    CteConsecutiveAbsences,
-    CtePayPeriod2,
-    DailyMaintenance,
-    DeactivateMtssEvents,
-    EoyAttendanceCalculation,
-    FloridaTestIdAssignment,
-    FrontlineLeave,
-    MetLifeIncoming,
-    MissingClass,
-    MtssEnrollmentAlert,
-    NeoGovNewHires,
-    NeoGovUserData,
-    RecalculateDailyAttendance,
-    RemoveFefpCode,
-    RemoveScheduledFromWaitlist,
-    Rollover,
-    ScheduledImport,
-    WorkerCheck,
-)
+# key -> "module:Class" under job_library.jobs
+_LOCATIONS: dict[str, str] = {
+    "address_corrections": "address_corrections:AddressCorrections",
+    "alert_when_existing_mtss_students_enroll": "mtss_enrollment_alert:MtssEnrollmentAlert",
+    "attendance_summary_calculation": "attendance_summary:AttendanceSummaryCalculation",
+    "auto_withdraw": "auto_withdraw:AutoWithdraw",
+    "create_detentions_from_tardies": "detentions_from_tardies:CreateDetentionsFromTardies",
+    "cte_consecutive_absences": "cte_consecutive_absences:CteConsecutiveAbsences",
+    "cte_pay_period_2": "cte_pay_period_2:CtePayPeriod2",
+    "daily_maintenance": "daily_maintenance:DailyMaintenance",
+    "deactivate_mtss_events_for_withdrawn_students": "deactivate_mtss_events:DeactivateMtssEvents",
+    "eoy_attendance_calculation": "eoy_attendance:EoyAttendanceCalculation",
+    "florida_test_id_assignment": "florida_test_id:FloridaTestIdAssignment",
+    "frontline_leave": "frontline_leave:FrontlineLeave",
+    "metlife_incoming": "metlife_incoming:MetLifeIncoming",
+    "missing_class": "missing_class:MissingClass",
+    "neogov_new_hires": "neogov:NeoGovNewHires",
+    "neogov_user_data": "neogov:NeoGovUserData",
+    "recalculate_daily_attendance": "recalculate_daily_attendance:RecalculateDailyAttendance",
+    "remove_fefp_code_from_dismissed_students": "remove_fefp_code:RemoveFefpCode",
+    "remove_scheduled_students_from_waitlist": (
+        "remove_scheduled_from_waitlist:RemoveScheduledFromWaitlist"
+    ),
+    "rollover": "rollover:Rollover",
+    "scheduled_import": "scheduled_import:ScheduledImport",
+    "worker_check": "worker_check:WorkerCheck",
+}
 
-REGISTRY: Mapping[str, type[Job]] = MappingProxyType({cls.key: cls for cls in _CLASSES})
+
+def _load(key: str) -> type[Job]:
+    module, name = _LOCATIONS[key].split(":")
+    return getattr(importlib.import_module(f"job_library.jobs.{module}"), name)
+
+
+class _Registry(Mapping[str, type[Job]]):
+    """A read-only mapping of the catalog that imports a class on first use."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, type[Job]] = {}
+
+    def __getitem__(self, key: str) -> type[Job]:
+        if key not in self._loaded:
+            self._loaded[key] = _load(key)  # KeyError for a key not in the catalog
+        return self._loaded[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_LOCATIONS)
+
+    def __len__(self) -> int:
+        return len(_LOCATIONS)
+
+    def __contains__(self, key: object) -> bool:
+        return key in _LOCATIONS
+
+
+REGISTRY: Mapping[str, type[Job]] = _Registry()
 
 
 def get_job_class(key: str) -> type[Job] | None:

@@ -87,3 +87,32 @@ def test_store_history_choices_match_the_retention_table():
     from job_library.retention import RETENTION_DAYS
 
     assert set(get_args(HistoryRetention)) == set(RETENTION_DAYS)
+
+
+def test_building_one_job_imports_only_that_job():
+    # What a task's DAG parse pays: one job module, not the catalog and the SIS schema.
+    code = (
+        "import sys\n"
+        "from job_library.registry import get_job_class\n"
+        "get_job_class('address_corrections')\n"
+        "print(sorted(n for n in sys.modules if n.startswith('job_library.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(
+        [
+            "job_library.base",
+            "job_library.jobs",
+            "job_library.jobs.address_corrections",
+            "job_library.output",
+            "job_library.registry",
+            "job_library.schema",
+        ]
+    )
+
+
+def test_an_unknown_key_is_not_in_the_catalog():
+    from job_library.registry import get_job_class
+
+    assert get_job_class("legacy_php_export") is None
+    assert "legacy_php_export" not in REGISTRY
+    assert len(REGISTRY) == len(list(REGISTRY)) == len(catalog())
