@@ -19,13 +19,25 @@ import sqlalchemy as sa
 
 from include.cluster import Cluster, cluster_env, prepare_cluster
 from job_library.schema import worker_checks
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import IN_CI, PG_ADMIN_URL
 from tests.e2e.conftest import _free_port
 from tests.rows import good_row, insert_rows
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 REDIS = "redis://127.0.0.1:6379/11"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _redis_answers() -> None:
+    """The Celery broker must be up: skipped with the reason without it, failed under CI."""
+    try:
+        redis.Redis.from_url(REDIS, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        reason = f"no Redis answers at {REDIS}: {exc}"
+        if IN_CI:
+            pytest.fail(f"CI=true requires Redis: {reason}")
+        pytest.skip(reason)
 
 
 class Profile:
