@@ -18,6 +18,8 @@ _LOCATIONS: dict[str, str] = {
     "attendance_summary_calculation": "attendance_summary:AttendanceSummaryCalculation",
     "auto_withdraw": "auto_withdraw:AutoWithdraw",
     "create_detentions_from_tardies": "detentions_from_tardies:CreateDetentionsFromTardies",
+    "calculate_class_rank_and_gpa": "class_rank_gpa:CalculateClassRankAndGpa",
+    "class_size_averages": "class_size_averages:ClassSizeAverages",
     "cte_consecutive_absences": "cte_consecutive_absences:CteConsecutiveAbsences",
     "cte_pay_period_2": "cte_pay_period_2:CtePayPeriod2",
     "daily_maintenance": "daily_maintenance:DailyMaintenance",
@@ -29,13 +31,17 @@ _LOCATIONS: dict[str, str] = {
     "missing_class": "missing_class:MissingClass",
     "neogov_new_hires": "neogov:NeoGovNewHires",
     "neogov_user_data": "neogov:NeoGovUserData",
+    "nightly_immunization_compliance": "immunization_compliance:NightlyImmunizationCompliance",
     "recalculate_daily_attendance": "recalculate_daily_attendance:RecalculateDailyAttendance",
     "remove_fefp_code_from_dismissed_students": "remove_fefp_code:RemoveFefpCode",
     "remove_scheduled_students_from_waitlist": (
         "remove_scheduled_from_waitlist:RemoveScheduledFromWaitlist"
     ),
+    "retitle_sections": "retitle_sections:RetitleSections",
     "rollover": "rollover:Rollover",
     "scheduled_import": "scheduled_import:ScheduledImport",
+    "set_next_school": "set_next_school:SetNextSchool",
+    "set_zoned_school": "set_zoned_school:SetZonedSchool",
     "worker_check": "worker_check:WorkerCheck",
 }
 
