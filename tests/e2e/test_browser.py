@@ -180,6 +180,8 @@ def test_admin_creates_edits_runs_views_and_deletes_a_job(browser, airflow: Airf
 
     # Edit opens the same form filled in.
     _row(page, "browser-job").get_by_role("button", name="Edit").click()
+    # The form is filled after the job is fetched: wait for it (the create form left values).
+    page.wait_for_function("document.getElementById('f-id').disabled")
     assert page.locator("#f-title").input_value() == "Browser Job"
     assert page.locator("#f-priority").input_value() == "777"
     assert page.locator("#f-id").is_disabled()
@@ -327,6 +329,7 @@ def test_an_import_template_is_saved_as_a_job_of_kind_import(browser, airflow: A
     assert saved["params"]["key_columns"] == ["ein"]
     # Edit shows the template as it was saved.
     _row(page, "hr-import").get_by_role("button", name="Edit").click()
+    page.wait_for_function("document.getElementById('f-id').disabled")
     assert page.locator('[data-param="key_columns"]').input_value() == '["ein"]'
     assert page.locator('[data-param="target_table"]').input_value() == "employees"
     context.close()
