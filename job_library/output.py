@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+
+from job_library.base import JobResult
 
 
 def html_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -22,3 +24,33 @@ def html_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
         return ""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def listed_result(
+    summary: str,
+    lines: Sequence[str],
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    *,
+    total: int,
+    cap: int,
+    counts: Mapping[str, int],
+) -> JobResult:
+    """A successful result listing the first ``cap`` of ``total`` changed records.
+
+    :param lines: the text output (the summary first, then one line per listed record).
+    :param rows: the same records as table rows for the HTML output.
+    Both outputs say how many records were left out.
+    """
+    more = total - len(rows)
+    text = list(lines)
+    if more > 0:
+        text.append(f"  ... and {more} more (listing capped at {cap}).")
+    tail = f"<p>{more} more not listed.</p>" if more > 0 else ""
+    return JobResult(
+        success=True,
+        summary=summary,
+        text="\n".join(text),
+        html=f"<p>{html.escape(summary)}</p>{html_table(headers, rows)}{tail}",
+        counts=dict(counts),
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -12,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
-from job_library.output import html_table
+from job_library.output import listed_result
 from job_library.sis_schema import school_years, schools, student_enrollment
 
 # The school days of each enrollment up to the "through" day, with the daily attendance of
@@ -209,16 +208,13 @@ def enrollment_report(
             f"  student {student_id}, school {school_id} (enrollment {enrollment_id}): "
             + "; ".join(f"{t} {o or '-'} -> {v}" for t, o, v in diffs if o != v)
         )
-    more = changes.updated - len(rows)
-    if more > 0:
-        lines.append(f"  ... and {more} more (listing capped at {cap}).")
-    table = html_table(("Student", "School", "Enrollment", *(t for _, t in fields)), rows)
-    tail = f"<p>{more} more not listed.</p>" if more > 0 else ""
-    return JobResult(
-        success=True,
-        summary=summary,
-        text="\n".join(lines),
-        html=f"<p>{html.escape(summary)}</p>{table}{tail}",
+    return listed_result(
+        summary,
+        lines,
+        ("Student", "School", "Enrollment", *(t for _, t in fields)),
+        rows,
+        total=changes.updated,
+        cap=cap,
         counts={"checked": changes.checked, "updated": changes.updated},
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -14,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.attendance_summary import resolve_year_and_schools
 from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
-from job_library.output import html_table
+from job_library.output import listed_result
 from job_library.sis_schema import (
     schools,
     student_enrollment,
@@ -316,10 +315,9 @@ def _report(
             f"absent {streak} school day(s) since {start:%Y-%m-%d}, withdrawn as of "
             f"{until:%Y-%m-%d}"
         )
-    more = changes.withdrawn - len(rows)
-    if more > 0:
-        lines.append(f"  ... and {more} more (listing capped at {params.max_listed}).")
-    table = html_table(
+    return listed_result(
+        summary,
+        lines,
         (
             "Student",
             "Name",
@@ -330,12 +328,7 @@ def _report(
             "Withdrawal date",
         ),
         rows,
-    )
-    tail = f"<p>{more} more not listed.</p>" if more > 0 else ""
-    return JobResult(
-        success=True,
-        summary=summary,
-        text="\n".join(lines),
-        html=f"<p>{html.escape(summary)}</p>{table}{tail}",
+        total=changes.withdrawn,
+        cap=params.max_listed,
         counts={"checked": changes.checked, "withdrawn": changes.withdrawn},
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -14,7 +13,7 @@ from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.attendance_summary import resolve_year_and_schools
 from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
 from job_library.jobs.set_zoned_school import bind_lists, in_list
-from job_library.output import html_table
+from job_library.output import listed_result
 from job_library.sis_schema import grade_levels, student_gpa, students
 
 # The students of the year: each at the school and grade of their latest primary enrollment
@@ -310,18 +309,13 @@ def _report(changes: GpaChanges, syear: int, basis: str, cap: int) -> JobResult:
             f"  student {student} ({name}), school {school} grade {grade}: GPA {gpa}, "
             f"weighted {weighted}, rank {rank}"
         )
-    more = total - len(rows)
-    if more > 0:
-        lines.append(f"  ... and {more} more (listing capped at {cap}).")
-    table = html_table(
-        ("Student", "Name", "School", "Grade", "GPA", "Weighted GPA", "Class rank"), rows
-    )
-    tail = f"<p>{more} more not listed.</p>" if more > 0 else ""
-    return JobResult(
-        success=True,
-        summary=summary,
-        text="\n".join(lines),
-        html=f"<p>{html.escape(summary)}</p>{table}{tail}",
+    return listed_result(
+        summary,
+        lines,
+        ("Student", "Name", "School", "Grade", "GPA", "Weighted GPA", "Class rank"),
+        rows,
+        total=total,
+        cap=cap,
         counts={
             "students": changes.students,
             "ranked": changes.ranked,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Self
@@ -15,7 +14,7 @@ from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.attendance_summary import resolve_year_and_schools
 from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
 from job_library.jobs.set_zoned_school import bind_lists, in_list
-from job_library.output import html_table
+from job_library.output import listed_result
 from job_library.sis_schema import florida_classsize_counts, school_years, schools
 
 GRADE_GROUPS = ("PK-3", "4-8", "9-12")
@@ -375,18 +374,13 @@ def _report(
             f"  school {school} ({title}), grades {group}: {change}; sections {sections}, "
             f"students {students}, average {average}"
         )
-    more = total - len(rows)
-    if more > 0:
-        lines.append(f"  ... and {more} more (listing capped at {cap}).")
-    table = html_table(
-        ("School", "Title", "Grade group", "Change", "Sections", "Students", "Average"), rows
-    )
-    tail = f"<p>{more} more not listed.</p>" if more > 0 else ""
-    return JobResult(
-        success=True,
-        summary=summary,
-        text="\n".join(lines),
-        html=f"<p>{html.escape(summary)}</p>{table}{tail}",
+    return listed_result(
+        summary,
+        lines,
+        ("School", "Title", "Grade group", "Change", "Sections", "Students", "Average"),
+        rows,
+        total=total,
+        cap=cap,
         counts={
             "records": changes.records,
             "added": changes.added,

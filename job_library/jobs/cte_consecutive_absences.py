@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,7 +18,7 @@ from job_library.jobs.auto_withdraw import (
     streak_columns,
 )
 from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
-from job_library.output import html_table
+from job_library.output import listed_result
 from job_library.schema import users
 from job_library.sis_schema import attendance_codes, portal_alerts, students
 
@@ -172,16 +171,13 @@ def alerts_report(
         name = f"{last}, {first}"
         rows.append((student, name, school, detail, username))
         lines.append(f"  student {student} ({name}), school {school}: {detail} -> {username}")
-    more = changes.created - len(rows)
-    if more > 0:
-        lines.append(f"  ... and {more} more (listing capped at {cap}).")
-    table = html_table(("Student", "Name", "School", detail_title, "Alerted user"), rows)
-    tail = f"<p>{more} more not listed.</p>" if more > 0 else ""
-    return JobResult(
-        success=True,
-        summary=summary,
-        text="\n".join(lines),
-        html=f"<p>{html.escape(summary)}</p>{table}{tail}",
+    return listed_result(
+        summary,
+        lines,
+        ("Student", "Name", "School", detail_title, "Alerted user"),
+        rows,
+        total=changes.created,
+        cap=cap,
         counts={"students": changes.students, "alerts": changes.created},
     )
 

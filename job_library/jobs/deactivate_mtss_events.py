@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -11,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
-from job_library.output import html_table
+from job_library.output import listed_result
 from job_library.sis_schema import mtss_events, students
 
 # An active event whose student is withdrawn from the event's school: they had an
@@ -137,18 +136,12 @@ def _report(changes: InactivatedEvents, today: dt.date, cap: int) -> JobResult:
             f"  student {student} ({name}), school {school}: event {event} ({title}) "
             f"inactivated; withdrawn {withdrawn:%Y-%m-%d}"
         )
-    more = changes.inactivated - len(rows)
-    if more > 0:
-        lines.append(f"  ... and {more} more (listing capped at {cap}).")
-    table = html_table(
+    return listed_result(
+        summary,
+        lines,
         ("Student", "Name", "School", "Event", "Title", "Withdrawal date"),
         rows,
-    )
-    tail = f"<p>{more} more not listed.</p>" if more > 0 else ""
-    return JobResult(
-        success=True,
-        summary=summary,
-        text="\n".join(lines),
-        html=f"<p>{html.escape(summary)}</p>{table}{tail}",
+        total=changes.inactivated,
+        cap=cap,
         counts={"inactivated": changes.inactivated},
     )

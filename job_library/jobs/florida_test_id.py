@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
-from job_library.output import html_table
+from job_library.output import listed_result
 from job_library.sis_schema import (
     standardized_tests,
     student_test_scores,
@@ -248,15 +247,12 @@ def _report(changes: Assigned, tests: Sequence[str], cap: int) -> JobResult:
         name = f"{last}, {first}"
         rows.append((student, name, test, part, day, value))
         lines.append(f"  student {student} ({name}): {test} {part} {day:%Y-%m-%d} -> {value}")
-    more = changes.assigned - len(rows)
-    if more > 0:
-        lines.append(f"  ... and {more} more (listing capped at {cap}).")
-    table = html_table(("Student", "Name", "Test", "Part", "Test date", "FLTESTID"), rows)
-    tail = f"<p>{more} more not listed.</p>" if more > 0 else ""
-    return JobResult(
-        success=True,
-        summary=summary,
-        text="\n".join(lines),
-        html=f"<p>{html.escape(summary)}</p>{table}{tail}",
+    return listed_result(
+        summary,
+        lines,
+        ("Student", "Name", "Test", "Part", "Test date", "FLTESTID"),
+        rows,
+        total=changes.assigned,
+        cap=cap,
         counts={"assigned": changes.assigned},
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,7 +13,7 @@ from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.attendance_summary import resolve_year_and_schools
 from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
 from job_library.jobs.set_zoned_school import bind_lists, in_list
-from job_library.output import html_table
+from job_library.output import listed_result
 from job_library.sis_schema import immunization_compliance, immunization_requirements, students
 
 # Active students of the year with the grade of their primary enrollment (the one that
@@ -307,16 +306,13 @@ def _report(changes: ComplianceChanges, syear: int, today: dt.date, cap: int) ->
         lines.append(
             f"  student {student} ({name}), {vaccine}: {change}; doses {doses}, compliant {comply}"
         )
-    more = total - len(rows)
-    if more > 0:
-        lines.append(f"  ... and {more} more (listing capped at {cap}).")
-    table = html_table(("Student", "Name", "Vaccine", "Change", "Doses", "Compliant"), rows)
-    tail = f"<p>{more} more not listed.</p>" if more > 0 else ""
-    return JobResult(
-        success=True,
-        summary=summary,
-        text="\n".join(lines),
-        html=f"<p>{html.escape(summary)}</p>{table}{tail}",
+    return listed_result(
+        summary,
+        lines,
+        ("Student", "Name", "Vaccine", "Change", "Doses", "Compliant"),
+        rows,
+        total=total,
+        cap=cap,
         counts={
             "students": changes.students,
             "checked": changes.records,

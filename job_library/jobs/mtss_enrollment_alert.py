@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -11,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
-from job_library.output import html_table
+from job_library.output import listed_result
 from job_library.sis_schema import portal_alerts, schools, students
 
 ALERT_TYPE = "sss_event"
@@ -179,15 +178,12 @@ def _report(
             f"  student {student} ({name}): enrolled at {school} from {start:%Y-%m-%d}, "
             f"{events} inactive MTSS event(s)"
         )
-    more = changes.created - len(rows)
-    if more > 0:
-        lines.append(f"  ... and {more} more (listing capped at {params.max_listed}).")
-    table = html_table(("Student", "Name", "New school", "Enrolled from", "Inactive events"), rows)
-    tail = f"<p>{more} more not listed.</p>" if more > 0 else ""
-    return JobResult(
-        success=True,
-        summary=summary,
-        text="\n".join(lines),
-        html=f"<p>{html.escape(summary)}</p>{table}{tail}",
+    return listed_result(
+        summary,
+        lines,
+        ("Student", "Name", "New school", "Enrolled from", "Inactive events"),
+        rows,
+        total=changes.created,
+        cap=params.max_listed,
         counts={"alerts": changes.created},
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,7 +10,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
-from job_library.output import html_table
+from job_library.output import listed_result
 from job_library.sis_schema import attendance_day, schools
 
 DAILY_COLUMNS = (
@@ -350,10 +349,9 @@ def _report(
             f"{_state(new_s) or '-'}, minutes {old_m if old_m is not None else '-'} -> "
             f"{new_m if new_m is not None else '-'}"
         )
-    more = total - len(rows)
-    if more > 0:
-        lines.append(f"  ... and {more} more (listing capped at {cap}).")
-    table = html_table(
+    return listed_result(
+        summary,
+        lines,
         (
             "Student",
             "Date",
@@ -367,13 +365,8 @@ def _report(
             "Minutes after",
         ),
         rows,
-    )
-    tail = f"<p>{more} more not listed.</p>" if more > 0 else ""
-    return JobResult(
-        success=True,
-        summary=summary,
-        text="\n".join(lines),
-        html=f"<p>{html.escape(summary)}</p>{table}{tail}",
+        total=total,
+        cap=cap,
         counts={
             "student_days": changes.computed,
             "added": changes.inserted,

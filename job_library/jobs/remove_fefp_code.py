@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -10,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
-from job_library.output import html_table
+from job_library.output import listed_result
 from job_library.sis_schema import students
 
 # Dismissed: at least one active ESE exceptionality, and every active one has service
@@ -126,18 +125,12 @@ def _report(changes: ClearedCodes, params: RemoveFefpCodeParams) -> JobResult:
             f"  student {student} ({name}): ESE FEFP code {code or '-'} -> -; Charter/McKay "
             f"{mckay or '-'} -> {kept or '-'}"
         )
-    more = changes.cleared - len(rows)
-    if more > 0:
-        lines.append(f"  ... and {more} more (listing capped at {params.max_listed}).")
-    table = html_table(
+    return listed_result(
+        summary,
+        lines,
         ("Student", "Name", "ESE FEFP code before", "Charter/McKay before", "Charter/McKay after"),
         rows,
-    )
-    tail = f"<p>{more} more not listed.</p>" if more > 0 else ""
-    return JobResult(
-        success=True,
-        summary=summary,
-        text="\n".join(lines),
-        html=f"<p>{html.escape(summary)}</p>{table}{tail}",
+        total=changes.cleared,
+        cap=params.max_listed,
         counts={"cleared": changes.cleared},
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.attendance_summary import resolve_year_and_schools
 from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
-from job_library.output import html_table
+from job_library.output import listed_result
 from job_library.sis_schema import course_periods, students, waitlist
 
 # A waitlist entry whose student has a schedule record in that very section that has not
@@ -187,15 +186,12 @@ def _report(
             f"  student {student} ({name}), school {school}: removed from the waitlist of "
             f"section {section_id} ({section}) at position {position}"
         )
-    more = changes.removed - len(rows)
-    if more > 0:
-        lines.append(f"  ... and {more} more (listing capped at {cap}).")
-    table = html_table(("Student", "Name", "School", "Section", "Title", "Position"), rows)
-    tail = f"<p>{more} more not listed.</p>" if more > 0 else ""
-    return JobResult(
-        success=True,
-        summary=summary,
-        text="\n".join(lines),
-        html=f"<p>{html.escape(summary)}</p>{table}{tail}",
+    return listed_result(
+        summary,
+        lines,
+        ("Student", "Name", "School", "Section", "Title", "Position"),
+        rows,
+        total=changes.removed,
+        cap=cap,
         counts={"removed": changes.removed, "renumbered": changes.renumbered},
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,7 +12,7 @@ from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.attendance_summary import resolve_year_and_schools
 from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
 from job_library.jobs.set_zoned_school import bind_lists, in_list
-from job_library.output import html_table
+from job_library.output import listed_result
 from job_library.sis_schema import course_periods, courses
 
 # A section's title as Focus builds it when a section is saved: period, section short name
@@ -137,15 +136,12 @@ def _report(changes: Retitled, syear: int, cap: int) -> JobResult:
     for school, course, section, old, new in changes.listed:
         rows.append((school, course, section, old, new))
         lines.append(f"  school {school}, {course} (section {section}): {old!r} -> {new!r}")
-    more = changes.renamed - len(rows)
-    if more > 0:
-        lines.append(f"  ... and {more} more (listing capped at {cap}).")
-    table = html_table(("School", "Course", "Section", "Old title", "New title"), rows)
-    tail = f"<p>{more} more not listed.</p>" if more > 0 else ""
-    return JobResult(
-        success=True,
-        summary=summary,
-        text="\n".join(lines),
-        html=f"<p>{html.escape(summary)}</p>{table}{tail}",
+    return listed_result(
+        summary,
+        lines,
+        ("School", "Course", "Section", "Old title", "New title"),
+        rows,
+        total=changes.renamed,
+        cap=cap,
         counts={"checked": changes.checked, "renamed": changes.renamed},
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,7 +19,7 @@ from job_library.jobs.set_zoned_school import (
     match_catalog,
     resolve_grades,
 )
-from job_library.output import html_table
+from job_library.output import listed_result
 from job_library.sis_schema import (
     address_catalog,
     grade_levels,
@@ -301,19 +300,13 @@ def _report(changes: NextSchoolChanges, syear: int, today: dt.date, cap: int) ->
             f"  student {student} ({name}), school {school} (enrollment {enrollment}): "
             f"next school {old or '-'} -> {new} (grade {grade})"
         )
-    more = changes.updated - len(rows)
-    if more > 0:
-        lines.append(f"  ... and {more} more (listing capped at {cap}).")
-    table = html_table(
+    return listed_result(
+        summary,
+        lines,
         ("Student", "Name", "School", "Enrollment", "Next grade", "Next school before", "After"),
         rows,
-    )
-    tail = f"<p>{more} more not listed.</p>" if more > 0 else ""
-    return JobResult(
-        success=True,
-        summary=summary,
-        text="\n".join(lines),
-        html=f"<p>{html.escape(summary)}</p>{table}{tail}",
+        total=changes.updated,
+        cap=cap,
         counts={
             "checked": changes.checked,
             "unmatched": unmatched,

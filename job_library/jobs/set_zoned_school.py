@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.attendance_summary import resolve_year_and_schools
 from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
-from job_library.output import html_table
+from job_library.output import listed_result
 from job_library.sis_schema import grade_levels, student_enrollment, students
 
 
@@ -325,18 +324,13 @@ def _report(changes: ZoningChanges, syear: int, today: dt.date, cap: int) -> Job
             f"  student {student} ({name}), school {school} (enrollment {enrollment}): "
             f"zoned school/district {before} -> {after}"
         )
-    more = changes.updated - len(rows)
-    if more > 0:
-        lines.append(f"  ... and {more} more (listing capped at {cap}).")
-    table = html_table(
-        ("Student", "Name", "School", "Enrollment", "Zoned school/district before", "After"), rows
-    )
-    tail = f"<p>{more} more not listed.</p>" if more > 0 else ""
-    return JobResult(
-        success=True,
-        summary=summary,
-        text="\n".join(lines),
-        html=f"<p>{html.escape(summary)}</p>{table}{tail}",
+    return listed_result(
+        summary,
+        lines,
+        ("Student", "Name", "School", "Enrollment", "Zoned school/district before", "After"),
+        rows,
+        total=changes.updated,
+        cap=cap,
         counts={
             "checked": changes.checked,
             "matched": changes.matched,
