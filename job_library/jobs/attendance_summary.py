@@ -13,6 +13,7 @@ from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
 from job_library.output import listed_result
 from job_library.sis_schema import school_years, schools, student_enrollment
+from job_library.sis_sql import bind_lists, in_list
 
 # The school days of each enrollment up to the "through" day, with the daily attendance of
 # the days the student was absent (a day without a record counts as present). Daily
@@ -51,7 +52,7 @@ def enrollment_days_sql(
 ) -> sa.TextClause:
     """Per enrollment of ``:syear`` (at ``school_ids``, or all), ``aggregates`` over its school
     days through ``:through``, after ``prefix`` (such as an INSERT INTO)."""
-    school_filter = "AND e.school_id IN :school_ids" if school_ids is not None else ""
+    school_filter = in_list("e.school_id", "school_ids", school_ids)
     sql = _ENROLLMENT_DAYS.format(
         aggregates=", ".join(f"{expr} AS {name}" for name, expr in aggregates.items()),
         school_filter=school_filter,
@@ -59,8 +60,7 @@ def enrollment_days_sql(
     clause = sa.text(prefix + sql).bindparams(
         sa.bindparam("through", type_=sa.Date), sa.bindparam("syear", type_=sa.Integer)
     )
-    if school_ids is not None:
-        clause = clause.bindparams(sa.bindparam("school_ids", list(school_ids), expanding=True))
+    clause = bind_lists(clause, school_ids=school_ids)
     return clause
 
 

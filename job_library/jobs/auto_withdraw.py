@@ -20,6 +20,7 @@ from job_library.sis_schema import (
     student_enrollment_codes,
     students,
 )
+from job_library.sis_sql import bind_lists, in_list
 
 # Per enrollment picked by ``{enrollments}`` (a condition on ``e``, with ``s`` its school),
 # the run of absent school days that ends on the last school day through ``:through``: its
@@ -214,9 +215,7 @@ class AutoWithdraw(Job):
 def bind_scope(sql: str, school_ids: Sequence[int] | None) -> sa.TextClause:
     """``sql`` with ``:through`` bound as a date and ``:school_ids`` (when given) expanded."""
     clause = sa.text(sql).bindparams(sa.bindparam("through", type_=sa.Date))
-    if school_ids is not None:
-        clause = clause.bindparams(sa.bindparam("school_ids", list(school_ids), expanding=True))
-    return clause
+    return bind_lists(clause, school_ids=school_ids)
 
 
 def withdraw(
@@ -236,7 +235,7 @@ def withdraw(
         "tmp_auto_withdraw",
         [*streak_columns(), sa.Column("withdraw_date", sa.Date)],
     )
-    school_filter = "AND e.school_id IN :school_ids" if school_ids is not None else ""
+    school_filter = in_list("e.school_id", "school_ids", school_ids)
     enrollments = _ADULT_ENROLLMENTS.format(school_filter=school_filter)
     sql = absence_streaks_sql(
         _ABSENT_ALL_DAY, enrollments, f"INSERT INTO {temp.name} ({STREAK_FIELDS}) "

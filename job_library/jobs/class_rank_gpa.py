@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.attendance_summary import resolve_year_and_schools
 from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
-from job_library.jobs.set_zoned_school import bind_lists, in_list
 from job_library.output import listed_result
 from job_library.sis_schema import grade_levels, student_gpa, students
+from job_library.sis_sql import bind_lists, in_list
 
 # The students of the year: each at the school and grade of their latest primary enrollment
 # of the year, unless it was ended with a drop code (withdrawn). Their cumulative GPAs are

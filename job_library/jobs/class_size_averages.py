@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.attendance_summary import resolve_year_and_schools
 from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
-from job_library.jobs.set_zoned_school import bind_lists, in_list
 from job_library.output import listed_result
 from job_library.sis_schema import florida_classsize_counts, school_years, schools
+from job_library.sis_sql import bind_lists, in_list
 
 GRADE_GROUPS = ("PK-3", "4-8", "9-12")
 # Florida's class size grade groups by grade level short name; other grades are not counted.

@@ -21,6 +21,7 @@ from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
 from job_library.output import listed_result
 from job_library.schema import users
 from job_library.sis_schema import attendance_codes, portal_alerts, students
+from job_library.sis_sql import in_list
 
 ALERT_TYPE = "cte_absences"
 
@@ -304,7 +305,7 @@ def _streak_candidates(
     codes_label: str,
 ) -> sa.Table:
     streaks = scratch_table(conn, "tmp_cte_absence_streaks", streak_columns())
-    school_filter = "AND e.school_id IN :school_ids" if school_ids is not None else ""
+    school_filter = in_list("e.school_id", "school_ids", school_ids)
     sql = absence_streaks_sql(
         _ABSENT_WITH_CODE,
         _ACTIVE_ENROLLMENTS.format(school_filter=school_filter),

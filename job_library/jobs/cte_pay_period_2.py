@@ -17,6 +17,7 @@ from job_library.jobs.cte_consecutive_absences import (
     unknown_users,
 )
 from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
+from job_library.sis_sql import bind_lists, in_list
 
 ALERT_TYPE = "cte_pay_period_2"
 
@@ -158,12 +159,11 @@ def _candidates(
     margin: int,
 ) -> sa.Table:
     candidates = scratch_table(conn, "tmp_cte_pay_period_alerts", candidate_columns())
-    school_filter = "AND e.school_id IN :school_ids" if school_ids is not None else ""
+    school_filter = in_list("e.school_id", "school_ids", school_ids)
     clause = sa.text(
         _PAY_PERIODS.format(temp=candidates.name, school_filter=school_filter)
     ).bindparams(sa.bindparam("today", type_=sa.Date))
-    if school_ids is not None:
-        clause = clause.bindparams(sa.bindparam("school_ids", list(school_ids), expanding=True))
+    clause = bind_lists(clause, school_ids=school_ids)
     conn.execute(clause, {"syear": syear, "today": today, "margin": margin})
     analyze(conn, candidates)
     return candidates

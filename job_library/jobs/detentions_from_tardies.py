@@ -14,6 +14,7 @@ from job_library.jobs.attendance_summary import resolve_year_and_schools
 from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
 from job_library.output import listed_result
 from job_library.sis_schema import detentions, students, tardy_thresholds
+from job_library.sis_sql import bind_lists, in_list
 
 # Each period marked with a tardy code is one tardy, numbered per student and school in
 # date and period order; a threshold of N tardies is reached by the Nth one, whose date
@@ -132,12 +133,11 @@ def add_detentions(
             sa.Column("tardies", sa.Integer, nullable=False),
         ],
     )
-    school_filter = "AND p.school_id IN :school_ids" if school_ids is not None else ""
+    school_filter = in_list("p.school_id", "school_ids", school_ids)
     clause = sa.text(_DUE.format(temp=temp.name, school_filter=school_filter)).bindparams(
         sa.bindparam("through", type_=sa.Date)
     )
-    if school_ids is not None:
-        clause = clause.bindparams(sa.bindparam("school_ids", list(school_ids), expanding=True))
+    clause = bind_lists(clause, school_ids=school_ids)
     conn.execute(clause, {"syear": syear, "through": through})
     analyze(conn, temp)
     tt = tardy_thresholds

@@ -19,6 +19,7 @@ from job_library.sis_schema import (
     test_parts,
     test_score_types,
 )
+from job_library.sis_sql import bind_lists, in_list
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 LARGEST = 36**4 - 1  # ZZZZ
@@ -179,13 +180,10 @@ def assign(conn: sa.Connection, tests: Sequence[str] | None, max_listed: int) ->
     position = "INSTR" if conn.dialect.name == "sqlite" else "STRPOS"
     sql = _UNASSIGNED.format(
         temp=temp.name,
-        test_filter="AND t.short_name IN :tests" if tests is not None else "",
+        test_filter=in_list("t.short_name", "tests", tests),
         parsed=_from_base36_sql("sc.score", position),
     )
-    clause = sa.text(sql)
-    if tests is not None:
-        clause = clause.bindparams(sa.bindparam("tests", list(tests), expanding=True))
-    conn.execute(clause)
+    conn.execute(bind_lists(sa.text(sql), tests=tests))
     over = conn.execute(
         sa.select(temp.c.student_id).where(temp.c.number > LARGEST).limit(1)
     ).scalar()

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
 from job_library.sis_schema import attendance_day, schools
+from job_library.sis_sql import bind_lists, in_list
 
 DAILY_COLUMNS = (
     "student_id",
@@ -99,13 +100,12 @@ def _with_binds(sql: str, school_ids: Sequence[int] | None) -> sa.TextClause:
         sa.bindparam("first_day", type_=sa.Date),
         sa.bindparam("last_day", type_=sa.Date),
     )
-    if school_ids is not None:
-        clause = clause.bindparams(sa.bindparam("school_ids", list(school_ids), expanding=True))
+    clause = bind_lists(clause, school_ids=school_ids)
     return clause
 
 
 def _daily_select(school_ids: Sequence[int] | None) -> str:
-    school_filter = "AND e.school_id IN :school_ids" if school_ids is not None else ""
+    school_filter = in_list("e.school_id", "school_ids", school_ids)
     return _DAILY_SELECT.format(school_filter=school_filter)
 
 

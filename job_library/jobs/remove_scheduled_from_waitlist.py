@@ -14,6 +14,7 @@ from job_library.jobs.attendance_summary import resolve_year_and_schools
 from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
 from job_library.output import listed_result
 from job_library.sis_schema import course_periods, students, waitlist
+from job_library.sis_sql import bind_lists, in_list
 
 # A waitlist entry whose student has a schedule record in that very section that has not
 # ended (it may start later).
@@ -103,12 +104,11 @@ def remove_scheduled(
             sa.Column("position", sa.Integer, nullable=False),
         ],
     )
-    school_filter = "AND cp.school_id IN :school_ids" if school_ids is not None else ""
+    school_filter = in_list("cp.school_id", "school_ids", school_ids)
     clause = sa.text(_SCHEDULED.format(temp=temp.name, school_filter=school_filter)).bindparams(
         sa.bindparam("today", type_=sa.Date)
     )
-    if school_ids is not None:
-        clause = clause.bindparams(sa.bindparam("school_ids", list(school_ids), expanding=True))
+    clause = bind_lists(clause, school_ids=school_ids)
     conn.execute(clause, {"syear": syear, "today": today})
     analyze(conn, temp)
     listed: list[tuple] = []

@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.attendance_summary import resolve_year_and_schools
 from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
-from job_library.jobs.set_zoned_school import bind_lists, in_list
 from job_library.output import listed_result
 from job_library.sis_schema import course_periods, courses
+from job_library.sis_sql import bind_lists, in_list
 
 # A section's title as Focus builds it when a section is saved: period, section short name
 # and teacher ("P2 - 02 - Jones, Bo"); a section without a teacher ends at its short name.

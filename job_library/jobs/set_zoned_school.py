@@ -14,6 +14,7 @@ from job_library.jobs.attendance_summary import resolve_year_and_schools
 from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
 from job_library.output import listed_result
 from job_library.sis_schema import grade_levels, student_enrollment, students
+from job_library.sis_sql import bind_lists, in_list
 
 
 def _same(column: str) -> str:
@@ -102,19 +103,6 @@ def resolve_grades(conn: sa.Connection, names: Sequence[str]) -> dict[str, dict]
     if unknown:
         return f"grades {unknown}: no grade level with that short name; pick from Grade Levels."
     return rows
-
-
-def in_list(column: str, name: str, values: Sequence | None) -> str:
-    """An ``AND column IN :name`` filter, or nothing when ``values`` is None."""
-    return f"AND {column} IN :{name}" if values is not None else ""
-
-
-def bind_lists(clause: sa.TextClause, **lists: Sequence | None) -> sa.TextClause:
-    """``clause`` with every given list bound as an expanding parameter."""
-    for name, values in lists.items():
-        if values is not None:
-            clause = clause.bindparams(sa.bindparam(name, list(values), expanding=True))
-    return clause
 
 
 class SetZonedSchoolParams(BaseModel):
