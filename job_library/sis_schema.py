@@ -199,6 +199,13 @@ address_parsed = sa.Table(
     sa.Column("unit", sa.String(20)),
     sa.Column("zipcode", sa.String(10)),
     sa.Column("parsed_at", sa.DateTime(timezone=True), nullable=False),
+    # Parse Addresses: what was parsed (address|address2|zipcode as entered) and the Address
+    # Catalog's fingerprint then; a row is parsed again only when either has changed.
+    sa.Column("source", sa.Text),
+    sa.Column("catalog_stamp", sa.String(64)),
+    # The parsed street is a street of the catalog; why the address could not be parsed.
+    sa.Column("in_catalog", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("parse_error", sa.String(200)),
 )
 
 # The district's Address Catalog: a street segment and the school it is zoned for.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import html
 from typing import TYPE_CHECKING
 
@@ -12,31 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import html_table
 from job_library.schema import student_addresses
+from job_library.usps import tables as _usps
+from job_library.usps import word as _word
 
 if TYPE_CHECKING:
     import pandas as pd
 
 TEXT_FIELDS = ("address", "address2", "city", "state", "zipcode")
-
-
-@functools.cache
-def _usps() -> tuple[dict[str, str], frozenset[str], dict[str, str]]:
-    """USPS Publication 28 tables as kept by usaddress-scourgify: directionals and C1 suffixes.
-
-    Loaded on first use, not at import: every DAG-file parse imports the catalog.
-    """
-    from scourgify.address_constants import (
-        AMBIGUOUS_DIRECTIONALS,
-        DIRECTIONAL_REPLACEMENTS,
-        STREET_TYPE_ABBREVIATIONS,
-    )
-
-    directionals = {**DIRECTIONAL_REPLACEMENTS, **AMBIGUOUS_DIRECTIONALS}
-    return directionals, frozenset(directionals.values()), STREET_TYPE_ABBREVIATIONS
-
-
-def _word(token: str) -> str:
-    return token.rstrip(".").upper()
 
 
 def _suffix(token: str) -> str | None:
