@@ -74,6 +74,9 @@ DEMO_JOBS: list[dict[str, Any]] = [
     },
 ]
 
+# Students of the district `make run` seeds into an empty database (FOCUS_DEMO_STUDENTS).
+DEMO_STUDENTS = 300
+
 DEMO_ADDRESSES = [
     (1001, " 123 North Main Street ", "Apt 4", "Tallahassee ", "FL", "32301"),
     (1002, "45 South Ocean Boulevard", None, "Palm Beach", "FL", " 33480"),
@@ -210,7 +213,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if result.success else 1
 
 
-def cmd_seed_demo(_: argparse.Namespace) -> int:
+def cmd_seed_demo(args: argparse.Namespace) -> int:
     from sqlalchemy import func, insert, select
 
     from job_library.schema import student_addresses
@@ -239,6 +242,25 @@ def cmd_seed_demo(_: argparse.Namespace) -> int:
                 ],
             )
     print(f"Demo jobs: {created} created, {len(definitions) - created} already present.")
+    return _seed_district(engine, args.students)
+
+
+def _seed_district(engine, count: int) -> int:
+    """A small demo district for a new database; an existing district is never replaced."""
+    from sqlalchemy import func, select
+
+    from include.demo_district import generate
+    from job_library.sis_schema import students
+
+    if count <= 0:
+        print("Demo district: not seeded (0 students asked for).")
+        return 0
+    with engine.connect() as conn:
+        present = conn.execute(select(func.count()).select_from(students)).scalar_one()
+    if present:
+        print(f"Demo district: {present} students already present, left as they are.")
+        return 0
+    print(generate(engine, count).describe())
     return 0
 
 
@@ -302,7 +324,14 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run one job now, outside Airflow, and print its output")
     r.add_argument("job_id")
     r.set_defaults(func=cmd_run)
-    sub.add_parser("seed-demo", help="add the demo jobs and data").set_defaults(func=cmd_seed_demo)
+    sd = sub.add_parser("seed-demo", help="add the demo jobs and, to an empty database, a district")
+    sd.add_argument(
+        "--students",
+        type=int,
+        default=DEMO_STUDENTS,
+        help=f"students of the demo district (default {DEMO_STUDENTS}; 0: none)",
+    )
+    sd.set_defaults(func=cmd_seed_demo)
     d = sub.add_parser("demo", help="replace the SIS data with a deterministic demo district")
     d.add_argument("--students", type=int, default=2000, help="number of students (default 2000)")
     d.set_defaults(func=cmd_demo)

@@ -234,7 +234,9 @@ def _clear(conn: sa.Connection) -> None:
         )
     )
     if conn.dialect.name == "postgresql":  # row-by-row foreign key checks make DELETE slow
-        conn.execute(sa.text(f"TRUNCATE {', '.join(t.name for t in SIS_TABLES)}"))
+        # Restarting the ids keeps a second run's district identical to the first.
+        names = ", ".join(t.name for t in SIS_TABLES)
+        conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY"))
         return
     for table in reversed(SIS_TABLES):
         conn.execute(table.delete())
@@ -547,6 +549,7 @@ def _people(conn: sa.Connection, n: int) -> None:
         line = _street_line(house, street, spelled)
         addresses.append(
             dict(
+                address_id=sid,  # explicit, so that a second run gives the same ids
                 student_id=sid,
                 address=f" {line} " if i % 33 == 1 else line,
                 address2=None,
@@ -964,7 +967,7 @@ def _bulk_load(conn: sa.Connection, *tables: str) -> Iterator[None]:
 
 def _sync_sequences(conn: sa.Connection) -> None:
     """Move Postgres sequences past the ids inserted explicitly above."""
-    for table in SIS_TABLES:
+    for table in (*SIS_TABLES, student_addresses):
         for column in table.primary_key.columns:
             if column.autoincrement is True:
                 conn.execute(

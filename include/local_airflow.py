@@ -105,7 +105,7 @@ def prepare(env: dict[str, str]) -> dict[str, str]:
         [focus_jobs, "migrate"],
         [airflow, "db", "migrate"],
         [focus_jobs, "airflow-settings", str(PROJECT_ROOT / "airflow_settings.yaml")],
-        [focus_jobs, "seed-demo"],
+        [focus_jobs, "seed-demo", "--students", env.get("FOCUS_DEMO_STUDENTS") or "300"],
     ):
         subprocess.run(cmd, env=env, check=True)
     return passwords

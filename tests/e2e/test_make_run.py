@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import sqlalchemy as sa
 
 from tests.e2e.conftest import _free_port
 
@@ -110,6 +111,14 @@ def test_make_run_starts_the_embedded_default_and_reuses_it(tmp_path):
             _stop(proc)
     assert "Demo jobs: 4 created" in outputs[0]
     assert "Demo jobs: 0 created, 4 already present" in outputs[1]
+    # A small demo district is seeded into the new database, and kept by the second start.
+    assert "Demo district as of 2026-01-21: 8 schools, 300 students," in outputs[0]
+    assert "Demo district: 300 students already present, left as they are." in outputs[1]
+    focus = sa.create_engine(f"sqlite:///{tmp_path / 'local' / 'focus.db'}")
+    with focus.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM students")).scalar_one() == 300
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM schools")).scalar_one() == 8
+    focus.dispose()
     first, second = (re.search(r"log in as admin / (\S+)", o).group(1) for o in outputs)
     assert first == second
     passwords = json.loads((tmp_path / "local" / "airflow" / "passwords.json").read_text())
