@@ -1,10 +1,13 @@
-"""Optional list filters in the SIS jobs' SQL text: an IN clause and its expanding parameter."""
+"""What the SIS jobs' SQL shares: optional list filters (an IN clause and its expanding
+parameter), temporary scratch tables, and the school year and schools a run is for."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+
+from job_library.sis_schema import school_years, schools
 
 
 def in_list(column: str, name: str, values: Sequence | None) -> str:
@@ -18,3 +21,51 @@ def bind_lists(clause: sa.TextClause, **lists: Sequence | None) -> sa.TextClause
         if values is not None:
             clause = clause.bindparams(sa.bindparam(name, list(values), expanding=True))
     return clause
+
+
+def scratch_table(conn: sa.Connection, name: str, columns: Sequence[sa.Column]) -> sa.Table:
+    """A fresh temporary table on ``conn``; one left by a run that failed is replaced."""
+    table = sa.Table(name, sa.MetaData(), *columns, prefixes=["TEMPORARY"])
+    table.drop(conn, checkfirst=True)
+    table.create(conn)
+    return table
+
+
+def analyze(conn: sa.Connection, table: sa.Table) -> None:
+    """Give Postgres' planner row counts for a freshly filled temporary table."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text(f"ANALYZE {table.name}"))
+
+
+def resolve_year_and_schools(
+    conn: sa.Connection, syear: int | None, school_ids: Sequence[int]
+) -> tuple[int, list[int] | None] | str:
+    """The school year (the district default when None) and schools to run for, or an
+    error message naming the bad value."""
+    if syear is None:
+        syear = conn.execute(
+            sa.select(school_years.c.syear).where(school_years.c.is_default == sa.true())
+        ).scalar()
+        if syear is None:
+            return (
+                "school year: none given and no default school year is set; "
+                "set a school year on the job or mark one as the default."
+            )
+    elif (
+        conn.execute(sa.select(school_years.c.syear).where(school_years.c.syear == syear)).first()
+        is None
+    ):
+        return (
+            f"school year {syear}: no such school year; add it under School Years or pick another."
+        )
+    ids = sorted(set(school_ids)) or None
+    if ids is not None:
+        known = set(
+            conn.execute(
+                sa.select(schools.c.school_id).where(schools.c.school_id.in_(ids))
+            ).scalars()
+        )
+        unknown = [s for s in ids if s not in known]
+        if unknown:
+            return f"schools {unknown}: no such school id; pick ids from the Schools list."
+    return syear, ids

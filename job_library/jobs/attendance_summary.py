@@ -10,10 +10,16 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
-from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
 from job_library.output import listed_result
-from job_library.sis_schema import school_years, schools, student_enrollment
-from job_library.sis_sql import bind_lists, in_list
+from job_library.sis_params import SchoolYear
+from job_library.sis_schema import student_enrollment
+from job_library.sis_sql import (
+    analyze,
+    bind_lists,
+    in_list,
+    resolve_year_and_schools,
+    scratch_table,
+)
 
 # The school days of each enrollment up to the "through" day, with the daily attendance of
 # the days the student was absent (a day without a record counts as present). Daily
@@ -124,40 +130,6 @@ def refresh_enrollment_fields(
     return EnrollmentChanges(checked, updated, listed)
 
 
-def resolve_year_and_schools(
-    conn: sa.Connection, syear: int | None, school_ids: Sequence[int]
-) -> tuple[int, list[int] | None] | str:
-    """The school year (the district default when None) and schools to run for, or an
-    error message naming the bad value."""
-    if syear is None:
-        syear = conn.execute(
-            sa.select(school_years.c.syear).where(school_years.c.is_default == sa.true())
-        ).scalar()
-        if syear is None:
-            return (
-                "school year: none given and no default school year is set; "
-                "set a school year on the job or mark one as the default."
-            )
-    elif (
-        conn.execute(sa.select(school_years.c.syear).where(school_years.c.syear == syear)).first()
-        is None
-    ):
-        return (
-            f"school year {syear}: no such school year; add it under School Years or pick another."
-        )
-    ids = sorted(set(school_ids)) or None
-    if ids is not None:
-        known = set(
-            conn.execute(
-                sa.select(schools.c.school_id).where(schools.c.school_id.in_(ids))
-            ).scalars()
-        )
-        unknown = [s for s in ids if s not in known]
-        if unknown:
-            return f"schools {unknown}: no such school id; pick ids from the Schools list."
-    return syear, ids
-
-
 def _number(value) -> str:
     if value is None:
         return ""
@@ -222,13 +194,7 @@ def enrollment_report(
 class AttendanceSummaryParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    syear: int | None = Field(
-        default=None,
-        ge=1900,
-        le=2999,
-        title="School year",
-        description="Leave empty for the district's default school year.",
-    )
+    syear: SchoolYear = None
     schools: list[int] = Field(
         default_factory=list,
         title="Schools",

@@ -11,16 +11,21 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
-from job_library.jobs.attendance_summary import resolve_year_and_schools
-from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
 from job_library.output import listed_result
+from job_library.sis_params import SchoolYear
 from job_library.sis_schema import (
     schools,
     student_enrollment,
     student_enrollment_codes,
     students,
 )
-from job_library.sis_sql import bind_lists, in_list
+from job_library.sis_sql import (
+    analyze,
+    bind_lists,
+    in_list,
+    resolve_year_and_schools,
+    scratch_table,
+)
 
 # Per enrollment picked by ``{enrollments}`` (a condition on ``e``, with ``s`` its school),
 # the run of absent school days that ends on the last school day through ``:through``: its
@@ -117,13 +122,7 @@ class AutoWithdrawParams(BaseModel):
         title="Drop code",
         description="Short name of the Drop enrollment code set on the withdrawn records.",
     )
-    syear: int | None = Field(
-        default=None,
-        ge=1900,
-        le=2999,
-        title="School year",
-        description="Leave empty for the district's default school year.",
-    )
+    syear: SchoolYear = None
     schools: list[int] = Field(
         default_factory=list,
         title="Schools",

@@ -12,16 +12,21 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
-from job_library.jobs.attendance_summary import resolve_year_and_schools
-from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
 from job_library.output import html_table, listed_result
+from job_library.sis_params import SchoolYear
 from job_library.sis_schema import (
     automatic_course_requests,
     courses,
     schedule_requests,
     students,
 )
-from job_library.sis_sql import bind_lists, in_list
+from job_library.sis_sql import (
+    analyze,
+    bind_lists,
+    in_list,
+    resolve_year_and_schools,
+    scratch_table,
+)
 
 # Queued rows of the year with why each cannot be processed (NULL: it can). The course must
 # be the row's school's course for the row's year; the student needs an enrollment record
@@ -48,13 +53,7 @@ WHERE q.syear = :syear AND q.processed_at IS NULL {school_filter}
 class AutomaticCourseRequestsParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    syear: int | None = Field(
-        default=None,
-        ge=1900,
-        le=2999,
-        title="School year",
-        description="Leave empty for the district's default school year.",
-    )
+    syear: SchoolYear = None
     schools: list[int] = Field(
         default_factory=list,
         title="Schools",

@@ -10,11 +10,16 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
-from job_library.jobs.attendance_summary import resolve_year_and_schools
-from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
 from job_library.output import listed_result
+from job_library.sis_params import SchoolYear
 from job_library.sis_schema import grade_levels, student_gpa, students
-from job_library.sis_sql import bind_lists, in_list
+from job_library.sis_sql import (
+    analyze,
+    bind_lists,
+    in_list,
+    resolve_year_and_schools,
+    scratch_table,
+)
 
 # The students of the year: each at the school and grade of their latest primary enrollment
 # of the year, unless it was ended with a drop code (withdrawn). Their cumulative GPAs are
@@ -78,13 +83,7 @@ PREFERENCE = "school.{}.class_rank_by"
 class ClassRankGpaParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    syear: int | None = Field(
-        default=None,
-        ge=1900,
-        le=2999,
-        title="School year",
-        description="Leave empty for the district's default school year.",
-    )
+    syear: SchoolYear = None
     schools: list[int] = Field(
         default_factory=list,
         title="Schools",

@@ -11,11 +11,16 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from job_library.base import Job, JobContext, JobResult
-from job_library.jobs.attendance_summary import resolve_year_and_schools
-from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
 from job_library.output import listed_result
+from job_library.sis_params import SchoolYear
 from job_library.sis_schema import florida_classsize_counts, school_years, schools
-from job_library.sis_sql import bind_lists, in_list
+from job_library.sis_sql import (
+    analyze,
+    bind_lists,
+    in_list,
+    resolve_year_and_schools,
+    scratch_table,
+)
 
 GRADE_GROUPS = ("PK-3", "4-8", "9-12")
 # Florida's class size grade groups by grade level short name; other grades are not counted.
@@ -87,13 +92,7 @@ class ClassSizeAveragesParams(BaseModel):
         description="Store the records under the effective date, apart from the run's "
         "own records (only with a given effective date).",
     )
-    syear: int | None = Field(
-        default=None,
-        ge=1900,
-        le=2999,
-        title="School year",
-        description="Leave empty for the district's default school year.",
-    )
+    syear: SchoolYear = None
     schools: list[int] = Field(
         default_factory=list,
         title="Schools",

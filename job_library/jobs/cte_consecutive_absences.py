@@ -10,18 +10,17 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
-from job_library.jobs.attendance_summary import resolve_year_and_schools
 from job_library.jobs.auto_withdraw import (
     STREAK_FIELDS,
     absence_streaks_sql,
     bind_scope,
     streak_columns,
 )
-from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
 from job_library.output import listed_result
 from job_library.schema import users
+from job_library.sis_params import SchoolYear
 from job_library.sis_schema import attendance_codes, portal_alerts, students
-from job_library.sis_sql import in_list
+from job_library.sis_sql import analyze, in_list, resolve_year_and_schools, scratch_table
 
 ALERT_TYPE = "cte_absences"
 
@@ -201,13 +200,7 @@ class CteConsecutiveAbsencesParams(BaseModel):
         title="# of days",
         description="Alert after this many consecutive school days absent.",
     )
-    syear: int | None = Field(
-        default=None,
-        ge=1900,
-        le=2999,
-        title="School year",
-        description="Leave empty for the district's default school year.",
-    )
+    syear: SchoolYear = None
     schools: list[int] = Field(
         default_factory=list,
         title="Schools",

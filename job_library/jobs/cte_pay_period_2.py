@@ -9,15 +9,20 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
-from job_library.jobs.attendance_summary import resolve_year_and_schools
 from job_library.jobs.cte_consecutive_absences import (
     alerts_report,
     candidate_columns,
     create_alerts,
     unknown_users,
 )
-from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
-from job_library.sis_sql import bind_lists, in_list
+from job_library.sis_params import SchoolYear
+from job_library.sis_sql import (
+    analyze,
+    bind_lists,
+    in_list,
+    resolve_year_and_schools,
+    scratch_table,
+)
 
 ALERT_TYPE = "cte_pay_period_2"
 
@@ -86,13 +91,7 @@ class CtePayPeriod2Params(BaseModel):
         title="Time Margin (%)",
         description="Alert when this percent of pay period 1 or less remains.",
     )
-    syear: int | None = Field(
-        default=None,
-        ge=1900,
-        le=2999,
-        title="School year",
-        description="Leave empty for the district's default school year.",
-    )
+    syear: SchoolYear = None
     schools: list[int] = Field(
         default_factory=list,
         title="Schools",

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
-from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
 from job_library.output import listed_result
 from job_library.sis_schema import mtss_events, students
+from job_library.sis_sql import analyze, scratch_table
 
 # An active event whose student is withdrawn from the event's school: they had an
 # enrollment there (primary or second school, any year) and have none there that is still

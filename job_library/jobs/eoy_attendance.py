@@ -7,11 +7,9 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
-from job_library.jobs.attendance_summary import (
-    enrollment_report,
-    refresh_enrollment_fields,
-    resolve_year_and_schools,
-)
+from job_library.jobs.attendance_summary import enrollment_report, refresh_enrollment_fields
+from job_library.sis_params import SchoolYear
+from job_library.sis_sql import resolve_year_and_schools
 
 # Same day rules as Attendance Summary Calculation (a school day without an absent
 # attendance_day counts as present); an out-of-school suspension day is left out of
@@ -34,13 +32,7 @@ EOY_FIELDS = (
 class EoyAttendanceParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    syear: int | None = Field(
-        default=None,
-        ge=1900,
-        le=2999,
-        title="School year",
-        description="Leave empty for the district's default school year.",
-    )
+    syear: SchoolYear = None
     schools: list[int] = Field(
         default_factory=list,
         title="Schools",

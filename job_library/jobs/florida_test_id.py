@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
-from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
 from job_library.output import listed_result
 from job_library.sis_schema import (
     standardized_tests,
@@ -19,7 +18,7 @@ from job_library.sis_schema import (
     test_parts,
     test_score_types,
 )
-from job_library.sis_sql import bind_lists, in_list
+from job_library.sis_sql import analyze, bind_lists, in_list, scratch_table
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 LARGEST = 36**4 - 1  # ZZZZ

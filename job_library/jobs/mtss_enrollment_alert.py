@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
-from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
 from job_library.output import listed_result
 from job_library.sis_schema import portal_alerts, schools, students
+from job_library.sis_sql import analyze, scratch_table
 
 ALERT_TYPE = "sss_event"
 

@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
-from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
 from job_library.output import listed_result
 from job_library.schema import student_addresses
 from job_library.sis_schema import address_catalog, address_parsed, school_years, student_enrollment
+from job_library.sis_sql import analyze, scratch_table
 from job_library.usps import directional, suffix
 
 PAGE = 5_000  # addresses read, parsed and staged at a time: memory stays flat

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
 from job_library.sis_schema import attendance_day, schools
-from job_library.sis_sql import bind_lists, in_list
+from job_library.sis_sql import analyze, bind_lists, in_list, scratch_table
 
 DAILY_COLUMNS = (
     "student_id",
@@ -115,20 +115,6 @@ def daily_attendance_sql(school_ids: Sequence[int] | None, prefix: str = "") -> 
     when None), its columns ``DAILY_COLUMNS``, after ``prefix`` (such as an INSERT INTO).
     """
     return _with_binds(prefix + _daily_select(school_ids), school_ids)
-
-
-def scratch_table(conn: sa.Connection, name: str, columns: Sequence[sa.Column]) -> sa.Table:
-    """A fresh temporary table on ``conn``; one left by a run that failed is replaced."""
-    table = sa.Table(name, sa.MetaData(), *columns, prefixes=["TEMPORARY"])
-    table.drop(conn, checkfirst=True)
-    table.create(conn)
-    return table
-
-
-def analyze(conn: sa.Connection, table: sa.Table) -> None:
-    """Give Postgres' planner row counts for a freshly filled temporary table."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text(f"ANALYZE {table.name}"))
 
 
 class RecalculateDailyAttendanceParams(BaseModel):

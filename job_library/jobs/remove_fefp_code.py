@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
-from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
 from job_library.output import listed_result
 from job_library.sis_schema import students
+from job_library.sis_sql import analyze, scratch_table
 
 # Dismissed: at least one active ESE exceptionality, and every active one has service
 # type D (Dismiss) and a dismissal date. Inactive records do not count either way.

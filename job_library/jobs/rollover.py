@@ -10,8 +10,6 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
-from job_library.jobs.attendance_summary import resolve_year_and_schools
-from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
 from job_library.jobs.set_next_school import SetNextSchool
 from job_library.output import listed_result
 from job_library.schema import job_output
@@ -21,7 +19,13 @@ from job_library.sis_schema import (
     student_enrollment_codes,
     students,
 )
-from job_library.sis_sql import bind_lists, in_list
+from job_library.sis_sql import (
+    analyze,
+    bind_lists,
+    in_list,
+    resolve_year_and_schools,
+    scratch_table,
+)
 
 # The scheduled-jobs table is owned by the glue (include/focus_db); Rollover only reads
 # whether an active Set Next School job is defined, to check its latest run.

@@ -10,22 +10,22 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
-from job_library.jobs.attendance_summary import resolve_year_and_schools
-from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
-from job_library.jobs.set_zoned_school import (
-    ACTIVE,
-    bind_lists,
-    in_list,
-    match_catalog,
-    resolve_grades,
-)
+from job_library.jobs.set_zoned_school import ACTIVE, match_catalog, resolve_grades
 from job_library.output import listed_result
+from job_library.sis_params import SchoolYear
 from job_library.sis_schema import (
     address_catalog,
     grade_levels,
     school_grade_levels,
     student_enrollment,
     students,
+)
+from job_library.sis_sql import (
+    analyze,
+    bind_lists,
+    in_list,
+    resolve_year_and_schools,
+    scratch_table,
 )
 
 # Active primary enrollments with the grade each student rolls into: the same grade when
@@ -51,13 +51,7 @@ WHERE {ACTIVE}
 class SetNextSchoolParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    syear: int | None = Field(
-        default=None,
-        ge=1900,
-        le=2999,
-        title="School year",
-        description="Leave empty for the district's default school year.",
-    )
+    syear: SchoolYear = None
     schools: list[int] = Field(
         default_factory=list,
         title="Schools",

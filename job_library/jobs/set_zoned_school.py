@@ -10,11 +10,16 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
-from job_library.jobs.attendance_summary import resolve_year_and_schools
-from job_library.jobs.recalculate_daily_attendance import analyze, scratch_table
 from job_library.output import listed_result
+from job_library.sis_params import SchoolYear
 from job_library.sis_schema import grade_levels, student_enrollment, students
-from job_library.sis_sql import bind_lists, in_list
+from job_library.sis_sql import (
+    analyze,
+    bind_lists,
+    in_list,
+    resolve_year_and_schools,
+    scratch_table,
+)
 
 
 def _same(column: str) -> str:
@@ -108,13 +113,7 @@ def resolve_grades(conn: sa.Connection, names: Sequence[str]) -> dict[str, dict]
 class SetZonedSchoolParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    syear: int | None = Field(
-        default=None,
-        ge=1900,
-        le=2999,
-        title="School year",
-        description="Leave empty for the district's default school year.",
-    )
+    syear: SchoolYear = None
     schools: list[int] = Field(
         default_factory=list,
         title="Schools",
