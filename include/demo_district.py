@@ -21,6 +21,7 @@ from job_library.sis_schema import (
     course_periods,
     courses,
     grade_levels,
+    immunization_requirements,
     school_grade_levels,
     school_periods,
     school_years,
@@ -267,6 +268,7 @@ def generate(engine: sa.Engine, students_count: int) -> DemoDistrict:
             _schedules(conn, students_count)
             _attendance(conn, today)
         _tests_and_more(conn)
+        _student_services(conn)
         if conn.dialect.name == "postgresql":
             _sync_sequences(conn)
         counts = {
@@ -818,7 +820,8 @@ def _attendance(conn: sa.Connection, today: dt.date) -> None:
                s.course_period_id
         FROM (
             SELECT e.student_id, e.school_id, d.school_date,
-                   CASE WHEN e.school_id = :adult AND e.student_id % 5 = 0 AND d.day_no >= 85
+                   CASE WHEN e.school_id = :adult AND (e.student_id / 50) % 5 = 0
+                             AND d.day_no >= 85
                         THEN 2
                         ELSE ((e.student_id % 65521) * 7919 + d.day_no * 104729
                               + (e.student_id % 101) * d.day_no * 31) % 1009 END AS h,
@@ -905,6 +908,166 @@ def _tests_and_more(conn: sa.Connection) -> None:
         JOIN test_score_types t ON t.test_id = st.test_id
     """)
     )
+
+
+# Required doses per vaccine for grades KG-06 and 07-12, and the date of each dose.
+VACCINES = {"DTAP": (5, 0), "TDAP": (0, 1), "POLIO": (4, 4), "MMR": (2, 2), "VAR": (2, 2)}
+HISTORY_GRADES = (("A", 4), ("B", 3), ("C", 2), ("D", 1), ("F", 0))
+
+
+def _student_services(conn: sa.Connection) -> None:
+    """Immunizations, MTSS events, ESE records, waitlists, queued automatic course requests
+    and last year's course history, each with the cases the SIS jobs act on (students
+    missing a dose or exempt, events of withdrawn students, dismissed ESE students, waitlisted
+    students already scheduled, ...), all from set-based INSERT ... SELECTs."""
+    grade_id = {g: i + 1 for i, g in enumerate(GRADES)}
+    _insert(
+        conn,
+        immunization_requirements,
+        [
+            dict(syear=SYEAR, grade_id=grade_id[g], vaccine=vaccine, doses_required=doses)
+            for g in GRADES[:-1]
+            for vaccine, by_level in VACCINES.items()
+            if (doses := by_level[0 if GRADES.index(g) <= 6 else 1])
+        ],
+    )
+    doses = _scratch(
+        conn,
+        "tmp_demo_doses",
+        sa.Column("vaccine", sa.String(20), primary_key=True),
+        sa.Column("dose_no", sa.Integer, primary_key=True),
+        sa.Column("dose_date", sa.Date, nullable=False),
+    )
+    _insert(
+        conn,
+        doses,
+        [
+            dict(vaccine=v, dose_no=n, dose_date=dt.date(2012 + n, 3 + k, 10))
+            for k, v in enumerate(VACCINES)
+            for n in range(1, 6)
+        ],
+    )
+    # Every dose due, except a missing second MMR (student id divisible by 9) and a
+    # Varicella exemption instead of doses (divisible by 47).
+    conn.execute(
+        sa.text(f"""
+        INSERT INTO immunization_records (student_id, vaccine, dose_date, exempt)
+        SELECT DISTINCT e.student_id, d.vaccine, d.dose_date, FALSE
+        FROM student_enrollment e
+        JOIN immunization_requirements r ON r.syear = e.syear AND r.grade_id = e.grade_id
+        JOIN {doses.name} d ON d.vaccine = r.vaccine AND d.dose_no <= r.doses_required
+        WHERE e.second_school = FALSE
+          AND NOT (e.student_id % 9 = 0 AND d.vaccine = 'MMR' AND d.dose_no = 2)
+          AND NOT (e.student_id % 47 = 0 AND d.vaccine = 'VAR')
+        """)
+    )
+    conn.execute(
+        sa.text("""
+        INSERT INTO immunization_records (student_id, vaccine, dose_date, exempt)
+        SELECT DISTINCT e.student_id, 'VAR', :day, TRUE
+        FROM student_enrollment e
+        JOIN immunization_requirements r
+          ON r.syear = e.syear AND r.grade_id = e.grade_id AND r.vaccine = 'VAR'
+        WHERE e.second_school = FALSE AND e.student_id % 47 = 0
+        """).bindparams(sa.bindparam("day", type_=sa.Date)),
+        {"day": FIRST_DAY},
+    )
+    doses.drop(conn)
+    first_record = (
+        "e.id = (SELECT MIN(o.id) FROM student_enrollment o "
+        "WHERE o.student_id = e.student_id AND o.second_school = FALSE)"
+    )
+    # MTSS: a reading intervention at the first school of every 25th student (some of whom
+    # withdrew or moved to another school during the year).
+    conn.execute(
+        sa.text(f"""
+        INSERT INTO mtss_events (student_id, school_id, title, start_date, active)
+        SELECT e.student_id, e.school_id, 'Reading intervention (Tier 2)', e.start_date, TRUE
+        FROM student_enrollment e
+        WHERE e.second_school = FALSE AND {first_record}
+          AND (e.student_id % 25 = 3 OR e.drop_code IS NOT NULL)
+        """)
+    )
+    # ESE: students with an FEFP code (every 14th) have a primary exceptionality; every
+    # second one of them has been dismissed.
+    conn.execute(
+        sa.text(f"""
+        INSERT INTO ese_records (student_id, exceptionality, primary_exceptionality,
+                                 service_type, dismissal_date, active)
+        SELECT st.student_id, 'K', TRUE,
+               CASE WHEN (st.student_id - {FIRST_STUDENT_ID}) % 28 = 0 THEN 'D' ELSE 'S' END,
+               CASE WHEN (st.student_id - {FIRST_STUDENT_ID}) % 28 = 0 THEN :day END, TRUE
+        FROM students st WHERE st.ese_code IS NOT NULL
+        """).bindparams(sa.bindparam("day", type_=sa.Date)),
+        {"day": school_days()[60]},
+    )
+    # Waitlists for math: every 40th student waits for their own section (scheduled since:
+    # Remove Scheduled Students from Waitlist drops them), the next one for another section.
+    conn.execute(
+        sa.text("""
+        INSERT INTO waitlist (student_id, course_period_id, position, added_at)
+        SELECT w.student_id, w.course_period_id,
+               ROW_NUMBER() OVER (PARTITION BY w.course_period_id ORDER BY w.student_id),
+               :added
+        FROM (
+          SELECT s.student_id, s.course_period_id
+          FROM schedule s JOIN courses c ON c.course_id = s.course_id AND c.short_name = 'MATH'
+          WHERE s.student_id % 40 = 5
+          UNION
+          SELECT s.student_id, MIN(other.course_period_id)
+          FROM schedule s
+          JOIN courses c ON c.course_id = s.course_id AND c.short_name = 'MATH'
+          JOIN course_periods other
+            ON other.course_id = s.course_id AND other.course_period_id <> s.course_period_id
+          WHERE s.student_id % 40 = 6
+          GROUP BY s.student_id
+        ) w
+        """).bindparams(sa.bindparam("added", type_=sa.DateTime(timezone=True))),
+        {"added": dt.datetime(2025, 8, 1, 12, 0, tzinfo=dt.UTC)},
+    )
+    # Automatic course requests queued for every 10th middle-school student: the art course
+    # of their school.
+    conn.execute(
+        sa.text(f"""
+        INSERT INTO automatic_course_requests (student_id, syear, school_id, course_id,
+                                               queued_at)
+        SELECT e.student_id, e.syear, e.school_id, c.course_id, :queued
+        FROM student_enrollment e
+        JOIN courses c ON c.school_id = e.school_id AND c.syear = e.syear AND c.short_name = 'ART'
+        WHERE e.second_school = FALSE AND e.end_date IS NULL AND e.student_id % 10 = 1
+          AND e.school_id IN ({", ".join(str(s) for s in LEVELS["middle"])})
+        """).bindparams(sa.bindparam("queued", type_=sa.DateTime(timezone=True))),
+        {"queued": dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)},
+    )
+    # Last year's course history of grades 10-12: the seven subjects, grades by student.
+    subjects = _scratch(
+        conn,
+        "tmp_demo_subjects",
+        sa.Column("k", sa.Integer, primary_key=True),
+        sa.Column("title", sa.String(100), nullable=False),
+    )
+    _insert(conn, subjects, [dict(k=k, title=t) for k, t in enumerate(SUBJECTS)])
+    letters = " ".join(f"WHEN {i} THEN '{letter}'" for i, (letter, _) in enumerate(HISTORY_GRADES))
+    points = " ".join(f"WHEN {i} THEN {p}" for i, (_, p) in enumerate(HISTORY_GRADES))
+    pick = "(e.student_id + k.k * 3) % 5"
+    conn.execute(
+        sa.text(f"""
+        INSERT INTO course_history (student_id, syear, school_id, course_title, grade_letter,
+                                    grade_points, weighted_points, credits_earned, affects_gpa)
+        SELECT e.student_id, {SYEAR - 1}, e.school_id, k.title,
+               CASE {pick} {letters} END,
+               CASE {pick} {points} END,
+               CASE {pick} {points} END + CASE WHEN k.k = 0 THEN 1 ELSE 0 END,
+               CASE WHEN {pick} = 4 THEN 0 ELSE 1 END,
+               k.title <> 'PE'
+        FROM student_enrollment e
+        JOIN grade_levels g ON g.grade_id = e.grade_id
+        CROSS JOIN {subjects.name} k
+        WHERE e.second_school = FALSE AND {first_record}
+          AND g.short_name IN ('10', '11', '12')
+        """)
+    )
+    subjects.drop(conn)
 
 
 def _analyze(conn: sa.Connection, *tables: str) -> None:
