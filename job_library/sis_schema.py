@@ -358,6 +358,14 @@ automatic_course_requests = sa.Table(
     _fk("course_id", "courses.course_id", nullable=False),
     sa.Column("queued_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("processed_at", sa.DateTime(timezone=True)),
+    # The job reads only the rows still queued; processed ones pile up as history.
+    sa.Index(
+        "ix_automatic_course_requests_queued",
+        "syear",
+        "school_id",
+        postgresql_where=sa.text("processed_at IS NULL"),
+        sqlite_where=sa.text("processed_at IS NULL"),
+    ),
 )
 
 waitlist = sa.Table(
