@@ -69,3 +69,9 @@ def resolve_year_and_schools(
         if unknown:
             return f"schools {unknown}: no such school id; pick ids from the Schools list."
     return syear, ids
+
+
+def first_rows(conn: sa.Connection, query: sa.Select, cap: int) -> list[tuple]:
+    """The first ``cap`` rows of ``query`` as tuples: a job's capped listing of what it
+    changed (nothing is read when the listing is turned off with 0)."""
+    return [tuple(r) for r in conn.execute(query.limit(cap))] if cap else []

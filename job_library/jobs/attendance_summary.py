@@ -16,6 +16,7 @@ from job_library.sis_schema import student_enrollment
 from job_library.sis_sql import (
     analyze,
     bind_lists,
+    first_rows,
     in_list,
     resolve_year_and_schools,
     scratch_table,
@@ -107,21 +108,18 @@ def refresh_enrollment_fields(
     analyze(conn, temp)
     keys = se.c.id == temp.c.enrollment_id
     differs = sa.or_(*(se.c[f].is_distinct_from(temp.c[f]) for f in fields))
-    listed: list[tuple] = []
-    if max_listed:
-        query = (
-            sa.select(
-                se.c.id,
-                se.c.student_id,
-                se.c.school_id,
-                *(se.c[f] for f in fields),
-                *(temp.c[f] for f in fields),
-            )
-            .where(keys, differs)
-            .order_by(se.c.school_id, se.c.student_id, se.c.id)
-            .limit(max_listed)
+    query = (
+        sa.select(
+            se.c.id,
+            se.c.student_id,
+            se.c.school_id,
+            *(se.c[f] for f in fields),
+            *(temp.c[f] for f in fields),
         )
-        listed = [tuple(r) for r in conn.execute(query)]
+        .where(keys, differs)
+        .order_by(se.c.school_id, se.c.student_id, se.c.id)
+    )
+    listed = first_rows(conn, query, max_listed)
     updated = conn.execute(
         sa.update(se).where(keys).where(differs).values({f: temp.c[f] for f in fields})
     ).rowcount

@@ -22,6 +22,7 @@ from job_library.sis_schema import (
 from job_library.sis_sql import (
     analyze,
     bind_lists,
+    first_rows,
     in_list,
     resolve_year_and_schools,
     scratch_table,
@@ -259,25 +260,22 @@ def withdraw(
         ),
         binds,
     ).scalar_one()
-    listed: list[tuple] = []
-    if max_listed:
-        st = students
-        query = (
-            sa.select(
-                temp.c.student_id,
-                st.c.last_name,
-                st.c.first_name,
-                temp.c.school_id,
-                temp.c.enrollment_id,
-                temp.c.streak,
-                temp.c.streak_start,
-                temp.c.withdraw_date,
-            )
-            .join(st, st.c.student_id == temp.c.student_id)
-            .order_by(temp.c.school_id, temp.c.student_id)
-            .limit(max_listed)
+    st = students
+    query = (
+        sa.select(
+            temp.c.student_id,
+            st.c.last_name,
+            st.c.first_name,
+            temp.c.school_id,
+            temp.c.enrollment_id,
+            temp.c.streak,
+            temp.c.streak_start,
+            temp.c.withdraw_date,
         )
-        listed = [tuple(r) for r in conn.execute(query)]
+        .join(st, st.c.student_id == temp.c.student_id)
+        .order_by(temp.c.school_id, temp.c.student_id)
+    )
+    listed = first_rows(conn, query, max_listed)
     withdrawn = conn.execute(
         sa.update(se)
         .where(se.c.id == temp.c.enrollment_id)

@@ -23,6 +23,7 @@ from job_library.sis_schema import (
 from job_library.sis_sql import (
     analyze,
     bind_lists,
+    first_rows,
     in_list,
     resolve_year_and_schools,
     scratch_table,
@@ -182,49 +183,40 @@ def process_queue(
     queued = count()
     left = count(queue.c.problem.is_not(None))
     already = count(valid, requested)
-    created_listed: list[tuple] = []
-    left_listed: list[tuple] = []
-    if max_listed:
-        st, c = students, courses
-        created_listed = [
-            tuple(r)
-            for r in conn.execute(
-                sa.select(
-                    new.c.student_id,
-                    st.c.last_name,
-                    st.c.first_name,
-                    new.c.school_id,
-                    c.c.short_name,
-                    c.c.title,
-                )
-                .join(st, st.c.student_id == new.c.student_id)
-                .join(c, c.c.course_id == new.c.course_id)
-                .order_by(new.c.school_id, new.c.student_id, c.c.short_name, new.c.course_id)
-                .limit(max_listed)
-            )
-        ]
-        left_listed = [
-            tuple(r)
-            for r in conn.execute(
-                sa.select(
-                    queue.c.queue_id,
-                    queue.c.student_id,
-                    st.c.last_name,
-                    st.c.first_name,
-                    queue.c.school_id,
-                    queue.c.course_id,
-                    c.c.short_name,
-                    c.c.school_id,
-                    c.c.syear,
-                    queue.c.problem,
-                )
-                .join(st, st.c.student_id == queue.c.student_id)
-                .join(c, c.c.course_id == queue.c.course_id)
-                .where(queue.c.problem.is_not(None))
-                .order_by(queue.c.queue_id)
-                .limit(max_listed)
-            )
-        ]
+    st, c = students, courses
+    created_query = (
+        sa.select(
+            new.c.student_id,
+            st.c.last_name,
+            st.c.first_name,
+            new.c.school_id,
+            c.c.short_name,
+            c.c.title,
+        )
+        .join(st, st.c.student_id == new.c.student_id)
+        .join(c, c.c.course_id == new.c.course_id)
+        .order_by(new.c.school_id, new.c.student_id, c.c.short_name, new.c.course_id)
+    )
+    left_query = (
+        sa.select(
+            queue.c.queue_id,
+            queue.c.student_id,
+            st.c.last_name,
+            st.c.first_name,
+            queue.c.school_id,
+            queue.c.course_id,
+            c.c.short_name,
+            c.c.school_id,
+            c.c.syear,
+            queue.c.problem,
+        )
+        .join(st, st.c.student_id == queue.c.student_id)
+        .join(c, c.c.course_id == queue.c.course_id)
+        .where(queue.c.problem.is_not(None))
+        .order_by(queue.c.queue_id)
+    )
+    created_listed = first_rows(conn, created_query, max_listed)
+    left_listed = first_rows(conn, left_query, max_listed)
     created = conn.execute(
         sa.insert(sr).from_select(
             ["student_id", "syear", "school_id", "course_id", "source"],

@@ -16,6 +16,7 @@ from job_library.sis_schema import grade_levels, student_gpa, students
 from job_library.sis_sql import (
     analyze,
     bind_lists,
+    first_rows,
     in_list,
     resolve_year_and_schools,
     scratch_table,
@@ -224,43 +225,40 @@ def calculate(
     key = sa.and_(sg.c.student_id == temp.c.student_id, sg.c.syear == syear)
     differs = sa.or_(*(sg.c[f].is_distinct_from(temp.c[f]) for f in _FIELDS))
     missing = sa.and_(temp.c.gpa.is_not(None), ~sa.exists().where(key))
-    listed: list[tuple] = []
-    if max_listed:
-        query = (
-            sa.select(
-                temp.c.student_id,
-                students.c.last_name,
-                students.c.first_name,
-                temp.c.school_id,
-                grade_levels.c.short_name,
-                sg.c.gpa,
-                temp.c.gpa,
-                sg.c.weighted_gpa,
-                temp.c.weighted_gpa,
-                sg.c.class_rank,
-                temp.c.class_rank,
-                temp.c.class_size,
-            )
-            .select_from(temp)
-            .outerjoin(sg, key)
-            .join(students, students.c.student_id == temp.c.student_id)
-            .join(grade_levels, grade_levels.c.grade_id == temp.c.grade_id)
-            .where(
-                sa.or_(
-                    sa.and_(sg.c.student_id.is_(None), temp.c.gpa.is_not(None)),
-                    sa.and_(sg.c.student_id.is_not(None), differs),
-                )
-            )
-            .order_by(
-                temp.c.school_id,
-                temp.c.grade_id,
-                temp.c.class_rank.is_(None),  # unranked last on both databases
-                temp.c.class_rank,
-                temp.c.student_id,
-            )
-            .limit(max_listed)
+    query = (
+        sa.select(
+            temp.c.student_id,
+            students.c.last_name,
+            students.c.first_name,
+            temp.c.school_id,
+            grade_levels.c.short_name,
+            sg.c.gpa,
+            temp.c.gpa,
+            sg.c.weighted_gpa,
+            temp.c.weighted_gpa,
+            sg.c.class_rank,
+            temp.c.class_rank,
+            temp.c.class_size,
         )
-        listed = [tuple(r) for r in conn.execute(query)]
+        .select_from(temp)
+        .outerjoin(sg, key)
+        .join(students, students.c.student_id == temp.c.student_id)
+        .join(grade_levels, grade_levels.c.grade_id == temp.c.grade_id)
+        .where(
+            sa.or_(
+                sa.and_(sg.c.student_id.is_(None), temp.c.gpa.is_not(None)),
+                sa.and_(sg.c.student_id.is_not(None), differs),
+            )
+        )
+        .order_by(
+            temp.c.school_id,
+            temp.c.grade_id,
+            temp.c.class_rank.is_(None),  # unranked last on both databases
+            temp.c.class_rank,
+            temp.c.student_id,
+        )
+    )
+    listed = first_rows(conn, query, max_listed)
     updated = conn.execute(
         sa.update(sg).where(key, differs).values({f: temp.c[f] for f in _FIELDS})
     ).rowcount

@@ -17,6 +17,7 @@ from job_library.sis_schema import florida_classsize_counts, school_years, schoo
 from job_library.sis_sql import (
     analyze,
     bind_lists,
+    first_rows,
     in_list,
     resolve_year_and_schools,
     scratch_table,
@@ -306,7 +307,7 @@ def calculate(
             .where(gone),
         )
         for query in queries:
-            listed += [tuple(r) for r in conn.execute(query.limit(max_listed))]
+            listed += first_rows(conn, query, max_listed)
         order = {name: i for i, name in enumerate(GRADE_GROUPS)}
         listed = sorted(listed, key=lambda r: (r[0], order.get(r[2], 9)))[:max_listed]
     removed = conn.execute(sa.delete(fc).where(gone)).rowcount

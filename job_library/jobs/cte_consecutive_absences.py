@@ -20,7 +20,13 @@ from job_library.output import listed_result
 from job_library.schema import users
 from job_library.sis_params import SchoolYear
 from job_library.sis_schema import attendance_codes, portal_alerts, students
-from job_library.sis_sql import analyze, in_list, resolve_year_and_schools, scratch_table
+from job_library.sis_sql import (
+    analyze,
+    first_rows,
+    in_list,
+    resolve_year_and_schools,
+    scratch_table,
+)
 
 ALERT_TYPE = "cte_absences"
 
@@ -112,27 +118,24 @@ def create_alerts(
             ).select_from(joined),
         )
     ).rowcount
-    listed: list[tuple] = []
-    if max_listed:
-        st = students
-        query = (
-            sa.select(
-                pairs.c.student_id,
-                st.c.last_name,
-                st.c.first_name,
-                candidates.c.school_id,
-                candidates.c.detail,
-                users.c.username,
-            )
-            .select_from(
-                joined.join(st, st.c.student_id == pairs.c.student_id).join(
-                    users, users.c.user_id == pairs.c.user_id
-                )
-            )
-            .order_by(candidates.c.school_id, pairs.c.student_id, users.c.username)
-            .limit(max_listed)
+    st = students
+    query = (
+        sa.select(
+            pairs.c.student_id,
+            st.c.last_name,
+            st.c.first_name,
+            candidates.c.school_id,
+            candidates.c.detail,
+            users.c.username,
         )
-        listed = [tuple(r) for r in conn.execute(query)]
+        .select_from(
+            joined.join(st, st.c.student_id == pairs.c.student_id).join(
+                users, users.c.user_id == pairs.c.user_id
+            )
+        )
+        .order_by(candidates.c.school_id, pairs.c.student_id, users.c.username)
+    )
+    listed = first_rows(conn, query, max_listed)
     count = conn.execute(sa.select(sa.func.count()).select_from(candidates)).scalar_one()
     pairs.drop(conn)
     return Alerts(count, created, listed)

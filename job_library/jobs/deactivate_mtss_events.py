@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
 from job_library.sis_schema import mtss_events, students
-from job_library.sis_sql import analyze, scratch_table
+from job_library.sis_sql import analyze, first_rows, scratch_table
 
 # An active event whose student is withdrawn from the event's school: they had an
 # enrollment there (primary or second school, any year) and have none there that is still
@@ -88,24 +88,21 @@ def inactivate(conn: sa.Connection, today: dt.date, max_listed: int) -> Inactiva
         {"today": today},
     )
     analyze(conn, temp)
-    listed: list[tuple] = []
-    if max_listed:
-        st = students
-        query = (
-            sa.select(
-                temp.c.student_id,
-                st.c.last_name,
-                st.c.first_name,
-                temp.c.school_id,
-                temp.c.event_id,
-                temp.c.title,
-                temp.c.withdrawn_on,
-            )
-            .join(st, st.c.student_id == temp.c.student_id)
-            .order_by(temp.c.school_id, temp.c.student_id, temp.c.event_id)
-            .limit(max_listed)
+    st = students
+    query = (
+        sa.select(
+            temp.c.student_id,
+            st.c.last_name,
+            st.c.first_name,
+            temp.c.school_id,
+            temp.c.event_id,
+            temp.c.title,
+            temp.c.withdrawn_on,
         )
-        listed = [tuple(r) for r in conn.execute(query)]
+        .join(st, st.c.student_id == temp.c.student_id)
+        .order_by(temp.c.school_id, temp.c.student_id, temp.c.event_id)
+    )
+    listed = first_rows(conn, query, max_listed)
     ev = mtss_events
     inactivated = conn.execute(
         sa.update(ev)

@@ -16,6 +16,7 @@ from job_library.sis_schema import detentions, students, tardy_thresholds
 from job_library.sis_sql import (
     analyze,
     bind_lists,
+    first_rows,
     in_list,
     resolve_year_and_schools,
     scratch_table,
@@ -144,25 +145,22 @@ def add_detentions(
     if school_ids is not None:
         count = count.where(tt.c.school_id.in_(school_ids))
     thresholds = conn.execute(count).scalar_one()
-    listed: list[tuple] = []
-    if max_listed:
-        st = students
-        query = (
-            sa.select(
-                temp.c.student_id,
-                st.c.last_name,
-                st.c.first_name,
-                temp.c.school_id,
-                temp.c.tardies,
-                temp.c.incident_date,
-                temp.c.minutes,
-                temp.c.reason,
-            )
-            .join(st, st.c.student_id == temp.c.student_id)
-            .order_by(temp.c.school_id, temp.c.student_id, temp.c.tardies)
-            .limit(max_listed)
+    st = students
+    query = (
+        sa.select(
+            temp.c.student_id,
+            st.c.last_name,
+            st.c.first_name,
+            temp.c.school_id,
+            temp.c.tardies,
+            temp.c.incident_date,
+            temp.c.minutes,
+            temp.c.reason,
         )
-        listed = [tuple(r) for r in conn.execute(query)]
+        .join(st, st.c.student_id == temp.c.student_id)
+        .order_by(temp.c.school_id, temp.c.student_id, temp.c.tardies)
+    )
+    listed = first_rows(conn, query, max_listed)
     columns = ["student_id", "school_id", "syear", "threshold_id", "incident_date", "minutes"]
     added = conn.execute(
         sa.insert(dt_).from_select(

@@ -18,7 +18,7 @@ from job_library.sis_schema import (
     test_parts,
     test_score_types,
 )
-from job_library.sis_sql import analyze, bind_lists, in_list, scratch_table
+from job_library.sis_sql import analyze, bind_lists, first_rows, in_list, scratch_table
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 LARGEST = 36**4 - 1  # ZZZZ
@@ -194,27 +194,24 @@ def assign(conn: sa.Connection, tests: Sequence[str] | None, max_listed: int) ->
         )
     conn.execute(sa.text(f"UPDATE {temp.name} SET value = {_base36_sql('number')}"))
     analyze(conn, temp)
-    listed: list[tuple] = []
-    if max_listed:
-        st, t, p = students, standardized_tests, test_parts
-        query = (
-            sa.select(
-                temp.c.student_id,
-                st.c.last_name,
-                st.c.first_name,
-                t.c.short_name,
-                p.c.short_name,
-                student_tests.c.test_date,
-                temp.c.value,
-            )
-            .join_from(temp, st, st.c.student_id == temp.c.student_id)
-            .join(student_tests, student_tests.c.student_test_id == temp.c.student_test_id)
-            .join(t, t.c.test_id == student_tests.c.test_id)
-            .join(p, p.c.part_id == temp.c.part_id)
-            .order_by(temp.c.student_id, temp.c.number)
-            .limit(max_listed)
+    st, t, p = students, standardized_tests, test_parts
+    query = (
+        sa.select(
+            temp.c.student_id,
+            st.c.last_name,
+            st.c.first_name,
+            t.c.short_name,
+            p.c.short_name,
+            student_tests.c.test_date,
+            temp.c.value,
         )
-        listed = [tuple(r) for r in conn.execute(query)]
+        .join_from(temp, st, st.c.student_id == temp.c.student_id)
+        .join(student_tests, student_tests.c.student_test_id == temp.c.student_test_id)
+        .join(t, t.c.test_id == student_tests.c.test_id)
+        .join(p, p.c.part_id == temp.c.part_id)
+        .order_by(temp.c.student_id, temp.c.number)
+    )
+    listed = first_rows(conn, query, max_listed)
     sc = student_test_scores
     keys = ("student_test_id", "part_id", "score_type_id")
     updated = conn.execute(

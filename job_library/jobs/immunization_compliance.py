@@ -15,6 +15,7 @@ from job_library.sis_schema import immunization_compliance, immunization_require
 from job_library.sis_sql import (
     analyze,
     bind_lists,
+    first_rows,
     in_list,
     resolve_year_and_schools,
     scratch_table,
@@ -246,9 +247,7 @@ def refresh_compliance(
             .where(stale)
         )
         for query in (changed, added, removed_rows):
-            listed += [
-                tuple(r) for r in conn.execute(query.order_by(sa.text("1, 4")).limit(max_listed))
-            ]
+            listed += first_rows(conn, query.order_by(sa.text("1, 4")), max_listed)
         listed = sorted(listed, key=lambda r: (r[0], r[3], r[4]))[:max_listed]
     removed = conn.execute(sa.delete(ic).where(stale)).rowcount
     updated = conn.execute(

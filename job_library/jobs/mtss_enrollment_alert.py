@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
 from job_library.sis_schema import portal_alerts, schools, students
-from job_library.sis_sql import analyze, scratch_table
+from job_library.sis_sql import analyze, first_rows, scratch_table
 
 ALERT_TYPE = "sss_event"
 
@@ -133,24 +133,21 @@ def create_enrollment_alerts(
             ).join_from(temp, sc, sc.c.school_id == temp.c.school_id),
         )
     ).rowcount
-    listed: list[tuple] = []
-    if max_listed:
-        st = students
-        query = (
-            sa.select(
-                temp.c.student_id,
-                st.c.last_name,
-                st.c.first_name,
-                sc.c.title,
-                temp.c.start_date,
-                temp.c.events,
-            )
-            .join_from(temp, st, st.c.student_id == temp.c.student_id)
-            .join(sc, sc.c.school_id == temp.c.school_id)
-            .order_by(temp.c.school_id, temp.c.student_id)
-            .limit(max_listed)
+    st = students
+    query = (
+        sa.select(
+            temp.c.student_id,
+            st.c.last_name,
+            st.c.first_name,
+            sc.c.title,
+            temp.c.start_date,
+            temp.c.events,
         )
-        listed = [tuple(r) for r in conn.execute(query)]
+        .join_from(temp, st, st.c.student_id == temp.c.student_id)
+        .join(sc, sc.c.school_id == temp.c.school_id)
+        .order_by(temp.c.school_id, temp.c.student_id)
+    )
+    listed = first_rows(conn, query, max_listed)
     temp.drop(conn)
     return EnrollmentAlerts(created, listed)
 

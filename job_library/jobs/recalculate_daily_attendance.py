@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
 from job_library.sis_schema import attendance_day, schools
-from job_library.sis_sql import analyze, bind_lists, in_list, scratch_table
+from job_library.sis_sql import analyze, bind_lists, first_rows, in_list, scratch_table
 
 DAILY_COLUMNS = (
     "student_id",
@@ -246,26 +246,23 @@ def recalculate(
     counts = dict(
         conn.execute(sa.select(temp.c.change, sa.func.count()).group_by(temp.c.change)).all()
     )
-    listed: list[tuple] = []
-    if max_listed:
-        query = (
-            sa.select(
-                temp.c.student_id,
-                temp.c.school_date,
-                sa.func.coalesce(temp.c.school_id, temp.c.old_school_id),
-                temp.c.change,
-                temp.c.old_state,
-                temp.c.state_value,
-                temp.c.old_type,
-                temp.c.absence_type,
-                temp.c.old_minutes,
-                temp.c.minutes_present,
-            )
-            .where(temp.c.change.is_not(None))
-            .order_by(temp.c.school_date, temp.c.student_id)
-            .limit(max_listed)
+    query = (
+        sa.select(
+            temp.c.student_id,
+            temp.c.school_date,
+            sa.func.coalesce(temp.c.school_id, temp.c.old_school_id),
+            temp.c.change,
+            temp.c.old_state,
+            temp.c.state_value,
+            temp.c.old_type,
+            temp.c.absence_type,
+            temp.c.old_minutes,
+            temp.c.minutes_present,
         )
-        listed = [tuple(r) for r in conn.execute(query)]
+        .where(temp.c.change.is_not(None))
+        .order_by(temp.c.school_date, temp.c.student_id)
+    )
+    listed = first_rows(conn, query, max_listed)
 
     ad = attendance_day
     keys = sa.and_(*(ad.c[k] == temp.c[k] for k in _KEY))

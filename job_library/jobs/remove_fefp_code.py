@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
 from job_library.sis_schema import students
-from job_library.sis_sql import analyze, scratch_table
+from job_library.sis_sql import analyze, first_rows, scratch_table
 
 # Dismissed: at least one active ESE exceptionality, and every active one has service
 # type D (Dismiss) and a dismissal date. Inactive records do not count either way.
@@ -84,21 +84,18 @@ def clear_codes(conn: sa.Connection, clear_mckay: bool, max_listed: int) -> Clea
     mckay_set = "st.charter_mckay IS NOT NULL" if clear_mckay else "FALSE"
     conn.execute(sa.text(_DISMISSED.format(temp=temp.name, mckay_set=mckay_set)))
     analyze(conn, temp)
-    listed: list[tuple] = []
-    if max_listed:
-        query = (
-            sa.select(
-                temp.c.student_id,
-                st.c.last_name,
-                st.c.first_name,
-                temp.c.ese_code,
-                temp.c.charter_mckay,
-            )
-            .join(st, st.c.student_id == temp.c.student_id)
-            .order_by(temp.c.student_id)
-            .limit(max_listed)
+    query = (
+        sa.select(
+            temp.c.student_id,
+            st.c.last_name,
+            st.c.first_name,
+            temp.c.ese_code,
+            temp.c.charter_mckay,
         )
-        listed = [tuple(r) for r in conn.execute(query)]
+        .join(st, st.c.student_id == temp.c.student_id)
+        .order_by(temp.c.student_id)
+    )
+    listed = first_rows(conn, query, max_listed)
     values: dict[str, None] = {"ese_code": None}
     if clear_mckay:
         values["charter_mckay"] = None

@@ -16,6 +16,7 @@ from job_library.sis_schema import course_periods, students, waitlist
 from job_library.sis_sql import (
     analyze,
     bind_lists,
+    first_rows,
     in_list,
     resolve_year_and_schools,
     scratch_table,
@@ -110,24 +111,21 @@ def remove_scheduled(
     clause = bind_lists(clause, school_ids=school_ids)
     conn.execute(clause, {"syear": syear, "today": today})
     analyze(conn, temp)
-    listed: list[tuple] = []
-    if max_listed:
-        st = students
-        query = (
-            sa.select(
-                temp.c.student_id,
-                st.c.last_name,
-                st.c.first_name,
-                temp.c.school_id,
-                temp.c.course_period_id,
-                temp.c.section,
-                temp.c.position,
-            )
-            .join(st, st.c.student_id == temp.c.student_id)
-            .order_by(temp.c.school_id, temp.c.course_period_id, temp.c.position)
-            .limit(max_listed)
+    st = students
+    query = (
+        sa.select(
+            temp.c.student_id,
+            st.c.last_name,
+            st.c.first_name,
+            temp.c.school_id,
+            temp.c.course_period_id,
+            temp.c.section,
+            temp.c.position,
         )
-        listed = [tuple(r) for r in conn.execute(query)]
+        .join(st, st.c.student_id == temp.c.student_id)
+        .order_by(temp.c.school_id, temp.c.course_period_id, temp.c.position)
+    )
+    listed = first_rows(conn, query, max_listed)
     w = waitlist
     removed = conn.execute(
         sa.delete(w).where(w.c.waitlist_id.in_(sa.select(temp.c.waitlist_id)))

@@ -15,6 +15,7 @@ from job_library.sis_schema import course_periods, courses
 from job_library.sis_sql import (
     analyze,
     bind_lists,
+    first_rows,
     in_list,
     resolve_year_and_schools,
     scratch_table,
@@ -101,19 +102,14 @@ def retitle(
     analyze(conn, temp)
     cp = course_periods
     keys = [cp.c.course_period_id == temp.c.course_period_id, cp.c.title != temp.c.title]
-    listed: list[tuple] = []
-    if max_listed:
-        query = (
-            sa.select(
-                cp.c.school_id, courses.c.title, cp.c.course_period_id, cp.c.title, temp.c.title
-            )
-            .join_from(cp, temp, keys[0])
-            .join(courses, courses.c.course_id == cp.c.course_id)
-            .where(keys[1])
-            .order_by(cp.c.school_id, cp.c.course_period_id)
-            .limit(max_listed)
-        )
-        listed = [tuple(r) for r in conn.execute(query)]
+    query = (
+        sa.select(cp.c.school_id, courses.c.title, cp.c.course_period_id, cp.c.title, temp.c.title)
+        .join_from(cp, temp, keys[0])
+        .join(courses, courses.c.course_id == cp.c.course_id)
+        .where(keys[1])
+        .order_by(cp.c.school_id, cp.c.course_period_id)
+    )
+    listed = first_rows(conn, query, max_listed)
     renamed = conn.execute(sa.update(cp).where(*keys).values(title=temp.c.title)).rowcount
     checked = conn.execute(sa.select(sa.func.count()).select_from(temp)).scalar_one()
     temp.drop(conn)

@@ -23,6 +23,7 @@ from job_library.sis_schema import (
 from job_library.sis_sql import (
     analyze,
     bind_lists,
+    first_rows,
     in_list,
     resolve_year_and_schools,
     scratch_table,
@@ -240,27 +241,24 @@ def set_next_schools(
         scope.c.next_school.is_not(None),
         se.c.next_school.is_distinct_from(scope.c.next_school),
     ]
-    listed: list[tuple] = []
-    if max_listed:
-        query = (
-            sa.select(
-                se.c.student_id,
-                students.c.last_name,
-                students.c.first_name,
-                se.c.school_id,
-                se.c.id,
-                grade_levels.c.short_name,
-                se.c.next_school,
-                scope.c.next_school,
-            )
-            .join_from(se, scope, se.c.id == scope.c.enrollment_id)
-            .join(students, students.c.student_id == se.c.student_id)
-            .join(grade_levels, grade_levels.c.grade_id == scope.c.grade_id)
-            .where(*keys)
-            .order_by(se.c.school_id, se.c.student_id, se.c.id)
-            .limit(max_listed)
+    query = (
+        sa.select(
+            se.c.student_id,
+            students.c.last_name,
+            students.c.first_name,
+            se.c.school_id,
+            se.c.id,
+            grade_levels.c.short_name,
+            se.c.next_school,
+            scope.c.next_school,
         )
-        listed = [tuple(r) for r in conn.execute(query)]
+        .join_from(se, scope, se.c.id == scope.c.enrollment_id)
+        .join(students, students.c.student_id == se.c.student_id)
+        .join(grade_levels, grade_levels.c.grade_id == scope.c.grade_id)
+        .where(*keys)
+        .order_by(se.c.school_id, se.c.student_id, se.c.id)
+    )
+    listed = first_rows(conn, query, max_listed)
     updated = conn.execute(
         sa.update(se).where(*keys).values(next_school=scope.c.next_school)
     ).rowcount

@@ -16,6 +16,7 @@ from job_library.sis_schema import grade_levels, student_enrollment, students
 from job_library.sis_sql import (
     analyze,
     bind_lists,
+    first_rows,
     in_list,
     resolve_year_and_schools,
     scratch_table,
@@ -259,26 +260,23 @@ def set_zoned_schools(
     keys = [se.c.id == scope.c.enrollment_id, differs]
     if not clear_unmatched:
         keys.append(scope.c.matched == 1)
-    listed: list[tuple] = []
-    if max_listed:
-        query = (
-            sa.select(
-                se.c.student_id,
-                students.c.last_name,
-                students.c.first_name,
-                se.c.school_id,
-                se.c.id,
-                se.c.zoned_school_id,
-                scope.c.zoned_school_id,
-                se.c.zoned_district,
-                scope.c.zoned_district,
-            )
-            .join(students, students.c.student_id == se.c.student_id)
-            .where(*keys)
-            .order_by(se.c.school_id, se.c.student_id, se.c.id)
-            .limit(max_listed)
+    query = (
+        sa.select(
+            se.c.student_id,
+            students.c.last_name,
+            students.c.first_name,
+            se.c.school_id,
+            se.c.id,
+            se.c.zoned_school_id,
+            scope.c.zoned_school_id,
+            se.c.zoned_district,
+            scope.c.zoned_district,
         )
-        listed = [tuple(r) for r in conn.execute(query)]
+        .join(students, students.c.student_id == se.c.student_id)
+        .where(*keys)
+        .order_by(se.c.school_id, se.c.student_id, se.c.id)
+    )
+    listed = first_rows(conn, query, max_listed)
     updated = conn.execute(
         sa.update(se)
         .where(*keys)
