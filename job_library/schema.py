@@ -35,10 +35,15 @@ student_addresses = sa.Table(
 )
 
 
-# The scheduled-jobs table is owned by the glue (include/focus_db); the maintenance job only
-# reads each job's Store Execution History choice from it.
-scheduled_job_retention = sa.table(
-    "scheduled_jobs", sa.column("id", sa.String), sa.column("store_history", sa.String)
+# The scheduled-jobs table is owned by the glue (include/focus_db); jobs only read from it:
+# Daily Maintenance each job's Store Execution History choice, Rollover whether an active Set
+# Next School job is defined.
+scheduled_jobs_read = sa.table(
+    "scheduled_jobs",
+    sa.column("id", sa.String),
+    sa.column("job_class", sa.String),
+    sa.column("active", sa.Boolean),
+    sa.column("store_history", sa.String),
 )
 
 # --- ERP: employees, users, leave, deductions (the file integrations write these) ---------

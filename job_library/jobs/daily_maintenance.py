@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import html_table
 from job_library.retention import RETENTION_DAYS
-from job_library.schema import job_output, scheduled_job_retention
+from job_library.schema import job_output, scheduled_jobs_read
 
 
 class DailyMaintenanceParams(BaseModel):
@@ -53,7 +53,7 @@ class DailyMaintenance(Job):
         now = context.now()
         retention = dict(
             conn.execute(
-                sa.select(scheduled_job_retention.c.id, scheduled_job_retention.c.store_history)
+                sa.select(scheduled_jobs_read.c.id, scheduled_jobs_read.c.store_history)
             ).all()
         )
         # Output of jobs that were deleted since still follows the default.

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.set_next_school import SetNextSchool
 from job_library.output import listed_result
-from job_library.schema import job_output
+from job_library.schema import job_output, scheduled_jobs_read
 from job_library.sis_schema import (
     grade_levels,
     school_years,
@@ -22,18 +22,10 @@ from job_library.sis_schema import (
 from job_library.sis_sql import (
     analyze,
     bind_lists,
+    first_rows,
     in_list,
     resolve_year_and_schools,
     scratch_table,
-)
-
-# The scheduled-jobs table is owned by the glue (include/focus_db); Rollover only reads
-# whether an active Set Next School job is defined, to check its latest run.
-scheduled_job_classes = sa.table(
-    "scheduled_jobs",
-    sa.column("id", sa.String),
-    sa.column("job_class", sa.String),
-    sa.column("active", sa.Boolean),
 )
 
 # Why a considered record was or was not rolled, in the order the reasons are checked.
@@ -269,7 +261,7 @@ def _set_next_school_not_ready(conn: sa.Connection, tz: dt.tzinfo | None) -> str
     Each active definition's latest stored run must have succeeded; a district that has no
     active Set Next School job sets next schools by hand and is not checked.
     """
-    j = scheduled_job_classes
+    j = scheduled_jobs_read
     o = job_output
     runs = job_output.alias("runs")
     latest = (
@@ -350,29 +342,26 @@ def roll_over(
     outcomes.update(
         conn.execute(sa.select(scope.c.outcome, sa.func.count()).group_by(scope.c.outcome)).all()
     )
-    listed: list[tuple] = []
-    if max_listed:
-        before = grade_levels.alias("before")
-        after = grade_levels.alias("after")
-        query = (
-            sa.select(
-                scope.c.student_id,
-                students.c.last_name,
-                students.c.first_name,
-                scope.c.school_id,
-                before.c.short_name,
-                scope.c.to_school,
-                after.c.short_name,
-                scope.c.second_school,
-            )
-            .join(students, students.c.student_id == scope.c.student_id)
-            .join(before, before.c.grade_id == scope.c.grade_id)
-            .join(after, after.c.grade_id == scope.c.to_grade)
-            .where(scope.c.outcome == "created")
-            .order_by(scope.c.school_id, scope.c.student_id, scope.c.second_school)
-            .limit(max_listed)
+    before = grade_levels.alias("before")
+    after = grade_levels.alias("after")
+    query = (
+        sa.select(
+            scope.c.student_id,
+            students.c.last_name,
+            students.c.first_name,
+            scope.c.school_id,
+            before.c.short_name,
+            scope.c.to_school,
+            after.c.short_name,
+            scope.c.second_school,
         )
-        listed = [tuple(r) for r in conn.execute(query)]
+        .join(students, students.c.student_id == scope.c.student_id)
+        .join(before, before.c.grade_id == scope.c.grade_id)
+        .join(after, after.c.grade_id == scope.c.to_grade)
+        .where(scope.c.outcome == "created")
+        .order_by(scope.c.school_id, scope.c.student_id, scope.c.second_school)
+    )
+    listed = first_rows(conn, query, max_listed)
     scope.drop(conn)
     return RolloverChanges(outcomes, listed)
 
