@@ -191,24 +191,19 @@ class CatalogStreets:
         return replace(parsed, **fitted), True
 
 
-def catalog_streets(conn: sa.Connection) -> CatalogStreets:
+def read_catalog(conn: sa.Connection) -> tuple[str, CatalogStreets]:
+    """The Address Catalog in one pass: a fingerprint of every row (any row added, removed or
+    edited changes it) and its distinct streets."""
     ac = address_catalog
-    streets = CatalogStreets()
-    query = sa.select(
-        ac.c.pre_direction, ac.c.street_name, ac.c.street_type, ac.c.post_direction, ac.c.zipcode
-    ).distinct()
-    for row in conn.execute(query):
-        streets.add(*row)
-    return streets
-
-
-def catalog_stamp(conn: sa.Connection) -> str:
-    """A fingerprint of the whole Address Catalog: any row added, removed or edited changes it."""
     digest = hashlib.sha256()
-    query = sa.select(address_catalog).order_by(address_catalog.c.catalog_id)
-    for row in conn.execute(query.execution_options(yield_per=PAGE)):
+    streets = CatalogStreets()
+    query = sa.select(ac).order_by(ac.c.catalog_id).execution_options(yield_per=PAGE)
+    for row in conn.execute(query):
         digest.update(repr(tuple(row)).encode())
-    return digest.hexdigest()
+        streets.add(
+            row.pre_direction, row.street_name, row.street_type, row.post_direction, row.zipcode
+        )
+    return digest.hexdigest(), streets
 
 
 class ParseAddressesParams(BaseModel):
@@ -323,8 +318,7 @@ def parse_addresses(
     """Parse the addresses of the students enrolled in ``years`` that are new, changed or
     were parsed against another catalog; stage the results, then replace their rows."""
     a, p = student_addresses, address_parsed
-    stamp = catalog_stamp(conn)
-    streets = catalog_streets(conn)
+    stamp, streets = read_catalog(conn)
     in_years = a.c.student_id.in_(
         sa.select(student_enrollment.c.student_id).where(student_enrollment.c.syear.in_(years))
     )
