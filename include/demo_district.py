@@ -64,6 +64,11 @@ SCHOOLS = (
     (8, "Sabal Adult Education Center", "SABAL", "9001", ("AD",), True),
 )
 ADULT_SCHOOL = 8
+# A student's first primary enrollment record (of ``e``), where one row per student is wanted.
+FIRST_PRIMARY_RECORD = (
+    "e.id = (SELECT MIN(o.id) FROM student_enrollment o "
+    "WHERE o.student_id = e.student_id AND o.second_school = FALSE)"
+)
 LEVELS = {"elementary": (1, 2, 3), "middle": (4, 5), "high": (6, 7), "adult": (8,)}
 SUBJECTS = ("ELA", "MATH", "SCI", "SOC", "PE", "ART", "ELEC")
 ADULT_SUBJECTS = ("ABE-RDG", "ABE-MATH", "GED", "ESOL")
@@ -882,14 +887,13 @@ def _tests_and_more(conn: sa.Connection) -> None:
     )
     fall = school_days()[20]
     conn.execute(
-        sa.text("""
+        sa.text(f"""
         INSERT INTO student_tests (student_id, test_id, syear, test_date)
         SELECT e.student_id, CASE WHEN g.short_name = 'AD' THEN 2 ELSE 1 END, e.syear, :fall
         FROM student_enrollment e JOIN grade_levels g ON g.grade_id = e.grade_id
         WHERE e.second_school = FALSE AND e.start_date <= :fall
           AND g.short_name IN ('03', '04', '05', '06', '07', '08', '09', '10', 'AD')
-          AND e.id = (SELECT MIN(o.id) FROM student_enrollment o
-                      WHERE o.student_id = e.student_id AND o.second_school = FALSE)
+          AND {FIRST_PRIMARY_RECORD}
     """).bindparams(sa.bindparam("fall", type_=sa.Date)),
         {"fall": fall},
     )
@@ -973,10 +977,6 @@ def _student_services(conn: sa.Connection) -> None:
         {"day": FIRST_DAY},
     )
     doses.drop(conn)
-    first_record = (
-        "e.id = (SELECT MIN(o.id) FROM student_enrollment o "
-        "WHERE o.student_id = e.student_id AND o.second_school = FALSE)"
-    )
     # MTSS: a reading intervention at the first school of every 25th student (some of whom
     # withdrew or moved to another school during the year).
     conn.execute(
@@ -984,7 +984,7 @@ def _student_services(conn: sa.Connection) -> None:
         INSERT INTO mtss_events (student_id, school_id, title, start_date, active)
         SELECT e.student_id, e.school_id, 'Reading intervention (Tier 2)', e.start_date, TRUE
         FROM student_enrollment e
-        WHERE e.second_school = FALSE AND {first_record}
+        WHERE e.second_school = FALSE AND {FIRST_PRIMARY_RECORD}
           AND (e.student_id % 25 = 3 OR e.drop_code IS NOT NULL)
         """)
     )
@@ -1063,7 +1063,7 @@ def _student_services(conn: sa.Connection) -> None:
         FROM student_enrollment e
         JOIN grade_levels g ON g.grade_id = e.grade_id
         CROSS JOIN {subjects.name} k
-        WHERE e.second_school = FALSE AND {first_record}
+        WHERE e.second_school = FALSE AND {FIRST_PRIMARY_RECORD}
           AND g.short_name IN ('10', '11', '12')
         """)
     )

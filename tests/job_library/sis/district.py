@@ -4,11 +4,13 @@ adult school, its students and alert users for the jobs that need them)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import sqlalchemy as sa
 
 from job_library.schema import student_addresses, users
 from job_library.sis_schema import (
+    SIS_TABLES,
     address_catalog,
     address_parsed,
     attendance_calendar,
@@ -1073,3 +1075,15 @@ def gpa_rows(engine: sa.Engine) -> dict[tuple[int, int], tuple]:
         )
         for r in rows
     }
+
+
+def fingerprint(engine: sa.Engine) -> str:
+    """A digest of every SIS row and every student address, in key order: equal digests,
+    equal data."""
+    digest = hashlib.sha256()
+    with engine.connect() as conn:
+        for table in (*SIS_TABLES, student_addresses):
+            key = list(table.primary_key.columns) or list(table.columns)
+            for row in conn.execute(sa.select(table).order_by(*key)):
+                digest.update(repr((table.name, *row)).encode())
+    return digest.hexdigest()

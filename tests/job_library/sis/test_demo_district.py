@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +13,6 @@ from job_library.jobs.parse_addresses import ParseAddresses, ParseAddressesParam
 from job_library.jobs.set_zoned_school import SetZonedSchool, SetZonedSchoolParams
 from job_library.schema import student_addresses
 from job_library.sis_schema import (
-    SIS_TABLES,
     attendance_calendar,
     attendance_day,
     grade_levels,
@@ -24,19 +22,9 @@ from job_library.sis_schema import (
     students,
 )
 from tests.job_library.jobs_context import run_in_transaction
+from tests.job_library.sis.district import fingerprint
 
 N = 120
-
-
-def _fingerprint(engine: sa.Engine) -> str:
-    """Every SIS row and every student address, in key order."""
-    digest = hashlib.sha256()
-    with engine.connect() as conn:
-        for table in (*SIS_TABLES, student_addresses):
-            key = list(table.primary_key.columns) or list(table.columns)
-            for row in conn.execute(sa.select(table).order_by(*key)):
-                digest.update(repr((table.name, *row)).encode())
-    return digest.hexdigest()
 
 
 def _count(conn, table, *where) -> int:
@@ -95,11 +83,11 @@ def test_the_district_has_what_a_district_has(db):
 
 def test_the_same_count_gives_the_same_district(db):
     generate(db, N)
-    first = _fingerprint(db)
+    first = fingerprint(db)
     generate(db, N)  # replaces the district in place
-    assert _fingerprint(db) == first
+    assert fingerprint(db) == first
     generate(db, N + 1)
-    assert _fingerprint(db) != first
+    assert fingerprint(db) != first
 
 
 def test_the_addresses_match_the_address_catalog(db):
@@ -132,13 +120,13 @@ def test_seed_demo_seeds_an_empty_database_once(db, monkeypatch, capsys):
     assert "Demo district as of 2026-01-21: 8 schools, 40 students" in out
     with db.connect() as conn:
         assert _count(conn, students) == 40
-    first = _fingerprint(db)
+    first = fingerprint(db)
     # A second seed (the next `make run`) leaves the district, even when asked for more.
     assert cli.main(["seed-demo", "--students", "60"]) == 0
     assert (
         "Demo district: 40 students already present, left as they are." in capsys.readouterr().out
     )
-    assert _fingerprint(db) == first
+    assert fingerprint(db) == first
 
 
 def test_seed_demo_with_no_students_adds_no_district(db, monkeypatch, capsys):

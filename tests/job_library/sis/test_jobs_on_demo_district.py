@@ -4,17 +4,14 @@ and a second run (later the same evening) changes nothing."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import pytest
 import sqlalchemy as sa
 
 from include.demo_district import generate
 from job_library.registry import REGISTRY
-from job_library.schema import student_addresses, users
-from job_library.sis_schema import SIS_TABLES
 from tests.job_library.jobs_context import run_in_transaction
-from tests.job_library.sis.district import USERS
+from tests.job_library.sis.district import USERS, fingerprint, load_users
 
 N = 260  # five adult students: one stopped coming
 EVENING = dt.datetime(2026, 1, 21, 23, 0, tzinfo=dt.UTC)  # the demo's "today", 18:00 in Florida
@@ -59,16 +56,6 @@ CASES = [
 ]
 
 
-def _fingerprint(engine: sa.Engine) -> str:
-    digest = hashlib.sha256()
-    with engine.connect() as conn:
-        for table in (*SIS_TABLES, student_addresses):
-            key = list(table.primary_key.columns) or list(table.columns)
-            for row in conn.execute(sa.select(table).order_by(*key)):
-                digest.update(repr((table.name, *row)).encode())
-    return digest.hexdigest()
-
-
 def _run(engine: sa.Engine, key: str, params: dict, now: dt.datetime):
     job = REGISTRY[key]()
     return run_in_transaction(engine, job, job.params_model(**params), now=now)
@@ -95,19 +82,15 @@ def test_every_sis_job_of_the_issue_is_covered():
 @pytest.mark.parametrize(("key", "params", "before", "has_work"), CASES, ids=[c[0] for c in CASES])
 def test_job_on_the_demo_district(db, key, params, before, has_work):
     generate(db, N)
-    with db.begin() as conn:
-        conn.execute(
-            sa.insert(users),
-            [dict(user_id=i, username=name, email=f"{name}@demo.k12") for i, name in USERS.items()],
-        )
+    load_users(db)
     for earlier in before:
         assert _run(db, earlier, {}, EVENING).success
-    start = _fingerprint(db)
+    start = fingerprint(db)
     first = _run(db, key, params, EVENING)
     assert first.success, first.summary
-    after_first = _fingerprint(db)
+    after_first = fingerprint(db)
     if has_work:
         assert after_first != start, f"{key} found nothing to do: {first.summary}"
     second = _run(db, key, params, LATER)
     assert second.success, second.summary
-    assert _fingerprint(db) == after_first, f"{key} changed data again: {second.summary}"
+    assert fingerprint(db) == after_first, f"{key} changed data again: {second.summary}"
