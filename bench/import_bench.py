@@ -27,7 +27,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from include.focus_db.engine import migrate  # noqa: E402
 from job_library.base import JobContext  # noqa: E402
-from job_library.jobs.frontline_leave import SOURCE, FrontlineLeave, FrontlineLeaveParams  # noqa: E402
+from job_library.jobs.erp.frontline_leave import SOURCE, FrontlineLeave, FrontlineLeaveParams  # noqa: E402
 from job_library.schema import (  # noqa: E402
     employees,
     leave_requests,

@@ -72,11 +72,11 @@ def _daily_checksum(conn: sa.Connection) -> list:
 
 def _run_job(conn: sa.Connection, which: str) -> dict:
     from job_library.base import JobContext
-    from job_library.jobs.attendance_summary import (
+    from job_library.jobs.attendance.attendance_summary import (
         AttendanceSummaryCalculation,
         AttendanceSummaryParams,
     )
-    from job_library.jobs.recalculate_daily_attendance import (
+    from job_library.jobs.attendance.recalculate_daily_attendance import (
         RecalculateDailyAttendance,
         RecalculateDailyAttendanceParams,
     )
@@ -102,8 +102,11 @@ def _run_job(conn: sa.Connection, which: str) -> dict:
 
 def _run_baseline(conn: sa.Connection, which: str) -> dict:
     from include.demo_district import SYEAR
-    from job_library.jobs.attendance_summary import SUMMARY_AGGREGATES, enrollment_days_sql
-    from job_library.jobs.recalculate_daily_attendance import (
+    from job_library.jobs.attendance.attendance_summary import (
+        SUMMARY_AGGREGATES,
+        enrollment_days_sql,
+    )
+    from job_library.jobs.attendance.recalculate_daily_attendance import (
         DAILY_COLUMNS,
         daily_attendance_sql,
     )

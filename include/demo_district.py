@@ -10,7 +10,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from job_library.jobs.recalculate_daily_attendance import DAILY_COLUMNS, daily_attendance_sql
+from job_library.jobs.attendance.recalculate_daily_attendance import (
+    DAILY_COLUMNS,
+    daily_attendance_sql,
+)
 from job_library.schema import student_addresses
 from job_library.sis_schema import (
     SIS_TABLES,

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from include.definitions import JobDefinition
 from job_library.base import Job, JobContext, JobResult, RemoteFiles, RunHistory
-from job_library.jobs.missing_class import MissingClass
+from job_library.jobs.system.missing_class import MissingClass
 from job_library.registry import get_job_class
 from job_library.schema import job_output
 

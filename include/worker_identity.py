@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from job_library.jobs.worker_check import worker_name
+from job_library.jobs.system.worker_check import worker_name
 
 
 def hostname() -> str:

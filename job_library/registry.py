@@ -13,38 +13,44 @@ from job_library.base import Job
 
 # key -> "module:Class" under job_library.jobs
 _LOCATIONS: dict[str, str] = {
-    "address_corrections": "address_corrections:AddressCorrections",
-    "alert_when_existing_mtss_students_enroll": "mtss_enrollment_alert:MtssEnrollmentAlert",
-    "attendance_summary_calculation": "attendance_summary:AttendanceSummaryCalculation",
-    "automatic_course_requests": "automatic_course_requests:AutomaticCourseRequests",
-    "auto_withdraw": "auto_withdraw:AutoWithdraw",
-    "create_detentions_from_tardies": "detentions_from_tardies:CreateDetentionsFromTardies",
-    "calculate_class_rank_and_gpa": "class_rank_gpa:CalculateClassRankAndGpa",
-    "class_size_averages": "class_size_averages:ClassSizeAverages",
-    "cte_consecutive_absences": "cte_consecutive_absences:CteConsecutiveAbsences",
-    "cte_pay_period_2": "cte_pay_period_2:CtePayPeriod2",
-    "daily_maintenance": "daily_maintenance:DailyMaintenance",
-    "deactivate_mtss_events_for_withdrawn_students": "deactivate_mtss_events:DeactivateMtssEvents",
-    "eoy_attendance_calculation": "eoy_attendance:EoyAttendanceCalculation",
-    "florida_test_id_assignment": "florida_test_id:FloridaTestIdAssignment",
-    "frontline_leave": "frontline_leave:FrontlineLeave",
-    "metlife_incoming": "metlife_incoming:MetLifeIncoming",
-    "missing_class": "missing_class:MissingClass",
-    "neogov_new_hires": "neogov:NeoGovNewHires",
-    "neogov_user_data": "neogov:NeoGovUserData",
-    "parse_addresses": "parse_addresses:ParseAddresses",
-    "nightly_immunization_compliance": "immunization_compliance:NightlyImmunizationCompliance",
-    "recalculate_daily_attendance": "recalculate_daily_attendance:RecalculateDailyAttendance",
-    "remove_fefp_code_from_dismissed_students": "remove_fefp_code:RemoveFefpCode",
-    "remove_scheduled_students_from_waitlist": (
-        "remove_scheduled_from_waitlist:RemoveScheduledFromWaitlist"
+    "address_corrections": "sis.address_corrections:AddressCorrections",
+    "alert_when_existing_mtss_students_enroll": "sss.mtss_enrollment_alert:MtssEnrollmentAlert",
+    "attendance_summary_calculation": "attendance.attendance_summary:AttendanceSummaryCalculation",
+    "automatic_course_requests": "scheduling.automatic_course_requests:AutomaticCourseRequests",
+    "auto_withdraw": "fps.auto_withdraw:AutoWithdraw",
+    "create_detentions_from_tardies": (
+        "attendance.detentions_from_tardies:CreateDetentionsFromTardies"
     ),
-    "retitle_sections": "retitle_sections:RetitleSections",
-    "rollover": "rollover:Rollover",
-    "scheduled_import": "scheduled_import:ScheduledImport",
-    "set_next_school": "set_next_school:SetNextSchool",
-    "set_zoned_school": "set_zoned_school:SetZonedSchool",
-    "worker_check": "worker_check:WorkerCheck",
+    "calculate_class_rank_and_gpa": "sis.class_rank_gpa:CalculateClassRankAndGpa",
+    "class_size_averages": "florida.class_size_averages:ClassSizeAverages",
+    "cte_consecutive_absences": "fps.cte_consecutive_absences:CteConsecutiveAbsences",
+    "cte_pay_period_2": "fps.cte_pay_period_2:CtePayPeriod2",
+    "daily_maintenance": "system.daily_maintenance:DailyMaintenance",
+    "deactivate_mtss_events_for_withdrawn_students": (
+        "sss.deactivate_mtss_events:DeactivateMtssEvents"
+    ),
+    "eoy_attendance_calculation": "florida.eoy_attendance:EoyAttendanceCalculation",
+    "florida_test_id_assignment": "florida.florida_test_id:FloridaTestIdAssignment",
+    "frontline_leave": "erp.frontline_leave:FrontlineLeave",
+    "metlife_incoming": "erp.metlife_incoming:MetLifeIncoming",
+    "missing_class": "system.missing_class:MissingClass",
+    "neogov_new_hires": "erp.neogov:NeoGovNewHires",
+    "neogov_user_data": "erp.neogov:NeoGovUserData",
+    "parse_addresses": "sis.parse_addresses:ParseAddresses",
+    "nightly_immunization_compliance": "sis.immunization_compliance:NightlyImmunizationCompliance",
+    "recalculate_daily_attendance": (
+        "attendance.recalculate_daily_attendance:RecalculateDailyAttendance"
+    ),
+    "remove_fefp_code_from_dismissed_students": "sss.remove_fefp_code:RemoveFefpCode",
+    "remove_scheduled_students_from_waitlist": (
+        "scheduling.remove_scheduled_from_waitlist:RemoveScheduledFromWaitlist"
+    ),
+    "retitle_sections": "scheduling.retitle_sections:RetitleSections",
+    "rollover": "sis.rollover:Rollover",
+    "scheduled_import": "integrations.scheduled_import:ScheduledImport",
+    "set_next_school": "sis.set_next_school:SetNextSchool",
+    "set_zoned_school": "sis.set_zoned_school:SetZonedSchool",
+    "worker_check": "system.worker_check:WorkerCheck",
 }
 
 

@@ -102,7 +102,8 @@ def test_building_one_job_imports_only_that_job():
         [
             "job_library.base",
             "job_library.jobs",
-            "job_library.jobs.address_corrections",
+            "job_library.jobs.sis",
+            "job_library.jobs.sis.address_corrections",
             "job_library.output",
             "job_library.registry",
             "job_library.schema",

@@ -6,10 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from include.focus_db.schema import district_settings
-from job_library.jobs import class_rank_gpa as module
-from job_library.jobs.class_rank_gpa import CalculateClassRankAndGpa, ClassRankGpaParams
+from job_library.jobs.sis import class_rank_gpa as module
+from job_library.jobs.sis.class_rank_gpa import CalculateClassRankAndGpa, ClassRankGpaParams
+from tests.job_library.district import gpa_rows, load, load_gpa
 from tests.job_library.jobs_context import run_in_transaction
-from tests.job_library.sis.district import gpa_rows, load, load_gpa
 
 
 def _district(engine) -> None:

@@ -8,14 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from job_library.jobs import immunization_compliance as module
-from job_library.jobs.immunization_compliance import (
+from job_library.jobs.sis import immunization_compliance as module
+from job_library.jobs.sis.immunization_compliance import (
     ImmunizationComplianceParams,
     NightlyImmunizationCompliance,
 )
 from job_library.sis_schema import school_years
-from tests.job_library.jobs_context import run_in_transaction
-from tests.job_library.sis.district import (
+from tests.job_library.district import (
     CHECKED_BEFORE,
     DTAP,
     DTAP_2025,
@@ -25,6 +24,7 @@ from tests.job_library.sis.district import (
     load,
     load_immunizations,
 )
+from tests.job_library.jobs_context import run_in_transaction
 
 NOW = dt.datetime(2026, 11, 28, 2, 0, tzinfo=ZoneInfo("America/New_York"))
 

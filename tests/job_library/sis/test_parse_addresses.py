@@ -7,15 +7,15 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from job_library.jobs import parse_addresses as module
-from job_library.jobs.parse_addresses import (
+from job_library.jobs.sis import parse_addresses as module
+from job_library.jobs.sis.parse_addresses import (
     CatalogStreets,
     ParseAddresses,
     ParseAddressesParams,
     ParsedStreet,
     parse_street,
 )
-from job_library.jobs.set_zoned_school import SetZonedSchool, SetZonedSchoolParams
+from job_library.jobs.sis.set_zoned_school import SetZonedSchool, SetZonedSchoolParams
 from job_library.schema import student_addresses
 from job_library.sis_schema import (
     address_catalog,
@@ -24,8 +24,8 @@ from job_library.sis_schema import (
     student_enrollment,
     students,
 )
+from tests.job_library.district import G05, enrollment_values, load, load_zoning
 from tests.job_library.jobs_context import run_in_transaction
-from tests.job_library.sis.district import G05, enrollment_values, load, load_zoning
 from tests.job_library.sis.test_set_zoned_school import EXPECTED as ZONED
 
 FIRST_RUN = dt.datetime(2026, 11, 28, 7, 0, tzinfo=dt.UTC)

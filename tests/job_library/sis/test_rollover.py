@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from include.focus_db.schema import scheduled_jobs
-from job_library.jobs import rollover as module
-from job_library.jobs.rollover import Rollover, RolloverParams
+from job_library.jobs.sis import rollover as module
+from job_library.jobs.sis.rollover import Rollover, RolloverParams
 from job_library.schema import job_output
 from job_library.sis_schema import (
     attendance_calendars,
@@ -21,8 +21,8 @@ from job_library.sis_schema import (
     student_enrollment_codes,
     students,
 )
+from tests.job_library.district import load
 from tests.job_library.jobs_context import run_in_transaction
-from tests.job_library.sis.district import load
 
 NEXT = 2027
 START = dt.date(2027, 8, 10)  # the enrollment date: school year 2027 runs 1 Aug 2027-30 Jun 2028

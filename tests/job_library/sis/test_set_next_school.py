@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from job_library.jobs import set_next_school as module
-from job_library.jobs.set_next_school import SetNextSchool, SetNextSchoolParams
+from job_library.jobs.sis import set_next_school as module
+from job_library.jobs.sis.set_next_school import SetNextSchool, SetNextSchoolParams
 from job_library.sis_schema import address_catalog, school_grade_levels, student_enrollment
-from tests.job_library.jobs_context import run_in_transaction
-from tests.job_library.sis.district import (
+from tests.job_library.district import (
     EAST_ELEMENTARY,
     G06,
     G07,
@@ -18,6 +17,7 @@ from tests.job_library.sis.district import (
     load,
     load_zoning,
 )
+from tests.job_library.jobs_context import run_in_transaction
 
 
 def _district(engine) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from job_library.jobs import set_zoned_school as module
-from job_library.jobs.set_zoned_school import SetZonedSchool, SetZonedSchoolParams
+from job_library.jobs.sis import set_zoned_school as module
+from job_library.jobs.sis.set_zoned_school import SetZonedSchool, SetZonedSchoolParams
 from job_library.sis_schema import address_catalog
+from tests.job_library.district import enrollment_values, load, load_zoning
 from tests.job_library.jobs_context import run_in_transaction
-from tests.job_library.sis.district import enrollment_values, load, load_zoning
 
 
 def _district(engine) -> None:

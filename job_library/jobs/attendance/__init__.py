@@ -1,0 +1,1 @@
+"""Jobs of the SIS attendance area: daily and summary attendance, tardies."""

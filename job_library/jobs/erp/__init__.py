@@ -1,0 +1,1 @@
+"""Jobs of the ERP module: the HR and payroll file integrations."""

@@ -1,0 +1,91 @@
+"""EOY Attendance Calculation: Florida days present, absent and absent-not-disciplinary."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from job_library.base import Job, JobContext, JobResult
+from job_library.jobs.attendance.attendance_summary import (
+    enrollment_report,
+    refresh_enrollment_fields,
+)
+from job_library.sis_params import SchoolYear
+from job_library.sis_sql import resolve_year_and_schools
+
+# Same day rules as Attendance Summary Calculation (a school day without an absent
+# attendance_day counts as present); an out-of-school suspension day is left out of
+# fl_days_absent_not_disc.
+EOY_AGGREGATES = {
+    "fl_days_present": "COUNT(c.school_date) - COALESCE(SUM(1 - ad.state_value), 0)",
+    "fl_days_absent": "COALESCE(SUM(1 - ad.state_value), 0)",
+    "fl_days_absent_not_disc": (
+        "COALESCE(SUM(CASE WHEN ad.disciplinary = TRUE THEN 0 ELSE 1 - ad.state_value END), 0)"
+    ),
+}
+
+EOY_FIELDS = (
+    ("fl_days_present", "FL Days Present"),
+    ("fl_days_absent", "FL Days Absent"),
+    ("fl_days_absent_not_disc", "FL Days Absent (not disciplinary)"),
+)
+
+
+class EoyAttendanceParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    syear: SchoolYear = None
+    schools: list[int] = Field(
+        default_factory=list,
+        title="Schools",
+        description="Ids of the schools to calculate; leave empty for every school.",
+    )
+    max_listed: int = Field(
+        default=200, ge=0, le=10_000, title="Changed enrollments listed in the output"
+    )
+
+
+class EoyAttendanceCalculation(Job):
+    key = "eoy_attendance_calculation"
+    title = "EOY Attendance Calculation"
+    description = (
+        "This job maintains the same functionality as the Update Enrollment Attendance Fields "
+        "option in EOY Processing via Florida Reports. When the job is run, the "
+        "fl_days_present, fl_days_absent, and fl_days_absent_not_disc columns on the students "
+        "enrollment records are updated. Rules: every enrollment record of the school year "
+        "(primary and second school, active or ended) is counted over the school days of its "
+        "calendar from its start date through its end date or the day before the run date, "
+        "whichever is earlier (so a run after the last day of school counts the whole year). "
+        "Days absent add up the absent part of each attendance_day (a half day is 0.5), "
+        "excused or unexcused; days present are the school days less days absent, so a day "
+        "without an attendance_day record counts as present; days absent not disciplinary "
+        "leave out the days marked disciplinary (out-of-school suspension). Run it after "
+        "Recalculate Daily Attendance."
+    )
+    module = "Florida State Reporting"
+    params_model = EoyAttendanceParams
+
+    def run(self, context: JobContext, params: EoyAttendanceParams) -> JobResult:
+        conn = context.connection
+        resolved = resolve_year_and_schools(conn, params.syear, params.schools)
+        if isinstance(resolved, str):
+            return JobResult.message(False, resolved + " Nothing was calculated.")
+        syear, school_ids = resolved
+        through = context.now().date() - dt.timedelta(days=1)
+        changes = refresh_enrollment_fields(
+            conn,
+            EOY_AGGREGATES,
+            syear=syear,
+            school_ids=school_ids,
+            through=through,
+            max_listed=params.max_listed,
+        )
+        return enrollment_report(
+            changes,
+            EOY_FIELDS,
+            what="Florida EOY attendance fields",
+            syear=syear,
+            through=through,
+            cap=params.max_listed,
+        )

@@ -1,0 +1,1 @@
+"""Jobs of Florida Postsecondary and adult education (FPS)."""

@@ -1,0 +1,1 @@
+"""Jobs that bring files from outside into Focus: the Importer's scheduled imports."""

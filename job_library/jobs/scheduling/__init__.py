@@ -1,0 +1,1 @@
+"""Jobs of the SIS scheduling area: course requests, waitlists, sections."""

@@ -1,0 +1,1 @@
+"""Jobs of Focus's core SIS: addresses and zoning, enrollment rollover, health, grades."""

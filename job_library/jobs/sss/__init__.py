@@ -1,0 +1,1 @@
+"""Jobs of Student Support Services (SSS): MTSS and ESE."""

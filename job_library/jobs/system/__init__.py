@@ -1,0 +1,1 @@
+"""Jobs that keep the scheduler healthy: history retention, missing classes, workers."""
