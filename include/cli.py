@@ -250,7 +250,7 @@ def _seed_district(engine, count: int) -> int:
     from sqlalchemy import func, select
 
     from include.demo_district import generate
-    from job_library.sis_schema import students
+    from job_library.schemas.enrollment import students
 
     if count <= 0:
         print("Demo district: not seeded (0 students asked for).")

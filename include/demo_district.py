@@ -15,29 +15,24 @@ from job_library.jobs.attendance.recalculate_daily_attendance import (
     daily_attendance_sql,
 )
 from job_library.schema import student_addresses
-from job_library.sis_schema import (
-    SIS_TABLES,
-    address_catalog,
+from job_library.schemas import SIS_TABLES
+from job_library.schemas.addresses import address_catalog
+from job_library.schemas.assessments import standardized_tests, test_parts, test_score_types
+from job_library.schemas.attendance import attendance_codes
+from job_library.schemas.discipline import tardy_thresholds
+from job_library.schemas.district import (
     attendance_calendar,
     attendance_calendars,
-    attendance_codes,
-    course_periods,
-    courses,
     grade_levels,
-    immunization_requirements,
     school_grade_levels,
     school_periods,
     school_years,
     schools,
     staff,
-    standardized_tests,
-    student_enrollment,
-    student_enrollment_codes,
-    students,
-    tardy_thresholds,
-    test_parts,
-    test_score_types,
 )
+from job_library.schemas.enrollment import student_enrollment, student_enrollment_codes, students
+from job_library.schemas.health import immunization_requirements
+from job_library.schemas.scheduling import course_periods, courses
 
 SYEAR = 2025
 FIRST_DAY = dt.date(2025, 8, 11)

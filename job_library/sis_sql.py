@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from job_library.sis_schema import school_years, schools
+from job_library.schemas.district import school_years, schools
 
 
 def in_list(column: str, name: str, values: Sequence | None) -> str:

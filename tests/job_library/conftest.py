@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from job_library.schema import student_addresses
-from job_library.sis_schema import SIS_TABLES
+from job_library.schemas import SIS_TABLES
 
 
 @pytest.fixture

@@ -9,35 +9,29 @@ import hashlib
 import sqlalchemy as sa
 
 from job_library.schema import student_addresses, users
-from job_library.sis_schema import (
-    SIS_TABLES,
-    address_catalog,
-    address_parsed,
+from job_library.schemas import SIS_TABLES
+from job_library.schemas.addresses import address_catalog, address_parsed
+from job_library.schemas.attendance import attendance_codes, attendance_day, attendance_period
+from job_library.schemas.district import (
     attendance_calendar,
     attendance_calendars,
-    attendance_codes,
-    attendance_day,
-    attendance_period,
-    course_history,
-    course_periods,
-    courses,
-    florida_classsize_counts,
     grade_levels,
-    immunization_compliance,
-    immunization_records,
-    immunization_requirements,
-    portal_alerts,
-    schedule,
     school_grade_levels,
     school_periods,
     school_years,
     schools,
     staff,
-    student_enrollment,
-    student_enrollment_codes,
-    student_gpa,
-    students,
 )
+from job_library.schemas.enrollment import student_enrollment, student_enrollment_codes, students
+from job_library.schemas.florida import florida_classsize_counts
+from job_library.schemas.grades import course_history, student_gpa
+from job_library.schemas.health import (
+    immunization_compliance,
+    immunization_records,
+    immunization_requirements,
+)
+from job_library.schemas.scheduling import course_periods, courses, schedule
+from job_library.schemas.sss import portal_alerts
 
 SYEAR = 2026
 # Mon 2 Nov to Fri 13 Nov 2026; Wed 11 Nov (Veterans Day) is not a school day.

@@ -12,15 +12,14 @@ from include.demo_district import generate
 from job_library.jobs.sis.parse_addresses import ParseAddresses, ParseAddressesParams
 from job_library.jobs.sis.set_zoned_school import SetZonedSchool, SetZonedSchoolParams
 from job_library.schema import student_addresses
-from job_library.sis_schema import (
+from job_library.schemas.attendance import attendance_day
+from job_library.schemas.district import (
     attendance_calendar,
-    attendance_day,
     grade_levels,
     school_grade_levels,
     school_years,
-    student_enrollment,
-    students,
 )
+from job_library.schemas.enrollment import student_enrollment, students
 from tests.job_library.district import fingerprint
 from tests.job_library.jobs_context import run_in_transaction
 

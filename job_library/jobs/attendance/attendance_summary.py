@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
+from job_library.schemas.enrollment import student_enrollment
 from job_library.sis_params import SchoolYear
-from job_library.sis_schema import student_enrollment
 from job_library.sis_sql import (
     analyze,
     bind_lists,

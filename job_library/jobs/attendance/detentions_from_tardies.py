@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
+from job_library.schemas.discipline import detentions, tardy_thresholds
+from job_library.schemas.enrollment import students
 from job_library.sis_params import SchoolYear
-from job_library.sis_schema import detentions, students, tardy_thresholds
 from job_library.sis_sql import (
     analyze,
     bind_lists,

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
-from job_library.sis_schema import attendance_day, schools
+from job_library.schemas.attendance import attendance_day
+from job_library.schemas.district import schools
 from job_library.sis_sql import analyze, bind_lists, first_rows, in_list, scratch_table
 
 DAILY_COLUMNS = (

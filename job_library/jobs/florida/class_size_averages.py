@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
+from job_library.schemas.district import school_years, schools
+from job_library.schemas.florida import florida_classsize_counts
 from job_library.sis_params import SchoolYear
-from job_library.sis_schema import florida_classsize_counts, school_years, schools
 from job_library.sis_sql import (
     analyze,
     bind_lists,

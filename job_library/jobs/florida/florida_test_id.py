@@ -10,14 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
-from job_library.sis_schema import (
+from job_library.schemas.assessments import (
     standardized_tests,
     student_test_scores,
     student_tests,
-    students,
     test_parts,
     test_score_types,
 )
+from job_library.schemas.enrollment import students
 from job_library.sis_sql import analyze, bind_lists, first_rows, in_list, scratch_table
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -12,13 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
+from job_library.schemas.district import schools
+from job_library.schemas.enrollment import student_enrollment, student_enrollment_codes, students
 from job_library.sis_params import SchoolYear
-from job_library.sis_schema import (
-    schools,
-    student_enrollment,
-    student_enrollment_codes,
-    students,
-)
 from job_library.sis_sql import (
     analyze,
     bind_lists,

@@ -18,8 +18,10 @@ from job_library.jobs.fps.auto_withdraw import (
 )
 from job_library.output import listed_result
 from job_library.schema import users
+from job_library.schemas.attendance import attendance_codes
+from job_library.schemas.enrollment import students
+from job_library.schemas.sss import portal_alerts
 from job_library.sis_params import SchoolYear
-from job_library.sis_schema import attendance_codes, portal_alerts, students
 from job_library.sis_sql import (
     analyze,
     first_rows,

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-import job_library.sis_schema  # noqa: F401  (every Focus table is a target, SIS ones too)
+import job_library.schemas  # noqa: F401  (every Focus table is a target, SIS ones too)
 from job_library.base import Job, JobContext, JobKind, JobResult, RemoteSource
 from job_library.file_drop import checksum, earlier_import, is_safe_name, record_import
 from job_library.output import html_table

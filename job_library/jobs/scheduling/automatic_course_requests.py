@@ -13,13 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import html_table, listed_result
+from job_library.schemas.enrollment import students
+from job_library.schemas.scheduling import automatic_course_requests, courses, schedule_requests
 from job_library.sis_params import SchoolYear
-from job_library.sis_schema import (
-    automatic_course_requests,
-    courses,
-    schedule_requests,
-    students,
-)
 from job_library.sis_sql import (
     analyze,
     bind_lists,

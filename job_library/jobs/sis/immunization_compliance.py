@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
-from job_library.sis_schema import immunization_compliance, immunization_requirements, students
+from job_library.schemas.enrollment import students
+from job_library.schemas.health import immunization_compliance, immunization_requirements
 from job_library.sis_sql import (
     analyze,
     bind_lists,

@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
 from job_library.schema import student_addresses
-from job_library.sis_schema import address_catalog, address_parsed, school_years, student_enrollment
+from job_library.schemas.addresses import address_catalog, address_parsed
+from job_library.schemas.district import school_years
+from job_library.schemas.enrollment import student_enrollment
 from job_library.sis_sql import analyze, scratch_table
 from job_library.usps import directional, suffix
 

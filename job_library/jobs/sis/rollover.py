@@ -13,12 +13,8 @@ from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.sis.set_next_school import SetNextSchool
 from job_library.output import listed_result
 from job_library.schema import job_output, scheduled_jobs_read
-from job_library.sis_schema import (
-    grade_levels,
-    school_years,
-    student_enrollment_codes,
-    students,
-)
+from job_library.schemas.district import grade_levels, school_years
+from job_library.schemas.enrollment import student_enrollment_codes, students
 from job_library.sis_sql import (
     analyze,
     bind_lists,

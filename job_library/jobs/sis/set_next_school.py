@@ -12,14 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.sis.set_zoned_school import ACTIVE, match_catalog, resolve_grades
 from job_library.output import listed_result
+from job_library.schemas.addresses import address_catalog
+from job_library.schemas.district import grade_levels, school_grade_levels
+from job_library.schemas.enrollment import student_enrollment, students
 from job_library.sis_params import SchoolYear
-from job_library.sis_schema import (
-    address_catalog,
-    grade_levels,
-    school_grade_levels,
-    student_enrollment,
-    students,
-)
 from job_library.sis_sql import (
     analyze,
     bind_lists,

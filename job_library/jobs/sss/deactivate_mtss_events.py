@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
-from job_library.sis_schema import mtss_events, students
+from job_library.schemas.enrollment import students
+from job_library.schemas.sss import mtss_events
 from job_library.sis_sql import analyze, first_rows, scratch_table
 
 # An active event whose student is withdrawn from the event's school: they had an

@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
-from job_library.sis_schema import portal_alerts, schools, students
+from job_library.schemas.district import schools
+from job_library.schemas.enrollment import students
+from job_library.schemas.sss import portal_alerts
 from job_library.sis_sql import analyze, first_rows, scratch_table
 
 ALERT_TYPE = "sss_event"

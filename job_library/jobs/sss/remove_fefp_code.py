@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
-from job_library.sis_schema import students
+from job_library.schemas.enrollment import students
 from job_library.sis_sql import analyze, first_rows, scratch_table
 
 # Dismissed: at least one active ESE exceptionality, and every active one has service

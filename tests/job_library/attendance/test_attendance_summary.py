@@ -13,7 +13,9 @@ from job_library.jobs.attendance.attendance_summary import (
     AttendanceSummaryCalculation,
     AttendanceSummaryParams,
 )
-from job_library.sis_schema import attendance_day, school_years, student_enrollment
+from job_library.schemas.attendance import attendance_day
+from job_library.schemas.district import school_years
+from job_library.schemas.enrollment import student_enrollment
 from tests.job_library.district import d, load
 from tests.job_library.jobs_context import run_in_transaction
 

@@ -13,7 +13,8 @@ from job_library.jobs.attendance.detentions_from_tardies import (
     CreateDetentionsFromTardies,
     DetentionsFromTardiesParams,
 )
-from job_library.sis_schema import attendance_period, detentions, tardy_thresholds
+from job_library.schemas.attendance import attendance_period
+from job_library.schemas.discipline import detentions, tardy_thresholds
 from tests.job_library.district import T, d, load
 from tests.job_library.jobs_context import run_in_transaction
 

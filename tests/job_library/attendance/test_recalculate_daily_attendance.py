@@ -13,7 +13,7 @@ from job_library.jobs.attendance.recalculate_daily_attendance import (
     RecalculateDailyAttendance,
     RecalculateDailyAttendanceParams,
 )
-from job_library.sis_schema import attendance_day
+from job_library.schemas.attendance import attendance_day
 from tests.job_library.district import DAYS, d, daily_rows, load
 from tests.job_library.jobs_context import run_in_transaction
 

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from job_library.jobs.florida import eoy_attendance as module
 from job_library.jobs.florida.eoy_attendance import EoyAttendanceCalculation, EoyAttendanceParams
-from job_library.sis_schema import attendance_day, student_enrollment
+from job_library.schemas.attendance import attendance_day
+from job_library.schemas.enrollment import student_enrollment
 from tests.job_library.district import d, load
 from tests.job_library.jobs_context import run_in_transaction
 

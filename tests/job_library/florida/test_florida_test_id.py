@@ -11,7 +11,7 @@ from job_library.jobs.florida.florida_test_id import (
     FloridaTestIdParams,
     to_base36,
 )
-from job_library.sis_schema import (
+from job_library.schemas.assessments import (
     standardized_tests,
     student_test_scores,
     student_tests,

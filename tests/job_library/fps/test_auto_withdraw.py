@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from job_library.jobs.fps import auto_withdraw as module
 from job_library.jobs.fps.auto_withdraw import AutoWithdraw, AutoWithdrawParams
-from job_library.sis_schema import attendance_day, student_enrollment
+from job_library.schemas.attendance import attendance_day
+from job_library.schemas.enrollment import student_enrollment
 from tests.job_library.district import DAYS, DROP_CODE, absent_days, d, load, load_adult
 from tests.job_library.jobs_context import run_in_transaction
 

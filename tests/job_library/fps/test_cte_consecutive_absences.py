@@ -13,7 +13,8 @@ from job_library.jobs.fps.cte_consecutive_absences import (
     CteConsecutiveAbsences,
     CteConsecutiveAbsencesParams,
 )
-from job_library.sis_schema import attendance_period, portal_alerts
+from job_library.schemas.attendance import attendance_period
+from job_library.schemas.sss import portal_alerts
 from tests.job_library.district import (
     ADULT_PERIOD,
     ADULT_SCHOOL,

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from job_library.jobs.fps import cte_pay_period_2 as module
 from job_library.jobs.fps.cte_pay_period_2 import CtePayPeriod2, CtePayPeriod2Params
-from job_library.sis_schema import portal_alerts, student_enrollment
+from job_library.schemas.enrollment import student_enrollment
+from job_library.schemas.sss import portal_alerts
 from tests.job_library.district import (
     ADULT_SCHOOL,
     alerts,

@@ -13,12 +13,8 @@ from job_library.jobs.scheduling.automatic_course_requests import (
     AutomaticCourseRequests,
     AutomaticCourseRequestsParams,
 )
-from job_library.sis_schema import (
-    automatic_course_requests,
-    courses,
-    schedule_requests,
-    school_years,
-)
+from job_library.schemas.district import school_years
+from job_library.schemas.scheduling import automatic_course_requests, courses, schedule_requests
 from tests.job_library.district import load
 from tests.job_library.jobs_context import run_in_transaction
 

@@ -13,7 +13,7 @@ from job_library.jobs.scheduling.remove_scheduled_from_waitlist import (
     RemoveScheduledFromWaitlist,
     RemoveScheduledFromWaitlistParams,
 )
-from job_library.sis_schema import course_periods, courses, schedule, waitlist
+from job_library.schemas.scheduling import course_periods, courses, schedule, waitlist
 from tests.job_library.district import d, load
 from tests.job_library.jobs_context import run_in_transaction
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from job_library.jobs.scheduling import retitle_sections as module
 from job_library.jobs.scheduling.retitle_sections import RetitleSections, RetitleSectionsParams
-from job_library.sis_schema import course_periods
+from job_library.schemas.scheduling import course_periods
 from tests.job_library.district import load, load_sections, section_titles
 from tests.job_library.jobs_context import run_in_transaction
 

@@ -1,4 +1,4 @@
-"""Migration 0004 builds exactly the SIS tables of job_library.sis_schema, and only those."""
+"""Migration 0004 builds exactly the SIS tables of job_library.schemas, and only those."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from alembic.migration import MigrationContext
 
 from include.focus_db.engine import migrate
 from include.focus_db.schema import metadata as jobs_metadata
-from job_library.sis_schema import SIS_TABLES, metadata
+from job_library.schema import metadata
+from job_library.schemas import SIS_TABLES
 
 
 def test_migration_matches_the_schema(db):

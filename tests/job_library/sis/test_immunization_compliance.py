@@ -13,7 +13,7 @@ from job_library.jobs.sis.immunization_compliance import (
     ImmunizationComplianceParams,
     NightlyImmunizationCompliance,
 )
-from job_library.sis_schema import school_years
+from job_library.schemas.district import school_years
 from tests.job_library.district import (
     CHECKED_BEFORE,
     DTAP,

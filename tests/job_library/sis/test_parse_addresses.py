@@ -17,13 +17,9 @@ from job_library.jobs.sis.parse_addresses import (
 )
 from job_library.jobs.sis.set_zoned_school import SetZonedSchool, SetZonedSchoolParams
 from job_library.schema import student_addresses
-from job_library.sis_schema import (
-    address_catalog,
-    address_parsed,
-    school_years,
-    student_enrollment,
-    students,
-)
+from job_library.schemas.addresses import address_catalog, address_parsed
+from job_library.schemas.district import school_years
+from job_library.schemas.enrollment import student_enrollment, students
 from tests.job_library.district import G05, enrollment_values, load, load_zoning
 from tests.job_library.jobs_context import run_in_transaction
 from tests.job_library.sis.test_set_zoned_school import EXPECTED as ZONED

@@ -11,16 +11,14 @@ from include.focus_db.schema import scheduled_jobs
 from job_library.jobs.sis import rollover as module
 from job_library.jobs.sis.rollover import Rollover, RolloverParams
 from job_library.schema import job_output
-from job_library.sis_schema import (
+from job_library.schemas.district import (
     attendance_calendars,
     grade_levels,
     school_grade_levels,
     school_years,
     schools,
-    student_enrollment,
-    student_enrollment_codes,
-    students,
 )
+from job_library.schemas.enrollment import student_enrollment, student_enrollment_codes, students
 from tests.job_library.district import load
 from tests.job_library.jobs_context import run_in_transaction
 

@@ -7,7 +7,9 @@ import sqlalchemy as sa
 
 from job_library.jobs.sis import set_next_school as module
 from job_library.jobs.sis.set_next_school import SetNextSchool, SetNextSchoolParams
-from job_library.sis_schema import address_catalog, school_grade_levels, student_enrollment
+from job_library.schemas.addresses import address_catalog
+from job_library.schemas.district import school_grade_levels
+from job_library.schemas.enrollment import student_enrollment
 from tests.job_library.district import (
     EAST_ELEMENTARY,
     G06,

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from job_library.jobs.sis import set_zoned_school as module
 from job_library.jobs.sis.set_zoned_school import SetZonedSchool, SetZonedSchoolParams
-from job_library.sis_schema import address_catalog
+from job_library.schemas.addresses import address_catalog
 from tests.job_library.district import enrollment_values, load, load_zoning
 from tests.job_library.jobs_context import run_in_transaction
 

@@ -13,7 +13,7 @@ from job_library.jobs.sss.deactivate_mtss_events import (
     DeactivateMtssEvents,
     DeactivateMtssEventsParams,
 )
-from job_library.sis_schema import mtss_events
+from job_library.schemas.sss import mtss_events
 from tests.job_library.district import d, load
 from tests.job_library.jobs_context import run_in_transaction
 

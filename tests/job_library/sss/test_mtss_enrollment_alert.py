@@ -13,12 +13,8 @@ from job_library.jobs.sss.mtss_enrollment_alert import (
     MtssEnrollmentAlert,
     MtssEnrollmentAlertParams,
 )
-from job_library.sis_schema import (
-    mtss_events,
-    portal_alerts,
-    student_enrollment,
-    student_enrollment_codes,
-)
+from job_library.schemas.enrollment import student_enrollment, student_enrollment_codes
+from job_library.schemas.sss import mtss_events, portal_alerts
 from tests.job_library.district import load
 from tests.job_library.jobs_context import run_in_transaction
 

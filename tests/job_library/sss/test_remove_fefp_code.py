@@ -7,7 +7,8 @@ import sqlalchemy as sa
 
 from job_library.jobs.sss import remove_fefp_code as module
 from job_library.jobs.sss.remove_fefp_code import RemoveFefpCode, RemoveFefpCodeParams
-from job_library.sis_schema import ese_records, students
+from job_library.schemas.enrollment import students
+from job_library.schemas.sss import ese_records
 from tests.job_library.district import d, load
 from tests.job_library.jobs_context import run_in_transaction
 

@@ -1,0 +1,102 @@
+"""Courses, sections, student schedules, course requests and waitlists."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from job_library.schema import metadata
+from job_library.schemas.columns import fk_column, id_column
+
+courses = sa.Table(
+    "courses",
+    metadata,
+    id_column("course_id"),
+    fk_column("school_id", "schools.school_id", nullable=False),
+    fk_column("syear", "school_years.syear", nullable=False),
+    sa.Column("title", sa.String(100), nullable=False),
+    sa.Column("short_name", sa.String(20), nullable=False),
+    sa.Column("course_number", sa.String(10)),  # state course code
+    sa.Column("credits", sa.Numeric(4, 2), nullable=False, server_default="1"),
+    # Florida class size: core-curricula course counted in Class Size Averages.
+    sa.Column("class_size_core", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.UniqueConstraint("school_id", "syear", "short_name", name="uq_courses_name"),
+)
+
+# Sections (Focus: course_periods).
+course_periods = sa.Table(
+    "course_periods",
+    metadata,
+    id_column("course_period_id"),
+    fk_column("course_id", "courses.course_id", nullable=False),
+    fk_column("school_id", "schools.school_id", nullable=False),
+    fk_column("syear", "school_years.syear", nullable=False),
+    fk_column("period_id", "school_periods.period_id", nullable=False),
+    fk_column("teacher_id", "staff.staff_id"),
+    sa.Column("short_name", sa.String(20), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("room", sa.String(20)),
+    sa.Column("total_seats", sa.Integer),
+    sa.Column("filled_seats", sa.Integer, nullable=False, server_default="0"),
+    sa.Index("ix_course_periods_course", "course_id"),
+)
+
+schedule = sa.Table(
+    "schedule",
+    metadata,
+    id_column("id"),
+    fk_column("student_id", "students.student_id", nullable=False),
+    fk_column("syear", "school_years.syear", nullable=False),
+    fk_column("school_id", "schools.school_id", nullable=False),
+    fk_column("course_id", "courses.course_id", nullable=False),
+    fk_column("course_period_id", "course_periods.course_period_id", nullable=False),
+    sa.Column("start_date", sa.Date, nullable=False),
+    sa.Column("end_date", sa.Date),
+    sa.UniqueConstraint(
+        "student_id", "course_period_id", "start_date", name="uq_schedule_student_section"
+    ),
+    sa.Index("ix_schedule_section", "course_period_id"),
+)
+
+schedule_requests = sa.Table(
+    "schedule_requests",
+    metadata,
+    id_column("request_id"),
+    fk_column("student_id", "students.student_id", nullable=False),
+    fk_column("syear", "school_years.syear", nullable=False),
+    fk_column("school_id", "schools.school_id", nullable=False),
+    fk_column("course_id", "courses.course_id", nullable=False),
+    sa.Column("source", sa.String(20), nullable=False, server_default="manual"),
+    sa.UniqueConstraint("student_id", "syear", "course_id", name="uq_schedule_requests_course"),
+)
+
+# Queue of Automatic Course Requests, turned into schedule_requests by the job.
+automatic_course_requests = sa.Table(
+    "automatic_course_requests",
+    metadata,
+    id_column("id"),
+    fk_column("student_id", "students.student_id", nullable=False),
+    fk_column("syear", "school_years.syear", nullable=False),
+    fk_column("school_id", "schools.school_id", nullable=False),
+    fk_column("course_id", "courses.course_id", nullable=False),
+    sa.Column("queued_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("processed_at", sa.DateTime(timezone=True)),
+    # The job reads only the rows still queued; processed ones pile up as history.
+    sa.Index(
+        "ix_automatic_course_requests_queued",
+        "syear",
+        "school_id",
+        postgresql_where=sa.text("processed_at IS NULL"),
+        sqlite_where=sa.text("processed_at IS NULL"),
+    ),
+)
+
+waitlist = sa.Table(
+    "waitlist",
+    metadata,
+    id_column("waitlist_id"),
+    fk_column("student_id", "students.student_id", nullable=False),
+    fk_column("course_period_id", "course_periods.course_period_id", nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("student_id", "course_period_id", name="uq_waitlist_student_section"),
+)
