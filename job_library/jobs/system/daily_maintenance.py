@@ -44,7 +44,7 @@ class DailyMaintenance(Job):
         "number of days. Removes Airflow's runs (with their task instances, XComs and logs) "
         "and the stored output; a run still running is never touched."
     )
-    module = "SIS"
+    module = "System"
     params_model = DailyMaintenanceParams
     uses_run_history = True
 

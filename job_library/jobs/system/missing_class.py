@@ -26,7 +26,7 @@ class MissingClass(Job):
         "Class job takes its place in order to avoid a fatal error. Upon execution, the output "
         "reports that the original job could not be completed."
     )
-    module = "SIS"
+    module = "System"
     params_model = MissingClassParams
 
     def run(self, context: JobContext, params: MissingClassParams) -> JobResult:
