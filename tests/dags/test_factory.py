@@ -49,7 +49,7 @@ def test_one_dag_per_active_row_with_focus_semantics(focus_env: Path):
     dag = dags["address-corrections"]
     assert dag.catchup is False and dag.max_active_runs == 1
     assert set(dag.tags) == {"kind:built-in", "module:SIS", "class:address_corrections"}
-    assert "Replaces any compass directions" in dag.doc_md
+    assert "Shortens the compass directions" in dag.doc_md
     task = dag.get_task(TASK_ID)
     assert task.priority_weight == 750
     assert str(task.weight_rule).lower().endswith("absolute")

@@ -65,21 +65,6 @@ def test_daily_maintenance_form_has_days_with_default_and_bounds():
     assert (days["type"], days["default"], days["minimum"]) == ("integer", 30, 1)
 
 
-def test_descriptions_start_with_the_reference_text():
-    described = {e["key"]: e["description"] for e in catalog()}
-    # First sentences as the Focus guide words them (shared/reference/focus-scheduled-jobs.txt).
-    assert described["daily_maintenance"].startswith(
-        "Deletes cron job history for after a number of days."
-    )
-    assert described["address_corrections"].startswith(
-        "Replaces any compass directions and street suffixes in student addresses with the "
-        "abbreviations."
-    )
-    assert described["rollover"].startswith(
-        "Creates enrollment records for the next school year based on the Next School value"
-    )
-
-
 def test_store_history_choices_match_the_retention_table():
     from typing import get_args
 

@@ -215,9 +215,9 @@ class AttendanceSummaryCalculation(Job):
     key = "attendance_summary_calculation"
     title = "Attendance Summary Calculation"
     description = (
-        "This job calculates a summary of the attendance_day and populates the following "
-        "student enrollment fields: Days Enrolled, Days Present, Days Excused, and Days "
-        "Unexcused. Rules: every enrollment record of the school year (primary and second "
+        "Totals each enrollment record's school days and daily attendance (attendance_day) into "
+        "four fields of the record: Days Enrolled, Days Present, Days Excused, Days Unexcused. "
+        "Rules: every enrollment record of the school year (primary and second "
         "school, active or ended) is summarised over the school days of its calendar from "
         "its start date through its end date (both included) or the day before the run "
         "date, whichever is earlier: today is left out because its attendance is still being "

@@ -85,9 +85,9 @@ class CreateDetentionsFromTardies(Job):
     key = "create_detentions_from_tardies"
     title = "Create Detentions from Tardies"
     description = (
-        "For districts using the tardy tracking functionality, this job reviews tardies "
-        "entered for students and the tardy thresholds setup and adds detentions based on the "
-        "criteria met. The detentions are added to the Detention List. Rules: every period "
+        "For districts that track tardies: counts each student's tardies against the school's "
+        "tardy thresholds and puts a detention on the Detention List for each threshold reached. "
+        "Rules: every period "
         "marked with a tardy-category attendance code in the school year, today included, "
         "is one tardy (two tardy periods on one day are two tardies), counted per student "
         "and school. When a student's count reaches a threshold of the school (3, 6, 9 ... "

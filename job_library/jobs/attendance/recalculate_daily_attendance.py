@@ -140,10 +140,9 @@ class RecalculateDailyAttendance(Job):
     key = "recalculate_daily_attendance"
     title = "Recalculate Daily Attendance"
     description = (
-        "This job can be used to recalculate attendance on a scheduled basis instead of using "
-        "the Recalculate Daily Attendance tab in Attendance Setup. When setting up the "
-        "scheduled job, the school(s) are selected and the number of past days to consider "
-        "are defined. Rules: every school day of a student's primary enrollment from today "
+        "Recalculates daily attendance on a schedule: what the Recalculate Daily Attendance tab of "
+        "Attendance Setup does by hand. The job names the schools and how many past days to look "
+        "back over. Rules: every school day of a student's primary enrollment from today "
         "back the given number of days gets one attendance_day record. Present minutes are "
         "the school's attendance-period minutes less periods marked with an excused or "
         "unexcused code (a tardy is present; a period without a record is present). A day is "

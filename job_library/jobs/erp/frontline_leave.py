@@ -255,8 +255,8 @@ class FrontlineLeave(Job):
     key = "frontline_leave"
     title = "Frontline Leave"
     description = (
-        "This job imports leave requests and substitute fulfillments (where applicable) into "
-        "Focus via FTP from Frontline Absence Management. The job only processes a valid "
+        "Brings leave requests, and substitute fulfillments where there are any, from Frontline "
+        "Absence Management into Focus over FTP. The job only processes a valid "
         "/FromAesop/Frontline_Leave.csv; it renames that file to Leave_YYYYMMDDHHMMSS.csv as "
         "soon as it starts, so later runs end with no action until Frontline puts a new file. "
         "A malformed file is renamed back and nothing is imported; a renamed file whose "

@@ -50,10 +50,9 @@ class EoyAttendanceCalculation(Job):
     key = "eoy_attendance_calculation"
     title = "EOY Attendance Calculation"
     description = (
-        "This job maintains the same functionality as the Update Enrollment Attendance Fields "
-        "option in EOY Processing via Florida Reports. When the job is run, the "
-        "fl_days_present, fl_days_absent, and fl_days_absent_not_disc columns on the students "
-        "enrollment records are updated. Rules: every enrollment record of the school year "
+        "Does on a schedule what Update Enrollment Attendance Fields does in the EOY Processing of "
+        "Florida Reports: it fills fl_days_absent, fl_days_absent_not_disc and fl_days_present on "
+        "students' enrollment records. Rules: every enrollment record of the school year "
         "(primary and second school, active or ended) is counted over the school days of its "
         "calendar from its start date through its end date or the day before the run date, "
         "whichever is earlier (so a run after the last day of school counts the whole year). "

@@ -143,8 +143,8 @@ class AutoWithdraw(Job):
     key = "auto_withdraw"
     title = "AutoWithdraw"
     description = (
-        "Automatically withdraws Adult Ed students after set number (5, 6 or 7) of "
-        "consecutive absences as per state rules. Rules: it looks at active primary "
+        "Withdraws an adult education student who has missed a chosen number of school days in a "
+        "row: 5, 6 or 7, the choices the state's rules allow. Rules: it looks at active primary "
         "enrollments (no end date, or one on or after yesterday) at adult education schools "
         "of the school year. A school day is an absence when the student's attendance_day "
         "for it is 0.0 (absent all day, excused or unexcused); a half day counts as attended "

@@ -218,9 +218,9 @@ class CteConsecutiveAbsences(Job):
     key = "cte_consecutive_absences"
     title = "CTE Consecutive Absences"
     description = (
-        "Alerts indicated users if a student has been marked absent a specified consecutive "
-        "number of days. The User(s) can be specified, as well as what absence Code(s) and "
-        "# of Days that will trigger the alert. Rules: it looks at active primary "
+        "Warns the chosen users when a student has been absent a set number of school days in a "
+        "row; the job names the users, the absence codes that count and the # of Days. Rules: it "
+        "looks at active primary "
         "enrollments of the school year. A school day counts as absent when any period at "
         "the student's school is marked with one of the chosen codes that day (CTE students "
         "attend one program block a day); a school day without such a mark ends the run. "

@@ -104,9 +104,9 @@ class CtePayPeriod2(Job):
     key = "cte_pay_period_2"
     title = "CTE Pay Period 2 Students"
     description = (
-        "Alerts indicated users if a student is nearing the end of their first pay period, "
-        "letting them prepare the second pay if necessary. The User(s) can be specified, as "
-        "well as the Time Margin in percent of pay period 1 remaining to trigger the alert. "
+        "Warns the chosen users when a student's first pay period is about to end, so that the "
+        "second pay can be prepared in time. The job names the users and the Time Margin: the "
+        "percent of pay period 1 still to come at which the warning goes out. "
         "Rules: for each active primary enrollment of the school year, the planned school "
         "days are the days of its calendar from its start date to its end date (the end of "
         "the school year when it has none); pay period 1 is the first half of them, rounded "

@@ -91,8 +91,9 @@ class AutomaticCourseRequests(Job):
     key = "automatic_course_requests"
     title = "Automatic Course Requests"
     description = (
-        "Takes queued records from automatic_course_requests and creates schedule_requests "
-        "records. Only used if the district uses the ACRs. Rules: the queue is the school "
+        "Turns the queue of Automatic Course Requests (ACRs, table automatic_course_requests) into "
+        "course requests (schedule_requests); only districts that use ACRs need it. Rules: the "
+        "queue is the school "
         "year's records not yet processed, for the chosen schools. A record can be processed "
         "when its course is a course of that same school in that same school year and the "
         "student has an enrollment record (primary or second school) at that school in that "

@@ -63,8 +63,8 @@ class RemoveScheduledFromWaitlist(Job):
     key = "remove_scheduled_students_from_waitlist"
     title = "Remove Scheduled Students from Waitlist"
     description = (
-        "This job removes students from the Waitlist when scheduled into the class for which "
-        "the students were waitlisted. Rules: a waitlist entry for a section of the school "
+        "Takes a student off a section's Waitlist once they have been scheduled into that same "
+        "section. Rules: a waitlist entry for a section of the school "
         "year is removed when the student has a schedule record in that same section that "
         "has not ended by the run date (one starting later counts: the seat is theirs). "
         "Being scheduled into another section of the course, or a schedule record that has "

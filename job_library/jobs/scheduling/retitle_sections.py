@@ -62,7 +62,8 @@ class RetitleSections(Job):
     key = "retitle_sections"
     title = "Retitle Sections"
     description = (
-        "This job renames sections that were changed via Run Query. Rules: every section "
+        "Brings section titles back in line after sections were edited with Run Query. Rules: "
+        "every section "
         "(course period) of the school year gets the title Focus gives a section when it is "
         "saved: its period's short name, the section's short name and its teacher as "
         "'Last, First', joined by ' - ' (for example 'P2 - 02 - Jones, Bo'); a section "

@@ -77,9 +77,9 @@ class AddressCorrections(Job):
     key = "address_corrections"
     title = "Address Corrections"
     description = (
-        "Replaces any compass directions and street suffixes in student addresses with the "
-        "abbreviations. The job will also correct any leading or trailing spaces in the various "
-        "student address fields. Recommended only if running Parse Address Job. Abbreviations "
+        "Shortens the compass directions and street suffixes spelled out in student addresses to "
+        "their standard abbreviations, and trims stray spaces from both ends of every address "
+        "field. Worth scheduling only where Parse Addresses runs too. Abbreviations "
         "are those of USPS Publication 28; a word is abbreviated only where it stands as a "
         "direction or suffix, never when it is the street's own name."
     )

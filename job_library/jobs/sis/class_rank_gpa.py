@@ -121,8 +121,8 @@ class CalculateClassRankAndGpa(Job):
     key = "calculate_class_rank_and_gpa"
     title = "Calculate Class Rank and GPA"
     description = (
-        "This scheduled job allows the District to regularly run the Calculate Class Rank and "
-        "GPAs for Course History. Rules: the students are those with a primary enrollment in "
+        "Runs Course History's GPA and class rank calculation on a schedule, so nobody has to "
+        "start it by hand. Rules: the students are those with a primary enrollment in "
         "the school year, each counted at the school and grade level of their latest one "
         "unless it was ended with a drop code (withdrawn). GPA and weighted GPA are "
         "cumulative through the school year: the credit-weighted average of grade points "

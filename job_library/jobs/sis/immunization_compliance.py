@@ -99,9 +99,9 @@ class NightlyImmunizationCompliance(Job):
     key = "nightly_immunization_compliance"
     title = "Nightly Immunization Compliance Job"
     description = (
-        "Updates the immunization compliance records for all active students for current "
-        "default school year. This should only be utilized in conjunction with the overall "
-        "immunization compliance feature. Rules: active students are those with a primary "
+        "Brings the immunization compliance records of every active student up to date for the "
+        "default school year. It is meant for districts that use Focus's immunization compliance "
+        "feature as a whole, not on its own. Rules: active students are those with a primary "
         "enrollment of the default school year open today; the grade of the one that started "
         "last decides. The requirements are the default year's for that grade plus its "
         "all-grades ones, a grade requirement replacing the all-grades one for the same "

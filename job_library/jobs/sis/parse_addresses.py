@@ -243,10 +243,9 @@ class ParseAddresses(Job):
     key = "parse_addresses"
     title = "Parse Addresses"
     description = (
-        "Parses student addresses to ensure each component is separated into a data field used "
-        "to compare to address catalog. When running the Parse Addresses job, only the "
-        "selected years are updated. Once an address is parsed, it won't be re-parsed unless "
-        "there's a recent update in the address record or the address catalog. Rules: the "
+        "Splits each student address into its parts, each in a field of its own, so that it can be "
+        "compared with the Address Catalog. Only the school years chosen on the job are parsed, "
+        "and a parsed address is parsed again only after it or the catalog changes. Rules: the "
         "addresses parsed are those of students with an enrollment record in a selected year "
         "(the default school year when none is selected). The street line is parsed with "
         "usaddress (a maintained parser); directions and street types become their USPS "

@@ -87,13 +87,12 @@ class SetNextSchool(Job):
     key = "set_next_school"
     title = "Set Next School"
     description = (
-        "Updates student_enrollment.next_school in active student_enrollment records. The "
-        "system automatically sets the next school based on a match in the Address Catalog, "
-        "considering the appropriate school year and availability of the next grade level. "
-        'The grade level must be marked as "Used for Zoning" and "Students can roll into '
-        'this grade level" in Setup > Grade Levels. The scheduled job ignores Address '
-        "Catalog records with a null/blank zoned school if another qualifying record exists "
-        "with a zoned school. Rules: active records are the school year's primary enrollments "
+        "Fills in next_school on active student_enrollment records from the Address Catalog, "
+        "taking into account the school year and whether the next grade level is offered. Only "
+        'grade levels flagged "Students can roll into this grade level" as well as "Used for '
+        'Zoning" (Setup > Grade Levels) take part. A catalog record without a zoned school is '
+        "passed over when another matching record has one. Rules: active records are the school "
+        "year's primary enrollments "
         "not ended before today (second-school records and students marked Do Not Enroll are "
         "left out). The grade rolled into is the next grade level, or the same grade for a "
         "retained student; it must carry both flags. The chosen grade levels are the "

@@ -52,9 +52,9 @@ class DeactivateMtssEvents(Job):
     key = "deactivate_mtss_events_for_withdrawn_students"
     title = "Deactivate MTSS events for withdrawn students"
     description = (
-        "This job will inactivate any active MTSS events when a student is withdrawn from "
-        "their current school. The MTSS events will be moved to the Inactive Events tab in "
-        "Manage Student. Rules: an active event is inactivated when its student had an "
+        "Makes a student's active MTSS events inactive once the student has been withdrawn from "
+        "the school; Manage Student then lists them under Inactive Events. Rules: an active event "
+        "is inactivated when its student had an "
         "enrollment at the event's school and no longer has one there that is open on the "
         "run date (an enrollment ending today still counts as enrolled today) or starts "
         "later; primary and second-school enrollments both count. Its inactivated date is "

@@ -66,10 +66,10 @@ class MtssEnrollmentAlert(Job):
     key = "alert_when_existing_mtss_students_enroll"
     title = "Alert when existing MTSS students enroll"
     description = (
-        "This job will create a Portal alert when a student with inactive MTSS events enrolls "
-        "in a new school (student has been dropped from their current school, and has an "
-        'enrollment date and code entered for a new school). An "SSS event alert" will '
-        'display for the profile defined in the "MTSS enrollment alert profile" setting. '
+        "Raises a Portal alert when a student whose MTSS events were made inactive turns up at "
+        "another school: the old school dropped them, and the new one has entered an enrollment "
+        'date and code. The alert is an "SSS event alert", shown to the profile that the "MTSS '
+        'enrollment alert profile" setting names. '
         "Rules: a student qualifies when they have a primary enrollment with an enrollment "
         "code that is open on the run date or starts later (entered ahead of time) at a "
         "school, and inactive MTSS events at another school where they no longer have an "

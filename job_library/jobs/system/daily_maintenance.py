@@ -39,8 +39,8 @@ class DailyMaintenance(Job):
     key = "daily_maintenance"
     title = "Daily Maintenance"
     description = (
-        "Deletes cron job history for after a number of days. Each job's history is kept as "
-        "long as its Store Execution History says; jobs without one keep it for this job's "
+        "Clears out job history once it is older than a set number of days. Each job's history is "
+        "kept as long as its Store Execution History says; jobs without one keep it for this job's "
         "number of days. Removes Airflow's runs (with their task instances, XComs and logs) "
         "and the stored output; a run still running is never touched."
     )

@@ -22,9 +22,8 @@ class MissingClass(Job):
     key = "missing_class"
     title = "Missing Class CRON Job"
     description = (
-        "If any job is scheduled to run and its class has been deleted or removed, the Missing "
-        "Class job takes its place in order to avoid a fatal error. Upon execution, the output "
-        "reports that the original job could not be completed."
+        "Stands in for a scheduled job whose class no longer exists (deleted or removed), so that "
+        "the run does not crash; its output says that the original job could not be done."
     )
     module = "System"
     params_model = MissingClassParams
