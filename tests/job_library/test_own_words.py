@@ -42,23 +42,24 @@ def copied_passages(text: str, guide_runs: set[tuple[str, ...]]) -> list[str]:
     return passages
 
 
+def descriptions(node: object, path: str = "") -> Iterator[tuple[str, str]]:
+    """(where, text) for every "description" of a JSON schema, nested models included."""
+    if isinstance(node, dict):
+        for name, value in node.items():
+            if name == "description" and isinstance(value, str):
+                yield path or "parameters", value
+            else:
+                yield from descriptions(value, f"{path}.{name}" if path else name)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from descriptions(value, f"{path}[{i}]")
+
+
 def shown_texts() -> Iterator[tuple[str, str]]:
     """(where, text) for every description the Jobs screen and the CLI show for a class."""
     for key, cls in REGISTRY.items():
         yield f"{key}: description", cls.description
-
-        def walk(node: object, path: str) -> Iterator[tuple[str, str]]:
-            if isinstance(node, dict):
-                for name, value in node.items():
-                    if name == "description" and isinstance(value, str):
-                        yield path or "parameters", value
-                    else:
-                        yield from walk(value, f"{path}.{name}" if path else name)
-            elif isinstance(node, list):
-                for i, value in enumerate(node):
-                    yield from walk(value, f"{path}[{i}]")
-
-        for where, text in walk(cls.params_model.model_json_schema(), ""):
+        for where, text in descriptions(cls.params_model.model_json_schema()):
             yield f"{key}: {where}", text
 
 
