@@ -16,7 +16,7 @@ from include.sftp_files import SftpFiles
 from job_library.jobs.frontline_leave import FrontlineLeave, FrontlineLeaveParams
 from job_library.schema import employees, leave_requests, processed_files, substitute_fulfillments
 from tests.job_library.jobs_context import run_in_transaction
-from tests.sftp_server import SftpServer  # the sftp fixture: tests/conftest.py
+from tests.openssh_server import OpenSshServer  # the sftp fixture: tests/conftest.py
 
 NOW = dt.datetime(2026, 11, 28, 2, 0, 5, tzinfo=ZoneInfo("America/New_York"))
 HEADER = (
@@ -51,7 +51,7 @@ def district(engine: sa.Engine) -> sa.Engine:
     return engine
 
 
-def _run(engine: sa.Engine, sftp: SftpServer, now: dt.datetime = NOW, **params):
+def _run(engine: sa.Engine, sftp: OpenSshServer, now: dt.datetime = NOW, **params):
     with sftp.client() as client:
         return run_in_transaction(
             engine,
@@ -62,13 +62,11 @@ def _run(engine: sa.Engine, sftp: SftpServer, now: dt.datetime = NOW, **params):
         )
 
 
-def _put(sftp: SftpServer, text: str | bytes, name: str = "Frontline_Leave.csv") -> None:
-    path = sftp.root / "FromAesop" / name
-    path.parent.mkdir(exist_ok=True)
-    path.write_bytes(text.encode() if isinstance(text, str) else text)
+def _put(sftp: OpenSshServer, text: str | bytes, name: str = "Frontline_Leave.csv") -> None:
+    sftp.put(f"FromAesop/{name}", text)
 
 
-def _files(sftp: SftpServer) -> list[str]:
+def _files(sftp: OpenSshServer) -> list[str]:
     folder = sftp.root / "FromAesop"
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
@@ -186,21 +184,48 @@ def test_malformed_file_changes_nothing_and_stays_put(district, sftp, content, m
     assert _files(sftp) == ["Frontline_Leave.csv"] and _leave(district) == []
 
 
-def test_identical_file_is_never_imported_twice(district, sftp):
-    # The process died after the import committed but before the rename: the file is back.
+def _ledger(engine: sa.Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(sa.select(processed_files.c.file_name)).scalars())
+
+
+def test_a_leave_file_renamed_back_is_imported_again_on_purpose(district, sftp):
+    # The guide's way to re-run an import: rename Leave_....csv back to Frontline_Leave.csv.
     _put(sftp, FIRST)
     _run(district, sftp)
-    with district.begin() as conn:
-        conn.execute(sa.update(leave_requests).values(hours=1))  # changed since, e.g. by hand
-    (sftp.root / "FromAesop" / "Leave_20261128020005.csv").rename(
-        sftp.root / "FromAesop" / "Frontline_Leave.csv"
-    )
+    with district.begin() as conn:  # edited since; CN2 has been paid meanwhile
+        conn.execute(sa.update(leave_requests).values(hours=1))
+        conn.execute(
+            sa.update(leave_requests)
+            .where(leave_requests.c.confirmation_number == "CN2")
+            .values(paid=True)
+        )
+    folder = sftp.root / "FromAesop"
+    (folder / "Leave_20261128020005.csv").rename(folder / "Frontline_Leave.csv")
     result = _run(district, sftp, now=NOW + dt.timedelta(minutes=5))
-    assert "not imported again" in result.summary
-    assert _leave(district) == [("CN1", Decimal("1.00"), False), ("CN2", Decimal("1.00"), False)]
-    assert _files(sftp) == ["Leave_20261128020505-duplicate.csv"]
-    with district.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(processed_files)).scalar() == 1
+    assert result.success and "imported again" in result.summary
+    assert result.counts["leave_updated"] == 1 and result.counts["leave_paid_unchanged"] == 1
+    # Unpaid leave overwritten from the file (7 hours again), paid leave left as it was.
+    assert _leave(district) == [("CN1", Decimal("7.00"), False), ("CN2", Decimal("1.00"), True)]
+    assert _files(sftp) == ["Leave_20261128020505.csv"]
+    assert _ledger(district) == ["/FromAesop/Leave_20261128020505.csv"]  # still one row
+    again = _run(district, sftp, now=NOW + dt.timedelta(minutes=10))
+    assert again.summary.startswith("No new file") and again.counts == {"files": 0}
+
+
+def test_the_same_bytes_sent_again_are_imported_again_and_the_old_claim_stays_quiet(
+    district, sftp
+):
+    _put(sftp, FIRST)
+    _run(district, sftp)
+    _put(sftp, FIRST)  # Frontline sends the same file again; the first claim is still there
+    result = _run(district, sftp, now=NOW + dt.timedelta(days=1))
+    assert "imported again" in result.summary
+    assert _files(sftp) == ["Leave_20261128020005.csv", "Leave_20261129020005.csv"]
+    # The older claim's bytes are in the ledger under the newer name: never imported again.
+    later = _run(district, sftp, now=NOW + dt.timedelta(days=2))
+    assert later.summary.startswith("No new file") and later.counts == {"files": 0}
+    assert _ledger(district) == ["/FromAesop/Leave_20261129020005.csv"]
 
 
 def test_a_claimed_file_whose_import_died_is_imported_by_the_next_run(district, sftp, monkeypatch):
@@ -289,7 +314,7 @@ def test_the_sensor_sees_the_file_on_the_real_server(focus_env, sftp, monkeypatc
         good_row("frontline", job_class="frontline_leave", kind="integration"),
     )
     wait = build_dags()["frontline"].get_task(WAIT_TASK_ID)
-    (sftp.root / "FromAesop").mkdir()  # Frontline's drop folder, empty so far
+    sftp.folder("FromAesop")  # Frontline's drop folder, empty so far
     assert not wait.poke({})
     _put(sftp, FIRST)
     assert wait.poke({})

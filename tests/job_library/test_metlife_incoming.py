@@ -64,6 +64,13 @@ def district(engine: sa.Engine) -> sa.Engine:
     return engine
 
 
+@pytest.fixture(autouse=True)
+def metlife_folder(request: pytest.FixtureRequest) -> None:
+    """/metlife made by the administrator, writable by the SFTP user (the chroot root is not)."""
+    if "sftp" in request.fixturenames:
+        request.getfixturevalue("sftp").folder("metlife")
+
+
 def _run(engine, sftp, code="MLSUP"):
     with sftp.client() as client:
         return run_in_transaction(
@@ -95,13 +102,14 @@ def _deductions(engine) -> list[tuple]:
 def test_first_run_without_a_file_creates_the_storage_directories(district, sftp):
     result = _run(district, sftp)
     assert result.success and "Created the storage directories" in result.summary
+    assert "/metlife/received" in result.summary
     assert (sftp.root / "metlife" / "received").is_dir()
     assert "Created" not in _run(district, sftp).summary  # they exist now
 
 
 def test_file_is_applied_moved_and_unimported_records_explained(district, sftp):
     _run(district, sftp)
-    (sftp.root / "metlife" / "MetLife.csv").write_text(FILE)
+    sftp.put("metlife/MetLife.csv", FILE)
     result = _run(district, sftp)
     assert _deductions(district) == [
         ("E1", Decimal("12.50"), dt.date(2026, 12, 1), None),
@@ -120,11 +128,11 @@ def test_file_is_applied_moved_and_unimported_records_explained(district, sftp):
 
 def test_unknown_deduction_code_or_bad_file_leaves_everything_in_place(district, sftp):
     _run(district, sftp)
-    (sftp.root / "metlife" / "MetLife.csv").write_text(FILE)
+    sftp.put("metlife/MetLife.csv", FILE)
     before = _deductions(district)
     refused = _run(district, sftp, code="NOPE")
     assert refused.success is False and "'NOPE' does not exist" in refused.summary
-    (sftp.root / "metlife" / "MetLife.csv").write_text("ssn,amount\n1,2\n")
+    sftp.put("metlife/MetLife.csv", "ssn,amount\n1,2\n")
     broken = _run(district, sftp)
     assert broken.success is False and "wrong header 'ssn,amount'" in broken.summary
     assert _deductions(district) == before
@@ -136,7 +144,7 @@ def test_an_error_midway_changes_nothing_and_the_file_stays(district, sftp, monk
     import job_library.jobs.metlife_incoming as metlife
 
     _run(district, sftp)
-    (sftp.root / "metlife" / "MetLife.csv").write_text(FILE)
+    sftp.put("metlife/MetLife.csv", FILE)
     before = _deductions(district)
 
     def ledger_down(*args, **kwargs):
@@ -153,7 +161,7 @@ def test_an_error_midway_changes_nothing_and_the_file_stays(district, sftp, monk
 
 def test_a_file_imported_but_not_moved_is_moved_and_never_applied_twice(district, sftp):
     _run(district, sftp)
-    (sftp.root / "metlife" / "MetLife.csv").write_text(FILE)
+    sftp.put("metlife/MetLife.csv", FILE)
     _run(district, sftp)
     # The process died after the commit, before the move: the same file is still there.
     received = sftp.root / "metlife" / "received" / "MetLife-20261128031500.csv"

@@ -17,7 +17,7 @@ from include.sftp_files import SftpFiles
 from job_library.jobs.scheduled_import import ImportTemplate, ScheduledImport
 from job_library.schema import deduction_codes, employee_deductions, employees, processed_files
 from tests.job_library.jobs_context import run_in_transaction
-from tests.sftp_server import SftpServer
+from tests.openssh_server import OpenSshServer
 
 NOW = dt.datetime(2026, 11, 28, 4, 0, 0, tzinfo=ZoneInfo("America/New_York"))
 STAFF = dict(
@@ -61,11 +61,10 @@ def hr(engine: sa.Engine) -> sa.Engine:
     return engine
 
 
-def _put(sftp: SftpServer, name: str, text: str | bytes, folder: str = "imports/staff") -> Path:
-    path = sftp.root / folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode() if isinstance(text, str) else text)
-    return path
+def _put(
+    sftp: OpenSshServer, name: str, text: str | bytes, folder: str = "imports/staff"
+) -> Path:
+    return sftp.put(f"{folder}/{name}", text)
 
 
 def _run(engine, sftp, template: dict = STAFF, now: dt.datetime = NOW):
@@ -268,7 +267,7 @@ def test_the_import_dag_waits_for_its_own_files(focus_env, sftp, monkeypatch):
         True,
     )
     monkeypatch.setenv("AIRFLOW_CONN_DISTRICT_SFTP", json.dumps(sftp.airflow_connection()))
-    (sftp.root / "imports" / "staff").mkdir(parents=True)
+    sftp.folder("imports/staff")
     assert not wait.poke({})
     _put(sftp, "staff_1.csv", "Employee ID;SSN;First;Last;Hired\nN5;555-55-5555;Al;Bee;\n")
     assert wait.poke({})
