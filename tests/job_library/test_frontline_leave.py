@@ -289,7 +289,7 @@ def test_file_job_dag_waits_for_the_file_deferrably_within_its_timeframe(focus_e
     )
     dags = build_dags()
     wait = dags["frontline"].get_task(WAIT_TASK_ID)
-    assert type(wait).__name__ == "SFTPSensor"
+    assert type(wait).__name__ == "FocusFileSensor"  # the provider's SFTPSensor, our trigger
     assert wait.deferrable is True and wait.soft_fail is True
     assert (wait.path, wait.file_pattern, wait.sftp_conn_id) == (
         "/FromAesop",
