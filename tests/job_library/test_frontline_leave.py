@@ -343,3 +343,91 @@ def test_quoted_fields_may_hold_commas(district, sftp):
     assert result.counts["leave_created"] == 1
     with district.connect() as conn:
         assert conn.execute(sa.select(leave_requests.c.reason)).scalar() == "Sick, flu"
+
+
+def test_values_a_column_cannot_hold_reject_their_row_not_the_file(district, sftp):
+    long_reason = "R" * 101
+    _put(
+        sftp,
+        "\n".join(
+            [
+                HEADER,
+                "CN1,E100,2026-11-02,,,NaN,Sick,,",  # line 2
+                "CN2,E100,2026-11-03,,,inf,Sick,,",  # line 3
+                "CN3,E100,2026-11-04,,,1e300,Sick,,",  # line 4
+                f"CN4,E100,2026-11-05,,,7,{long_reason},,",  # line 5
+                f"{'C' * 41},E100,2026-11-06,,,7,Sick,,",  # line 6
+                "CN7,E100,2026-11-07,08:00:00,,7,Sick,,",  # line 7: start_time holds HH:MM
+                "CN8,E100,2026-02-30,,,7,Sick,,",  # line 8: no such day
+                f"CN9,E100,2026-11-09,,,7,Sick,S900,{'N' * 201}",  # line 9
+                "CN10,E200,2026-11-10,,,7.5,Sick,,",  # line 10: the only good row
+            ]
+        )
+        + "\n",
+    )
+    result = _run(district, sftp)
+    assert result.success and result.counts["rejected_rows"] == 8
+    assert "line 2: hours 'NaN': is not a number of hours (0-24]" in result.text
+    assert "line 3: hours 'inf': is not a number of hours (0-24]" in result.text
+    assert "line 4: hours '1e300': is not a number of hours (0-24]" in result.text
+    assert f"line 5: reason {long_reason!r}: is longer than 100 characters" in result.text
+    assert "line 6: confirmation_number 'CCCC" in result.text
+    assert "line 7: start_time '08:00:00': is longer than 5 characters" in result.text
+    assert "line 8: leave_date '2026-02-30': is not a date (YYYY-MM-DD)" in result.text
+    assert "line 9: substitute_name 'NNNN" in result.text
+    assert _leave(district) == [("CN10", Decimal("7.50"), False)]
+
+
+def test_a_linked_frontline_file_is_refused_and_never_claimed(district, sftp, tmp_path):
+    outside = tmp_path / "elsewhere.csv"
+    outside.write_text(FIRST)
+    folder = sftp.folder("FromAesop")
+    (folder / "Frontline_Leave.csv").symlink_to(outside)
+    result = _run(district, sftp)
+    assert result.success is False and _leave(district) == []
+    assert "/FromAesop/Frontline_Leave.csv is a symbolic link: refused and left alone" in (
+        result.summary
+    )
+    assert _files(sftp) == ["Frontline_Leave.csv"] and (folder / "Frontline_Leave.csv").is_symlink()
+
+
+def test_a_name_that_is_not_utf8_blocks_nothing(district, sftp):
+    folder = sftp.folder("FromAesop")
+    with open(os.fsencode(folder) + b"/Absences_\xe9t\xe9.csv", "wb") as f:
+        f.write(b"someone else's file")
+    _put(sftp, FIRST)
+    result = _run(district, sftp)
+    assert result.success and result.counts["leave_created"] == 2
+    assert "/FromAesop/Absences_\\xe9t\\xe9.csv has a name that is not UTF-8" in result.text
+    assert sorted(os.listdir(os.fsencode(folder))) == [
+        b"Absences_\xe9t\xe9.csv",
+        b"Leave_20261128020005.csv",
+    ]
+
+
+def test_a_claimed_file_that_cannot_be_read_is_retried_until_imported(district, sftp):
+    _put(sftp, FIRST)
+    claimed = sftp.root / "FromAesop" / "Leave_20261128015000.csv"
+    (sftp.root / "FromAesop" / "Frontline_Leave.csv").rename(claimed)  # an earlier run's claim
+    claimed.chmod(0o000)
+    result = _run(district, sftp)
+    assert result.success is False and _leave(district) == []
+    assert (
+        "SFTP read /FromAesop/Leave_20261128015000.csv failed: Permission denied. "
+        "/FromAesop/Leave_20261128015000.csv stays claimed and the next run tries it again"
+        in result.text
+    )
+    claimed.chmod(0o644)
+    later = _run(district, sftp, now=NOW + dt.timedelta(minutes=5))
+    assert later.success and later.counts["leave_created"] == 2
+    again = _run(district, sftp, now=NOW + dt.timedelta(minutes=10))
+    assert again.summary.startswith("No new file")
+
+
+def test_hidden_and_partial_files_are_ignored(district, sftp):
+    for name in (".Frontline_Leave.csv", "Frontline_Leave.csv.partial", "upload.tmp"):
+        _put(sftp, FIRST, name=name)
+    result = _run(district, sftp)
+    assert result.success
+    assert result.summary == "No new file /FromAesop/Frontline_Leave.csv: nothing to do."
+    assert _files(sftp) == [".Frontline_Leave.csv", "Frontline_Leave.csv.partial", "upload.tmp"]

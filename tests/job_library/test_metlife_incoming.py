@@ -183,3 +183,56 @@ def test_a_file_imported_but_not_moved_is_moved_and_never_applied_twice(district
         "MetLife-20261128041500.csv"
     ]
     assert not (sftp.root / "metlife" / "MetLife.csv").exists()
+
+
+def test_without_metlife_folder_the_administrator_is_told_what_to_create(district, sftp):
+    (sftp.root / "metlife").rmdir()  # not made yet; the chroot's root is root's
+    result = _run(district, sftp)
+    assert result.success is False
+    assert result.summary == (
+        "MetLife Incoming cannot prepare its storage directories: SFTP create folder /metlife "
+        "failed: Permission denied. An administrator must create /metlife on the server, "
+        "writable by the SFTP user (this user may not write in /)."
+    )
+    assert list(sftp.root.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("amount", "explanation"),
+    [
+        ("NaN", "The amount 'NaN' is not a number"),
+        ("sNaN", "The amount 'sNaN' is not a number"),
+        ("Infinity", "The amount 'Infinity' is not a number"),
+        ("100000000", "The amount 100000000 is larger than 99999999.99"),
+        ("1E+9", "The amount 1E+9 is larger than 99999999.99"),
+        ("12.345", "The amount 12.345 has more than 2 decimal places"),
+        ("-0.01", "The amount -0.01 is negative"),
+    ],
+)
+def test_an_amount_the_column_cannot_hold_rejects_only_its_record(
+    district, sftp, amount, explanation
+):
+    _run(district, sftp)
+    sftp.put(
+        "metlife/MetLife.csv",
+        "ssn,last_name,first_name,amount,effective_date\n"
+        f"111-11-1111,Diaz,Ana,{amount},2026-12-01\n"
+        "222-22-2222,Lee,Bo,99999999.99,2026-12-01\n",
+    )
+    result = _run(district, sftp)
+    assert result.success and result.counts == {"applied": 1, "ended": 0, "not_imported": 1}
+    assert f"line 2: Diaz, Ana (SSN ending 1111): {explanation}" in result.text
+    assert ("E2", Decimal("99999999.99"), dt.date(2026, 12, 1), None) in _deductions(district)
+    assert "E1" not in {ein for ein, *_ in _deductions(district)}
+
+
+def test_a_linked_metlife_file_is_refused_and_left_alone(district, sftp, tmp_path):
+    _run(district, sftp)
+    outside = tmp_path / "other.csv"
+    outside.write_text(FILE)
+    (sftp.root / "metlife" / "MetLife.csv").symlink_to(outside)
+    result = _run(district, sftp)
+    assert result.success is False
+    assert result.summary.startswith("/metlife/MetLife.csv is a symbolic link: refused")
+    assert (sftp.root / "metlife" / "MetLife.csv").is_symlink() and outside.read_text() == FILE
+    assert list((sftp.root / "metlife" / "received").iterdir()) == []
