@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from include.local_airflow import airflow_env, prepare
+from tests.openssh_server import OpenSshServer, unavailable_reason
 from tests.sftp_server import SftpServer
 
 
@@ -35,7 +36,7 @@ class Airflow:
         focus_db: str,
         logs: Path,
         passwords: dict[str, str],
-        sftp: SftpServer | None = None,
+        sftp: OpenSshServer | SftpServer | None = None,
     ) -> None:
         self.url = url
         self.sftp = sftp
@@ -89,12 +90,17 @@ def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Airflow]:
     env = airflow_env(focus_home=home / "focus", port=port, parallelism=2, base=base)
     logs = home / "logs"
     logs.mkdir()
-    # A district's SFTP drop for the file jobs, which the triggerer watches.
-    (home / "sftp-root").mkdir()
-    (home / "sftp-keys").mkdir()
-    sftp = SftpServer(home / "sftp-root", home / "sftp-keys").start()
+    # A district's SFTP drop for the file jobs, which the triggerer watches: OpenSSH's sshd
+    # where it is installed (the file sensing test requires it), else the asyncssh server.
+    if unavailable_reason() is None:
+        sftp: OpenSshServer | SftpServer = OpenSshServer().start()
+    else:
+        (home / "sftp-root").mkdir()
+        (home / "sftp-keys").mkdir()
+        sftp = SftpServer(home / "sftp-root", home / "sftp-keys").start()
     env["AIRFLOW_CONN_DISTRICT_SFTP"] = json.dumps(sftp.airflow_connection())
     env["FOCUS_FILE_POKE_SECONDS"] = "2"
+    env["FOCUS_FILE_SETTLE_SECONDS"] = "1"
     # The jobs here expect only the demo jobs' addresses (include/cli.py), no district.
     env["FOCUS_DEMO_STUDENTS"] = "0"
     passwords = prepare(env)
