@@ -236,3 +236,26 @@ def test_a_linked_metlife_file_is_refused_and_left_alone(district, sftp, tmp_pat
     assert result.summary.startswith("/metlife/MetLife.csv is a symbolic link: refused")
     assert (sftp.root / "metlife" / "MetLife.csv").is_symlink() and outside.read_text() == FILE
     assert list((sftp.root / "metlife" / "received").iterdir()) == []
+
+
+def test_a_move_that_fails_after_the_commit_is_reported_and_done_by_the_next_run(district, sftp):
+    _run(district, sftp)
+    sftp.put("metlife/MetLife.csv", FILE)
+    received = sftp.root / "metlife" / "received"
+    received.chmod(0o555)  # the move after the commit fails
+    result = _run(district, sftp)
+    assert result.success is False and result.counts["applied"] == 3  # committed
+    assert "Applied 3 MetLife deduction(s)" in result.summary
+    assert (
+        "SFTP rename /metlife/MetLife.csv -> /metlife/received/MetLife-20261128031500.csv "
+        "failed: Permission denied" in result.text
+    )
+    assert (sftp.root / "metlife" / "MetLife.csv").exists()
+    received.chmod(0o755)
+    with district.begin() as conn:  # changed by hand since: never applied again
+        conn.execute(sa.update(employee_deductions).values(amount=Decimal("1.00")))
+    later = _run(district, sftp)
+    assert later.success and "not applied again" in later.summary
+    assert {amount for _, amount, _, _ in _deductions(district)} == {Decimal("1.00")}
+    assert [p.name for p in received.iterdir()] == ["MetLife-20261128031500.csv"]
+    assert not (sftp.root / "metlife" / "MetLife.csv").exists()
