@@ -195,29 +195,45 @@ def test_the_providers_own_trigger_fires_on_an_empty_folder(drop_connection):
 
 
 @pytest.mark.parametrize(
-    ("job_class", "params", "folder", "pattern"),
+    ("job_class", "params", "folder", "pattern", "arrives"),
     [
-        ("frontline_leave", {}, "/FromAesop", "Frontline_Leave.csv"),
-        ("metlife_incoming", {"deduction_code": "MLSUP"}, "/metlife", "MetLife.csv"),
-        ("neogov_new_hires", {}, "/neogov", "*.*"),
-        ("neogov_user_data", {}, "/neogov/userdata", "*"),
+        ("frontline_leave", {}, "/FromAesop", "Frontline_Leave.csv", "Frontline_Leave.csv"),
+        ("metlife_incoming", {"deduction_code": "MLSUP"}, "/metlife", "MetLife.csv", "MetLife.csv"),
+        ("neogov_new_hires", {}, "/neogov", "*.*", "hires.csv"),
+        ("neogov_user_data", {}, "/neogov/userdata", "*", "users"),
     ],
 )
-def test_every_file_job_defers_to_the_focus_trigger(focus_env, job_class, params, folder, pattern):
+def test_every_file_jobs_sensor_defers_to_a_trigger_that_waits_for_a_real_file(
+    focus_env, sftp, monkeypatch, job_class, params, folder, pattern, arrives
+):
+    connection = f"{job_class.split('_')[0]}_sftp"
+    monkeypatch.setenv(f"AIRFLOW_CONN_{connection.upper()}", json.dumps(sftp.airflow_connection()))
+    monkeypatch.setenv("FOCUS_FILE_POKE_SECONDS", "0.2")
     insert_rows(
         get_engine(os.environ["FOCUS_DB_URL"]),
         good_row("files", job_class=job_class, kind="integration", params=params),
     )
     wait = build_dags()["files"].get_task(WAIT_TASK_ID)
     assert isinstance(wait, FocusFileSensor) and wait.deferrable
-    with pytest.raises(TaskDeferred) as deferred:
+    with pytest.raises(TaskDeferred) as deferred:  # what the worker hands the triggerer
         wait.execute({})
     trigger = deferred.value.trigger
     assert isinstance(trigger, FocusFileTrigger)
     classpath, kwargs = trigger.serialize()
     assert classpath == "include.file_sensor.FocusFileTrigger"
     assert (kwargs["path"], kwargs["file_pattern"]) == (folder, pattern)
-    assert FocusFileTrigger(**kwargs).serialize() == (classpath, kwargs)
+    assert kwargs["sftp_conn_id"] == connection
+    trigger = FocusFileTrigger(**kwargs)  # as the triggerer rebuilds it
+    assert _first_event(trigger, 1.5) is None  # no folder yet
+    sftp.folder(folder)
+    sftp.folder(f"{folder}/done.d")  # a sub-folder (NeoGov's userdata and done sit in /neogov)
+    sftp.put(f"{folder}/.{arrives}", "hidden")
+    sftp.put(f"{folder}/{arrives}.partial", "uploading")
+    assert _first_event(trigger, 1.5) is None  # `.`, `..`, a folder, hidden, partial: no
+    sftp.put(f"{folder}/{arrives}", "data")
+    event = _first_event(trigger, 10.0)
+    assert event is not None and event.payload["status"] == "success"
+    assert event.payload["message"] == f"Found in {folder}: {arrives}"
 
 
 # --- focus-jobs run: the same Airflow connection as the operator ---------------------------
