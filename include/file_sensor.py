@@ -92,10 +92,14 @@ class FocusFileTrigger(BaseTrigger):
             try:
                 found = await self.matching()
             except Exception as exc:
-                # The sensor fails with this message (and the job's e-mail says it).
-                message = f"SFTP list {self.path} (connection {self.sftp_conn_id!r}) failed: "
-                yield TriggerEvent({"status": "error", "message": message + f"{exc}"})
-                return
+                # Keep waiting: when the wait ends the job runs anyway and reports the server's
+                # error (operation and path) in its output and e-mail, which a failed sensor
+                # would never send.
+                self.log.warning(
+                    "SFTP list %s (connection %r) failed: %s: %s",
+                    self.path, self.sftp_conn_id, type(exc).__name__, exc,
+                )  # fmt: skip
+                found = []
             if found:
                 yield TriggerEvent(
                     {"status": "success", "message": f"Found in {self.path}: {', '.join(found)}"}

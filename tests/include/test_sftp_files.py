@@ -184,6 +184,27 @@ def test_the_trigger_waits_while_the_folder_does_not_exist(drop_connection):
     assert _first_event(trigger, 1.5) is None
 
 
+def test_the_trigger_keeps_waiting_through_server_errors_and_the_job_reports_them(
+    drop_connection, capfd
+):
+    sftp = drop_connection
+    sftp.put("drop/a.csv", "a")
+    (sftp.root / "drop").chmod(0o000)  # the SFTP user may not list it
+    trigger = FocusFileTrigger("/drop", "*", "drop_sftp", poke_interval=0.2)
+    assert _first_event(trigger, 1.5) is None
+    logged = capfd.readouterr().out  # the triggerer's log
+    assert "SFTP list /drop (connection 'drop_sftp') failed: SFTPPermissionDenied" in logged
+    files = _files(sftp)
+    try:
+        with pytest.raises(RemoteFileError, match="SFTP list /drop failed: Permission denied"):
+            files.scan("/drop")
+    finally:
+        files.close()
+    (sftp.root / "drop").chmod(0o755)
+    event = _first_event(trigger, 10.0)
+    assert event is not None and event.payload["message"] == "Found in /drop: a.csv"
+
+
 def test_the_providers_own_trigger_fires_on_an_empty_folder(drop_connection):
     """Why the file jobs use their own trigger: the provider's matches `.` and `..`."""
     from airflow.providers.sftp.triggers.sftp import SFTPTrigger
