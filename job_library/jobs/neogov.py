@@ -305,7 +305,9 @@ class NeoGovNewHires(Job):
         + ". An existing employee (same EIN or SSN) is never overwritten: such lines are "
         "listed, not imported. A malformed file is left where it is and none of it is used. "
         f"Processed records are copied to {DONE}/neogov_newhires_YYYYMMDDHHMMSS.csv and the "
-        "files removed; a file identical to one already imported is never imported twice."
+        "files removed; a file identical to one already imported is never imported twice. "
+        "Symbolic links and names that are not UTF-8 are reported and left alone; hidden, "
+        "partial and still-changing files wait."
     )
     module = "ERP"
     kind = JobKind.INTEGRATION
@@ -392,7 +394,8 @@ class NeoGovUserData(Job):
         f"{RETRIES_NAME} and is retried by every run until it succeeds, then removed from it. "
         "An employee without a user account, a username another user has or a bad e-mail "
         "address is listed and not retried. Processed records are copied to "
-        f"{DONE}/neogov_userdata_YYYYMMDDHHMMSS.csv and the files removed."
+        f"{DONE}/neogov_userdata_YYYYMMDDHHMMSS.csv and the files removed. Symbolic links and "
+        "names that are not UTF-8 are reported and left alone."
     )
     module = "ERP"
     kind = JobKind.INTEGRATION

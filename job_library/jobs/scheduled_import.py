@@ -271,7 +271,9 @@ class ScheduledImport(Job):
         "a run in one transaction. Rejected rows are listed with file, line, column and reason; "
         "a malformed file (missing column, bad encoding, truncated line) is left where it is and "
         "nothing of it is imported. Imported files move to the processed folder; a file "
-        "identical to one already imported is moved without being imported again."
+        "identical to one already imported is moved without being imported again. Symbolic "
+        "links and names that are not UTF-8 are reported and left alone; hidden, partial and "
+        "still-changing files are not taken."
     )
     module = "Importer"
     kind = JobKind.IMPORT
