@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 
 from include.focus_db.engine import migrate  # noqa: E402
-from job_library.base import JobContext  # noqa: E402
+from job_library.base import JobContext, RemoteEntry  # noqa: E402
 from job_library.jobs.erp.frontline_leave import SOURCE, FrontlineLeave, FrontlineLeaveParams  # noqa: E402
 from job_library.schema import (  # noqa: E402
     employees,
@@ -41,8 +41,17 @@ EMPLOYEES = 5000
 class MemoryFiles:
     """RemoteFiles holding one file in memory."""
 
+    settle_seconds = 0.0  # the file is complete: no settle wait in a benchmark
+
     def __init__(self, data: bytes) -> None:
         self.files = {SOURCE: data}
+
+    def stat(self, path: str) -> RemoteEntry | None:
+        data = self.files.get(path)
+        return None if data is None else RemoteEntry(path.rsplit("/", 1)[1], "file", len(data), 0)
+
+    def scan(self, path: str) -> list[RemoteEntry]:
+        return [e for e in map(self.stat, self.files) if e and f"{path}/{e.name}" in self.files]
 
     def exists(self, path: str) -> bool:
         return path in self.files

@@ -27,6 +27,7 @@ from include.repository import (
     validate_documents,
 )
 from include.runner import run_job
+from job_library.base import RemoteFileError
 from job_library.registry import catalog, get_job_class
 
 DEMO_JOBS: list[dict[str, Any]] = [
@@ -201,14 +202,30 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: no job with id {args.job_id!r} (see 'focus-jobs list')", file=sys.stderr)
         return 1
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    result = run_job(
-        definition,
-        engine=engine,
-        timezone=tz,
-        file_store=settings().file_store / definition.id,
-        log=logging.getLogger(f"focus_jobs.{definition.id}"),
-        run_id=f"cli__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S.%f}",
-    )
+    s = settings()
+    from include.sftp_files import open_remote  # the provider is imported for file jobs only
+
+    try:  # the operator's way: AIRFLOW_CONN_* or Airflow's metadata database
+        remote = open_remote(definition, s.file_settle_seconds)
+    except OSError as exc:
+        print(f"error: job {definition.id!r}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        result = run_job(
+            definition,
+            engine=engine,
+            timezone=tz,
+            file_store=s.file_store / definition.id,
+            log=logging.getLogger(f"focus_jobs.{definition.id}"),
+            run_id=f"cli__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S.%f}",
+            remote=remote,
+        )
+    except RemoteFileError as exc:  # rolled back: the file server failed during the job
+        print(f"error: job {definition.id!r}: {exc}; nothing was changed", file=sys.stderr)
+        return 1
+    finally:
+        if remote is not None:
+            remote.close()
     print(result.text or result.summary)
     return 0 if result.success else 1
 

@@ -26,6 +26,8 @@ class Settings:
         (``FOCUS_SMTP_BACKOFF_SECONDS``, default 5).
     :param file_poke_seconds: how often a file job's deferred sensor looks for its file
         (``FOCUS_FILE_POKE_SECONDS``, default 60).
+    :param file_settle_seconds: how long a file on a vendor's server must keep its size and
+        modification time before a file job takes it (``FOCUS_FILE_SETTLE_SECONDS``, default 5).
     :param retry_delay_seconds: wait before Airflow retries a job that raised or whose worker
         died (``FOCUS_RETRY_DELAY_SECONDS``, default 300).
     """
@@ -37,6 +39,7 @@ class Settings:
     smtp_attempts: int = 3
     smtp_backoff_seconds: float = 5.0
     file_poke_seconds: float = 60.0
+    file_settle_seconds: float = 5.0
     retry_delay_seconds: float = 300.0
 
 
@@ -52,5 +55,6 @@ def settings() -> Settings:
         smtp_attempts=int(os.environ.get("FOCUS_SMTP_ATTEMPTS") or 3),
         smtp_backoff_seconds=float(os.environ.get("FOCUS_SMTP_BACKOFF_SECONDS") or 5.0),
         file_poke_seconds=float(os.environ.get("FOCUS_FILE_POKE_SECONDS") or 60.0),
+        file_settle_seconds=float(os.environ.get("FOCUS_FILE_SETTLE_SECONDS") or 5.0),
         retry_delay_seconds=float(os.environ.get("FOCUS_RETRY_DELAY_SECONDS") or 300.0),
     )

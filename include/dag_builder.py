@@ -127,13 +127,9 @@ class FocusJobOperator(BaseOperator):
 
     def _remote(self) -> SftpFiles | None:
         """The file server of a file integration, from its Airflow connection."""
-        job_class, params = resolve(self.definition)
-        source = job_class.remote_source(params)
-        if source is None:
-            return None
-        from include.sftp_files import SftpFiles  # paramiko: only for file jobs
+        from include.sftp_files import open_remote  # paramiko: only for file jobs
 
-        return SftpFiles.from_connection(source.connection)
+        return open_remote(self.definition, settings().file_settle_seconds)
 
     def _notify(self, engine: sa.Engine, result: JobResult, info: RunInfo) -> None:
         """Send the execution e-mail; whatever goes wrong is logged, never raised."""
@@ -240,9 +236,9 @@ def build_job_dag(definition: JobDefinition, timezone: str) -> DAG:
         source = job_class.remote_source(resolve(definition)[1]) if job_class else None
         if source is not None:
             # Imported here: the SFTP provider costs a second, and only file jobs need it.
-            from airflow.providers.sftp.sensors.sftp import SFTPSensor
+            from include.file_sensor import FocusFileSensor
 
-            wait = SFTPSensor(
+            wait = FocusFileSensor(
                 task_id=WAIT_TASK_ID,
                 sftp_conn_id=source.connection,
                 path=source.folder,

@@ -76,8 +76,12 @@ def run_job(
             remote=remote,
         )
         result = job_class().run(context, params)
-    # Outside the transaction: a file moves only once its rows are committed.
-    context.committed()
+    # Outside the transaction: a file moves only once its rows are committed. A file action
+    # that fails now cannot undo the commit: the run fails with its full output kept.
+    failure = context.committed()
+    if failure is not None:
+        log.error("%s", failure.describe())
+        result = failure.applied_to(result)
     store_output(engine, definition.id, run_id, started, result)
     return result
 

@@ -86,11 +86,57 @@ class RunHistory(Protocol):
         ...
 
 
+class RemoteFileError(OSError):
+    """An operation on a vendor's file server failed; the message names it and the path.
+
+    :param operation: what was being done (``read``, ``rename``, ``create folder`` ...).
+    :param path: the path on the server (for a rename: ``source -> target``).
+    :param reason: what the server said.
+    :param advice: what an administrator can do about it, when we know.
+    """
+
+    def __init__(self, operation: str, path: str, reason: str, advice: str = "") -> None:
+        self.operation, self.path, self.reason, self.advice = operation, path, reason, advice
+        super().__init__(
+            f"SFTP {operation} {path} failed: {reason}" + (f". {advice}" if advice else "")
+        )
+
+
+@dataclass(frozen=True)
+class RemoteEntry:
+    """One entry of a folder on the server, as listed (symbolic links are not followed).
+
+    :param name: the name; ``bytes`` when it is not valid UTF-8 (never used as a path then).
+    :param kind: ``file``, ``folder``, ``symlink`` or ``other``.
+    :param size: size in bytes, when the server says.
+    :param mtime: modification time (seconds since the epoch), when the server says.
+    """
+
+    name: str | bytes
+    kind: str
+    size: int | None = None
+    mtime: int | None = None
+
+
 class RemoteFiles(Protocol):
-    """A vendor's file drop (an SFTP server), as a file integration reads and renames it."""
+    """A vendor's file drop (an SFTP server), as a file integration reads and renames it.
+
+    Every failure is a RemoteFileError naming the operation and the path.
+    """
+
+    # How long a file's size and modification time must stay the same before a job takes it.
+    settle_seconds: float
+
+    def stat(self, path: str) -> RemoteEntry | None:
+        """The entry at ``path`` without following a symbolic link; None when nothing is there."""
+        ...
+
+    def scan(self, path: str) -> list[RemoteEntry]:
+        """Every entry of the folder ``path`` but ``.`` and ``..`` (none when it is missing)."""
+        ...
 
     def exists(self, path: str) -> bool:
-        """Whether ``path`` is a file on the server."""
+        """Whether ``path`` is a regular file on the server (a symbolic link is not)."""
         ...
 
     def read(self, path: str) -> bytes:
@@ -98,7 +144,7 @@ class RemoteFiles(Protocol):
         ...
 
     def rename(self, source: str, target: str) -> None:
-        """Rename ``source`` to ``target`` on the server."""
+        """Rename ``source`` to ``target`` on the server; ``target`` must not exist."""
         ...
 
     def makedirs(self, path: str) -> bool:
@@ -106,7 +152,7 @@ class RemoteFiles(Protocol):
         ...
 
     def listdir(self, path: str) -> list[str]:
-        """The names of the regular files in the folder ``path`` (not folders), sorted."""
+        """The UTF-8 names of the regular files in the folder ``path``, sorted."""
         ...
 
     def write(self, path: str, data: bytes) -> None:
@@ -114,7 +160,7 @@ class RemoteFiles(Protocol):
         ...
 
     def remove(self, path: str) -> None:
-        """Delete the file at ``path``."""
+        """Delete the file at ``path`` (nothing to do when it is already gone)."""
         ...
 
 
@@ -165,11 +211,50 @@ class JobContext:
         """
         self._after_commit.append(action)
 
-    def committed(self) -> None:
-        """Called by the runner after the commit: runs the deferred actions in order."""
-        for action in self._after_commit:
-            action()
+    def committed(self) -> AfterCommitFailure | None:
+        """Called by the runner after the commit: runs the deferred actions in order.
+
+        The first action that raises stops the rest (a file is never removed once its copy
+        failed); what failed is returned for the run's output, never raised, because the
+        changes are committed. The jobs' ledgers let the next run finish what was left.
+        """
+        actions = list(self._after_commit)
         self._after_commit.clear()
+        for done, action in enumerate(actions):
+            try:
+                action()
+            except Exception as exc:
+                error = str(exc) if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+                return AfterCommitFailure(error, done, len(actions) - done - 1)
+        return None
+
+
+@dataclass(frozen=True)
+class AfterCommitFailure:
+    """What went wrong after a job's commit: the error, the actions done and those not run."""
+
+    error: str
+    done: int
+    not_run: int
+
+    def describe(self) -> str:
+        return (
+            f"The changes above were committed, but a file action after the commit failed: "
+            f"{self.error}. {self.done} file action(s) had finished; {self.not_run} were not "
+            "run. The next run finishes them before anything else."
+        )
+
+    def applied_to(self, result: JobResult) -> JobResult:
+        """``result`` turned into a failure that still carries everything it said."""
+        note = self.describe()
+        return JobResult(
+            success=False,
+            summary=f"{result.summary} {note}",
+            text=f"{result.text or result.summary}\n\n{note}",
+            html=f"{result.html or '<p>' + html.escape(result.summary) + '</p>'}"
+            f"<p><strong>{html.escape(note)}</strong></p>",
+            counts={**result.counts, "after_commit_failed": 1},
+        )
 
 
 class Job(ABC):

@@ -25,6 +25,7 @@ import job_library.schemas  # noqa: E402, F401  (the SIS tables join the metadat
 from include.focus_db.engine import create_focus_engine, migrate  # noqa: E402
 from include.focus_db.schema import metadata as jobs_metadata  # noqa: E402
 from job_library.schema import metadata as catalog_metadata  # noqa: E402
+from tests.openssh_server import OpenSshServer, unavailable_reason  # noqa: E402
 from tests.sftp_server import SftpServer  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get(
@@ -48,8 +49,12 @@ def _postgres_reason() -> str | None:
 _PG_REASON = _postgres_reason()
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    return "postgres: " + ("available" if _PG_REASON is None else f"SKIPPED ({_PG_REASON})")
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    sshd = unavailable_reason()
+    return [
+        "postgres: " + ("available" if _PG_REASON is None else f"SKIPPED ({_PG_REASON})"),
+        "openssh sshd: " + ("available" if sshd is None else f"SKIPPED ({sshd})"),
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -120,8 +125,22 @@ def focus_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def sftp(tmp_path: Path) -> Iterator[SftpServer]:
-    """A real SFTP server on loopback with key authentication, serving an empty folder."""
+def sftp() -> Iterator[OpenSshServer]:
+    """Debian's OpenSSH sshd on loopback: a root-owned chroot, internal-sftp, an unprivileged
+    user with key-only login; drop folders are made with ``folder``/``put``."""
+    reason = unavailable_reason()
+    if reason is not None:
+        if IN_CI:
+            pytest.fail(f"CI=true requires OpenSSH's sshd: {reason}")
+        pytest.skip(reason)
+    server = OpenSshServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def asyncssh_sftp(tmp_path: Path) -> Iterator[SftpServer]:
+    """The asyncssh test server, for tests that need a server to misbehave."""
     root = tmp_path / "sftp-root"
     root.mkdir()
     keys = tmp_path / "sftp-keys"

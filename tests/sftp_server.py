@@ -1,4 +1,4 @@
-"""A real SFTP server on loopback (asyncssh), with key authentication, for the tests."""
+"""An asyncssh SFTP server on loopback, for the tests that need a server to misbehave."""
 
 from __future__ import annotations
 
@@ -10,6 +10,20 @@ import asyncssh
 import paramiko
 
 
+class _NoPosixRename(asyncssh.SFTPServer):
+    """A server without OpenSSH's posix-rename extension, whose rename never replaces."""
+
+    def posix_rename(self, oldpath: bytes, newpath: bytes) -> None:
+        raise asyncssh.SFTPOpUnsupported("posix-rename not supported")
+
+    def rename(self, oldpath: bytes, newpath: bytes) -> None:
+        import os
+
+        if os.path.lexists(self.map_path(newpath)):
+            raise asyncssh.SFTPFailure("File already exists")
+        os.rename(self.map_path(oldpath), self.map_path(newpath))
+
+
 class SftpServer:
     """Serves ``root`` (as ``/``) on 127.0.0.1 to the holder of ``client_key``.
 
@@ -17,7 +31,7 @@ class SftpServer:
     :param keys: a folder for the generated host and client keys.
     """
 
-    def __init__(self, root: Path, keys: Path) -> None:
+    def __init__(self, root: Path, keys: Path, *, posix_rename: bool = True) -> None:
         self.root = root
         self.client_key = keys / "client_rsa"
         host_key = asyncssh.generate_private_key("ssh-rsa", key_size=2048)
@@ -27,6 +41,7 @@ class SftpServer:
         (keys / "authorized_keys").write_bytes(client_key.export_public_key())
         self._authorized = str(keys / "authorized_keys")
         self._host_key = host_key
+        self._posix_rename = posix_rename
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._connections: list[asyncssh.SSHServerConnection] = []
@@ -35,6 +50,7 @@ class SftpServer:
     def start(self) -> SftpServer:
         self._thread.start()
         root = str(self.root)
+        server_class = asyncssh.SFTPServer if self._posix_rename else _NoPosixRename
 
         async def listen():
             return await asyncssh.listen(
@@ -42,7 +58,7 @@ class SftpServer:
                 0,
                 server_host_keys=[self._host_key],
                 authorized_client_keys=self._authorized,
-                sftp_factory=lambda chan: asyncssh.SFTPServer(chan, chroot=root),
+                sftp_factory=lambda chan: server_class(chan, chroot=root),
                 allow_scp=False,
                 acceptor=self._connections.append,
             )
@@ -69,6 +85,19 @@ class SftpServer:
         asyncio.run_coroutine_threadsafe(close(), self._loop).result(30)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+
+    def folder(self, relative: str) -> Path:
+        """A folder inside the served root (and its parents)."""
+        path = self.root / relative.strip("/")
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def put(self, relative: str, data: str | bytes) -> Path:
+        """A file the vendor dropped."""
+        path = self.root / relative.strip("/")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data.encode() if isinstance(data, str) else data)
+        return path
 
     def client(self, username: str = "focus") -> paramiko.SFTPClient:
         ssh = paramiko.SSHClient()

@@ -8,9 +8,12 @@ import pytest
 import sqlalchemy as sa
 
 from job_library.schema import employees
+from tests.conftest import IN_CI
 from tests.e2e.conftest import Airflow
+from tests.openssh_server import OpenSshServer, unavailable_reason
 from tests.rows import good_row, insert_rows
 
+STAFF_FILE = "Employee ID,First,Last\nT1,Tia,Ray\nT2,Uma,Sol\n"
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 TEMPLATE = {
@@ -24,6 +27,11 @@ TEMPLATE = {
 
 
 def test_import_waits_in_the_triggerer_until_its_file_arrives(airflow: Airflow):
+    if not isinstance(airflow.sftp, OpenSshServer):
+        reason = f"needs OpenSSH's sshd: {unavailable_reason()}"
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
     engine = sa.create_engine(airflow.focus_db)
     insert_rows(
         engine,
@@ -39,7 +47,7 @@ def test_import_waits_in_the_triggerer_until_its_file_arrives(airflow: Airflow):
         "the dag-processor to publish staff-import",
         lambda: airflow.get("/dags/staff-import").status_code == 200,
     )
-    (airflow.sftp.root / "imports" / "staff").mkdir(parents=True)
+    airflow.sftp.folder("imports/staff")
     created = airflow.post("/dags/staff-import/dagRuns", {"logical_date": None, "conf": {}})
     assert created.status_code == 200, created.text
     run_id = created.json()["dag_run_id"]
@@ -49,14 +57,19 @@ def test_import_waits_in_the_triggerer_until_its_file_arrives(airflow: Airflow):
     airflow.wait_for(
         "the sensor to defer", lambda: airflow.get(sensor).json().get("state") == "deferred"
     )
-    time.sleep(5)  # a couple of the triggerer's 2-second looks find nothing
+    time.sleep(5)  # a couple of the triggerer's 2-second looks find nothing (not even . or ..)
+    assert airflow.get(sensor).json()["state"] == "deferred"
+    # Nor does an upload still in progress, a hidden file or a link.
+    airflow.sftp.put("imports/staff/staff_0.csv.partial", "Employee ID,First,Last\n")
+    airflow.sftp.put("imports/staff/.staff_0.csv", "Employee ID,First,Last\n")
+    (airflow.sftp.root / "imports" / "staff" / "staff_9.csv").symlink_to("/etc/hostname")
+    time.sleep(5)
     assert airflow.get(sensor).json()["state"] == "deferred"
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(employees)).scalar() == 0
 
-    (airflow.sftp.root / "imports" / "staff" / "staff_1.csv").write_text(
-        "Employee ID,First,Last\nT1,Tia,Ray\nT2,Uma,Sol\n"
-    )
+    (airflow.sftp.root / "imports" / "staff" / "staff_9.csv").unlink()
+    airflow.sftp.put("imports/staff/staff_1.csv", STAFF_FILE)
 
     def finished():
         run = airflow.get(f"/dags/staff-import/dagRuns/{run_id}").json()

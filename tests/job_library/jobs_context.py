@@ -33,5 +33,5 @@ def run_in_transaction(
             remote=remote,
         )
         result = job.run(context, params)
-    context.committed()
-    return result
+    failure = context.committed()
+    return result if failure is None else failure.applied_to(result)

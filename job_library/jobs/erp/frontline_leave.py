@@ -14,8 +14,16 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
-from job_library.base import Job, JobContext, JobKind, JobResult
-from job_library.file_drop import checksum, combined, earlier_import, ledgered_names, record_import
+from job_library.base import Job, JobContext, JobKind, JobResult, RemoteFileError
+from job_library.file_drop import (
+    checksum,
+    combined,
+    earlier_import,
+    ledgered_names,
+    record_import,
+    settled,
+    survey,
+)
 from job_library.output import html_table
 from job_library.schema import employees, leave_requests, substitute_fulfillments
 
@@ -38,6 +46,15 @@ COLUMNS = (
     "substitute_name",
 )
 _LISTED = 200
+# The columns' room in leave_requests / substitute_fulfillments: a longer value rejects its row.
+_MAX_LENGTH = {
+    "confirmation_number": 40,
+    "start_time": 5,
+    "end_time": 5,
+    "reason": 100,
+    "substitute_ein": 20,
+    "substitute_name": 200,
+}
 
 
 class MalformedFile(ValueError):
@@ -135,6 +152,10 @@ def _validate(
         ("ein", frame["ein"].isin(employee_ids.keys()), "no employee has this EIN"),
         ("leave_date", dates.notna(), "is not a date (YYYY-MM-DD)"),
         ("hours", (hours > 0) & (hours <= 24), "is not a number of hours (0-24]"),
+    ]
+    checks += [
+        (column, frame[column].str.len() <= limit, f"is longer than {limit} characters")
+        for column, limit in _MAX_LENGTH.items()
     ]
     ok = pd.Series(True, index=frame.index)
     for _, passed, _ in checks:
@@ -262,10 +283,13 @@ class FrontlineLeave(Job):
         "A malformed file is renamed back and nothing is imported; a renamed file whose "
         "import did not complete (the process died) is imported by the next run. "
         "Leave that already exists is never created again: re-sent unpaid leave is "
-        "overwritten, paid leave is left as it is. An identical file (same checksum) is never "
-        "imported twice. The file is UTF-8 CSV with the header "
+        "overwritten, paid leave is left as it is. Renaming a Leave file back to "
+        "Frontline_Leave.csv imports it again, on purpose. A file still being written (its "
+        "size or time changing) is left for the next run; a symbolic link is refused and "
+        "reported, never followed. The file is UTF-8 CSV with the header "
         + ",".join(COLUMNS)
-        + "; rows with an unknown EIN, a bad date or bad hours are listed, not imported."
+        + "; rows with an unknown EIN, a bad date, bad hours or a value too long for its "
+        "column are listed, not imported."
     )
     module = "ERP"
     kind = JobKind.INTEGRATION
@@ -278,36 +302,60 @@ class FrontlineLeave(Job):
         if remote is None:
             raise RuntimeError("Frontline Leave needs the SFTP connection 'frontline_sftp'")
         conn = context.connection
+        drop = survey(remote, FOLDER)
+        notes = list(drop.refused)
         # A claimed file the ledger does not hold was renamed by a run that died before its
-        # import committed: it is imported now, so nothing is lost.
-        claims = [f"{FOLDER}/{n}" for n in remote.listdir(FOLDER) if _CLAIM.fullmatch(n)]
+        # import committed (or could not read it): it is imported now, so nothing is lost.
+        claims = [f"{FOLDER}/{n}" for n in drop.files if _CLAIM.fullmatch(n)]
         pending = sorted(set(claims) - ledgered_names(conn, context.job_id, claims))
-        if remote.exists(SOURCE):
-            target = f"{FOLDER}/Leave_{context.now():%Y%m%d%H%M%S}.csv"
-            if remote.exists(target):
-                raise RuntimeError(f"{target} already exists: another run started this second")
-            remote.rename(SOURCE, target)  # claimed as soon as the job starts
-            pending.append(target)
-        if not pending:
+        fresh = None
+        if SOURCE.rsplit("/", 1)[1] in drop.files:
+            ready, _ = settled(remote, [SOURCE])
+            if not ready:
+                notes.append(
+                    f"{SOURCE} is still being written (its size or time keeps changing): "
+                    "left for the next run."
+                )
+            else:
+                fresh = f"{FOLDER}/Leave_{context.now():%Y%m%d%H%M%S}.csv"
+                remote.rename(SOURCE, fresh)  # claimed as soon as the job starts
+        results = [self._import(context, path, params, again=False) for path in pending]
+        if fresh is not None:
+            results.append(self._import(context, fresh, params, again=True))
+        results = [r for r in results if r is not None]
+        refused_source = any(n.startswith(f"{SOURCE} ") for n in drop.refused)
+        if not results:
             summary = f"No new file {SOURCE}: nothing to do."
-            return JobResult.message(True, summary, {"files": 0})
-        return combined([self._import(context, path, params) for path in pending])
+            if notes:
+                summary += " " + " ".join(notes)
+            return JobResult.message(not refused_source, summary, {"files": 0})
+        if notes:
+            results.append(JobResult.message(not refused_source, " ".join(notes)))
+        return combined(results)
 
-    def _import(self, context: JobContext, path: str, params: FrontlineLeaveParams) -> JobResult:
-        """Import one claimed file, or put it back where it came from when it is malformed."""
+    def _import(
+        self, context: JobContext, path: str, params: FrontlineLeaveParams, *, again: bool
+    ) -> JobResult | None:
+        """Import one claimed file, or put it back where it came from when it is malformed.
+
+        ``again``: the file was just claimed from Frontline_Leave.csv, so bytes imported
+        before are imported once more (an administrator renamed a Leave file back to re-run
+        it). A leftover claim whose bytes are in the ledger was imported under another name.
+        """
         remote, conn = context.remote, context.connection
-        data = remote.read(path)
+        try:
+            data = remote.read(path)
+        except RemoteFileError as exc:
+            summary = (
+                f"{exc}. {path} stays claimed and the next run tries it again; nothing of it "
+                "was imported."
+            )
+            return JobResult.message(False, summary, {"files": 0, "unreadable": 1})
         sha = checksum(data)
         earlier = earlier_import(conn, context.job_id, sha)
-        if earlier is not None:
-            duplicate = path.removesuffix(".csv") + "-duplicate.csv"
-            remote.rename(path, duplicate)
-            summary = (
-                f"{SOURCE} is identical to {earlier.file_name}, imported "
-                f"{earlier.processed_at:%Y-%m-%d %H:%M}: not imported again; renamed to "
-                f"{duplicate}."
-            )
-            return JobResult.message(True, summary, {"files": 0, "duplicates": 1})
+        if earlier is not None and not again:
+            context.log.info("%s holds the bytes imported as %s", path, earlier.file_name)
+            return None
         try:
             rows = parse(data)
         except MalformedFile as exc:
@@ -335,9 +383,23 @@ class FrontlineLeave(Job):
                 subs = _upsert(conn, stage, substitute_fulfillments)
         finally:
             stage.drop(conn)
-        record_import(conn, context.job_id, path, sha, len(rows))
-        return _report(
+        record_import(conn, context.job_id, path, sha, len(rows), again=earlier is not None)
+        result = _report(
             path, len(rows), (created, updated, paid), subs, rejected, params.skip_substitutes
+        )
+        if earlier is None:
+            return result
+        note = (
+            f"The same bytes were imported before ({earlier.file_name}, "
+            f"{earlier.processed_at:%Y-%m-%d %H:%M}); imported again as asked by the file's "
+            "return to Frontline_Leave.csv: unpaid leave overwritten, paid leave left alone."
+        )
+        return JobResult(
+            result.success,
+            f"{result.summary} {note}",
+            f"{result.text}\n{note}",
+            f"{result.html}<p>{html.escape(note)}</p>",
+            {**result.counts, "imported_again": 1},
         )
 
 

@@ -12,8 +12,8 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
-from job_library.base import Job, JobContext, JobKind, JobResult
-from job_library.file_drop import checksum, earlier_import, record_import
+from job_library.base import Job, JobContext, JobKind, JobResult, RemoteFileError
+from job_library.file_drop import checksum, earlier_import, record_import, settled
 from job_library.output import html_table
 from job_library.schema import deduction_codes, employee_deductions, employees
 
@@ -21,6 +21,8 @@ FOLDER = "/metlife"
 RECEIVED = "/metlife/received"
 SOURCE = f"{FOLDER}/MetLife.csv"
 COLUMNS = ("ssn", "last_name", "first_name", "amount", "effective_date")
+# employee_deductions.amount is NUMERIC(10, 2): at most 8 digits before the point.
+_MAX_AMOUNT = Decimal("99999999.99")
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,14 @@ def _explain(row: dict[str, str], employee_ids: dict[str, int]) -> str | None:
         amount = Decimal(row["amount"])
     except InvalidOperation:
         return f"The amount {row['amount']!r} is not a number"
+    if not amount.is_finite():
+        return f"The amount {row['amount']!r} is not a number"
     if amount < 0:
         return f"The amount {row['amount']} is negative"
+    if amount > _MAX_AMOUNT:
+        return f"The amount {row['amount']} is larger than {_MAX_AMOUNT}"
+    if -amount.as_tuple().exponent > 2 and amount != amount.quantize(Decimal("0.01")):
+        return f"The amount {row['amount']} has more than 2 decimal places"
     try:
         dt.date.fromisoformat(row["effective_date"])
     except ValueError:
@@ -92,7 +100,8 @@ class MetLifeIncoming(Job):
         "succeeds, the file is moved to "
         "metlife/received as MetLife-YYYYMMDDHHMMSS.csv, and the results list every record "
         "not imported with an explanation ('Unknown' when none can be given). The file is "
-        "UTF-8 CSV with the header " + ",".join(COLUMNS) + "; an amount of 0 ends the deduction."
+        "UTF-8 CSV with the header " + ",".join(COLUMNS) + "; an amount of 0 ends the deduction. "
+        "A file still being written is left for the next run; a symbolic link is refused."
     )
     module = "ERP"
     kind = JobKind.INTEGRATION
@@ -104,11 +113,28 @@ class MetLifeIncoming(Job):
         remote = context.remote
         if remote is None:
             raise RuntimeError("MetLife Incoming needs the SFTP connection 'metlife_sftp'")
-        created_dirs = remote.makedirs(RECEIVED)
-        if not remote.exists(SOURCE):
+        try:
+            created_dirs = remote.makedirs(RECEIVED)
+        except RemoteFileError as exc:
+            summary = f"MetLife Incoming cannot prepare its storage directories: {exc}."
+            return JobResult.message(False, summary, {"files": 0})
+        entry = remote.stat(SOURCE)
+        if entry is not None and entry.kind == "symlink":
+            summary = (
+                f"{SOURCE} is a symbolic link: refused and left alone (links are never followed;"
+                " MetLife must put the file itself)."
+            )
+            return JobResult.message(False, summary, {"files": 0, "refused": 1})
+        if entry is None or entry.kind != "file":
             summary = f"No {SOURCE}: nothing to do."
             if created_dirs:
                 summary += f" Created the storage directories {FOLDER} and {RECEIVED}."
+            return JobResult.message(True, summary, {"files": 0})
+        if not settled(remote, [SOURCE])[0]:
+            summary = (
+                f"{SOURCE} is still being written (its size or time keeps changing): left for "
+                "the next run."
+            )
             return JobResult.message(True, summary, {"files": 0})
         conn = context.connection
         code = conn.execute(

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from job_library.base import Job, JobContext, JobKind, JobResult, RemoteFiles
-from job_library.file_drop import checksum, earlier_import, is_safe_name, record_import
+from job_library.base import Job, JobContext, JobKind, JobResult, RemoteFileError, RemoteFiles
+from job_library.file_drop import checksum, earlier_import, record_import, settled, survey
 from job_library.output import html_table
 from job_library.schema import employees, users
 
@@ -27,6 +27,8 @@ USER_DATA_COLUMNS = ("ein", "username", "email")
 _EIN = re.compile(r"[A-Za-z0-9-]{1,20}")
 _SSN = re.compile(r"(\d{3})-?(\d{2})-?(\d{4})")
 _LISTED = 200
+# Room in the employees and users columns: a longer value refuses its record.
+_MAX_LENGTH = {"first_name": 100, "last_name": 100, "email": 200, "username": 100}
 
 
 class MalformedFile(ValueError):
@@ -57,7 +59,18 @@ class Batch:
     records: list[Record] = field(default_factory=list)
     imported: list[tuple[str, str, int]] = field(default_factory=list)  # path, sha256, rows
     already: list[str] = field(default_factory=list)  # imported by an earlier run
+    # Records of files an earlier run imported but did not archive and remove (its copy to
+    # done/ failed after the commit): archived by this run before the file goes.
+    unarchived: list[Record] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, same as) this run
     problems: list[str] = field(default_factory=list)  # files left where they are
+    waiting: list[str] = field(default_factory=list)  # still being written: next run
+
+    def is_empty(self) -> bool:
+        """Whether the run found nothing at all to report."""
+        return not (
+            self.imported or self.already or self.duplicates or self.problems or self.waiting
+        )
 
     def records_from_files(self) -> list[Record]:
         """The records of the files imported now (not those of the retries file)."""
@@ -113,32 +126,57 @@ def write_pipe_file(columns: tuple[str, ...], records: Iterable[Record]) -> byte
 def collect(
     context: JobContext, folder: str, columns: tuple[str, ...], exclude: str = RETRIES_NAME
 ) -> Batch:
-    """Read every file in ``folder`` except ``exclude``, checking each against the ledger."""
+    """Read every file in ``folder`` except ``exclude``, checking each against the ledger.
+
+    Symbolic links, names that are not UTF-8 and files that cannot be read are reported
+    and left alone; hidden and partial files are ignored; a file still being written waits
+    for the next run; a file identical to another of this run is imported once.
+    """
     remote = _remote(context)
     batch = Batch()
-    for name in remote.listdir(folder):
-        if name == exclude:
+    drop = survey(remote, folder, "*", exclude=[exclude])
+    batch.problems += drop.refused
+    paths = [f"{folder}/{name}" for name in drop.files]
+    ready, batch.waiting = settled(remote, paths)
+    first_of: dict[str, str] = {}
+    for path in ready:
+        try:
+            data = remote.read(path)
+        except RemoteFileError as exc:
+            batch.problems.append(f"{exc}; the file was left where it is for the next run.")
             continue
-        if not is_safe_name(name):
-            batch.problems.append(f"{name!r} is not a usable file name; it was left alone.")
-            continue
-        path = f"{folder}/{name}"
-        data = remote.read(path)
         sha = checksum(data)
-        earlier = earlier_import(context.connection, context.job_id, sha)
-        if earlier is not None:
-            batch.already.append(path)
+        if sha in first_of:
+            batch.duplicates.append((path, first_of[sha]))
             continue
+        first_of[sha] = path
+        earlier = earlier_import(context.connection, context.job_id, sha)
         try:
             records = read_pipe_file(data, columns, path)
         except MalformedFile as exc:
+            if earlier is not None:  # imported before (an older reader took it): just remove it
+                batch.already.append(path)
+                continue
             batch.problems.append(
                 f"{path} is malformed: {exc}. None of it was used and it was left where it is."
             )
             continue
+        if earlier is not None:
+            batch.already.append(path)
+            batch.unarchived.extend(records)
+            continue
         batch.records.extend(records)
         batch.imported.append((path, sha, len(records)))
     return batch
+
+
+def _cannot_prepare(title: str, exc: RemoteFileError) -> JobResult:
+    """The output of a run whose folders could not be made: nothing was read or changed."""
+    return JobResult.message(
+        False,
+        f"{title} cannot prepare its folders: {exc}. Nothing was read or changed.",
+        {"files": 0},
+    )
 
 
 def _remote(context: JobContext) -> RemoteFiles:
@@ -150,17 +188,20 @@ def _remote(context: JobContext) -> RemoteFiles:
 def finish(
     context: JobContext, batch: Batch, columns: tuple[str, ...], done_prefix: str
 ) -> str | None:
-    """Ledger the imported files; after the commit copy their records to done/ and remove
-    them (and the files an earlier run imported but could not remove). The done copy's path."""
+    """Ledger the imported files; after the commit copy their records to done/ and only then
+    remove them (and the files an earlier run imported but could not archive or remove, and
+    this run's duplicates). The done copy's path."""
     remote = _remote(context)
     for path, sha, rows in batch.imported:
         record_import(context.connection, context.job_id, path, sha, rows)
     done = None
-    if batch.imported:
+    archived = batch.records_from_files() + batch.unarchived
+    if archived:
         done = f"{DONE}/{done_prefix}_{context.now():%Y%m%d%H%M%S}.csv"
-        copy = write_pipe_file(columns, batch.records_from_files())
+        copy = write_pipe_file(columns, archived)
         context.after_commit(lambda: remote.write(done, copy))
-    for path in [p for p, _, _ in batch.imported] + batch.already:
+    gone = [p for p, _, _ in batch.imported] + batch.already + [p for p, _ in batch.duplicates]
+    for path in gone:
         context.after_commit(lambda path=path: remote.remove(path))
     return done
 
@@ -176,7 +217,17 @@ def report(
     lines = [summary]
     if done:
         lines.append(f"Records copied to {done}.")
-    lines += [f"Already imported by an earlier run, removed: {p}" for p in batch.already]
+    lines += [
+        f"Already imported by an earlier run, archived and removed: {p}" for p in batch.already
+    ]
+    lines += [
+        f"{p} is identical to {first} of this run: imported once, removed."
+        for p, first in batch.duplicates
+    ]
+    lines += [
+        f"{p} is still being written (its size or time keeps changing): left for the next run."
+        for p in batch.waiting
+    ]
     lines += batch.problems
     lines += [f"  {n.source} line {n.line}: EIN {n.ein!r}: {n.reason}" for n in not_applied]
     shown = not_applied[:_LISTED]
@@ -208,6 +259,9 @@ def _new_hire_problem(values: dict[str, str]) -> str | None:
         return f"the SSN {values['ssn']!r} is not 9 digits (123-45-6789)"
     if not values["first_name"] or not values["last_name"]:
         return "first_name and last_name are required"
+    for column in ("first_name", "last_name", "email"):
+        if len(values[column]) > _MAX_LENGTH[column]:
+            return f"the {column} is longer than {_MAX_LENGTH[column]} characters"
     if values["email"] and not _valid_email(values["email"]):
         return f"the email {values['email']!r} is not an e-mail address"
     if values["hire_date"] and _date(values["hire_date"]) is None:
@@ -251,7 +305,9 @@ class NeoGovNewHires(Job):
         + ". An existing employee (same EIN or SSN) is never overwritten: such lines are "
         "listed, not imported. A malformed file is left where it is and none of it is used. "
         f"Processed records are copied to {DONE}/neogov_newhires_YYYYMMDDHHMMSS.csv and the "
-        "files removed; a file identical to one already imported is never imported twice."
+        "files removed; a file identical to one already imported is never imported twice. "
+        "Symbolic links and names that are not UTF-8 are reported and left alone; hidden, "
+        "partial and still-changing files wait."
     )
     module = "ERP"
     kind = JobKind.INTEGRATION
@@ -261,9 +317,12 @@ class NeoGovNewHires(Job):
 
     def run(self, context: JobContext, params: object) -> JobResult:
         remote = _remote(context)
-        remote.makedirs(DONE)
+        try:
+            remote.makedirs(DONE)
+        except RemoteFileError as exc:
+            return _cannot_prepare(self.title, exc)
         batch = collect(context, FOLDER, NEW_HIRE_COLUMNS)
-        if not batch.records and not batch.imported and not batch.already and not batch.problems:
+        if batch.is_empty():
             return JobResult.message(True, f"No files in {FOLDER}: nothing to do.", {"files": 0})
         rows, not_applied = self._validate(context.connection, batch.records)
         if rows:
@@ -335,7 +394,8 @@ class NeoGovUserData(Job):
         f"{RETRIES_NAME} and is retried by every run until it succeeds, then removed from it. "
         "An employee without a user account, a username another user has or a bad e-mail "
         "address is listed and not retried. Processed records are copied to "
-        f"{DONE}/neogov_userdata_YYYYMMDDHHMMSS.csv and the files removed."
+        f"{DONE}/neogov_userdata_YYYYMMDDHHMMSS.csv and the files removed. Symbolic links and "
+        "names that are not UTF-8 are reported and left alone."
     )
     module = "ERP"
     kind = JobKind.INTEGRATION
@@ -344,8 +404,11 @@ class NeoGovUserData(Job):
 
     def run(self, context: JobContext, params: object) -> JobResult:
         remote = _remote(context)
-        created = remote.makedirs(USERDATA)
-        remote.makedirs(DONE)
+        try:
+            created = remote.makedirs(USERDATA)
+            remote.makedirs(DONE)
+        except RemoteFileError as exc:
+            return _cannot_prepare(self.title, exc)
         batch = collect(context, USERDATA, USER_DATA_COLUMNS)
         retries: list[Record] = []
         if remote.exists(RETRIES):
@@ -358,7 +421,7 @@ class NeoGovUserData(Job):
                     f"left where it is: mend or delete {RETRIES_NAME}."
                 )
                 return JobResult.message(False, summary, {"files": 0, "malformed_files": 1})
-        if not (batch.imported or batch.already or batch.problems or retries):
+        if batch.is_empty() and not retries:
             summary = f"No files in {USERDATA}: nothing to do."
             if created:
                 summary += f" Created the folder {USERDATA}."
@@ -455,6 +518,11 @@ def _plan(
             continue
         if (username and holders.get(username, ein) != ein) or claimed.get(username, ein) != ein:
             reason = f"the username {username!r} belongs to another user"
+            refused.append(NotApplied(r.source, r.line, ein, reason))
+            continue
+        too_long = [c for c in ("username", "email") if len(r.values[c]) > _MAX_LENGTH[c]]
+        if too_long:
+            reason = f"the {too_long[0]} is longer than {_MAX_LENGTH[too_long[0]]} characters"
             refused.append(NotApplied(r.source, r.line, ein, reason))
             continue
         if email and not _valid_email(email):

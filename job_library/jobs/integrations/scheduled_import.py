@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import fnmatch
 import html
 import io
 from collections.abc import Iterator
@@ -16,8 +15,8 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 import job_library.schemas  # noqa: F401  (every Focus table is a target, SIS ones too)
-from job_library.base import Job, JobContext, JobKind, JobResult, RemoteSource
-from job_library.file_drop import checksum, earlier_import, is_safe_name, record_import
+from job_library.base import Job, JobContext, JobKind, JobResult, RemoteFileError, RemoteSource
+from job_library.file_drop import checksum, earlier_import, record_import, settled, survey
 from job_library.output import html_table
 from job_library.schema import metadata
 
@@ -27,6 +26,8 @@ _LISTED = 200
 _CHUNK = 500
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
+# The whole numbers each integer type holds on Postgres (SQLite holds more, never less).
+_INTEGER_BITS = ((sa.SmallInteger, 16), (sa.BigInteger, 64), (sa.Integer, 32))
 
 
 def importable_tables() -> list[str]:
@@ -182,9 +183,13 @@ def convert(column: sa.Column, text: str) -> Any:
         raise ValueError("is not yes/no (true, false, y, n, 1, 0)")
     if isinstance(kind, sa.Integer):
         try:
-            return int(text)
+            number = int(text)
         except ValueError:
             raise ValueError("is not a whole number") from None
+        bits = next(b for t, b in _INTEGER_BITS if isinstance(kind, t))
+        if not -(2 ** (bits - 1)) <= number < 2 ** (bits - 1):
+            raise ValueError(f"is out of range (a {bits}-bit whole number)")
+        return number
     if isinstance(kind, sa.Numeric):
         try:
             number = Decimal(text.replace(",", ""))
@@ -204,6 +209,8 @@ def convert(column: sa.Column, text: str) -> Any:
             return dt.datetime.fromisoformat(text)
         except ValueError:
             raise ValueError("is not a date and time (YYYY-MM-DD HH:MM)") from None
+        except OverflowError:
+            raise ValueError("is out of range") from None
     if isinstance(kind, sa.Date):
         for fmt in ("%Y-%m-%d", "%m/%d/%Y"):
             try:
@@ -264,7 +271,9 @@ class ScheduledImport(Job):
         "a run in one transaction. Rejected rows are listed with file, line, column and reason; "
         "a malformed file (missing column, bad encoding, truncated line) is left where it is and "
         "nothing of it is imported. Imported files move to the processed folder; a file "
-        "identical to one already imported is moved without being imported again."
+        "identical to one already imported is moved without being imported again. Symbolic "
+        "links and names that are not UTF-8 are reported and left alone; hidden, partial and "
+        "still-changing files are not taken."
     )
     module = "Importer"
     kind = JobKind.IMPORT
@@ -279,25 +288,41 @@ class ScheduledImport(Job):
         if remote is None:
             raise RuntimeError(f"the import needs the SFTP connection {params.connection!r}")
         folder = params.directory
-        processed = f"{folder.rstrip('/')}/{params.processed_folder}"
-        names = [n for n in remote.listdir(folder) if fnmatch.fnmatchcase(n, params.file_pattern)]
-        if not names:
+        base = folder.rstrip("/")
+        processed = f"{base}/{params.processed_folder}"
+        drop = survey(remote, folder, params.file_pattern)
+        notes: list[str] = list(drop.refused)
+        ready, waiting = settled(remote, [f"{base}/{n}" for n in drop.files])
+        notes += [
+            f"{path} is still being written (its size or time keeps changing): left for the "
+            "next run."
+            for path in waiting
+        ]
+        totals = {"files": 0, "inserted": 0, "updated": 0, "unchanged": 0, "malformed_files": 0}
+        totals["refused_files"] = len(drop.refused)
+        if not ready:
             summary = f"No file matching {params.file_pattern} in {folder}: nothing to do."
-            return JobResult.message(True, summary, {"files": 0})
-        remote.makedirs(processed)
+            if notes:
+                summary += " " + " ".join(notes)
+            return JobResult.message(not drop.refused, summary, {"files": 0, **totals})
+        try:
+            remote.makedirs(processed)
+        except RemoteFileError as exc:
+            summary = f"The import cannot prepare its processed folder: {exc}. Nothing was read."
+            return JobResult.message(False, summary, {"files": 0})
         table = metadata.tables[params.target_table]
         stamp = f"{context.now():%Y%m%d%H%M%S}"
-        notes: list[str] = []
         rejected: list[Rejected] = []
-        totals = {"files": 0, "inserted": 0, "updated": 0, "unchanged": 0, "malformed_files": 0}
-        for name in names:
-            if not is_safe_name(name):
-                notes.append(f"{name!r} is not a usable file name; it was left alone.")
-                continue
-            path = f"{folder.rstrip('/')}/{name}"
+        for path in ready:
+            name = path.rsplit("/", 1)[1]
             stem, dot, ext = name.rpartition(".")
             moved = f"{processed}/{stem or ext}_{stamp}{dot + ext if stem else ''}"
-            data = remote.read(path)
+            try:
+                data = remote.read(path)
+            except RemoteFileError as exc:
+                totals["refused_files"] += 1
+                notes.append(f"{exc}; the file was left where it is for the next run.")
+                continue
             sha = checksum(data)
             earlier = earlier_import(context.connection, context.job_id, sha)
             if earlier is not None:
@@ -517,7 +542,7 @@ def _report(
     )
     notes_html = "".join(f"<p>{html.escape(n)}</p>" for n in notes)
     return JobResult(
-        success=totals["malformed_files"] == 0 and not any("not a usable" in n for n in notes),
+        success=totals["malformed_files"] == 0 and totals.get("refused_files", 0) == 0,
         summary=summary,
         text="\n".join(lines),
         html=f"<p>{html.escape(summary)}</p>{notes_html}{table_html if rejected else ''}{more}",

@@ -16,7 +16,7 @@ from include.sftp_files import SftpFiles
 from job_library.jobs.erp.frontline_leave import FrontlineLeave, FrontlineLeaveParams
 from job_library.schema import employees, leave_requests, processed_files, substitute_fulfillments
 from tests.job_library.jobs_context import run_in_transaction
-from tests.sftp_server import SftpServer  # the sftp fixture: tests/conftest.py
+from tests.openssh_server import OpenSshServer  # the sftp fixture: tests/conftest.py
 
 NOW = dt.datetime(2026, 11, 28, 2, 0, 5, tzinfo=ZoneInfo("America/New_York"))
 HEADER = (
@@ -51,7 +51,7 @@ def district(engine: sa.Engine) -> sa.Engine:
     return engine
 
 
-def _run(engine: sa.Engine, sftp: SftpServer, now: dt.datetime = NOW, **params):
+def _run(engine: sa.Engine, sftp: OpenSshServer, now: dt.datetime = NOW, **params):
     with sftp.client() as client:
         return run_in_transaction(
             engine,
@@ -62,13 +62,11 @@ def _run(engine: sa.Engine, sftp: SftpServer, now: dt.datetime = NOW, **params):
         )
 
 
-def _put(sftp: SftpServer, text: str | bytes, name: str = "Frontline_Leave.csv") -> None:
-    path = sftp.root / "FromAesop" / name
-    path.parent.mkdir(exist_ok=True)
-    path.write_bytes(text.encode() if isinstance(text, str) else text)
+def _put(sftp: OpenSshServer, text: str | bytes, name: str = "Frontline_Leave.csv") -> None:
+    sftp.put(f"FromAesop/{name}", text)
 
 
-def _files(sftp: SftpServer) -> list[str]:
+def _files(sftp: OpenSshServer) -> list[str]:
     folder = sftp.root / "FromAesop"
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
@@ -186,21 +184,48 @@ def test_malformed_file_changes_nothing_and_stays_put(district, sftp, content, m
     assert _files(sftp) == ["Frontline_Leave.csv"] and _leave(district) == []
 
 
-def test_identical_file_is_never_imported_twice(district, sftp):
-    # The process died after the import committed but before the rename: the file is back.
+def _ledger(engine: sa.Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(sa.select(processed_files.c.file_name)).scalars())
+
+
+def test_a_leave_file_renamed_back_is_imported_again_on_purpose(district, sftp):
+    # The guide's way to re-run an import: rename Leave_....csv back to Frontline_Leave.csv.
     _put(sftp, FIRST)
     _run(district, sftp)
-    with district.begin() as conn:
-        conn.execute(sa.update(leave_requests).values(hours=1))  # changed since, e.g. by hand
-    (sftp.root / "FromAesop" / "Leave_20261128020005.csv").rename(
-        sftp.root / "FromAesop" / "Frontline_Leave.csv"
-    )
+    with district.begin() as conn:  # edited since; CN2 has been paid meanwhile
+        conn.execute(sa.update(leave_requests).values(hours=1))
+        conn.execute(
+            sa.update(leave_requests)
+            .where(leave_requests.c.confirmation_number == "CN2")
+            .values(paid=True)
+        )
+    folder = sftp.root / "FromAesop"
+    (folder / "Leave_20261128020005.csv").rename(folder / "Frontline_Leave.csv")
     result = _run(district, sftp, now=NOW + dt.timedelta(minutes=5))
-    assert "not imported again" in result.summary
-    assert _leave(district) == [("CN1", Decimal("1.00"), False), ("CN2", Decimal("1.00"), False)]
-    assert _files(sftp) == ["Leave_20261128020505-duplicate.csv"]
-    with district.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(processed_files)).scalar() == 1
+    assert result.success and "imported again" in result.summary
+    assert result.counts["leave_updated"] == 1 and result.counts["leave_paid_unchanged"] == 1
+    # Unpaid leave overwritten from the file (7 hours again), paid leave left as it was.
+    assert _leave(district) == [("CN1", Decimal("7.00"), False), ("CN2", Decimal("1.00"), True)]
+    assert _files(sftp) == ["Leave_20261128020505.csv"]
+    assert _ledger(district) == ["/FromAesop/Leave_20261128020505.csv"]  # still one row
+    again = _run(district, sftp, now=NOW + dt.timedelta(minutes=10))
+    assert again.summary.startswith("No new file") and again.counts == {"files": 0}
+
+
+def test_the_same_bytes_sent_again_are_imported_again_and_the_old_claim_stays_quiet(
+    district, sftp
+):
+    _put(sftp, FIRST)
+    _run(district, sftp)
+    _put(sftp, FIRST)  # Frontline sends the same file again; the first claim is still there
+    result = _run(district, sftp, now=NOW + dt.timedelta(days=1))
+    assert "imported again" in result.summary
+    assert _files(sftp) == ["Leave_20261128020005.csv", "Leave_20261129020005.csv"]
+    # The older claim's bytes are in the ledger under the newer name: never imported again.
+    later = _run(district, sftp, now=NOW + dt.timedelta(days=2))
+    assert later.summary.startswith("No new file") and later.counts == {"files": 0}
+    assert _ledger(district) == ["/FromAesop/Leave_20261129020005.csv"]
 
 
 def test_a_claimed_file_whose_import_died_is_imported_by_the_next_run(district, sftp, monkeypatch):
@@ -264,7 +289,7 @@ def test_file_job_dag_waits_for_the_file_deferrably_within_its_timeframe(focus_e
     )
     dags = build_dags()
     wait = dags["frontline"].get_task(WAIT_TASK_ID)
-    assert type(wait).__name__ == "SFTPSensor"
+    assert type(wait).__name__ == "FocusFileSensor"  # the provider's SFTPSensor, our trigger
     assert wait.deferrable is True and wait.soft_fail is True
     assert (wait.path, wait.file_pattern, wait.sftp_conn_id) == (
         "/FromAesop",
@@ -289,7 +314,7 @@ def test_the_sensor_sees_the_file_on_the_real_server(focus_env, sftp, monkeypatc
         good_row("frontline", job_class="frontline_leave", kind="integration"),
     )
     wait = build_dags()["frontline"].get_task(WAIT_TASK_ID)
-    (sftp.root / "FromAesop").mkdir()  # Frontline's drop folder, empty so far
+    sftp.folder("FromAesop")  # Frontline's drop folder, empty so far
     assert not wait.poke({})
     _put(sftp, FIRST)
     assert wait.poke({})
@@ -318,3 +343,91 @@ def test_quoted_fields_may_hold_commas(district, sftp):
     assert result.counts["leave_created"] == 1
     with district.connect() as conn:
         assert conn.execute(sa.select(leave_requests.c.reason)).scalar() == "Sick, flu"
+
+
+def test_values_a_column_cannot_hold_reject_their_row_not_the_file(district, sftp):
+    long_reason = "R" * 101
+    _put(
+        sftp,
+        "\n".join(
+            [
+                HEADER,
+                "CN1,E100,2026-11-02,,,NaN,Sick,,",  # line 2
+                "CN2,E100,2026-11-03,,,inf,Sick,,",  # line 3
+                "CN3,E100,2026-11-04,,,1e300,Sick,,",  # line 4
+                f"CN4,E100,2026-11-05,,,7,{long_reason},,",  # line 5
+                f"{'C' * 41},E100,2026-11-06,,,7,Sick,,",  # line 6
+                "CN7,E100,2026-11-07,08:00:00,,7,Sick,,",  # line 7: start_time holds HH:MM
+                "CN8,E100,2026-02-30,,,7,Sick,,",  # line 8: no such day
+                f"CN9,E100,2026-11-09,,,7,Sick,S900,{'N' * 201}",  # line 9
+                "CN10,E200,2026-11-10,,,7.5,Sick,,",  # line 10: the only good row
+            ]
+        )
+        + "\n",
+    )
+    result = _run(district, sftp)
+    assert result.success and result.counts["rejected_rows"] == 8
+    assert "line 2: hours 'NaN': is not a number of hours (0-24]" in result.text
+    assert "line 3: hours 'inf': is not a number of hours (0-24]" in result.text
+    assert "line 4: hours '1e300': is not a number of hours (0-24]" in result.text
+    assert f"line 5: reason {long_reason!r}: is longer than 100 characters" in result.text
+    assert "line 6: confirmation_number 'CCCC" in result.text
+    assert "line 7: start_time '08:00:00': is longer than 5 characters" in result.text
+    assert "line 8: leave_date '2026-02-30': is not a date (YYYY-MM-DD)" in result.text
+    assert "line 9: substitute_name 'NNNN" in result.text
+    assert _leave(district) == [("CN10", Decimal("7.50"), False)]
+
+
+def test_a_linked_frontline_file_is_refused_and_never_claimed(district, sftp, tmp_path):
+    outside = tmp_path / "elsewhere.csv"
+    outside.write_text(FIRST)
+    folder = sftp.folder("FromAesop")
+    (folder / "Frontline_Leave.csv").symlink_to(outside)
+    result = _run(district, sftp)
+    assert result.success is False and _leave(district) == []
+    assert "/FromAesop/Frontline_Leave.csv is a symbolic link: refused and left alone" in (
+        result.summary
+    )
+    assert _files(sftp) == ["Frontline_Leave.csv"] and (folder / "Frontline_Leave.csv").is_symlink()
+
+
+def test_a_name_that_is_not_utf8_blocks_nothing(district, sftp):
+    folder = sftp.folder("FromAesop")
+    with open(os.fsencode(folder) + b"/Absences_\xe9t\xe9.csv", "wb") as f:
+        f.write(b"someone else's file")
+    _put(sftp, FIRST)
+    result = _run(district, sftp)
+    assert result.success and result.counts["leave_created"] == 2
+    assert "/FromAesop/Absences_\\xe9t\\xe9.csv has a name that is not UTF-8" in result.text
+    assert sorted(os.listdir(os.fsencode(folder))) == [
+        b"Absences_\xe9t\xe9.csv",
+        b"Leave_20261128020005.csv",
+    ]
+
+
+def test_a_claimed_file_that_cannot_be_read_is_retried_until_imported(district, sftp):
+    _put(sftp, FIRST)
+    claimed = sftp.root / "FromAesop" / "Leave_20261128015000.csv"
+    (sftp.root / "FromAesop" / "Frontline_Leave.csv").rename(claimed)  # an earlier run's claim
+    claimed.chmod(0o000)
+    result = _run(district, sftp)
+    assert result.success is False and _leave(district) == []
+    assert (
+        "SFTP read /FromAesop/Leave_20261128015000.csv failed: Permission denied. "
+        "/FromAesop/Leave_20261128015000.csv stays claimed and the next run tries it again"
+        in result.text
+    )
+    claimed.chmod(0o644)
+    later = _run(district, sftp, now=NOW + dt.timedelta(minutes=5))
+    assert later.success and later.counts["leave_created"] == 2
+    again = _run(district, sftp, now=NOW + dt.timedelta(minutes=10))
+    assert again.summary.startswith("No new file")
+
+
+def test_hidden_and_partial_files_are_ignored(district, sftp):
+    for name in (".Frontline_Leave.csv", "Frontline_Leave.csv.partial", "upload.tmp"):
+        _put(sftp, FIRST, name=name)
+    result = _run(district, sftp)
+    assert result.success
+    assert result.summary == "No new file /FromAesop/Frontline_Leave.csv: nothing to do."
+    assert _files(sftp) == [".Frontline_Leave.csv", "Frontline_Leave.csv.partial", "upload.tmp"]

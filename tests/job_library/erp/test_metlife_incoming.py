@@ -64,6 +64,13 @@ def district(engine: sa.Engine) -> sa.Engine:
     return engine
 
 
+@pytest.fixture(autouse=True)
+def metlife_folder(request: pytest.FixtureRequest) -> None:
+    """/metlife made by the administrator, writable by the SFTP user (the chroot root is not)."""
+    if "sftp" in request.fixturenames:
+        request.getfixturevalue("sftp").folder("metlife")
+
+
 def _run(engine, sftp, code="MLSUP"):
     with sftp.client() as client:
         return run_in_transaction(
@@ -95,13 +102,14 @@ def _deductions(engine) -> list[tuple]:
 def test_first_run_without_a_file_creates_the_storage_directories(district, sftp):
     result = _run(district, sftp)
     assert result.success and "Created the storage directories" in result.summary
+    assert "/metlife/received" in result.summary
     assert (sftp.root / "metlife" / "received").is_dir()
     assert "Created" not in _run(district, sftp).summary  # they exist now
 
 
 def test_file_is_applied_moved_and_unimported_records_explained(district, sftp):
     _run(district, sftp)
-    (sftp.root / "metlife" / "MetLife.csv").write_text(FILE)
+    sftp.put("metlife/MetLife.csv", FILE)
     result = _run(district, sftp)
     assert _deductions(district) == [
         ("E1", Decimal("12.50"), dt.date(2026, 12, 1), None),
@@ -120,11 +128,11 @@ def test_file_is_applied_moved_and_unimported_records_explained(district, sftp):
 
 def test_unknown_deduction_code_or_bad_file_leaves_everything_in_place(district, sftp):
     _run(district, sftp)
-    (sftp.root / "metlife" / "MetLife.csv").write_text(FILE)
+    sftp.put("metlife/MetLife.csv", FILE)
     before = _deductions(district)
     refused = _run(district, sftp, code="NOPE")
     assert refused.success is False and "'NOPE' does not exist" in refused.summary
-    (sftp.root / "metlife" / "MetLife.csv").write_text("ssn,amount\n1,2\n")
+    sftp.put("metlife/MetLife.csv", "ssn,amount\n1,2\n")
     broken = _run(district, sftp)
     assert broken.success is False and "wrong header 'ssn,amount'" in broken.summary
     assert _deductions(district) == before
@@ -136,7 +144,7 @@ def test_an_error_midway_changes_nothing_and_the_file_stays(district, sftp, monk
     import job_library.jobs.erp.metlife_incoming as metlife
 
     _run(district, sftp)
-    (sftp.root / "metlife" / "MetLife.csv").write_text(FILE)
+    sftp.put("metlife/MetLife.csv", FILE)
     before = _deductions(district)
 
     def ledger_down(*args, **kwargs):
@@ -153,7 +161,7 @@ def test_an_error_midway_changes_nothing_and_the_file_stays(district, sftp, monk
 
 def test_a_file_imported_but_not_moved_is_moved_and_never_applied_twice(district, sftp):
     _run(district, sftp)
-    (sftp.root / "metlife" / "MetLife.csv").write_text(FILE)
+    sftp.put("metlife/MetLife.csv", FILE)
     _run(district, sftp)
     # The process died after the commit, before the move: the same file is still there.
     received = sftp.root / "metlife" / "received" / "MetLife-20261128031500.csv"
@@ -174,4 +182,80 @@ def test_a_file_imported_but_not_moved_is_moved_and_never_applied_twice(district
     assert sorted(p.name for p in (sftp.root / "metlife" / "received").iterdir()) == [
         "MetLife-20261128041500.csv"
     ]
+    assert not (sftp.root / "metlife" / "MetLife.csv").exists()
+
+
+def test_without_metlife_folder_the_administrator_is_told_what_to_create(district, sftp):
+    (sftp.root / "metlife").rmdir()  # not made yet; the chroot's root is root's
+    result = _run(district, sftp)
+    assert result.success is False
+    assert result.summary == (
+        "MetLife Incoming cannot prepare its storage directories: SFTP create folder /metlife "
+        "failed: Permission denied. An administrator must create /metlife on the server, "
+        "writable by the SFTP user (this user may not write in /)."
+    )
+    assert list(sftp.root.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("amount", "explanation"),
+    [
+        ("NaN", "The amount 'NaN' is not a number"),
+        ("sNaN", "The amount 'sNaN' is not a number"),
+        ("Infinity", "The amount 'Infinity' is not a number"),
+        ("100000000", "The amount 100000000 is larger than 99999999.99"),
+        ("1E+9", "The amount 1E+9 is larger than 99999999.99"),
+        ("12.345", "The amount 12.345 has more than 2 decimal places"),
+        ("-0.01", "The amount -0.01 is negative"),
+    ],
+)
+def test_an_amount_the_column_cannot_hold_rejects_only_its_record(
+    district, sftp, amount, explanation
+):
+    _run(district, sftp)
+    sftp.put(
+        "metlife/MetLife.csv",
+        "ssn,last_name,first_name,amount,effective_date\n"
+        f"111-11-1111,Diaz,Ana,{amount},2026-12-01\n"
+        "222-22-2222,Lee,Bo,99999999.99,2026-12-01\n",
+    )
+    result = _run(district, sftp)
+    assert result.success and result.counts == {"applied": 1, "ended": 0, "not_imported": 1}
+    assert f"line 2: Diaz, Ana (SSN ending 1111): {explanation}" in result.text
+    assert ("E2", Decimal("99999999.99"), dt.date(2026, 12, 1), None) in _deductions(district)
+    assert "E1" not in {ein for ein, *_ in _deductions(district)}
+
+
+def test_a_linked_metlife_file_is_refused_and_left_alone(district, sftp, tmp_path):
+    _run(district, sftp)
+    outside = tmp_path / "other.csv"
+    outside.write_text(FILE)
+    (sftp.root / "metlife" / "MetLife.csv").symlink_to(outside)
+    result = _run(district, sftp)
+    assert result.success is False
+    assert result.summary.startswith("/metlife/MetLife.csv is a symbolic link: refused")
+    assert (sftp.root / "metlife" / "MetLife.csv").is_symlink() and outside.read_text() == FILE
+    assert list((sftp.root / "metlife" / "received").iterdir()) == []
+
+
+def test_a_move_that_fails_after_the_commit_is_reported_and_done_by_the_next_run(district, sftp):
+    _run(district, sftp)
+    sftp.put("metlife/MetLife.csv", FILE)
+    received = sftp.root / "metlife" / "received"
+    received.chmod(0o555)  # the move after the commit fails
+    result = _run(district, sftp)
+    assert result.success is False and result.counts["applied"] == 3  # committed
+    assert "Applied 3 MetLife deduction(s)" in result.summary
+    assert (
+        "SFTP rename /metlife/MetLife.csv -> /metlife/received/MetLife-20261128031500.csv "
+        "failed: Permission denied" in result.text
+    )
+    assert (sftp.root / "metlife" / "MetLife.csv").exists()
+    received.chmod(0o755)
+    with district.begin() as conn:  # changed by hand since: never applied again
+        conn.execute(sa.update(employee_deductions).values(amount=Decimal("1.00")))
+    later = _run(district, sftp)
+    assert later.success and "not applied again" in later.summary
+    assert {amount for _, amount, _, _ in _deductions(district)} == {Decimal("1.00")}
+    assert [p.name for p in received.iterdir()] == ["MetLife-20261128031500.csv"]
     assert not (sftp.root / "metlife" / "MetLife.csv").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,7 @@ from job_library.base import NoParams
 from job_library.jobs.erp.neogov import NeoGovNewHires, NeoGovUserData
 from job_library.schema import employees, processed_files, users
 from tests.job_library.jobs_context import run_in_transaction
-from tests.sftp_server import SftpServer
+from tests.openssh_server import OpenSshServer
 
 NOW = dt.datetime(2026, 11, 28, 3, 15, 0, tzinfo=ZoneInfo("America/New_York"))
 USER_FILE_A = (
@@ -31,14 +32,11 @@ USER_FILE_B = (
 )
 
 
-def _put(sftp: SftpServer, folder: str, name: str, text: str | bytes) -> Path:
-    path = sftp.root / folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode() if isinstance(text, str) else text)
-    return path
+def _put(sftp: OpenSshServer, folder: str, name: str, text: str | bytes) -> Path:
+    return sftp.put(f"{folder}/{name}", text)
 
 
-def _run(engine: sa.Engine, sftp: SftpServer, job, now: dt.datetime = NOW):
+def _run(engine: sa.Engine, sftp: OpenSshServer, job, now: dt.datetime = NOW):
     with sftp.client() as client:
         return run_in_transaction(engine, job, NoParams(), now=now, remote=SftpFiles(client))
 
@@ -72,6 +70,7 @@ def _users(engine: sa.Engine) -> dict[str, tuple]:
 
 
 def test_first_run_creates_the_userdata_folder(staff, sftp):
+    sftp.folder("neogov")  # the administrator's drop folder; the chroot's root is not writable
     result = _run(staff, sftp, NeoGovUserData())
     assert result.success and "Created the folder /neogov/userdata" in result.summary
     assert (sftp.root / "neogov" / "userdata").is_dir() and (sftp.root / "neogov" / "done").is_dir()
@@ -192,8 +191,9 @@ def test_an_identical_user_file_is_never_applied_twice(staff, sftp):
         conn.execute(sa.update(users).where(users.c.ein == "E1").values(email="hand@x.org"))
     _put(sftp, "neogov/userdata", "a-again.csv", USER_FILE_A)
     result = _run(staff, sftp, NeoGovUserData(), now=NOW + dt.timedelta(hours=1))
-    assert "Already imported by an earlier run, removed: /neogov/userdata/a-again.csv" in (
-        result.text
+    assert (
+        "Already imported by an earlier run, archived and removed: /neogov/userdata/a-again.csv"
+        in result.text
     )
     assert _users(staff)["E1"] == ("ana.diaz", "hand@x.org")
     assert _names(sftp.root / "neogov" / "userdata") == ["neogov_retries.csv"]
@@ -275,7 +275,7 @@ def test_new_hires_never_overwrite_and_every_file_but_retries_is_processed(hr, s
 
 
 def test_new_hires_without_files_do_nothing_and_a_bad_header_is_left(hr, sftp):
-    (sftp.root / "neogov").mkdir()
+    sftp.folder("neogov")
     assert _run(hr, sftp, NeoGovNewHires()).summary == "No files in /neogov: nothing to do."
     _put(sftp, "neogov", "x.csv", "ein|ssn\nN9|111-22-3333\n")
     result = _run(hr, sftp, NeoGovNewHires())
@@ -283,3 +283,95 @@ def test_new_hires_without_files_do_nothing_and_a_bad_header_is_left(hr, sftp):
     assert _names(sftp.root / "neogov") == ["done", "x.csv"] and len(_employees(hr)) == 2
     with hr.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(processed_files)).scalar() == 0
+
+
+def test_a_folder_the_user_cannot_create_is_reported_with_what_to_do(staff, sftp):
+    # /neogov does not exist and the chroot's root belongs to root: OpenSSH says no.
+    for job in (NeoGovUserData(), NeoGovNewHires()):
+        result = _run(staff, sftp, job)
+        assert result.success is False
+        assert "SFTP create folder /neogov failed: Permission denied" in result.summary
+        assert "create /neogov on the server, writable by the SFTP user" in result.summary
+    assert _names(sftp.root) == []
+
+
+def test_two_identical_files_in_one_run_import_once_and_the_run_succeeds(hr, sftp):
+    # Two days without hires: two header-only files with the same bytes.
+    header_only = "ein|ssn|first_name|last_name|email|hire_date\n"
+    _put(sftp, "neogov", "hires_1127.csv", header_only)
+    _put(sftp, "neogov", "hires_1128.csv", header_only)
+    _put(sftp, "neogov", "hires_a.csv", HIRES)
+    _put(sftp, "neogov", "hires_b.csv", HIRES)
+    result = _run(hr, sftp, NeoGovNewHires())
+    assert result.success, result.text
+    assert result.counts["created"] == 2 and result.counts["files"] == 2
+    assert (
+        "/neogov/hires_1128.csv is identical to /neogov/hires_1127.csv of this run: imported "
+        "once, removed." in result.text
+    )
+    assert "/neogov/hires_b.csv is identical to /neogov/hires_a.csv of this run" in result.text
+    with hr.connect() as conn:
+        ledger = conn.execute(
+            sa.select(processed_files.c.file_name).order_by(processed_files.c.file_name)
+        ).scalars()
+        assert list(ledger) == ["/neogov/hires_1127.csv", "/neogov/hires_a.csv"]
+    assert _names(sftp.root / "neogov") == ["done"]
+    again = _run(hr, sftp, NeoGovNewHires(), now=NOW + dt.timedelta(days=1))
+    assert again.success and again.summary == "No files in /neogov: nothing to do."
+
+
+def test_a_failed_copy_to_done_is_finished_by_the_next_run_before_the_file_goes(hr, sftp):
+    _put(sftp, "neogov", "hires_1.csv", HIRES)
+    done = sftp.folder("neogov/done")
+    done.chmod(0o555)  # the copy to done/ fails after the commit
+    result = _run(hr, sftp, NeoGovNewHires())
+    assert result.success is False and result.counts["after_commit_failed"] == 1
+    assert "Created 2 employee(s) from 1 file(s)" in result.summary  # what was committed
+    assert "SFTP write /neogov/done/neogov_newhires_20261128031500.csv.partial failed" in (
+        result.summary
+    )
+    assert "Permission denied" in result.summary and "next run finishes them" in result.text
+    assert len(_employees(hr)) == 4 and _names(sftp.root / "neogov") == ["done", "hires_1.csv"]
+
+    done.chmod(0o755)
+    later = _run(hr, sftp, NeoGovNewHires(), now=NOW + dt.timedelta(hours=1))
+    assert later.success and later.counts["created"] == 0 and len(_employees(hr)) == 4
+    assert "archived and removed: /neogov/hires_1.csv" in later.text
+    assert _names(sftp.root / "neogov") == ["done"]
+    assert _names(done) == ["neogov_newhires_20261128041500.csv"]
+    lines = (done / "neogov_newhires_20261128041500.csv").read_text().splitlines()
+    assert lines[0] == "ein|ssn|first_name|last_name|email|hire_date" and len(lines) == 7
+
+
+def test_links_and_names_that_are_not_utf8_are_reported_and_left_alone(hr, sftp, tmp_path):
+    secret = tmp_path / "host-secret.csv"
+    secret.write_text(HIRES)
+    folder = sftp.folder("neogov")
+    (folder / "linked.csv").symlink_to(secret)  # absolute: outside the chroot
+    (folder / "inside.csv").symlink_to("hires_1.csv")
+    _put(sftp, "neogov", "hires_1.csv", HIRES)
+    odd = os.fsencode(folder) + b"/caf\xe9.csv"
+    with open(odd, "wb") as f:
+        f.write(HIRES.encode())
+    _put(sftp, "neogov", ".hidden.csv", HIRES)
+    _put(sftp, "neogov", "upload.csv.partial", HIRES)
+    _put(sftp, "neogov", "editor.tmp", HIRES)
+    result = _run(hr, sftp, NeoGovNewHires())
+    assert result.counts["created"] == 2 and result.counts["files"] == 1
+    assert "/neogov/linked.csv is a symbolic link: refused and left alone" in result.text
+    assert "/neogov/inside.csv is a symbolic link: refused and left alone" in result.text
+    assert "/neogov/caf\\xe9.csv has a name that is not UTF-8 (shown with \\x escapes)" in (
+        result.text
+    )
+    assert result.success is False  # the administrator has something to look at
+    left = sorted(os.listdir(os.fsencode(folder)))
+    assert left == [
+        b".hidden.csv",
+        b"caf\xe9.csv",
+        b"done",
+        b"editor.tmp",
+        b"inside.csv",
+        b"linked.csv",
+        b"upload.csv.partial",
+    ]
+    assert secret.read_text() == HIRES

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import threading
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ from include.sftp_files import SftpFiles
 from job_library.jobs.integrations.scheduled_import import ImportTemplate, ScheduledImport
 from job_library.schema import deduction_codes, employee_deductions, employees, processed_files
 from tests.job_library.jobs_context import run_in_transaction
-from tests.sftp_server import SftpServer
+from tests.openssh_server import OpenSshServer
 
 NOW = dt.datetime(2026, 11, 28, 4, 0, 0, tzinfo=ZoneInfo("America/New_York"))
 STAFF = dict(
@@ -61,11 +62,10 @@ def hr(engine: sa.Engine) -> sa.Engine:
     return engine
 
 
-def _put(sftp: SftpServer, name: str, text: str | bytes, folder: str = "imports/staff") -> Path:
-    path = sftp.root / folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode() if isinstance(text, str) else text)
-    return path
+def _put(
+    sftp: OpenSshServer, name: str, text: str | bytes, folder: str = "imports/staff"
+) -> Path:
+    return sftp.put(f"{folder}/{name}", text)
 
 
 def _run(engine, sftp, template: dict = STAFF, now: dt.datetime = NOW):
@@ -268,7 +268,7 @@ def test_the_import_dag_waits_for_its_own_files(focus_env, sftp, monkeypatch):
         True,
     )
     monkeypatch.setenv("AIRFLOW_CONN_DISTRICT_SFTP", json.dumps(sftp.airflow_connection()))
-    (sftp.root / "imports" / "staff").mkdir(parents=True)
+    sftp.folder("imports/staff")
     assert not wait.poke({})
     _put(sftp, "staff_1.csv", "Employee ID;SSN;First;Last;Hired\nN5;555-55-5555;Al;Bee;\n")
     assert wait.poke({})
@@ -278,3 +278,106 @@ def test_the_import_dag_waits_for_its_own_files(focus_env, sftp, monkeypatch):
     assert output["counts"]["inserted"] == 1
     with engine.connect() as conn:
         assert conn.execute(sa.select(employees.c.ein)).scalars().all() == ["N5"]
+
+
+def test_values_a_column_cannot_hold_reject_their_row_only(hr, sftp):
+    with hr.begin() as conn:
+        conn.execute(sa.insert(deduction_codes).values(code="DENT", title="Dental"))
+        ids = dict(conn.execute(sa.select(employees.c.ein, employees.c.employee_id)).all())
+    template = {
+        "connection": "district_sftp",
+        "directory": "/imports/deductions",
+        "file_pattern": "*.csv",
+        "target_table": "employee_deductions",
+        "column_mapping": {"emp": "employee_id", "code": "code", "amount": "amount"},
+        "key_columns": ["employee_id", "code"],
+    }
+    text = (
+        "emp,code,amount\n"
+        f"{ids['E1']},DENT,NaN\n"  # line 2
+        f"{ids['E1']},DENT,Infinity\n"  # line 3
+        f"{ids['E1']},DENT,123456789\n"  # line 4: NUMERIC(10, 2) holds 8 digits
+        "2147483648,DENT,1\n"  # line 5: one past the largest INTEGER
+        "-2147483649,DENT,1\n"  # line 6
+        f"{ids['E1']},{'D' * 21},1\n"  # line 7: code is VARCHAR(20)
+        f"{ids['E2']},DENT,99999999.99\n"  # line 8: the largest amount it holds: imported
+    )
+    _put(sftp, "d.csv", text, folder="imports/deductions")
+    result = _run(hr, sftp, template)
+    assert result.counts["inserted"] == 1 and result.counts["rejected_rows"] == 6
+    assert "line 2, column 'amount' ('NaN'): is not a number" in result.text
+    assert "line 3, column 'amount' ('Infinity'): is not a number" in result.text
+    assert "line 4, column 'amount' ('123456789'): is too large (at most 8 digit(s))" in (
+        result.text
+    )
+    assert "line 5, column 'emp' ('2147483648'): is out of range (a 32-bit whole number)" in (
+        result.text
+    )
+    assert "line 6, column 'emp' ('-2147483649'): is out of range" in result.text
+    assert "line 7, column 'code' ('DDDDDDDDDDDDDDDDDDDDD'): is longer than 20 characters" in (
+        result.text
+    )
+    with hr.connect() as conn:
+        assert conn.execute(sa.select(employee_deductions.c.amount)).scalars().all() == [
+            Decimal("99999999.99")
+        ]
+
+
+def test_links_hidden_partial_and_non_utf8_names_are_never_imported(hr, sftp, tmp_path):
+    outside = tmp_path / "staff_secret.csv"
+    outside.write_text(FILE)
+    folder = sftp.folder("imports/staff")
+    (folder / "staff_link.csv").symlink_to(outside)
+    _put(sftp, ".staff_hidden.csv", FILE)
+    _put(sftp, "staff_upload.csv.partial", FILE)
+    with open(os.fsencode(folder) + b"/staff_\xe9.csv", "wb") as f:
+        f.write(FILE.encode())
+    _put(sftp, "staff_2026.csv", FILE)
+    result = _run(hr, sftp)
+    assert result.counts["files"] == 1 and result.counts["inserted"] == 1
+    assert "/imports/staff/staff_link.csv is a symbolic link: refused and left alone" in (
+        result.text
+    )
+    assert "/imports/staff/staff_\\xe9.csv has a name that is not UTF-8" in result.text
+    assert "hidden" not in result.text and "partial" not in result.text
+    assert result.success is False  # refused files want a look
+    assert sorted(os.listdir(os.fsencode(folder))) == [
+        b".staff_hidden.csv",
+        b"processed",
+        b"staff_link.csv",
+        b"staff_upload.csv.partial",
+        b"staff_\xe9.csv",
+    ]
+
+
+def test_a_file_still_being_written_is_left_for_the_next_run(hr, sftp):
+    path = _put(sftp, "staff_2026.csv", FILE[: len(FILE) // 2])
+    stop = threading.Event()
+
+    def upload():  # the vendor's upload, still appending
+        with path.open("a") as f:
+            while not stop.wait(0.15):
+                f.write("N9;;Still;Coming;;x\n")
+                f.flush()
+
+    writer = threading.Thread(target=upload)
+    writer.start()
+    try:
+        with sftp.client() as client:
+            result = run_in_transaction(
+                hr, ScheduledImport(), ImportTemplate(**STAFF), now=NOW,
+                remote=SftpFiles(client, settle_seconds=0.5),
+            )  # fmt: skip
+    finally:
+        stop.set()
+        writer.join()
+    assert result.counts["files"] == 0 and _staff(hr)[0][0] == "E1" and len(_staff(hr)) == 2
+    assert "/imports/staff/staff_2026.csv is still being written" in result.summary
+    assert _names(sftp.root / "imports" / "staff") == ["staff_2026.csv"]
+    path.write_text(FILE)
+    with sftp.client() as client:
+        later = run_in_transaction(
+            hr, ScheduledImport(), ImportTemplate(**STAFF), now=NOW,
+            remote=SftpFiles(client, settle_seconds=0.3),
+        )  # fmt: skip
+    assert later.counts["files"] == 1 and later.counts["inserted"] == 1

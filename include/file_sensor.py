@@ -1,0 +1,135 @@
+"""The file jobs' sensor and its trigger: they fire only on a file the job will take."""
+
+from __future__ import annotations
+
+import asyncio
+import stat
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+from airflow.providers.sftp.sensors.sftp import SFTPSensor
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from job_library.base import RemoteEntry
+from job_library.file_drop import is_candidate
+
+# asyncssh's FILEXFER_TYPE_REGULAR, _DIRECTORY and _SYMLINK (derived from the mode on SFTPv3).
+_TYPES = {1: "file", 2: "folder", 3: "symlink"}
+
+
+def _kind(file_type: int, mode: int | None) -> str:
+    if file_type in _TYPES:
+        return _TYPES[file_type]
+    if mode is None:
+        return "other"
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    if stat.S_ISREG(mode):
+        return "file"
+    return "folder" if stat.S_ISDIR(mode) else "other"
+
+
+class FocusFileTrigger(BaseTrigger):
+    """Runs in the triggerer: looks at a drop folder until a file the job takes is there.
+
+    The SFTP provider's trigger matches the pattern against every name the server lists,
+    ``.`` and ``..`` included (``*`` and ``*.*`` match them), and decodes names as UTF-8;
+    this one lists names as bytes and applies the jobs' own rule (``is_candidate``).
+
+    :param path: the folder on the server.
+    :param file_pattern: an fnmatch pattern of the file names.
+    :param sftp_conn_id: the Airflow connection of the server.
+    :param poke_interval: seconds between looks.
+    """
+
+    def __init__(
+        self, path: str, file_pattern: str, sftp_conn_id: str, poke_interval: float = 60.0
+    ) -> None:
+        super().__init__()
+        self.path = path
+        self.file_pattern = file_pattern
+        self.sftp_conn_id = sftp_conn_id
+        self.poke_interval = poke_interval
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "path": self.path,
+                "file_pattern": self.file_pattern,
+                "sftp_conn_id": self.sftp_conn_id,
+                "poke_interval": self.poke_interval,
+            },
+        )
+
+    async def matching(self) -> list[str]:
+        """The names in the folder that the job would take now (none when it is missing)."""
+        import asyncssh
+        from airflow.providers.sftp.hooks.sftp import SFTPHookAsync
+
+        hook = SFTPHookAsync(sftp_conn_id=self.sftp_conn_id)
+        async with hook.get_managed_conn() as sftp:
+            try:
+                # A bytes path makes asyncssh return names as bytes, never failing to decode.
+                names = await sftp.readdir(self.path.encode())
+            except asyncssh.SFTPNoSuchFile:
+                return []
+        found = []
+        for item in names:
+            raw = item.filename
+            try:
+                name: str | bytes = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            except UnicodeDecodeError:
+                name = raw
+            entry = RemoteEntry(name, _kind(item.attrs.type, item.attrs.permissions))
+            if is_candidate(entry, self.file_pattern):
+                found.append(str(name))
+        return sorted(found)
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        while True:
+            try:
+                found = await self.matching()
+            except Exception as exc:
+                # Keep waiting: when the wait ends the job runs anyway and reports the server's
+                # error (operation and path) in its output and e-mail, which a failed sensor
+                # would never send.
+                self.log.warning(
+                    "SFTP list %s (connection %r) failed: %s: %s",
+                    self.path, self.sftp_conn_id, type(exc).__name__, exc,
+                )  # fmt: skip
+                found = []
+            if found:
+                yield TriggerEvent(
+                    {"status": "success", "message": f"Found in {self.path}: {', '.join(found)}"}
+                )
+                return
+            await asyncio.sleep(self.poke_interval)
+
+
+class FocusFileSensor(SFTPSensor):
+    """The SFTP provider's sensor, deferring to FocusFileTrigger and poking by the same rule."""
+
+    def poke(self, context: Any) -> bool:
+        from include.sftp_files import SftpFiles
+
+        files = SftpFiles.from_connection(self.sftp_conn_id)
+        try:
+            return any(is_candidate(e, self.file_pattern) for e in files.scan(self.path))
+        finally:
+            files.close()
+
+    def execute(self, context: Any) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        self.defer(
+            timeout=timedelta(seconds=self.timeout),
+            trigger=FocusFileTrigger(
+                path=self.path,
+                file_pattern=self.file_pattern,
+                sftp_conn_id=self.sftp_conn_id,
+                poke_interval=self.poke_interval,
+            ),
+            method_name="execute_complete",
+        )
