@@ -392,6 +392,7 @@ def build_dags_from_table(
     :param calendar: gives the district's school days (read at most once, when a job needs it).
     """
     dags: dict[str, DAG] = {}
+    calendar = functools.cache(calendar)
     for raw in table.rows:
         document = row_to_document(raw)
         try:
