@@ -39,6 +39,7 @@ from include.school_calendar import (
     DistrictCalendar,
     calendar_from_json,
     day_rule,
+    describe_order,
     job_schedule,
     read_district_calendar,
     write_calendar_snapshot,
@@ -269,14 +270,6 @@ def dag_schedule(definition: JobDefinition, timed: FocusSchedule | None) -> Any:
     if timed is None:
         return upstream
     return AssetOrTimeSchedule(timetable=FocusJobTimetable(timed), assets=upstream)
-
-
-def describe_order(definition: JobDefinition, timed: FocusSchedule | None) -> str:
-    """``after set-next-school, not before 22:00 sat (America/New_York)``."""
-    text = "after " + ", ".join(definition.run_after)
-    if timed is not None:
-        text += ", not before " + timed.describe()
-    return text
 
 
 def build_job_dag(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -85,8 +86,11 @@ def order_errors(
     graph = {job_id: run_after for job_id, (_, run_after) in jobs.items()}
     cycle = find_cycle(graph)
     if cycle is not None:
-        # Name it on a saved job of the cycle: that is the save that closes it.
-        where = next((j for j in cycle if j in saved_ids), cycle[0])
+        # Name it on the first saved job of the cycle: that is the save that closes it.
+        where = next((d.id for d in saved if d.id in cycle), cycle[0])
+        loop = cycle[:-1]
+        start = loop.index(where)
+        cycle = [*loop[start:], *loop[:start], where]
         errors.append(
             FieldError(
                 where,
@@ -108,9 +112,19 @@ def table_links(conn: sa.Connection) -> dict[str, tuple[bool, tuple[str, ...]]]:
     }
 
 
-def check_order(conn: sa.Connection, saved: Iterable[JobDefinition]) -> list[FieldError]:
-    """:func:`order_errors` against the table as it is in ``conn``."""
-    return order_errors(saved, table_links(conn))
+def check_order(
+    conn: sa.Connection, saved: Iterable[JobDefinition], *, rows: bool = False
+) -> list[FieldError]:
+    """:func:`order_errors` against the table as it is in ``conn``.
+
+    :param rows: ``saved`` are the rows of an import file, in order: number the errors.
+    """
+    saved = list(saved)
+    errors = order_errors(saved, table_links(conn))
+    if not rows:
+        return errors
+    row_of = {d.id: i for i, d in enumerate(saved, start=1)}
+    return [dataclasses.replace(e, row=row_of.get(e.job_id)) for e in errors]
 
 
 def dependents(conn: sa.Connection, job_id: str) -> list[str]:

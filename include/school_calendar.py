@@ -13,7 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from include.definitions import JobDefinition
-from include.schedule import FocusSchedule, SchoolDays
+from include.schedule import FocusSchedule, SchoolDays, date_ranges
 from job_library.registry import get_job_class
 
 # Plain SQL on the Focus table names: the SIS schema module may move, the tables do not.
@@ -194,3 +194,39 @@ def write_calendar_snapshot(path: Path, calendar: DistrictCalendar) -> None:
         os.replace(tmp, path)
     except OSError:  # a read-only disk must not break the parse; the next one tries again
         pass
+
+
+def next_run_and_skips(
+    schedule: FocusSchedule | None, now: dt.datetime
+) -> tuple[dt.datetime | None, list[dt.date]]:
+    """The next due instant and the holidays skipped before it (all skipped when none is due).
+
+    When nothing is due within the calendar, the skipped days run to the calendar's end.
+    """
+    if schedule is None:
+        return None, []
+    nxt = schedule.next_fire(now)
+    if schedule.school_days is None:
+        return nxt, []
+    until = nxt
+    if until is None:
+        end = max(schedule.school_days.last, now.astimezone(schedule.tz).date())
+        until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=schedule.tz)
+    return nxt, schedule.skipped_days(now, until)
+
+
+def describe_skips(days: list[dt.date], limit: int = 3) -> str:
+    """``2026-11-23..2026-11-27, 2026-12-03``: runs of days, the first ``limit`` of them."""
+    runs = date_ranges(days)
+    text = ", ".join(a.isoformat() if a == b else f"{a}..{b}" for a, b in runs[:limit])
+    if len(runs) > limit:
+        text += f", … ({len(days)} days in all)"
+    return text
+
+
+def describe_order(definition: JobDefinition, timed: FocusSchedule | None) -> str:
+    """``after set-next-school, not before 22:00 sat (America/New_York)``."""
+    text = "after " + ", ".join(definition.run_after)
+    if timed is not None:
+        text += ", not before " + timed.describe()
+    return text
