@@ -53,7 +53,6 @@ def order_errors(
     for d in saved:
         jobs[d.id] = (d.active, d.run_after)
     errors: list[FieldError] = []
-    saved_ids = {d.id for d in saved}
     for d in saved:
         for upstream in d.run_after:
             if upstream not in jobs:
