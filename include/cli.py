@@ -62,10 +62,22 @@ DEMO_JOBS: list[dict[str, Any]] = [
         "store_history": "3 months",
     },
     {
+        "id": "set-next-school-2027",
+        "title": "Set Next School for 2027-2028",
+        "class": "set_next_school",
+        "run_time": "21:00",
+        "weekdays": ["sat"],
+        "priority": 100,
+        "start_date": "2027-06-01",
+        "end_date": "2027-07-31",
+    },
+    {
+        # The demo chain: Rollover starts when Set Next School succeeds, not before 22:00.
         "id": "rollover-2027",
         "title": "Rollover to 2027-2028",
         "class": "rollover",
-        "run_time": "22:00",
+        "run_after": ["set-next-school-2027"],
+        "not_before": "22:00",
         "weekdays": ["sat"],
         "priority": 100,
         "start_date": "2027-06-01",
