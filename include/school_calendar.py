@@ -61,10 +61,6 @@ class DistrictCalendar:
             days |= self.days_by_school.get(school, frozenset())
         return SchoolDays.of(self.first, self.last, days)
 
-    def unknown_schools(self, schools: Iterable[int]) -> list[int]:
-        """Of ``schools``, those without a default calendar in the horizon."""
-        return [s for s in schools if s not in self.days_by_school]
-
 
 def horizon(
     years: Iterable[tuple[int, dt.date, dt.date]], today: dt.date

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pendulum
 import sqlalchemy as sa
@@ -372,3 +373,99 @@ def test_without_calendars_a_school_days_job_is_never_due():
     rows = [good_row("attendance", job_class="attendance_summary_calculation")]
     dag = build_dags_from_table(JobTable(NY, rows), lambda: empty)["attendance"]
     assert dag.timetable.schedule.next_fire(at(2026, 11, 1)) is None
+
+
+# --- what people see: focus-jobs list and "Preview next 10 runs" ---------------------------
+
+
+def _closed_week_then_school(engine: sa.Engine, today: dt.date) -> dt.date:
+    """A district whose school year started a month ago, closed for the next week, then open
+    every day for the rest of the year; returns the first school day after the break."""
+    reopen = today + ONE_DAY * 8
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(school_years).values(
+                syear=2090,
+                title="Now",
+                start_date=today - ONE_DAY * 30,
+                end_date=today + ONE_DAY * 200,
+            )
+        )
+        conn.execute(
+            sa.insert(schools).values(
+                school_id=1, title="Only", short_name="O", school_number="1", district_number="1"
+            )
+        )
+        conn.execute(
+            sa.insert(attendance_calendars).values(
+                calendar_id=1, school_id=1, syear=2090, title="Main"
+            )
+        )
+        days = [today - ONE_DAY * 30 + ONE_DAY * i for i in range(231)]
+        conn.execute(
+            sa.insert(attendance_calendar),
+            [
+                dict(calendar_id=1, school_date=d, minutes=360)
+                for d in days
+                if not today <= d < reopen
+            ],
+        )
+    return reopen
+
+
+def test_list_and_preview_name_the_skipped_holidays(focus_env, capsys):
+    import json
+    import os
+
+    from include import cli
+    from include.focus_db.engine import get_engine
+    from include.jobs_api import preview
+    from tests.rows import insert_rows
+
+    engine = get_engine(os.environ["FOCUS_DB_URL"])
+    today = dt.datetime.now(ZoneInfo(NY)).date()  # the district's today, not UTC's
+    reopen = _closed_week_then_school(engine, today)
+    insert_rows(
+        engine,
+        good_row(
+            "attendance",
+            job_class="attendance_summary_calculation",
+            run_hour=23,
+            run_minute=59,
+            weekdays="mon,tue,wed,thu,fri,sat,sun",
+        ),
+    )
+    cli.main(["list"])
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("attendance"))
+    assert "23:59 daily school days (America/New_York)" in line
+    assert f"{reopen:%Y-%m-%d} 23:59" in line
+    # Today (when 23:59 is still ahead in New York) to the day before school reopens.
+    assert f"..{reopen - ONE_DAY}: not school days)" in line
+    response = preview(
+        {"class": "attendance_summary_calculation", "run_time": "23:59", "weekdays": ["sat", "sun"]}
+    )
+    body = json.loads(response.body)
+    runs = [dt.date.fromisoformat(r[:10]) for r in body["runs"]]
+    assert len(runs) == 10 and runs[0] >= reopen
+    assert all(d.weekday() >= 5 for d in runs)
+    skipped = [dt.date.fromisoformat(d) for d in body["skipped"]]
+    # The weekend days of the closed week are skipped; no school-week weekend is.
+    assert skipped and all(d.weekday() >= 5 and today <= d < reopen for d in skipped)
+
+
+def test_an_unreadable_database_falls_back_to_the_last_good_calendar(sqlite_engine, tmp_path):
+    from include.dag_builder import calendar_loader
+
+    today = dt.date.today()
+    reopen = _closed_week_then_school(sqlite_engine, today)
+    snapshot = tmp_path / "snap.json.calendar.json"
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    good = calendar_loader(db_url=url, snapshot_path=snapshot, save=True)()
+    assert reopen in good.days_by_school[1] and today not in good.days_by_school[1]
+    assert calendar_from_json(snapshot.read_text()) == good
+    broken = f"sqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'focus.db'}"
+    assert calendar_loader(db_url=broken, snapshot_path=snapshot, save=True)() == good
+    # No snapshot either: no day is a school day (a school-days job waits, it does not guess).
+    empty = calendar_loader(db_url=broken, snapshot_path=tmp_path / "none.json", save=True)()
+    assert empty.school_days().days == ()
