@@ -76,6 +76,10 @@ def test_admin_creates_edits_runs_views_and_deletes_a_job(browser, airflow: Airf
     context, page = _login(browser, airflow, "admin")
     expect_rows = page.locator("#jobs-table tbody tr")
     assert _row(page, "legacy-php-export").get_attribute("class") == "missing"  # red
+    # The demo chain: Rollover runs after Set Next School, whose last run is shown.
+    chain = _row(page, "rollover-2027").locator("td").nth(1).text_content()
+    assert chain.startswith("After Set Next School for 2027-2028, not before 10:00 PM"), chain
+    assert "after Set Next School for 2027-2028: last run never" in chain
     _shot(page, "01-jobs")
 
     # Sort: once ascending, twice descending.

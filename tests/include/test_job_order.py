@@ -224,3 +224,20 @@ def test_dags_of_a_chain_emit_and_wait_for_job_assets():
     assert rollover.timetable.schedule.run_time == dt.time(22)
     assert rollover.summary == "Asset or 22:00 sat (America/New_York)"
     assert "after set-next-school, not before 22:00 sat" in dags["rollover"].doc_md
+
+
+def test_the_new_fields_survive_the_table_on_both_databases(engine: sa.Engine):
+    from include.repository import load_definitions
+
+    saved = defs(
+        job("set-next-school", school_days_only=False, calendar_schools=[3, 1]),
+        job("rollover", run_after=["set-next-school"], not_before="22:00", school_days_only=True),
+        job("plain"),
+    )
+    with engine.begin() as conn:
+        upsert(conn, saved, user="test")
+    with engine.connect() as conn:
+        loaded = {d.id: d for d in load_definitions(conn)}
+    assert loaded == {d.id: d for d in saved}
+    assert loaded["set-next-school"].calendar_schools == (3, 1)
+    assert loaded["plain"].school_days_only is None
