@@ -141,6 +141,14 @@ class JobDefinition(BaseModel):
             return tuple(dict.fromkeys(items))  # a repeated entry counts once
         return value
 
+    @field_validator("not_before", mode="before")
+    @classmethod
+    def _sexagesimal_time(cls, value: Any) -> Any:
+        # YAML 1.1 reads an unquoted 22:00 as the base-60 number 1320: that is the time meant.
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+            return dt.time(value // 60, value % 60)
+        return value
+
     @field_validator("run_after")
     @classmethod
     def _job_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:

@@ -68,6 +68,11 @@ def test_bad_run_after_fields_are_named(fields, expected):
     assert expected in str(info.value)
 
 
+def test_an_unquoted_not_before_in_yaml_means_that_time():
+    doc = yaml.safe_load("run_after: [a]\nnot_before: 22:05\n")  # YAML 1.1: 1325
+    assert parse_definition(job("x", **doc)).not_before == dt.time(22, 5)
+
+
 def test_find_cycle_gives_the_path_back_to_its_start():
     assert find_cycle({"a": ["b"], "b": ["c"], "c": ["a"], "d": ["a"]}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": ["b"], "b": [], "c": ["a", "b"]}) is None
