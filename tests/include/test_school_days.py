@@ -419,7 +419,7 @@ def test_list_and_preview_name_the_skipped_holidays(focus_env, capsys):
 
     from include import cli
     from include.focus_db.engine import get_engine
-    from include.jobs_api import preview
+    from include.jobs_api import list_jobs, preview
     from tests.rows import insert_rows
 
     engine = get_engine(os.environ["FOCUS_DB_URL"])
@@ -442,6 +442,12 @@ def test_list_and_preview_name_the_skipped_holidays(focus_env, capsys):
     assert f"{reopen:%Y-%m-%d} 23:59" in line
     # Today (when 23:59 is still ahead in New York) to the day before school reopens.
     assert f"..{reopen - ONE_DAY}: not school days)" in line
+    # The Jobs tab: the next run by the calendar, the holidays skipped before it.
+    [listed] = list_jobs(sort="title", desc=False, page=1, page_size=25, filter=None)["jobs"]
+    assert listed["next_run"].startswith(f"{reopen}T23:59")
+    assert listed["school_days_only"] is True
+    assert listed["skipped_days"][-1] == (reopen - ONE_DAY).isoformat()
+    assert listed["skipped_text"].endswith(f"..{reopen - ONE_DAY}")
     response = preview(
         {"class": "attendance_summary_calculation", "run_time": "23:59", "weekdays": ["sat", "sun"]}
     )
@@ -469,3 +475,23 @@ def test_an_unreadable_database_falls_back_to_the_last_good_calendar(sqlite_engi
     # No snapshot either: no day is a school day (a school-days job waits, it does not guess).
     empty = calendar_loader(db_url=broken, snapshot_path=tmp_path / "none.json", save=True)()
     assert empty.school_days().days == ()
+
+
+def test_a_calendar_change_reaches_the_timetable_at_the_next_parse(focus_env):
+    import os
+
+    from include.dag_builder import build_dags
+    from include.focus_db.engine import get_engine
+    from tests.rows import insert_rows
+
+    engine = get_engine(os.environ["FOCUS_DB_URL"])
+    reopen = _closed_week_then_school(engine, dt.date.today())
+    insert_rows(engine, good_row("attendance", job_class="attendance_summary_calculation"))
+    before = build_dags()["attendance"].timetable.schedule.school_days
+    assert reopen in before
+    with engine.begin() as conn:  # the district closes that day too
+        conn.execute(
+            sa.delete(attendance_calendar).where(attendance_calendar.c.school_date == reopen)
+        )
+    after = build_dags()["attendance"].timetable.schedule.school_days
+    assert reopen not in after and len(after.days) == len(before.days) - 1
