@@ -26,16 +26,6 @@ def _local(day: dt.date, at: dt.time, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, at.replace(fold=0), tzinfo=tz).astimezone(dt.UTC)
 
 
-def _ends(fires: Iterator[dt.datetime]) -> tuple[dt.datetime, ...]:
-    """The first and last of a day's due instants: enough to tell if any is in a span."""
-    first = last = next(fires, None)
-    if first is None:
-        return ()
-    for last in fires:  # noqa: B007  (only the last one is kept)
-        pass
-    return (first, last)
-
-
 @dataclass(frozen=True)
 class SchoolDays:
     """The school days of a bounded horizon; a date outside ``first..last`` is not one.
@@ -240,11 +230,17 @@ class FocusSchedule:
             return []
         plain = dataclasses.replace(self, school_days=None)
         tz = self.tz
-        day, last = after.astimezone(tz).date(), until.astimezone(tz).date()
+        first, last = after.astimezone(tz).date(), until.astimezone(tz).date()
         found = []
+        day = first
         while day <= last:
-            ends = _ends(plain.fires_on(day))
-            if day not in self.school_days and ends and ends[1] > after and ends[0] <= until:
-                found.append(day)
+            if day not in self.school_days and plain.runs_on(day):
+                fires = plain.fires_on(day)
+                if first < day < last:  # a whole day inside the span: any run at all counts
+                    due = next(fires, None) is not None
+                else:
+                    due = any(after < at <= until for at in fires)
+                if due:
+                    found.append(day)
             day += _ONE_DAY
         return found
