@@ -210,7 +210,9 @@ class JobDefinition(BaseModel):
             "run_after": list(doc["run_after"]) or None,
             "not_before": doc["not_before"][:5] if doc["not_before"] else None,
         }
-        return {k: doc[k] for k in FIELDS} | {k: v for k, v in extra.items() if v is not None}
+        return {k: doc[k] for k in FIELDS} | {
+            k: extra[k] for k in SCHEDULING_FIELDS if extra[k] is not None
+        }
 
 
 def _field_errors(
@@ -281,6 +283,15 @@ def _run_after_errors(d: JobDefinition) -> list[FieldError]:
         return errors
     if d.id in d.run_after:
         errors.append(FieldError(d.id, "run_after", d.id, "a job cannot run after itself"))
+    if d.not_before is not None and d.not_before.tzinfo is not None:
+        errors.append(
+            FieldError(
+                d.id,
+                "not_before",
+                d.not_before.isoformat(),
+                "give a local time (HH:MM) without a zone: the district's time zone applies",
+            )
+        )
     own_time = {
         "run_time": f"{d.run_time:%H:%M}" if d.run_time else None,
         "repeat_minutes": d.repeat_minutes,

@@ -59,6 +59,7 @@ def test_a_run_after_job_has_no_clock_of_its_own():
         ({"run_after": ["x"]}, "run_after 'x': a job cannot run after itself"),
         ({"run_after": ["Set Next School"]}, "'Set Next School' is not a job id"),
         ({"run_time": "21:00", "not_before": "22:00"}, "not_before '22:00': applies only with"),
+        ({"run_after": ["a"], "not_before": "22:00+01:00"}, "not_before '22:00:00+01:00': give"),
         ({"run_time": "21:00", "calendar_schools": "1,north"}, "calendar_schools.1 'north'"),
     ],
 )
