@@ -217,7 +217,7 @@ def _order_and_days(
     if d.run_after:
         details["job_time"] = "After " + ", ".join(str(titles.get(j, j)) for j in d.run_after)
         if d.not_before:
-            details["job_time"] += f", not before {job_time_of(d.not_before)}"
+            details["job_time"] += f", not before {_clock_time(d.not_before)}"
     for upstream in d.run_after:
         last = runs.get(upstream)
         details["run_after"].append(
@@ -233,7 +233,7 @@ def _order_and_days(
     return details
 
 
-def job_time_of(at: dt.time) -> str:
+def _clock_time(at: dt.time) -> str:
     return dt.datetime.combine(dt.date.today(), at).strftime("%I:%M %p").lstrip("0")
 
 
@@ -410,9 +410,10 @@ def preview(document: Annotated[dict, Body()]) -> Response:
     schedule = job_schedule(definition, timezone, lambda: calendar)
     now = dt.datetime.now(dt.UTC)
     runs = schedule.upcoming(now, 10) if schedule else []
-    _, skipped = next_run_and_skips(schedule, now)
-    if runs and schedule is not None and schedule.school_days is not None:
+    if runs and schedule is not None:
         skipped = schedule.skipped_days(now, runs[-1])
+    else:  # nothing due in the calendar: the first holidays it skips say why
+        skipped = next_run_and_skips(schedule, now)[1][:10]
     return JSONResponse(
         {
             "timezone": timezone,
