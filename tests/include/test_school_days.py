@@ -495,3 +495,17 @@ def test_a_calendar_change_reaches_the_timetable_at_the_next_parse(focus_env):
         )
     after = build_dags()["attendance"].timetable.schedule.school_days
     assert reopen not in after and len(after.days) == len(before.days) - 1
+
+
+def test_attendance_classes_default_to_school_days_and_the_catalog_says_so():
+    from job_library.registry import catalog
+
+    defaults = {e["key"] for e in catalog() if e["school_days_only_default"]}
+    assert defaults == {
+        "attendance_summary_calculation",
+        "recalculate_daily_attendance",
+        "eoy_attendance_calculation",
+        "auto_withdraw",
+        "cte_consecutive_absences",
+        "create_detentions_from_tardies",
+    }
