@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 import sqlalchemy as sa
 import yaml
 from airflow.serialization.serialized_objects import DagSerialization
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from include import cli
 from include.dag_builder import TASK_ID, build_dags_from_table, job_asset
@@ -247,3 +250,33 @@ def test_the_new_fields_survive_the_table_on_both_databases(engine: sa.Engine):
     assert loaded == {d.id: d for d in saved}
     assert loaded["set-next-school"].calendar_schools == (3, 1)
     assert loaded["plain"].school_days_only is None
+
+
+def _has_cycle(graph: dict[str, tuple[str, ...]]) -> bool:
+    """Kahn's algorithm: a graph has a cycle when not every node can be taken in order."""
+    waiting = {n: {u for u in ups if u in graph} for n, ups in graph.items()}
+    while True:
+        ready = [n for n, ups in waiting.items() if not ups]
+        if not ready:
+            return bool(waiting)
+        for n in ready:
+            del waiting[n]
+        for ups in waiting.values():
+            ups.difference_update(ready)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from("abcdefg"),
+        st.lists(st.sampled_from("abcdefg"), max_size=3).map(tuple),
+        max_size=7,
+    )
+)
+def test_find_cycle_finds_a_real_cycle_exactly_when_there_is_one(graph):
+    graph = {n: tuple(u for u in ups if u in graph) for n, ups in graph.items()}
+    cycle = find_cycle(graph)
+    assert (cycle is not None) == _has_cycle(graph)
+    if cycle is not None:
+        assert cycle[0] == cycle[-1] and len(set(cycle[:-1])) == len(cycle) - 1
+        assert all(b in graph[a] for a, b in itertools.pairwise(cycle))
