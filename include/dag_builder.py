@@ -437,7 +437,28 @@ def build_dags(only_dag_id: str | None = None) -> dict[str, DAG]:
     calendar = calendar_loader(
         db_url=s.db_url, snapshot_path=calendar_snapshot_path(s.snapshot_path), save=not only_dag_id
     )
-    return build_dags_from_table(table, calendar)
+    dags = build_dags_from_table(table, calendar)
+    if only_dag_id is None:  # a worker's read holds one row: it cannot tell
+        flag_broken_links(dags, table)
+    return dags
+
+
+def flag_broken_links(dags: dict[str, DAG], table: JobTable) -> None:
+    """Mark a job that runs after a job with no DAG (deleted or switched off behind the
+    screen's back): it would wait forever, so Airflow shows why instead of nothing."""
+    present = {str(r.get("id")) for r in table.rows}
+    for raw in table.rows:
+        upstream = [j for j in str(raw.get("run_after") or "").split(",") if j]
+        missing = [j for j in upstream if j not in present]
+        dag = dags.get(_dag_id(raw.get("id")))
+        if not missing or dag is None or "config-error" in dag.tags:
+            continue
+        dag.tags.add("run-after-missing")
+        dag.doc_md = (dag.doc_md or "") + (
+            "\n\n**Waits forever**: it runs after "
+            + ", ".join(f"`{j}`" for j in missing)
+            + ", which is missing or inactive. Activate that job or edit this one."
+        )
 
 
 def calendar_snapshot_path(snapshot_path: Path) -> Path:

@@ -97,3 +97,18 @@ def test_weekdays_still_apply_to_a_run_after_job(focus_env):
         task.execute(context(DagRunType.ASSET_TRIGGERED, None))
     # A person may still run it by hand on any day.
     assert task.execute(context(DagRunType.MANUAL, None))["success"] is True
+
+
+def test_a_job_that_runs_after_a_missing_or_inactive_job_says_so_in_airflow(focus_env):
+    row = {"run_hour": None, "run_minute": None, "weekdays": ALL_DAYS}
+    insert_rows(
+        _engine(),
+        good_row("off", active=False),
+        good_row("after-off", run_after="off", **row),
+        good_row("after-gone", run_after="gone,after-off", **row),
+    )
+    dags = build_dags()
+    assert "run-after-missing" in dags["after-off"].tags
+    assert "it runs after `off`, which is missing or inactive" in dags["after-off"].doc_md
+    assert "it runs after `gone`, which is missing" in dags["after-gone"].doc_md
+    assert "off" not in dags  # inactive: no DAG
