@@ -52,14 +52,20 @@ class DistrictCalendar:
     first: dt.date
     last: dt.date
     days_by_school: Mapping[int, frozenset[dt.date]] = field(default_factory=dict)
+    # Many jobs share a choice of schools (most: all of them): each union is built once.
+    _unions: dict[tuple[int, ...], SchoolDays] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def school_days(self, schools: Iterable[int] = ()) -> SchoolDays:
         """The days school is in session at any of ``schools`` (none given: any school)."""
-        chosen = list(schools) or list(self.days_by_school)
-        days: set[dt.date] = set()
-        for school in chosen:
-            days |= self.days_by_school.get(school, frozenset())
-        return SchoolDays.of(self.first, self.last, days)
+        key = tuple(sorted(set(schools)))
+        if key not in self._unions:
+            days: set[dt.date] = set()
+            for school in key or self.days_by_school:
+                days |= self.days_by_school.get(school, frozenset())
+            self._unions[key] = SchoolDays.of(self.first, self.last, days)
+        return self._unions[key]
 
 
 def horizon(
