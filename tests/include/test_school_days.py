@@ -509,3 +509,25 @@ def test_attendance_classes_default_to_school_days_and_the_catalog_says_so():
         "cte_consecutive_absences",
         "create_detentions_from_tardies",
     }
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    calendars,
+    st.frozensets(st.integers(0, 6), min_size=1),
+    run_times,
+    st.datetimes(min_value=dt.datetime(2026, 7, 1), max_value=dt.datetime(2027, 6, 1)),
+)
+def test_the_skipped_days_are_the_runs_a_plain_schedule_has_before_the_next_one(
+    days: SchoolDays, weekdays: frozenset[int], run_time: dt.time, start: dt.datetime
+):
+    s = FocusSchedule(timezone=NY, weekdays=weekdays, run_time=run_time, school_days=days)
+    after = start.replace(tzinfo=UTC)
+    until = s.next_fire(after) or after + dt.timedelta(days=40)
+    plain = dataclasses.replace(s, school_days=None)
+    expected = [
+        at.astimezone(s.tz).date()
+        for at in plain.upcoming(after, 500)
+        if at <= until and at.astimezone(s.tz).date() not in days
+    ]
+    assert s.skipped_days(after, until) == expected
