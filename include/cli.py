@@ -10,12 +10,14 @@ import logging
 import sys
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
 from include.config import settings
 from include.definitions import FieldError, InvalidDefinition, parse_definition, row_to_document
 from include.focus_db.engine import get_engine, migrate
+from include.job_order import check_order
 from include.repository import (
     get_definition,
     get_setting,
@@ -27,6 +29,13 @@ from include.repository import (
     validate_documents,
 )
 from include.runner import run_job
+from include.school_calendar import (
+    describe_order,
+    describe_skips,
+    job_schedule,
+    next_run_and_skips,
+    read_district_calendar,
+)
 from job_library.base import RemoteFileError
 from job_library.registry import catalog, get_job_class
 
@@ -54,10 +63,22 @@ DEMO_JOBS: list[dict[str, Any]] = [
         "store_history": "3 months",
     },
     {
+        "id": "set-next-school-2027",
+        "title": "Set Next School for 2027-2028",
+        "class": "set_next_school",
+        "run_time": "21:00",
+        "weekdays": ["sat"],
+        "priority": 100,
+        "start_date": "2027-06-01",
+        "end_date": "2027-07-31",
+    },
+    {
+        # The demo chain: Rollover starts when Set Next School succeeds, not before 22:00.
         "id": "rollover-2027",
         "title": "Rollover to 2027-2028",
         "class": "rollover",
-        "run_time": "22:00",
+        "run_after": ["set-next-school-2027"],
+        "not_before": "22:00",
         "weekdays": ["sat"],
         "priority": 100,
         "start_date": "2027-06-01",
@@ -123,6 +144,7 @@ def cmd_catalog(args: argparse.Namespace) -> int:
 def cmd_list(_: argparse.Namespace) -> int:
     with _engine().connect() as conn:
         table = read_table(conn, active_only=False)
+        calendar = read_district_calendar(conn, dt.date.today())
     now = dt.datetime.now(dt.UTC)
     invalid = 0
     header = f"{'ID':<28} {'TITLE':<30} {'PRI':>5} {'ACTIVE':<6} {'SCHEDULE':<45}"
@@ -134,13 +156,17 @@ def cmd_list(_: argparse.Namespace) -> int:
             invalid += 1
             print(f"{raw['id']!s:<28} INVALID: {exc.errors[0]}")
             continue
-        schedule = d.schedule(table.timezone)
-        nxt = schedule.next_fire(now) if d.active else None
-        when = nxt.astimezone(schedule.tz).strftime("%Y-%m-%d %H:%M") if nxt else "-"
+        schedule = job_schedule(d, table.timezone, lambda: calendar)
+        nxt, skipped = next_run_and_skips(schedule, now) if d.active else (None, [])
+        tz = ZoneInfo(table.timezone)
+        when = nxt.astimezone(tz).strftime("%Y-%m-%d %H:%M") if nxt else "-"
         missing = "" if get_job_class(d.job_class) else f"  (missing class {d.job_class})"
+        if skipped:
+            missing += f"  (skips {describe_skips(skipped)}: not school days)"
+        described = describe_order(d, schedule) if d.run_after else schedule.describe()
         print(
             f"{d.id:<28} {d.title[:30]:<30} {d.priority:>5} {'yes' if d.active else 'no':<6} "
-            f"{schedule.describe():<45} {when}{missing}"
+            f"{described:<45} {when}{missing}"
         )
     return 1 if invalid else 0
 
@@ -176,6 +202,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     definitions, errors = validate_documents(entries)
+    if not errors:  # run-after links are checked against the jobs already in the table
+        with _engine().connect() as conn:
+            errors = check_order(conn, definitions, rows=True)
     if errors:
         _print_errors(errors)
         print(f"Nothing imported: {len(errors)} error(s) in {args.file}.", file=sys.stderr)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from airflow.sdk import DAG, BaseOperator
+from airflow.sdk import DAG, Asset, AssetAll, AssetOrTimeSchedule, BaseOperator
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from include.config import JOBS_POOL, settings
@@ -32,6 +34,16 @@ from include.notifications import (
 )
 from include.repository import JobTable, get_flag, read_snapshot, read_table, write_snapshot
 from include.runner import resolve, run_job, skipped_result, store_output
+from include.schedule import FocusSchedule
+from include.school_calendar import (
+    DistrictCalendar,
+    calendar_from_json,
+    day_rule,
+    describe_order,
+    job_schedule,
+    read_district_calendar,
+    write_calendar_snapshot,
+)
 from include.timetable import FocusJobTimetable
 from job_library.base import JobResult, RunHistory
 from job_library.registry import get_job_class
@@ -54,15 +66,25 @@ class FocusJobOperator(BaseOperator):
 
     :param definition: the validated job definition.
     :param timezone: the district time zone at the time the DAG was built.
+    :param days: for a job that runs after others, which days it may run on (school days
+        included); None for a job on its own clock (its timetable already keeps to them).
     """
 
     template_fields = ()
     ui_color = "#d9ead3"
 
-    def __init__(self, *, definition: JobDefinition, timezone: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        definition: JobDefinition,
+        timezone: str,
+        days: FocusSchedule | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.definition = definition
         self.timezone = timezone
+        self.days = days
 
     def execute(self, context: Any) -> dict[str, Any]:
         s = settings()
@@ -72,6 +94,11 @@ class FocusJobOperator(BaseOperator):
         started = dt.datetime.now(dt.UTC)
         scheduled = getattr(dag_run.run_type, "value", dag_run.run_type) == "scheduled"
         info = run_info(dag_run, scheduled, started)
+        run_type = str(getattr(dag_run.run_type, "value", dag_run.run_type))
+        if self.definition.run_after and (reason := self._not_due(run_type, engine, started)):
+            # Not a run of the job: no output, no e-mail, and (skipped) no asset event.
+            self.log.info("%s", reason)
+            raise AirflowSkipException(reason)
         # A manual run (Run now) may start at any time; a scheduled one only inside its timeframe.
         if scheduled and dag_run.logical_date:
             due = dag_run.logical_date
@@ -110,6 +137,34 @@ class FocusJobOperator(BaseOperator):
             context["ti"].xcom_push(key="return_value", value=result.to_json())
             raise AirflowFailException(result.summary)
         return result.to_json()
+
+    def _not_due(self, run_type: str, engine: sa.Engine, started: dt.datetime) -> str | None:
+        """Why a run of a job that runs after others does not run the job now, or None.
+
+        An asset-triggered run (an upstream job succeeded) runs on the job's days, but not
+        before its "not before" time; the timed run at that time then runs the job if every
+        upstream job succeeded since the job last ran. A manual run always runs.
+        """
+        if run_type not in ("asset_triggered", "scheduled"):
+            return None
+        local = started.astimezone(self.days.tz) if self.days else started
+        if self.days is not None and not self.days.runs_on(local.date()):
+            return f"{local.date()} is not a day this job runs on (weekdays, dates, school days)"
+        not_before = self.definition.not_before
+        if run_type == "asset_triggered":
+            if not_before is not None and local.time() < not_before:
+                return (
+                    f"the jobs it runs after succeeded; it starts at {not_before:%H:%M} "
+                    "(its not-before time)"
+                )
+            return None
+        from include.job_order import waiting_for
+
+        with engine.connect() as conn:
+            waiting = waiting_for(conn, self.definition.id, self.definition.run_after)
+        if waiting:
+            return f"no successful run of {', '.join(waiting)} since this job last ran"
+        return None
 
     def _history(self) -> RunHistory | None:
         """Airflow's run history for the jobs that prune it, when its API connection exists."""
@@ -193,8 +248,35 @@ def _dag_id(raw_id: Any) -> str:
     return "invalid-id-" + (re.sub(r"[^A-Za-z0-9_.-]+", "_", text)[:80] or "blank")
 
 
-def build_job_dag(definition: JobDefinition, timezone: str) -> DAG:
-    """The DAG of one valid definition."""
+def job_asset(job_id: str) -> Asset:
+    """The asset a job's successful run emits: what jobs that run after it are scheduled on."""
+    return Asset(name=f"focus_job.{job_id}", uri=f"focus-job://{job_id}")
+
+
+def _empty_calendar() -> DistrictCalendar:
+    today = dt.date.today()
+    return DistrictCalendar(today, today - dt.timedelta(days=1))
+
+
+def dag_schedule(definition: JobDefinition, timed: FocusSchedule | None) -> Any:
+    """The DAG's schedule: its timetable, the assets of the jobs it runs after, or either."""
+    if not definition.run_after:
+        return FocusJobTimetable(timed)
+    upstream = AssetAll(*(job_asset(j) for j in definition.run_after))
+    if timed is None:
+        return upstream
+    return AssetOrTimeSchedule(timetable=FocusJobTimetable(timed), assets=upstream)
+
+
+def build_job_dag(
+    definition: JobDefinition,
+    timezone: str,
+    calendar: Callable[[], DistrictCalendar] = _empty_calendar,
+) -> DAG:
+    """The DAG of one valid definition.
+
+    :param calendar: gives the district's school days; called only for a school-days job.
+    """
     s = settings()
     job_class = get_job_class(definition.job_class)
     tags = {f"kind:{definition.kind}", f"class:{definition.job_class}"}
@@ -208,12 +290,13 @@ def build_job_dag(definition: JobDefinition, timezone: str) -> DAG:
     else:
         tags.add(f"module:{job_class.module}")
         doc = f"### {definition.title}\n\n{job_class.description}"
-    schedule = definition.schedule(timezone)
-    doc += f"\n\n**Schedule**: {schedule.describe()} · **Priority**: {definition.priority}"
+    timed = job_schedule(definition, timezone, calendar)
+    when = describe_order(definition, timed) if definition.run_after else timed.describe()
+    doc += f"\n\n**Schedule**: {when} · **Priority**: {definition.priority}"
     with DAG(
         dag_id=definition.id,
         description=definition.title,
-        schedule=FocusJobTimetable(schedule),
+        schedule=dag_schedule(definition, timed),
         start_date=_EPOCH,
         catchup=False,
         max_active_runs=1,
@@ -225,6 +308,9 @@ def build_job_dag(definition: JobDefinition, timezone: str) -> DAG:
             task_id=TASK_ID,
             definition=definition,
             timezone=timezone,
+            days=day_rule(definition, timezone, calendar) if definition.run_after else None,
+            # Emitted only when the task succeeds: jobs that run after this one start then.
+            outlets=[job_asset(definition.id)],
             pool=JOBS_POOL,
             priority_weight=definition.priority,
             weight_rule="absolute",
@@ -287,13 +373,19 @@ def build_error_dag(raw: dict[str, Any], error: InvalidDefinition) -> DAG:
     return dag
 
 
-def build_dags_from_table(table: JobTable) -> dict[str, DAG]:
-    """One DAG per row, keyed by dag_id; a bad row yields its error DAG."""
+def build_dags_from_table(
+    table: JobTable, calendar: Callable[[], DistrictCalendar] = _empty_calendar
+) -> dict[str, DAG]:
+    """One DAG per row, keyed by dag_id; a bad row yields its error DAG.
+
+    :param calendar: gives the district's school days (read at most once, when a job needs it).
+    """
     dags: dict[str, DAG] = {}
+    calendar = functools.cache(calendar)
     for raw in table.rows:
         document = row_to_document(raw)
         try:
-            dag = build_job_dag(parse_definition(document), table.timezone)
+            dag = build_job_dag(parse_definition(document), table.timezone, calendar)
         except InvalidDefinition as exc:
             dag = build_error_dag(raw, exc)
         except Exception as exc:  # one bad row must never take the other jobs down
@@ -338,4 +430,60 @@ def build_dags(only_dag_id: str | None = None) -> dict[str, DAG]:
     if only_dag_id is not None and not SLUG.fullmatch(only_dag_id):
         only_dag_id = None  # an error DAG named after a bad id: find it in the full read
     table = load_table(only_dag_id=only_dag_id, db_url=s.db_url, snapshot_path=s.snapshot_path)
-    return build_dags_from_table(table)
+    calendar = calendar_loader(
+        db_url=s.db_url, snapshot_path=calendar_snapshot_path(s.snapshot_path), save=not only_dag_id
+    )
+    dags = build_dags_from_table(table, calendar)
+    if only_dag_id is None:  # a worker's read holds one row: it cannot tell
+        flag_broken_links(dags, table)
+    return dags
+
+
+def flag_broken_links(dags: dict[str, DAG], table: JobTable) -> None:
+    """Mark a job that runs after a job with no DAG (deleted or switched off behind the
+    screen's back): it would wait forever, so Airflow shows why instead of nothing."""
+    present = {str(r.get("id")) for r in table.rows}
+    for raw in table.rows:
+        upstream = [j for j in str(raw.get("run_after") or "").split(",") if j]
+        missing = [j for j in upstream if j not in present]
+        dag = dags.get(_dag_id(raw.get("id")))
+        if not missing or dag is None or "config-error" in dag.tags:
+            continue
+        dag.tags.add("run-after-missing")
+        dag.doc_md = (dag.doc_md or "") + (
+            "\n\n**Waits forever**: it runs after "
+            + ", ".join(f"`{j}`" for j in missing)
+            + ", which is missing or inactive. Activate that job or edit this one."
+        )
+
+
+def calendar_snapshot_path(snapshot_path: Path) -> Path:
+    """The last good district calendar, beside the last good job definitions."""
+    return snapshot_path.with_name(snapshot_path.name + ".calendar.json")
+
+
+def calendar_loader(
+    *, db_url: str, snapshot_path: Path, save: bool
+) -> Callable[[], DistrictCalendar]:
+    """Reads the district calendar once, on first use (one query for every job of the parse).
+
+    When the Focus database cannot be read, the last good calendar is used; without one, no
+    day is a school day (a school-days job does not run on days nobody can vouch for).
+    """
+
+    @functools.cache
+    def load() -> DistrictCalendar:
+        try:
+            with get_engine(db_url).connect() as conn:
+                calendar = read_district_calendar(conn, dt.date.today())
+        except sa.exc.SQLAlchemyError as exc:
+            log.warning("district calendar unreadable (%s: %s)", type(exc).__name__, exc)
+            try:
+                return calendar_from_json(snapshot_path.read_text())
+            except (OSError, ValueError, KeyError):
+                return _empty_calendar()
+        if save:
+            write_calendar_snapshot(snapshot_path, calendar)
+        return calendar
+
+    return load

@@ -63,6 +63,8 @@ FIELDS = (
     "params",
     "active",
 )
+# Written to YAML only when set, so files of jobs that use neither feature stay as they were.
+SCHEDULING_FIELDS = ("school_days_only", "calendar_schools", "run_after", "not_before")
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,44 @@ class JobDefinition(BaseModel):
     emails: tuple[str, ...] = ()
     params: dict[str, Any] = Field(default_factory=dict)
     active: bool = True
+    school_days_only: bool | None = Field(
+        default=None, description="Run only on school days; null: the job class's default."
+    )
+    calendar_schools: tuple[int, ...] = Field(
+        default=(), description="Schools whose calendars count; empty: every school's."
+    )
+    run_after: tuple[str, ...] = Field(default=(), description="Ids of jobs this one runs after.")
+    not_before: dt.time | None = Field(
+        default=None, description="With run_after: the earliest local time a run starts."
+    )
+
+    @field_validator("calendar_schools", "run_after", mode="before")
+    @classmethod
+    def _split_list(cls, value: Any) -> Any:
+        if value is None:
+            return ()
+        if isinstance(value, str | int):
+            value = str(value).split(",")
+        if isinstance(value, list | tuple):
+            items = [str(v).strip() for v in value if str(v).strip()]
+            return tuple(dict.fromkeys(items))  # a repeated entry counts once
+        return value
+
+    @field_validator("not_before", mode="before")
+    @classmethod
+    def _sexagesimal_time(cls, value: Any) -> Any:
+        # YAML 1.1 reads an unquoted 22:00 as the base-60 number 1320: that is the time meant.
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+            return dt.time(value // 60, value % 60)
+        return value
+
+    @field_validator("run_after")
+    @classmethod
+    def _job_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for job_id in value:
+            if not SLUG.fullmatch(job_id):
+                raise ValueError(f"{job_id!r} is not a job id (see focus-jobs list)")
+        return value
 
     @field_validator("weekdays", mode="before")
     @classmethod
@@ -164,7 +204,15 @@ class JobDefinition(BaseModel):
                 doc[key] = doc[key][:5]
         doc["weekdays"] = list(doc["weekdays"])
         doc["emails"] = list(doc["emails"])
-        return {k: doc[k] for k in FIELDS}
+        extra = {
+            "school_days_only": doc["school_days_only"],
+            "calendar_schools": list(doc["calendar_schools"]) or None,
+            "run_after": list(doc["run_after"]) or None,
+            "not_before": doc["not_before"][:5] if doc["not_before"] else None,
+        }
+        return {k: doc[k] for k in FIELDS} | {
+            k: extra[k] for k in SCHEDULING_FIELDS if extra[k] is not None
+        }
 
 
 def _field_errors(
@@ -187,7 +235,7 @@ def _cross_field_errors(d: JobDefinition) -> list[FieldError]:
     def err(field: str, value: Any, message: str) -> None:
         errors.append(FieldError(d.id, field, value, message))
 
-    if d.run_time is None and d.repeat_minutes is None:
+    if d.run_time is None and d.repeat_minutes is None and not d.run_after:
         err("run_time", None, "set a run time (HH:MM) or repeat_minutes")
     if d.run_time is not None and d.repeat_minutes is not None:
         err("repeat_minutes", d.repeat_minutes, "set either run_time or repeat_minutes, not both")
@@ -212,12 +260,55 @@ def _cross_field_errors(d: JobDefinition) -> list[FieldError]:
     for address in d.emails:
         if not _is_email(address):
             err("emails", address, "is not a valid e-mail address (separate several with commas)")
+    errors.extend(_run_after_errors(d))
     job_class = get_job_class(d.job_class)
     if job_class is not None:
         try:
             job_class.params_model.model_validate(d.params)
         except ValidationError as exc:
             errors.extend(_field_errors(exc, d.id, None, ("params",)))
+    return errors
+
+
+def _run_after_errors(d: JobDefinition) -> list[FieldError]:
+    """A job that runs after others has no clock of its own, only an earliest time."""
+    errors = []
+    if not d.run_after:
+        if d.not_before is not None:
+            errors.append(
+                FieldError(
+                    d.id, "not_before", f"{d.not_before:%H:%M}", "applies only with run_after"
+                )
+            )
+        return errors
+    if d.id in d.run_after:
+        errors.append(FieldError(d.id, "run_after", d.id, "a job cannot run after itself"))
+    if d.not_before is not None and d.not_before.tzinfo is not None:
+        errors.append(
+            FieldError(
+                d.id,
+                "not_before",
+                d.not_before.isoformat(),
+                "give a local time (HH:MM) without a zone: the district's time zone applies",
+            )
+        )
+    own_time = {
+        "run_time": f"{d.run_time:%H:%M}" if d.run_time else None,
+        "repeat_minutes": d.repeat_minutes,
+        "timeframe_start": f"{d.timeframe_start:%H:%M}" if d.timeframe_start else None,
+        "timeframe_end": f"{d.timeframe_end:%H:%M}" if d.timeframe_end else None,
+    }
+    for field, value in own_time.items():
+        if value is not None:
+            errors.append(
+                FieldError(
+                    d.id,
+                    field,
+                    value,
+                    "a job that runs after other jobs starts when they succeed: remove it "
+                    "(not_before sets the earliest time)",
+                )
+            )
     return errors
 
 
@@ -279,6 +370,19 @@ def row_to_document(row: Mapping[str, Any]) -> dict[str, Any]:
         "emails": row.get("emails") or "",
         "params": params if params is not None else {},
         "active": active,
+    } | _scheduling_document(row)
+
+
+def _scheduling_document(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The school-day and run-after columns (migration 0011) of a raw row; absent: unset."""
+    only = row.get("school_days_only")
+    if isinstance(only, str) and only in ("0", "1", "true", "false"):
+        only = only in ("1", "true")
+    return {
+        "school_days_only": only,
+        "calendar_schools": row.get("calendar_schools") or (),
+        "run_after": row.get("run_after") or (),
+        "not_before": row.get("not_before") or None,
     }
 
 
@@ -302,4 +406,8 @@ def document_to_row(d: JobDefinition) -> dict[str, Any]:
         "emails": ",".join(d.emails),
         "params": d.params,
         "active": d.active,
+        "school_days_only": d.school_days_only,
+        "calendar_schools": ",".join(str(s) for s in d.calendar_schools),
+        "run_after": ",".join(d.run_after),
+        "not_before": f"{d.not_before:%H:%M}" if d.not_before else None,
     }

@@ -33,7 +33,16 @@ from include.definitions import (
     row_to_document,
 )
 from include.focus_db.engine import get_engine
+from include.job_order import check_order, dependents, last_runs
 from include.repository import delete, get_timezone, read_table, upsert, validate_documents
+from include.school_calendar import (
+    DistrictCalendar,
+    describe_skips,
+    job_schedule,
+    next_run_and_skips,
+    read_district_calendar,
+    uses_school_days,
+)
 from job_library.registry import catalog, get_job_class
 from job_library.schema import job_output
 
@@ -177,6 +186,57 @@ def _listing(raw: dict[str, Any], timezone: str, now: dt.datetime) -> dict[str, 
     }
 
 
+def _calendar(conn: sa.Connection) -> DistrictCalendar:
+    return read_district_calendar(conn, dt.date.today())
+
+
+def _order_and_days(
+    raw: dict[str, Any],
+    timezone: str,
+    now: dt.datetime,
+    calendar: DistrictCalendar,
+    runs: dict[str, dict[str, Any]],
+    titles: dict[str, Any],
+) -> dict[str, Any]:
+    """School days and run-after of a listed job: its next run by the calendar, the holidays
+    skipped before it, and each job it runs after with that job's last run."""
+    try:
+        d = parse_definition(row_to_document(raw))
+    except InvalidDefinition:
+        return {}
+    schedule = job_schedule(d, timezone, lambda: calendar)
+    nxt, skipped = next_run_and_skips(schedule, now) if d.active else (None, [])
+    details: dict[str, Any] = {
+        "school_days_only": uses_school_days(d),
+        "skipped_days": [day.isoformat() for day in skipped],
+        "skipped_text": describe_skips(skipped),
+        "next_run": nxt.astimezone(ZoneInfo(timezone)).isoformat() if nxt else None,
+        "not_before": f"{d.not_before:%H:%M}" if d.not_before else None,
+        "run_after": [],
+    }
+    if d.run_after:
+        details["job_time"] = "After " + ", ".join(str(titles.get(j, j)) for j in d.run_after)
+        if d.not_before:
+            details["job_time"] += f", not before {_clock_time(d.not_before)}"
+    for upstream in d.run_after:
+        last = runs.get(upstream)
+        details["run_after"].append(
+            {
+                "id": upstream,
+                "title": titles.get(upstream, upstream),
+                "last_run": last["finished_at"].astimezone(ZoneInfo(timezone)).isoformat()
+                if last
+                else None,
+                "last_success": last["success"] if last else None,
+            }
+        )
+    return details
+
+
+def _clock_time(at: dt.time) -> str:
+    return dt.datetime.combine(dt.date.today(), at).strftime("%I:%M %p").lstrip("0")
+
+
 def _sort_key(value: Any) -> tuple[int, Any]:
     """Numbers by value, text case-blind, blanks last (ascending)."""
     if value is None or value == "":
@@ -214,10 +274,18 @@ def list_jobs(
         raise HTTPException(400, f"sort {sort!r} is not one of {', '.join(SORTABLE)}")
     with _engine().connect() as conn:
         table = read_table(conn, active_only=False)
+        calendar = _calendar(conn)
+        upstream = {j for r in table.rows for j in str(r.get("run_after") or "").split(",") if j}
+        runs = last_runs(conn, upstream)
     now = dt.datetime.now(dt.UTC)
+    titles = {r["id"]: r["title"] for r in table.rows}
     jobs = [
         j
-        for j in (_listing(r, table.timezone, now) for r in table.rows)
+        for j in (
+            _listing(r, table.timezone, now)
+            | _order_and_days(r, table.timezone, now, calendar, runs, titles)
+            for r in table.rows
+        )
         if _matches(j, filter or [])
     ]
     jobs.sort(key=lambda j: _sort_key(j.get(sort)), reverse=desc)
@@ -291,6 +359,8 @@ def _save(request: Request, document: dict[str, Any], user: str, *, create: bool
             )
         if not create and not exists:
             raise HTTPException(404, f"no job with id {definition.id!r}")
+        if order := check_order(conn, [definition]):
+            return _errors(order)
         upsert(conn, [definition], user=user)
     _reparse(request)
     return JSONResponse(
@@ -317,6 +387,10 @@ def update_job(
 @app.delete("/api/jobs/{dag_id}", dependencies=[CanDelete], status_code=204)
 def delete_job(request: Request, dag_id: str) -> Response:
     with _engine().begin() as conn:
+        if waiting := dependents(conn, dag_id):
+            raise HTTPException(
+                409, f"job {dag_id!r} cannot be deleted: {', '.join(waiting)} run(s) after it"
+            )
         if not delete(conn, dag_id):
             raise HTTPException(404, f"no job with id {dag_id!r}")
     _reparse(request)
@@ -332,10 +406,22 @@ def preview(document: Annotated[dict, Body()]) -> Response:
         return _errors(exc.errors)
     with _engine().connect() as conn:
         timezone = get_timezone(conn)
-    schedule = definition.schedule(timezone)
-    runs = schedule.upcoming(dt.datetime.now(dt.UTC), 10)
+        calendar = _calendar(conn) if uses_school_days(definition) else None
+    schedule = job_schedule(definition, timezone, lambda: calendar)
+    now = dt.datetime.now(dt.UTC)
+    runs = schedule.upcoming(now, 10) if schedule else []
+    if runs and schedule is not None:
+        skipped = schedule.skipped_days(now, runs[-1])
+    else:  # nothing due in the calendar: the first holidays it skips say why
+        skipped = next_run_and_skips(schedule, now)[1][:10]
     return JSONResponse(
-        {"timezone": timezone, "runs": [r.astimezone(schedule.tz).isoformat() for r in runs]}
+        {
+            "timezone": timezone,
+            "runs": [r.astimezone(ZoneInfo(timezone)).isoformat() for r in runs],
+            # The holidays among them: days the weekdays would run on that are not school days.
+            "skipped": [day.isoformat() for day in skipped],
+            "run_after": list(definition.run_after),
+        }
     )
 
 
@@ -395,6 +481,8 @@ def import_jobs(
     if errors:
         return _errors(errors)
     with _engine().begin() as conn:
+        if order := check_order(conn, definitions, rows=True):
+            return _errors(order)
         created, updated = upsert(conn, definitions, user=user.get_name())
     _reparse(request)
     return JSONResponse({"created": created, "updated": updated})

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -25,6 +27,58 @@ def _local(day: dt.date, at: dt.time, tz: ZoneInfo) -> dt.datetime:
 
 
 @dataclass(frozen=True)
+class SchoolDays:
+    """The school days of a bounded horizon; a date outside ``first..last`` is not one.
+
+    :param first: first date the calendar was read for.
+    :param last: last date the calendar was read for.
+    :param days: the school days, ascending, each within ``first..last``.
+    """
+
+    first: dt.date
+    last: dt.date
+    days: tuple[dt.date, ...]
+
+    @classmethod
+    def of(cls, first: dt.date, last: dt.date, days: Iterable[dt.date]) -> SchoolDays:
+        return cls(first, last, tuple(sorted({d for d in days if first <= d <= last})))
+
+    def __contains__(self, day: object) -> bool:
+        i = bisect.bisect_left(self.days, day)
+        return i < len(self.days) and self.days[i] == day
+
+    def next_on_or_after(self, day: dt.date) -> dt.date | None:
+        i = bisect.bisect_left(self.days, day)
+        return self.days[i] if i < len(self.days) else None
+
+    def to_ranges(self) -> list[str]:
+        """Runs of consecutive days as ISO 8601 intervals (``2026-08-10/2026-08-14``)."""
+        return [a.isoformat() if a == b else f"{a}/{b}" for a, b in date_ranges(self.days)]
+
+    @classmethod
+    def from_ranges(cls, first: str, last: str, ranges: Iterable[str]) -> SchoolDays:
+        days: list[dt.date] = []
+        for text in ranges:
+            lo, _, hi = text.partition("/")
+            day, end = dt.date.fromisoformat(lo), dt.date.fromisoformat(hi or lo)
+            while day <= end:
+                days.append(day)
+                day += _ONE_DAY
+        return cls.of(dt.date.fromisoformat(first), dt.date.fromisoformat(last), days)
+
+
+def date_ranges(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Ascending dates as (first, last) runs of consecutive days."""
+    runs: list[tuple[dt.date, dt.date]] = []
+    for day in sorted(set(days)):
+        if runs and runs[-1][1] + _ONE_DAY == day:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+@dataclass(frozen=True)
 class FocusSchedule:
     """When a Focus job runs.
 
@@ -36,6 +90,7 @@ class FocusSchedule:
     :param window_end: end of the scheduled timeframe, inclusive.
     :param start_date: first local date it may run on.
     :param end_date: last local date it may run on.
+    :param school_days: when set, it runs only on these dates (school days only).
     """
 
     timezone: str
@@ -46,6 +101,7 @@ class FocusSchedule:
     window_end: dt.time | None = None
     start_date: dt.date | None = None
     end_date: dt.date | None = None
+    school_days: SchoolDays | None = None
 
     def problems(self) -> list[str]:
         """What makes this schedule unusable, as sentences; empty when it is fine."""
@@ -80,6 +136,8 @@ class FocusSchedule:
             return False
         if self.end_date and day > self.end_date:
             return False
+        if self.school_days is not None and day not in self.school_days:
+            return False
         return day.weekday() in self.weekdays
 
     def window(self, day: dt.date) -> tuple[dt.datetime, dt.datetime, bool]:
@@ -111,7 +169,16 @@ class FocusSchedule:
         day = after.astimezone(self.tz).date() - _ONE_DAY
         if self.start_date and day < self.start_date:
             day = self.start_date
-        for _ in range(_SEARCH_DAYS + 1):
+        searches = _SEARCH_DAYS + 1
+        if self.school_days is not None:
+            searches += len(self.school_days.days)
+        for _ in range(searches):
+            if self.school_days is not None:
+                # Holidays and breaks can be weeks long: jump to the next school day.
+                school_day = self.school_days.next_on_or_after(day)
+                if school_day is None:
+                    return None
+                day = school_day
             if self.end_date and day > self.end_date:
                 return None
             for at in self.fires_on(day):
@@ -153,4 +220,27 @@ class FocusSchedule:
             lo = f"{self.window_start:%H:%M}" if self.window_start else "00:00"
             hi = f"{self.window_end:%H:%M}" if self.window_end else "24:00"
             when += f" within {lo}-{hi}"
+        if self.school_days is not None:
+            days += " school days"
         return f"{when} {days} ({self.timezone})"
+
+    def skipped_days(self, after: dt.datetime, until: dt.datetime) -> list[dt.date]:
+        """Local dates in ``(after, until]`` the job would run on but are not school days."""
+        if self.school_days is None:
+            return []
+        plain = dataclasses.replace(self, school_days=None)
+        tz = self.tz
+        first, last = after.astimezone(tz).date(), until.astimezone(tz).date()
+        found = []
+        day = first
+        while day <= last:
+            if day not in self.school_days and plain.runs_on(day):
+                fires = plain.fires_on(day)
+                if first < day < last:  # a whole day inside the span: any run at all counts
+                    due = next(fires, None) is not None
+                else:
+                    due = any(after < at <= until for at in fires)
+                if due:
+                    found.append(day)
+            day += _ONE_DAY
+        return found

@@ -9,7 +9,7 @@ import pendulum
 from airflow.exceptions import AirflowTimetableInvalid
 from airflow.timetables.base import DagRunInfo, DataInterval, TimeRestriction, Timetable
 
-from include.schedule import FocusSchedule
+from include.schedule import FocusSchedule, SchoolDays
 
 
 def _time(value: str | None) -> dt.time | None:
@@ -22,6 +22,25 @@ def _date(value: str | None) -> dt.date | None:
 
 def _utc(at: dt.datetime) -> pendulum.DateTime:
     return pendulum.instance(at.astimezone(dt.UTC))
+
+
+def _serialize_school_days(days: SchoolDays | None) -> dict[str, Any]:
+    """The school days as runs of dates; no key at all without them (older form unchanged)."""
+    if days is None:
+        return {}
+    return {
+        "school_days": {
+            "first": days.first.isoformat(),
+            "last": days.last.isoformat(),
+            "ranges": days.to_ranges(),
+        }
+    }
+
+
+def _deserialize_school_days(data: dict[str, Any] | None) -> SchoolDays | None:
+    if data is None:
+        return None
+    return SchoolDays.from_ranges(data["first"], data["last"], data["ranges"])
 
 
 # How long a due run that has not been created yet still counts as due (catchup off).
@@ -65,7 +84,7 @@ class FocusJobTimetable(Timetable):
             "window_end": s.window_end.isoformat("minutes") if s.window_end else None,
             "start_date": s.start_date.isoformat() if s.start_date else None,
             "end_date": s.end_date.isoformat() if s.end_date else None,
-        }
+        } | _serialize_school_days(s.school_days)
 
     @classmethod
     def deserialize(cls, data: dict[str, Any]) -> FocusJobTimetable:
@@ -79,6 +98,8 @@ class FocusJobTimetable(Timetable):
                 window_end=_time(data["window_end"]),
                 start_date=_date(data["start_date"]),
                 end_date=_date(data["end_date"]),
+                # Absent from timetables serialized before school days existed.
+                school_days=_deserialize_school_days(data.get("school_days")),
             )
         )
 

@@ -273,6 +273,8 @@ class Job(ABC):
     remote_connection: ClassVar[str | None] = None
     # (folder, file pattern) its DAG waits for on that server before the job runs.
     remote_wait: ClassVar[tuple[str, str] | None] = None
+    # Whether a job of this class runs only on school days unless its definition says otherwise.
+    school_days_only_default: ClassVar[bool] = False
 
     @classmethod
     def remote_source(cls, params: BaseModel) -> RemoteSource | None:

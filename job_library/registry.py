@@ -98,6 +98,7 @@ def catalog() -> list[dict[str, object]]:
             "module": cls.module,
             "kind": str(cls.kind),
             "implemented": cls.implemented,
+            "school_days_only_default": cls.school_days_only_default,
             "params_schema": cls.params_model.model_json_schema(),
         }
         for cls in sorted(REGISTRY.values(), key=lambda c: c.title)

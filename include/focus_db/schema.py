@@ -26,6 +26,11 @@ scheduled_jobs = sa.Table(
     sa.Column("emails", sa.Text, nullable=False, server_default=""),
     sa.Column("params", sa.JSON, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    # Migration 0011: school days only (NULL: the class's default) and run after other jobs.
+    sa.Column("school_days_only", sa.Boolean),
+    sa.Column("calendar_schools", sa.Text, nullable=False, server_default=""),
+    sa.Column("run_after", sa.Text, nullable=False, server_default=""),
+    sa.Column("not_before", sa.String(5)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("created_by", sa.String(100), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),

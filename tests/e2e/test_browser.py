@@ -76,6 +76,10 @@ def test_admin_creates_edits_runs_views_and_deletes_a_job(browser, airflow: Airf
     context, page = _login(browser, airflow, "admin")
     expect_rows = page.locator("#jobs-table tbody tr")
     assert _row(page, "legacy-php-export").get_attribute("class") == "missing"  # red
+    # The demo chain: Rollover runs after Set Next School, whose last run is shown.
+    chain = _row(page, "rollover-2027").locator("td").nth(1).text_content()
+    assert chain.startswith("After Set Next School for 2027-2028, not before 10:00 PM"), chain
+    assert "after Set Next School for 2027-2028: last run never" in chain
     _shot(page, "01-jobs")
 
     # Sort: once ascending, twice descending.
@@ -121,7 +125,7 @@ def test_admin_creates_edits_runs_views_and_deletes_a_job(browser, airflow: Airf
     page.wait_for_function("document.getElementById('pages').textContent === '2'")
     page.get_by_role("button", name="Next").click()
     page.wait_for_function("document.getElementById('page').value === '2'")
-    assert expect_rows.count() == 34 - 25
+    assert expect_rows.count() == 35 - 25
     page.locator("#page").fill("1")
     page.locator("#page").press("Enter")
     page.wait_for_function("document.querySelectorAll('#jobs-table tbody tr').length === 25")

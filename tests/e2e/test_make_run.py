@@ -99,18 +99,19 @@ def test_make_run_starts_the_embedded_default_and_reuses_it(tmp_path):
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 dags = requests.get(f"{url}/api/v2/dags", headers=headers, timeout=10).json()
-                if len(dags["dags"]) == 3:
+                if len(dags["dags"]) == 4:
                     break
                 time.sleep(3)
             assert sorted(d["dag_id"] for d in dags["dags"]) == [
                 "address-corrections",
                 "daily-maintenance",
                 "legacy-php-export",
+                "set-next-school-2027",  # rollover-2027, which runs after it, is inactive
             ]
         finally:
             _stop(proc)
-    assert "Demo jobs: 4 created" in outputs[0]
-    assert "Demo jobs: 0 created, 4 already present" in outputs[1]
+    assert "Demo jobs: 5 created" in outputs[0]
+    assert "Demo jobs: 0 created, 5 already present" in outputs[1]
     # A small demo district is seeded into the new database, and kept by the second start.
     assert "Demo district as of 2026-01-21: 8 schools, 300 students," in outputs[0]
     assert "Demo district: 300 students already present, left as they are." in outputs[1]

@@ -227,6 +227,7 @@ class AttendanceSummaryCalculation(Job):
         "attendance_day record counts as present. Run it after Recalculate Daily Attendance."
     )
     module = "SIS"
+    school_days_only_default = True
     params_model = AttendanceSummaryParams
 
     def run(self, context: JobContext, params: AttendanceSummaryParams) -> JobResult:

@@ -98,6 +98,7 @@ class CreateDetentionsFromTardies(Job):
         "tardy is later corrected."
     )
     module = "SIS"
+    school_days_only_default = True
     params_model = DetentionsFromTardiesParams
 
     def run(self, context: JobContext, params: DetentionsFromTardiesParams) -> JobResult:

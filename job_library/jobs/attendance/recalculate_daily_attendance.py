@@ -153,6 +153,7 @@ class RecalculateDailyAttendance(Job):
         "Second-school enrollments take no daily attendance."
     )
     module = "SIS"
+    school_days_only_default = True
     params_model = RecalculateDailyAttendanceParams
 
     def run(self, context: JobContext, params: RecalculateDailyAttendanceParams) -> JobResult:

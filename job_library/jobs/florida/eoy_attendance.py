@@ -63,6 +63,7 @@ class EoyAttendanceCalculation(Job):
         "Recalculate Daily Attendance."
     )
     module = "Florida State Reporting"
+    school_days_only_default = True
     params_model = EoyAttendanceParams
 
     def run(self, context: JobContext, params: EoyAttendanceParams) -> JobResult:

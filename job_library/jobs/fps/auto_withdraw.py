@@ -157,6 +157,7 @@ class AutoWithdraw(Job):
         "enrollments and class schedules are left as they are."
     )
     module = "FPS"
+    school_days_only_default = True
     params_model = AutoWithdrawParams
 
     def run(self, context: JobContext, params: AutoWithdrawParams) -> JobResult:

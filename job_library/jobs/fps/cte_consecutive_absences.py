@@ -231,6 +231,7 @@ class CteConsecutiveAbsences(Job):
         "after the student has attended and starts a new run."
     )
     module = "FPS"
+    school_days_only_default = True
     params_model = CteConsecutiveAbsencesParams
 
     def run(self, context: JobContext, params: CteConsecutiveAbsencesParams) -> JobResult:
