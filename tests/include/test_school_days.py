@@ -24,7 +24,12 @@ from include.school_calendar import (
     read_district_calendar,
 )
 from include.timetable import FocusJobTimetable
-from job_library.sis_schema import attendance_calendar, attendance_calendars, school_years, schools
+from job_library.schemas.district import (
+    attendance_calendar,
+    attendance_calendars,
+    school_years,
+    schools,
+)
 from tests.rows import good_row
 
 NY = "America/New_York"
