@@ -31,11 +31,3 @@ scheduled_jobs = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_by", sa.String(100), nullable=False),
 )
-
-# District-wide settings, such as the time zone every job time is read in.
-district_settings = sa.Table(
-    "district_settings",
-    metadata,
-    sa.Column("name", sa.String(100), primary_key=True),
-    sa.Column("value", sa.Text, nullable=False),
-)
