@@ -35,6 +35,7 @@ from include.runner import resolve, run_job, skipped_result, store_output
 from include.timetable import FocusJobTimetable
 from job_library.base import JobResult, RunHistory
 from job_library.registry import get_job_class
+from job_library.site import SiteProfile, read_site_profile, unavailable_reason
 
 if TYPE_CHECKING:
     from include.sftp_files import SftpFiles
@@ -197,8 +198,10 @@ def _dag_id(raw_id: Any) -> str:
     return "invalid-id-" + (re.sub(r"[^A-Za-z0-9_.-]+", "_", text)[:80] or "blank")
 
 
-def build_job_dag(definition: JobDefinition, timezone: str) -> DAG:
-    """The DAG of one valid definition."""
+def build_job_dag(
+    definition: JobDefinition, timezone: str, site: SiteProfile | None = None
+) -> DAG:
+    """The DAG of one valid definition (``site``: the site profile, None when not set)."""
     s = settings()
     job_class = get_job_class(definition.job_class)
     tags = {f"kind:{definition.kind}", f"class:{definition.job_class}"}
@@ -212,6 +215,13 @@ def build_job_dag(definition: JobDefinition, timezone: str) -> DAG:
     else:
         tags.add(f"module:{job_class.module}")
         doc = f"### {definition.title}\n\n{job_class.description}"
+        unavailable = unavailable_reason(job_class, site)
+        if unavailable:
+            tags.add("unavailable-class")
+            doc = (
+                f"### {definition.title}\n\n**Unavailable on this site**: {unavailable}. "
+                "Runs fail and change nothing until the site profile allows the class."
+            )
     schedule = definition.schedule(timezone)
     doc += f"\n\n**Schedule**: {schedule.describe()} · **Priority**: {definition.priority}"
     with DAG(
@@ -291,13 +301,13 @@ def build_error_dag(raw: dict[str, Any], error: InvalidDefinition) -> DAG:
     return dag
 
 
-def build_dags_from_table(table: JobTable) -> dict[str, DAG]:
+def build_dags_from_table(table: JobTable, site: SiteProfile | None = None) -> dict[str, DAG]:
     """One DAG per row, keyed by dag_id; a bad row yields its error DAG."""
     dags: dict[str, DAG] = {}
     for raw in table.rows:
         document = row_to_document(raw)
         try:
-            dag = build_job_dag(parse_definition(document), table.timezone)
+            dag = build_job_dag(parse_definition(document), table.timezone, site)
         except InvalidDefinition as exc:
             dag = build_error_dag(raw, exc)
         except Exception as exc:  # one bad row must never take the other jobs down
@@ -342,4 +352,15 @@ def build_dags(only_dag_id: str | None = None) -> dict[str, DAG]:
     if only_dag_id is not None and not SLUG.fullmatch(only_dag_id):
         only_dag_id = None  # an error DAG named after a bad id: find it in the full read
     table = load_table(only_dag_id=only_dag_id, db_url=s.db_url, snapshot_path=s.snapshot_path)
-    return build_dags_from_table(table)
+    return build_dags_from_table(table, load_site_profile(s.db_url))
+
+
+def load_site_profile(db_url: str) -> SiteProfile | None:
+    """The site profile, or None when it is not set or the database cannot be read (then
+    no class is flagged: the runner still refuses one the profile does not allow)."""
+    try:
+        with get_engine(db_url).connect() as conn:
+            return read_site_profile(conn)
+    except sa.exc.SQLAlchemyError as exc:
+        log.warning("site profile unreadable (%s); no class is flagged as unavailable", exc)
+        return None

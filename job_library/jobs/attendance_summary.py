@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
+from job_library.defaults import WEEKDAYS, DefaultSchedule
 from job_library.output import listed_result
 from job_library.sis_params import SchoolYear
 from job_library.sis_schema import student_enrollment
@@ -227,6 +228,8 @@ class AttendanceSummaryCalculation(Job):
         "attendance_day record counts as present. Run it after Recalculate Daily Attendance."
     )
     module = "SIS"
+    title_template = "{title} for {syear}"
+    default_schedule = DefaultSchedule(run_time="22:00", weekdays=WEEKDAYS)
     params_model = AttendanceSummaryParams
 
     def run(self, context: JobContext, params: AttendanceSummaryParams) -> JobResult:

@@ -134,6 +134,7 @@ class CalculateClassRankAndGpa(Job):
         "students are kept."
     )
     module = "SIS"
+    title_template = "{title} for {syear}"
     params_model = ClassRankGpaParams
 
     def run(self, context: JobContext, params: ClassRankGpaParams) -> JobResult:

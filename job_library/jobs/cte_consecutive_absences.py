@@ -27,6 +27,7 @@ from job_library.sis_sql import (
     resolve_year_and_schools,
     scratch_table,
 )
+from job_library.site import AddOn
 
 ALERT_TYPE = "cte_absences"
 
@@ -229,6 +230,7 @@ class CteConsecutiveAbsences(Job):
         "after the student has attended and starts a new run."
     )
     module = "FPS"
+    needs_add_ons = frozenset({AddOn.FPS})
     params_model = CteConsecutiveAbsencesParams
 
     def run(self, context: JobContext, params: CteConsecutiveAbsencesParams) -> JobResult:

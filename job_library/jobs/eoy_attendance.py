@@ -61,6 +61,8 @@ class EoyAttendanceCalculation(Job):
         "Recalculate Daily Attendance."
     )
     module = "Florida State Reporting"
+    needs_state = "FL"
+    title_template = "{title} for {syear}"
     params_model = EoyAttendanceParams
 
     def run(self, context: JobContext, params: EoyAttendanceParams) -> JobResult:

@@ -18,6 +18,7 @@ from job_library.base import Job, JobContext, JobKind, JobResult
 from job_library.file_drop import checksum, combined, earlier_import, ledgered_names, record_import
 from job_library.output import html_table
 from job_library.schema import employees, leave_requests, substitute_fulfillments
+from job_library.site import AddOn
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -268,6 +269,7 @@ class FrontlineLeave(Job):
         + "; rows with an unknown EIN, a bad date or bad hours are listed, not imported."
     )
     module = "ERP"
+    needs_add_ons = frozenset({AddOn.ERP})
     kind = JobKind.INTEGRATION
     params_model = FrontlineLeaveParams
     remote_connection = "frontline_sftp"

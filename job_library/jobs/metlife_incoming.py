@@ -16,6 +16,7 @@ from job_library.base import Job, JobContext, JobKind, JobResult
 from job_library.file_drop import checksum, earlier_import, record_import
 from job_library.output import html_table
 from job_library.schema import deduction_codes, employee_deductions, employees
+from job_library.site import AddOn
 
 FOLDER = "/metlife"
 RECEIVED = "/metlife/received"
@@ -95,6 +96,7 @@ class MetLifeIncoming(Job):
         "UTF-8 CSV with the header " + ",".join(COLUMNS) + "; an amount of 0 ends the deduction."
     )
     module = "ERP"
+    needs_add_ons = frozenset({AddOn.ERP})
     kind = JobKind.INTEGRATION
     params_model = MetLifeParams
     remote_connection = "metlife_sftp"

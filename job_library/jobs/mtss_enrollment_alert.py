@@ -12,6 +12,7 @@ from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
 from job_library.sis_schema import portal_alerts, schools, students
 from job_library.sis_sql import analyze, first_rows, scratch_table
+from job_library.site import AddOn
 
 ALERT_TYPE = "sss_event"
 
@@ -76,6 +77,7 @@ class MtssEnrollmentAlert(Job):
         "profile; its message counts the inactive events to review."
     )
     module = "SSS"
+    needs_add_ons = frozenset({AddOn.SSS})
     params_model = MtssEnrollmentAlertParams
 
     def run(self, context: JobContext, params: MtssEnrollmentAlertParams) -> JobResult:

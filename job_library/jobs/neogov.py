@@ -16,6 +16,7 @@ from job_library.base import Job, JobContext, JobKind, JobResult, RemoteFiles
 from job_library.file_drop import checksum, earlier_import, is_safe_name, record_import
 from job_library.output import html_table
 from job_library.schema import employees, users
+from job_library.site import AddOn
 
 FOLDER = "/neogov"
 USERDATA = f"{FOLDER}/userdata"
@@ -254,6 +255,7 @@ class NeoGovNewHires(Job):
         "files removed; a file identical to one already imported is never imported twice."
     )
     module = "ERP"
+    needs_add_ons = frozenset({AddOn.ERP})
     kind = JobKind.INTEGRATION
     remote_connection = "neogov_sftp"
     # Any name with an extension: the userdata and done folders beside the files do not match.
@@ -338,6 +340,7 @@ class NeoGovUserData(Job):
         f"{DONE}/neogov_userdata_YYYYMMDDHHMMSS.csv and the files removed."
     )
     module = "ERP"
+    needs_add_ons = frozenset({AddOn.ERP})
     kind = JobKind.INTEGRATION
     remote_connection = "neogov_sftp"
     remote_wait = (USERDATA, "*")
