@@ -49,10 +49,10 @@ def retention_warning(rows: Iterable[dict[str, Any]]) -> str | None:
 def class_status(job_class: type[Job] | None, site: SiteProfile | None) -> dict[str, Any]:
     """What the list and the catalog say about a class on this site."""
     if job_class is None:
-        return {"unavailable": None, "manual_run_refused": None}
+        return {"unavailable": None, "run_refused": None}
     return {
         "unavailable": unavailable_reason(job_class, site),
-        "manual_run_refused": manual_run_refusal(job_class, site),
+        "run_refused": manual_run_refusal(job_class, site),
     }
 
 

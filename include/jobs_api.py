@@ -32,10 +32,14 @@ from include.definitions import (
     parse_definition,
     row_to_document,
 )
+from include.district_config import class_status, retention_warning, run_refusal
 from include.focus_db.engine import get_engine
+from include.platform_api import router as platform_router
 from include.repository import delete, get_timezone, read_table, upsert, validate_documents
+from job_library.defaults import default_title
 from job_library.registry import catalog, get_job_class
 from job_library.schema import job_output
+from job_library.site import SiteProfile, read_site_profile, unavailable_reason
 
 CanRead = Depends(requires_access_dag("GET"))
 CanEdit = Depends(requires_access_dag("PUT"))
@@ -62,6 +66,8 @@ app = FastAPI(
     version="1.0",
 )
 
+
+app.include_router(platform_router)  # site profile and System Preferences
 
 PAGE = Path(__file__).with_name("jobs_screen.html")
 
@@ -135,7 +141,9 @@ def job_time(d: JobDefinition) -> str:
     return dt.datetime.combine(dt.date.today(), d.run_time).strftime("%I:%M %p").lstrip("0")
 
 
-def _listing(raw: dict[str, Any], timezone: str, now: dt.datetime) -> dict[str, Any]:
+def _listing(
+    raw: dict[str, Any], timezone: str, now: dt.datetime, site: SiteProfile | None = None
+) -> dict[str, Any]:
     try:
         d = parse_definition(row_to_document(raw))
     except InvalidDefinition as exc:
@@ -154,6 +162,8 @@ def _listing(raw: dict[str, Any], timezone: str, now: dt.datetime) -> dict[str, 
             "end_date": raw.get("end_date"),
             "next_run": None,
             "active": raw.get("active"),
+            "unavailable": None,
+            "run_refused": None,
         }
     schedule = d.schedule(timezone)
     nxt = schedule.next_fire(now) if d.active else None
@@ -174,6 +184,8 @@ def _listing(raw: dict[str, Any], timezone: str, now: dt.datetime) -> dict[str, 
         "missing_class": job_class is None,
         "invalid": False,
         "errors": [],
+        # A class this site may not run (state, add-on) is flagged like a missing one.
+        **class_status(job_class, site),
     }
 
 
@@ -197,8 +209,17 @@ def _matches(job: dict[str, Any], filters: list[str]) -> bool:
 
 @app.get("/api/catalog", dependencies=[CanRead])
 def get_catalog() -> list[dict[str, Any]]:
-    """Job classes for the Create Job pull-down, with each one's parameter form schema."""
-    return catalog()
+    """Job classes for the Create Job pull-down, with each one's parameter form schema;
+    ``available`` false (with ``unavailable``, the reason) for a class this site may not run."""
+    with _engine().connect() as conn:
+        site = read_site_profile(conn)
+    entries = catalog()
+    for entry in entries:
+        job_class = get_job_class(entry["key"])
+        entry.update(class_status(job_class, site))
+        entry["available"] = entry["unavailable"] is None
+        entry["default_title"] = default_title(job_class)
+    return entries
 
 
 @app.get("/api/jobs", dependencies=[CanRead])
@@ -214,10 +235,11 @@ def list_jobs(
         raise HTTPException(400, f"sort {sort!r} is not one of {', '.join(SORTABLE)}")
     with _engine().connect() as conn:
         table = read_table(conn, active_only=False)
+        site = read_site_profile(conn)
     now = dt.datetime.now(dt.UTC)
     jobs = [
         j
-        for j in (_listing(r, table.timezone, now) for r in table.rows)
+        for j in (_listing(r, table.timezone, now, site) for r in table.rows)
         if _matches(j, filter or [])
     ]
     jobs.sort(key=lambda j: _sort_key(j.get(sort)), reverse=desc)
@@ -229,6 +251,7 @@ def list_jobs(
         "page": page,
         "pages": pages,
         "timezone": table.timezone,
+        "retention_warning": retention_warning(table.rows),
     }
 
 
@@ -291,6 +314,10 @@ def _save(request: Request, document: dict[str, Any], user: str, *, create: bool
             )
         if not create and not exists:
             raise HTTPException(404, f"no job with id {definition.id!r}")
+        job_class = get_job_class(definition.job_class)
+        unavailable = job_class and unavailable_reason(job_class, read_site_profile(conn))
+        if create and unavailable:
+            return _errors([FieldError(definition.id, "class", definition.job_class, unavailable)])
         upsert(conn, [definition], user=user)
     _reparse(request)
     return JSONResponse(
@@ -341,7 +368,14 @@ def preview(document: Annotated[dict, Body()]) -> Response:
 
 @app.post("/api/jobs/{dag_id}/run", dependencies=[CanEdit])
 def run_now(request: Request, dag_id: str, user: GetUserDep) -> Response:
-    """Run Job: a manual run through Airflow's REST API v2, naming who ran it and from where."""
+    """Run Job: a manual run through Airflow's REST API v2, naming who ran it and from where.
+
+    409 when this site may not run the job's class, or refuses manual runs of it."""
+    with _engine().connect() as conn:
+        rows = read_table(conn, job_id=dag_id, active_only=False).rows
+        refused = run_refusal(conn, str(rows[0]["job_class"])) if rows else None
+    if refused:
+        raise HTTPException(409, refused)
     base = str(request.base_url).rstrip("/").rsplit("/focus-jobs", 1)[0]
     ip = request.client.host if request.client else None
     conf = {"triggered_by": user.get_name(), "ip": ip}
