@@ -65,7 +65,9 @@ def seed_defaults(conn: sa.Connection, *, user: str = "seed-defaults") -> list[s
     Returns one line per class installed by default.
     """
     site = read_site_profile(conn)
-    done = dict(conn.execute(sa.select(seeded_defaults.c.job_class, seeded_defaults.c.job_id)))
+    done = dict(
+        conn.execute(sa.select(seeded_defaults.c.job_class, seeded_defaults.c.job_id)).all()
+    )
     rows = read_table(conn, active_only=False).rows
     ids = {str(r["id"]) for r in rows}
     lines = []

@@ -100,7 +100,7 @@ def cmd_site(args: argparse.Namespace) -> int:
         print(f"state:   {profile.state or 'not set'}")
         print(f"kind:    {profile.kind}")
         print(
-            "add-ons: " + (", ".join(ADD_ON_TITLES[a] for a in sorted(profile.add_ons)) or "none")
+            "add-ons: " + (", ".join(ADD_ON_TITLES[a] for a in profile.ordered_add_ons()) or "none")
         )
         return 0
     try:

@@ -72,16 +72,20 @@ class SiteProfile(BaseModel):
             raise ValueError(f"{value!r} is not a two-letter state code such as FL")
         return value.strip().upper()
 
+    def ordered_add_ons(self) -> list[AddOn]:
+        """The add-ons in the order the catalog lists them."""
+        return [a for a in AddOn if a in self.add_ons]
+
     def describe(self) -> str:
-        add_ons = ", ".join(ADD_ON_TITLES[a] for a in sorted(self.add_ons)) or "none"
+        add_ons = ", ".join(ADD_ON_TITLES[a] for a in self.ordered_add_ons()) or "none"
         return f"state {self.state or 'not set'}, {self.kind} site, add-ons: {add_ons}"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "state": self.state,
             "kind": str(self.kind),
-            "add_ons": sorted(str(a) for a in self.add_ons),
-            "add_on_titles": [ADD_ON_TITLES[a] for a in sorted(self.add_ons)],
+            "add_ons": [str(a) for a in self.ordered_add_ons()],
+            "add_on_titles": [ADD_ON_TITLES[a] for a in self.ordered_add_ons()],
         }
 
 
@@ -121,7 +125,7 @@ def unavailable_reason(job_class: type[Job], profile: SiteProfile | None) -> str
             f"{job_class.title} is for {job_class.needs_state} districts; this site's state is "
             f"{profile.state or 'not set'} (focus-jobs site --state)"
         )
-    missing = sorted(a for a in job_class.needs_add_ons if a not in profile.add_ons)
+    missing = [a for a in AddOn if a in job_class.needs_add_ons and a not in profile.add_ons]
     if missing:
         names = ", ".join(ADD_ON_TITLES[a] for a in missing)
         return f"{job_class.title} needs the {names} add-on, which this site has not purchased"
