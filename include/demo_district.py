@@ -1166,6 +1166,7 @@ def demo_student_fields() -> list:
 def configure_demo_platform(conn: sa.Connection) -> None:
     """A Florida production site with every add-on, the preferences the jobs read and a few
     Student Fields with values; running it again changes nothing."""
+    from job_library.platform_schema import custom_field_values
     from job_library.preferences import Preferences
     from job_library.site import AddOn, SiteKind, SiteProfile, write_site_profile
     from job_library.student_fields import StudentFields, define_field
@@ -1180,6 +1181,13 @@ def configure_demo_platform(conn: sa.Connection) -> None:
     for field in demo_student_fields():
         define_field(conn, field)
     fields = StudentFields(conn, changed_by="demo")
+    # A smaller district than the last one: its students' values go with them.
+    v = custom_field_values
+    conn.execute(
+        sa.delete(v).where(
+            v.c.field_id == 1000, v.c.record_id.not_in(sa.select(students.c.student_id))
+        )
+    )
     # Every fifth student allowed in photos; every other one explicitly not.
     fields.write_from(
         "photo_release",

@@ -241,3 +241,19 @@ def test_the_installed_entry_point_runs_prefs(focus_env):
         "error: preference rollover_second_school: 'perhaps' is not on or off (yes/no)\n"
     )
     assert "Traceback" not in bad.stderr
+
+
+def test_run_job_is_refused_on_the_kinds_of_site_the_class_names(db, queue_class):
+    from include.district_config import run_refusal
+
+    assert cli.main(["site", "--add-ons", "communication", "--kind", "production"]) == 0
+    with db.connect() as conn:
+        assert run_refusal(conn, "test_queue") is None
+        assert run_refusal(conn, "no_such_class") is None  # Missing Class runs and reports
+    assert cli.main(["site", "--kind", "non-production"]) == 0
+    with db.connect() as conn:
+        assert run_refusal(conn, "test_queue") == (
+            "Test Queue cannot be started with Run Job on a non-production site; it runs on "
+            "its schedule, or with focus-jobs run on the server"
+        )
+        assert run_refusal(conn, "address_corrections") is None
