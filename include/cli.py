@@ -108,6 +108,9 @@ def cmd_catalog(args: argparse.Namespace) -> int:
         return 0
     for e in entries:
         planned = "" if e["implemented"] else "  (catalogued, not implemented yet)"
+        needs = [f"state {e['needs_state']}"] if e["needs_state"] else []
+        needs += [f"add-on {a}" for a in e["needs_add_ons"]]
+        planned += f"  (needs {', '.join(needs)})" if needs else ""
         print(f"{e['key']:<24} {e['title']} [{e['module']}, {e['kind']}]{planned}")
         props = e["params_schema"].get("properties", {})
         required = set(e["params_schema"].get("required", []))

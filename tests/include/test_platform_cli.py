@@ -257,3 +257,12 @@ def test_run_job_is_refused_on_the_kinds_of_site_the_class_names(db, queue_class
             "its schedule, or with focus-jobs run on the server"
         )
         assert run_refusal(conn, "address_corrections") is None
+
+
+def test_catalog_names_what_each_class_needs(capsys):
+    assert cli.main(["catalog"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    fefp = next(x for x in lines if x.startswith("remove_fefp_code_from_dismissed_students"))
+    assert fefp.endswith("(needs state FL, add-on sss)")
+    address = next(x for x in lines if x.startswith("address_corrections"))
+    assert "needs" not in address
