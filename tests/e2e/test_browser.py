@@ -372,7 +372,11 @@ def test_a_class_the_site_may_not_run_is_disabled_and_cannot_be_run(browser, air
     engine = sa.create_engine(airflow.focus_db)
     with engine.begin() as conn:
         write_site_profile(conn, SiteProfile(state="GA"), user="test")
-    insert_rows(engine, good_row("fl-ids", job_class="florida_test_id_assignment"))
+    # Titled to sort first: the list shows 25 jobs a page.
+    insert_rows(
+        engine,
+        good_row("fl-ids", title="AAA Florida ids", job_class="florida_test_id_assignment"),
+    )
     try:
         context, page = _login(browser, airflow, "admin")
         assert page.locator("#site").text_content() == ("Site: GA · production · add-ons: none")
