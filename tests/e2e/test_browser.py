@@ -346,7 +346,7 @@ def test_preferences_tab_is_edited_by_an_admin_and_read_by_a_viewer(browser, air
     page.wait_for_function(
         "document.getElementById('message').textContent === 'E-mail unsuccessful runs only set.'"
     )
-    assert row.locator(".pref-district").text_content() == "true"
+    assert row.locator(".pref-district").text_content() == "on"
     school = page.locator('#prefs-table tbody tr[data-key="class_rank_by"]')
     school.get_by_label("Class rank by school").fill("six")
     school.get_by_role("button", name="Set").click()
