@@ -36,9 +36,32 @@ def _shown(pref, text: str) -> str:
         return f"{text!r} (invalid: set it again)"
 
 
+def _list_for_school(school_id: int) -> int:
+    """What one school gets: each preference's value and where it comes from."""
+    with _engine().connect() as conn:
+        prefs = Preferences(conn)
+        for pref in PREFERENCES.values():
+            school = school_id if pref.scope == "school" else None
+            try:
+                value = prefs.get(pref.key, school_id=school)
+            except PreferenceError as exc:
+                print(f"{pref.key:<32} invalid: {exc}")
+                continue
+            if school is not None and prefs.raw(pref.key, school) is not None:
+                source = f"school {school_id}"
+            elif prefs.raw(pref.key) is not None:
+                source = "district"
+            else:
+                source = "default"
+            print(f"{pref.key:<32} {pref.show(value) or 'not set':<20} ({source})")
+    return 0
+
+
 def cmd_prefs(args: argparse.Namespace) -> int:
     action = args.action or "list"
     try:
+        if action == "list" and args.school is not None:
+            return _list_for_school(args.school)
         if action == "list":
             with _engine().connect() as conn:
                 entries = Preferences(conn).listing()

@@ -266,3 +266,22 @@ def test_catalog_names_what_each_class_needs(capsys):
     assert fefp.endswith("(needs state FL, add-on sss)")
     address = next(x for x in lines if x.startswith("address_corrections"))
     assert "needs" not in address
+
+
+def test_prefs_list_for_one_school_says_where_each_value_comes_from(db, capsys):
+    assert cli.main(["prefs", "set", "rollover_second_school", "on"]) == 0
+    assert cli.main(["prefs", "set", "rollover_second_school", "off", "--school", "4"]) == 0
+    assert cli.main(["prefs", "set", "class_rank_by", "unweighted", "--school", "5"]) == 0
+    capsys.readouterr()
+    assert cli.main(["prefs", "list", "--school", "4"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{'timezone':<32} {'America/New_York':<20} (default)",
+        f"{'email_unsuccessful_only':<32} {'off':<20} (default)",
+        f"{'class_rank_by':<32} {'not set':<20} (default)",
+        f"{'rollover_second_school':<32} {'off':<20} (school 4)",
+        f"{'mtss_enrollment_alert_profile':<32} {'not set':<20} (default)",
+    ]
+    assert cli.main(["prefs", "list", "--school", "5"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2] == f"{'class_rank_by':<32} {'unweighted':<20} (school 5)"
+    assert lines[3] == f"{'rollover_second_school':<32} {'on':<20} (district)"
