@@ -18,6 +18,7 @@ from include.config import settings
 from include.definitions import FieldError, InvalidDefinition, parse_definition, row_to_document
 from include.focus_db.engine import get_engine, migrate
 from include.job_order import check_order
+from include.platform_cli import add_platform_commands
 from include.repository import (
     get_definition,
     get_setting,
@@ -129,6 +130,9 @@ def cmd_catalog(args: argparse.Namespace) -> int:
         return 0
     for e in entries:
         planned = "" if e["implemented"] else "  (catalogued, not implemented yet)"
+        needs = [f"state {e['needs_state']}"] if e["needs_state"] else []
+        needs += [f"add-on {a}" for a in e["needs_add_ons"]]
+        planned += f"  (needs {', '.join(needs)})" if needs else ""
         print(f"{e['key']:<24} {e['title']} [{e['module']}, {e['kind']}]{planned}")
         props = e["params_schema"].get("properties", {})
         required = set(e["params_schema"].get("required", []))
@@ -142,9 +146,13 @@ def cmd_catalog(args: argparse.Namespace) -> int:
 
 
 def cmd_list(_: argparse.Namespace) -> int:
+    from include.district_config import class_status, retention_warning
+    from job_library.site import read_site_profile
+
     with _engine().connect() as conn:
         table = read_table(conn, active_only=False)
         calendar = read_district_calendar(conn, dt.date.today())
+        site = read_site_profile(conn)
     now = dt.datetime.now(dt.UTC)
     invalid = 0
     header = f"{'ID':<28} {'TITLE':<30} {'PRI':>5} {'ACTIVE':<6} {'SCHEDULE':<45}"
@@ -161,6 +169,8 @@ def cmd_list(_: argparse.Namespace) -> int:
         tz = ZoneInfo(table.timezone)
         when = nxt.astimezone(tz).strftime("%Y-%m-%d %H:%M") if nxt else "-"
         missing = "" if get_job_class(d.job_class) else f"  (missing class {d.job_class})"
+        if unavailable := class_status(get_job_class(d.job_class), site)["unavailable"]:
+            missing += f"  (unavailable: {unavailable})"
         if skipped:
             missing += f"  (skips {describe_skips(skipped)}: not school days)"
         described = describe_order(d, schedule) if d.run_after else schedule.describe()
@@ -168,6 +178,8 @@ def cmd_list(_: argparse.Namespace) -> int:
             f"{d.id:<28} {d.title[:30]:<30} {d.priority:>5} {'yes' if d.active else 'no':<6} "
             f"{described:<45} {when}{missing}"
         )
+    if warning := retention_warning(table.rows):
+        print(warning)
     return 1 if invalid else 0
 
 
@@ -327,8 +339,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_settings(args: argparse.Namespace) -> int:
     engine = _engine()
     if args.value is None:
-        with engine.connect() as conn:
-            value = get_timezone(conn) if args.name == "timezone" else get_setting(conn, args.name)
+        try:
+            with engine.connect() as conn:
+                value = (
+                    get_timezone(conn) if args.name == "timezone" else get_setting(conn, args.name)
+                )
+        except ValueError as exc:  # an unknown preference
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
         print(value if value is not None else "")
         return 0
     try:
@@ -381,10 +399,13 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="replace the SIS data with a deterministic demo district")
     d.add_argument("--students", type=int, default=2000, help="number of students (default 2000)")
     d.set_defaults(func=cmd_demo)
-    s = sub.add_parser("settings", help="read or change a district setting (e.g. timezone)")
+    s = sub.add_parser(
+        "settings", help="read or change a district preference (the same as focus-jobs prefs)"
+    )
     s.add_argument("name")
     s.add_argument("value", nargs="?")
     s.set_defaults(func=cmd_settings)
+    add_platform_commands(sub)
     a = sub.add_parser("airflow-settings", help="apply airflow_settings.yaml to Airflow's database")
     a.add_argument("file")
     a.set_defaults(func=cmd_airflow_settings)

@@ -47,6 +47,7 @@ from include.school_calendar import (
 from include.timetable import FocusJobTimetable
 from job_library.base import JobResult, RunHistory
 from job_library.registry import get_job_class
+from job_library.site import SiteProfile, read_site_profile, unavailable_reason
 
 if TYPE_CHECKING:
     from include.sftp_files import SftpFiles
@@ -272,10 +273,12 @@ def build_job_dag(
     definition: JobDefinition,
     timezone: str,
     calendar: Callable[[], DistrictCalendar] = _empty_calendar,
+    site: SiteProfile | None = None,
 ) -> DAG:
     """The DAG of one valid definition.
 
     :param calendar: gives the district's school days; called only for a school-days job.
+    :param site: the site profile, None when it is not set.
     """
     s = settings()
     job_class = get_job_class(definition.job_class)
@@ -290,6 +293,13 @@ def build_job_dag(
     else:
         tags.add(f"module:{job_class.module}")
         doc = f"### {definition.title}\n\n{job_class.description}"
+        unavailable = unavailable_reason(job_class, site)
+        if unavailable:
+            tags.add("unavailable-class")
+            doc = (
+                f"### {definition.title}\n\n**Unavailable on this site**: {unavailable}. "
+                "Runs fail and change nothing until the site profile allows the class."
+            )
     timed = job_schedule(definition, timezone, calendar)
     when = describe_order(definition, timed) if definition.run_after else timed.describe()
     doc += f"\n\n**Schedule**: {when} · **Priority**: {definition.priority}"
@@ -374,7 +384,9 @@ def build_error_dag(raw: dict[str, Any], error: InvalidDefinition) -> DAG:
 
 
 def build_dags_from_table(
-    table: JobTable, calendar: Callable[[], DistrictCalendar] = _empty_calendar
+    table: JobTable,
+    calendar: Callable[[], DistrictCalendar] = _empty_calendar,
+    site: SiteProfile | None = None,
 ) -> dict[str, DAG]:
     """One DAG per row, keyed by dag_id; a bad row yields its error DAG.
 
@@ -385,7 +397,7 @@ def build_dags_from_table(
     for raw in table.rows:
         document = row_to_document(raw)
         try:
-            dag = build_job_dag(parse_definition(document), table.timezone, calendar)
+            dag = build_job_dag(parse_definition(document), table.timezone, calendar, site)
         except InvalidDefinition as exc:
             dag = build_error_dag(raw, exc)
         except Exception as exc:  # one bad row must never take the other jobs down
@@ -433,7 +445,7 @@ def build_dags(only_dag_id: str | None = None) -> dict[str, DAG]:
     calendar = calendar_loader(
         db_url=s.db_url, snapshot_path=calendar_snapshot_path(s.snapshot_path), save=not only_dag_id
     )
-    dags = build_dags_from_table(table, calendar)
+    dags = build_dags_from_table(table, calendar, load_site_profile(s.db_url))
     if only_dag_id is None:  # a worker's read holds one row: it cannot tell
         flag_broken_links(dags, table)
     return dags
@@ -487,3 +499,14 @@ def calendar_loader(
         return calendar
 
     return load
+
+
+def load_site_profile(db_url: str) -> SiteProfile | None:
+    """The site profile, or None when it is not set or the database cannot be read (then
+    no class is flagged: the runner still refuses one the profile does not allow)."""
+    try:
+        with get_engine(db_url).connect() as conn:
+            return read_site_profile(conn)
+    except sa.exc.SQLAlchemyError as exc:
+        log.warning("site profile unreadable (%s); no class is flagged as unavailable", exc)
+        return None

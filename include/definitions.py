@@ -374,7 +374,7 @@ def row_to_document(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _scheduling_document(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The school-day and run-after columns (migration 0011) of a raw row; absent: unset."""
+    """The school-day and run-after columns (migration 0008) of a raw row; absent: unset."""
     only = row.get("school_days_only")
     if isinstance(only, str) and only in ("0", "1", "true", "false"):
         only = only in ("1", "true")

@@ -272,6 +272,7 @@ def generate(engine: sa.Engine, students_count: int) -> DemoDistrict:
             _attendance(conn, today)
         _tests_and_more(conn)
         _student_services(conn)
+        configure_demo_platform(conn)
         if conn.dialect.name == "postgresql":
             _sync_sequences(conn)
         counts = {
@@ -323,7 +324,6 @@ def _structure(conn: sa.Connection, n: int) -> dt.date:
                 adult_ed=adult,
                 full_day_minutes=180 if adult else 300,
                 half_day_minutes=120 if adult else 150,
-                rollover_second_school=False,
             )
             for sid, title, short, number, _, adult in SCHOOLS
         ],
@@ -1137,3 +1137,60 @@ def _sync_sequences(conn: sa.Connection) -> None:
                         f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"
                     )
                 )
+
+
+# The demo district's site profile, System Preferences and Student Fields (README: "Demo").
+DEMO_SCHOOL_PREFERENCES = {("class_rank_by", 6): "weighted", ("class_rank_by", 7): "unweighted"}
+DEMO_DISTRICT_PREFERENCES = {
+    "timezone": "America/New_York",
+    "email_unsuccessful_only": "off",
+    "rollover_second_school": "off",
+    "mtss_enrollment_alert_profile": "Counselor",
+}
+
+
+def demo_student_fields() -> list:
+    from job_library.student_fields import FieldType, RecordTable, StudentField
+
+    return [
+        StudentField(57, "total_hours", "Total Hours", FieldType.NUMBER, RecordTable.SCHEDULE),
+        StudentField(
+            200000222, "arms_status", "ARMS Status", FieldType.TEXT, RecordTable.STUDENTS, True
+        ),
+        StudentField(1000, "photo_release", "Photo Release", FieldType.FLAG, RecordTable.STUDENTS),
+    ]
+
+
+def configure_demo_platform(conn: sa.Connection) -> None:
+    """A Florida production site with every add-on, the preferences the jobs read and a few
+    Student Fields with values; running it again changes nothing."""
+    from job_library.platform_schema import custom_field_values
+    from job_library.preferences import Preferences
+    from job_library.site import AddOn, SiteKind, SiteProfile, write_site_profile
+    from job_library.student_fields import StudentFields, define_field
+
+    profile = SiteProfile(state="FL", kind=SiteKind.PRODUCTION, add_ons=frozenset(AddOn))
+    write_site_profile(conn, profile, user="demo")
+    prefs = Preferences(conn)
+    for key, value in DEMO_DISTRICT_PREFERENCES.items():
+        prefs.set(key, value, user="demo")
+    for (key, school_id), value in DEMO_SCHOOL_PREFERENCES.items():
+        prefs.set(key, value, school_id=school_id, user="demo")
+    for field in demo_student_fields():
+        define_field(conn, field)
+    fields = StudentFields(conn, changed_by="demo")
+    # A smaller district than the last one: its students' values go with them.
+    v = custom_field_values
+    conn.execute(
+        sa.delete(v).where(
+            v.c.field_id == 1000, v.c.record_id.not_in(sa.select(students.c.student_id))
+        )
+    )
+    # Every fifth student allowed in photos; every other one explicitly not.
+    fields.write_from(
+        "photo_release",
+        sa.select(
+            students.c.student_id,
+            sa.case((students.c.student_id % 5 == 0, "Y"), else_="N"),
+        ),
+    )

@@ -32,8 +32,10 @@ from include.definitions import (
     parse_definition,
     row_to_document,
 )
+from include.district_config import class_status, retention_warning, run_refusal
 from include.focus_db.engine import get_engine
 from include.job_order import check_order, dependents, last_runs
+from include.platform_api import router as platform_router
 from include.repository import delete, get_timezone, read_table, upsert, validate_documents
 from include.school_calendar import (
     DistrictCalendar,
@@ -43,8 +45,10 @@ from include.school_calendar import (
     read_district_calendar,
     uses_school_days,
 )
+from job_library.defaults import default_title
 from job_library.registry import catalog, get_job_class
 from job_library.schema import job_output
+from job_library.site import SiteProfile, read_site_profile, unavailable_reason
 
 CanRead = Depends(requires_access_dag("GET"))
 CanEdit = Depends(requires_access_dag("PUT"))
@@ -71,6 +75,8 @@ app = FastAPI(
     version="1.0",
 )
 
+
+app.include_router(platform_router)  # site profile and System Preferences
 
 PAGE = Path(__file__).with_name("jobs_screen.html")
 
@@ -144,7 +150,9 @@ def job_time(d: JobDefinition) -> str:
     return dt.datetime.combine(dt.date.today(), d.run_time).strftime("%I:%M %p").lstrip("0")
 
 
-def _listing(raw: dict[str, Any], timezone: str, now: dt.datetime) -> dict[str, Any]:
+def _listing(
+    raw: dict[str, Any], timezone: str, now: dt.datetime, site: SiteProfile | None = None
+) -> dict[str, Any]:
     try:
         d = parse_definition(row_to_document(raw))
     except InvalidDefinition as exc:
@@ -163,6 +171,8 @@ def _listing(raw: dict[str, Any], timezone: str, now: dt.datetime) -> dict[str, 
             "end_date": raw.get("end_date"),
             "next_run": None,
             "active": raw.get("active"),
+            "unavailable": None,
+            "run_refused": None,
         }
     schedule = d.schedule(timezone)
     nxt = schedule.next_fire(now) if d.active else None
@@ -183,6 +193,8 @@ def _listing(raw: dict[str, Any], timezone: str, now: dt.datetime) -> dict[str, 
         "missing_class": job_class is None,
         "invalid": False,
         "errors": [],
+        # A class this site may not run (state, add-on) is flagged like a missing one.
+        **class_status(job_class, site),
     }
 
 
@@ -257,8 +269,17 @@ def _matches(job: dict[str, Any], filters: list[str]) -> bool:
 
 @app.get("/api/catalog", dependencies=[CanRead])
 def get_catalog() -> list[dict[str, Any]]:
-    """Job classes for the Create Job pull-down, with each one's parameter form schema."""
-    return catalog()
+    """Job classes for the Create Job pull-down, with each one's parameter form schema;
+    ``available`` false (with ``unavailable``, the reason) for a class this site may not run."""
+    with _engine().connect() as conn:
+        site = read_site_profile(conn)
+    entries = catalog()
+    for entry in entries:
+        job_class = get_job_class(entry["key"])
+        entry.update(class_status(job_class, site))
+        entry["available"] = entry["unavailable"] is None
+        entry["default_title"] = default_title(job_class)
+    return entries
 
 
 @app.get("/api/jobs", dependencies=[CanRead])
@@ -277,12 +298,13 @@ def list_jobs(
         calendar = _calendar(conn)
         upstream = {j for r in table.rows for j in str(r.get("run_after") or "").split(",") if j}
         runs = last_runs(conn, upstream)
+        site = read_site_profile(conn)
     now = dt.datetime.now(dt.UTC)
     titles = {r["id"]: r["title"] for r in table.rows}
     jobs = [
         j
         for j in (
-            _listing(r, table.timezone, now)
+            _listing(r, table.timezone, now, site)
             | _order_and_days(r, table.timezone, now, calendar, runs, titles)
             for r in table.rows
         )
@@ -297,6 +319,7 @@ def list_jobs(
         "page": page,
         "pages": pages,
         "timezone": table.timezone,
+        "retention_warning": retention_warning(table.rows),
     }
 
 
@@ -359,6 +382,10 @@ def _save(request: Request, document: dict[str, Any], user: str, *, create: bool
             )
         if not create and not exists:
             raise HTTPException(404, f"no job with id {definition.id!r}")
+        job_class = get_job_class(definition.job_class)
+        unavailable = job_class and unavailable_reason(job_class, read_site_profile(conn))
+        if create and unavailable:
+            return _errors([FieldError(definition.id, "class", definition.job_class, unavailable)])
         if order := check_order(conn, [definition]):
             return _errors(order)
         upsert(conn, [definition], user=user)
@@ -427,7 +454,14 @@ def preview(document: Annotated[dict, Body()]) -> Response:
 
 @app.post("/api/jobs/{dag_id}/run", dependencies=[CanEdit])
 def run_now(request: Request, dag_id: str, user: GetUserDep) -> Response:
-    """Run Job: a manual run through Airflow's REST API v2, naming who ran it and from where."""
+    """Run Job: a manual run through Airflow's REST API v2, naming who ran it and from where.
+
+    409 when this site may not run the job's class, or refuses manual runs of it."""
+    with _engine().connect() as conn:
+        rows = read_table(conn, job_id=dag_id, active_only=False).rows
+        refused = run_refusal(conn, str(rows[0]["job_class"])) if rows else None
+    if refused:
+        raise HTTPException(409, refused)
     base = str(request.base_url).rstrip("/").rsplit("/focus-jobs", 1)[0]
     ip = request.client.host if request.client else None
     conf = {"triggered_by": user.get_name(), "ip": ip}

@@ -106,9 +106,16 @@ def prepare(env: dict[str, str]) -> dict[str, str]:
         [airflow, "db", "migrate"],
         [focus_jobs, "airflow-settings", str(PROJECT_ROOT / "airflow_settings.yaml")],
         [focus_jobs, "seed-demo", "--students", env.get("FOCUS_DEMO_STUDENTS") or "300"],
+        *platform_setup_commands(focus_jobs),
     ):
         subprocess.run(cmd, env=env, check=True)
     return passwords
+
+
+def platform_setup_commands(focus_jobs: str) -> list[list[str]]:
+    """After the demo: the jobs the site profile installs by default (once per class, so a
+    default job an administrator deleted is not created again by the next ``make run``)."""
+    return [[focus_jobs, "seed-defaults"]]
 
 
 def main() -> int:

@@ -1,4 +1,4 @@
-"""Reading and writing scheduled jobs and district settings in the Focus database."""
+"""Reading and writing scheduled jobs (and the district settings they use) in the Focus database."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -23,15 +22,12 @@ from include.definitions import (
     parse_definition,
     row_to_document,
 )
-from include.focus_db.schema import district_settings, scheduled_jobs
+from include.focus_db.schema import scheduled_jobs
+from job_library.preferences import Preferences
 
 log = logging.getLogger(__name__)
 
 TIMEZONE_SETTING = "timezone"
-# Yes/no district settings, stored as "true" / "false"; absent means no.
-FLAG_SETTINGS = frozenset({"email_unsuccessful_only"})
-_TRUE = ("true", "on", "yes", "1")
-_FALSE = ("false", "off", "no", "0")
 
 # Every definition column is read as the driver gives it (text on SQLite), so one malformed
 # value fails validation of its own row instead of the read of the whole table.
@@ -70,34 +66,21 @@ def read_table(
     return JobTable(timezone=get_timezone(conn), rows=rows)
 
 
+# The district settings are System Preferences (job_library/preferences.py); these keep the
+# names the glue has always used.
 def get_setting(conn: sa.Connection, name: str, default: str | None = None) -> str | None:
-    value = conn.execute(
-        sa.select(district_settings.c.value).where(district_settings.c.name == name)
-    ).scalar_one_or_none()
+    """The district's stored text of preference ``name`` (no fallback), else ``default``."""
+    value = Preferences(conn).raw(name)
     return default if value is None else value
 
 
 def get_flag(conn: sa.Connection, name: str) -> bool:
-    return (get_setting(conn, name) or "false") == "true"
+    return bool(Preferences(conn).get(name))
 
 
-def set_setting(conn: sa.Connection, name: str, value: str) -> None:
-    if name in FLAG_SETTINGS:
-        if value.lower() not in _TRUE + _FALSE:
-            raise ValueError(f"setting {name}: {value!r} is not one of on/off (true/false, yes/no)")
-        value = "true" if value.lower() in _TRUE else "false"
-    if name == TIMEZONE_SETTING:
-        try:
-            ZoneInfo(value)
-        except (KeyError, ValueError):
-            raise ValueError(
-                f"setting timezone: {value!r} is not an IANA time zone (e.g. America/Chicago)"
-            ) from None
-    updated = conn.execute(
-        sa.update(district_settings).where(district_settings.c.name == name).values(value=value)
-    ).rowcount
-    if not updated:
-        conn.execute(sa.insert(district_settings).values(name=name, value=value))
+def set_setting(conn: sa.Connection, name: str, value: str, *, user: str = "focus-jobs") -> None:
+    """Check ``value`` through the preference's type and store it for the district."""
+    Preferences(conn).set(name, value, user=user)
 
 
 def get_timezone(conn: sa.Connection) -> str:

@@ -15,6 +15,7 @@ from job_library.base import Job, JobContext, JobResult, RemoteFiles, RunHistory
 from job_library.jobs.system.missing_class import MissingClass
 from job_library.registry import get_job_class
 from job_library.schema import job_output
+from job_library.site import read_site_profile, unavailable_reason
 
 
 def resolve(definition: JobDefinition) -> tuple[type[Job], BaseModel]:
@@ -75,7 +76,12 @@ def run_job(
             history=history,
             remote=remote,
         )
-        result = job_class().run(context, params)
+        # A class this site's profile does not allow (state, add-on) is refused, not run.
+        refusal = unavailable_reason(job_class, read_site_profile(conn))
+        if refusal:
+            result = JobResult.message(False, f"Not run: {refusal}. Nothing was changed.")
+        else:
+            result = job_class().run(context, params)
     # Outside the transaction: a file moves only once its rows are committed. A file action
     # that fails now cannot undo the commit: the run fails with its full output kept.
     failure = context.committed()

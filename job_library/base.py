@@ -10,10 +10,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import Connection
+
+if TYPE_CHECKING:
+    from job_library.defaults import DefaultSchedule
+    from job_library.preferences import Preferences
+    from job_library.site import AddOn, SiteKind
+    from job_library.student_fields import StudentFields
 
 
 class JobKind(StrEnum):
@@ -211,6 +217,20 @@ class JobContext:
         """
         self._after_commit.append(action)
 
+    @property
+    def prefs(self) -> Preferences:
+        """System Preferences, read (and written) in the job's own transaction."""
+        from job_library.preferences import Preferences
+
+        return Preferences(self.connection)
+
+    @property
+    def student_fields(self) -> StudentFields:
+        """Student Fields by alias; changes are logged as made by this job."""
+        from job_library.student_fields import StudentFields
+
+        return StudentFields(self.connection, changed_by=f"job {self.job_id}", now=self.now)
+
     def committed(self) -> AfterCommitFailure | None:
         """Called by the runner after the commit: runs the deferred actions in order.
 
@@ -275,6 +295,16 @@ class Job(ABC):
     remote_wait: ClassVar[tuple[str, str] | None] = None
     # Whether a job of this class runs only on school days unless its definition says otherwise.
     school_days_only_default: ClassVar[bool] = False
+    # What the site profile must have for this class to be offered and run (job_library.site).
+    needs_state: ClassVar[str | None] = None
+    needs_add_ons: ClassVar[frozenset[AddOn]] = frozenset()
+    # Kinds of site where Run Job is refused (it still runs on its schedule).
+    manual_run_refused_on: ClassVar[frozenset[SiteKind]] = frozenset()
+    # Per-class defaults: the schedule a new job starts with, a title built from its
+    # parameters ("{title} for {syear}"), and whether seed-defaults installs it.
+    default_schedule: ClassVar[DefaultSchedule | None] = None
+    title_template: ClassVar[str | None] = None
+    installed_by_default: ClassVar[bool] = False
 
     @classmethod
     def remote_source(cls, params: BaseModel) -> RemoteSource | None:

@@ -100,6 +100,15 @@ def catalog() -> list[dict[str, object]]:
             "implemented": cls.implemented,
             "school_days_only_default": cls.school_days_only_default,
             "params_schema": cls.params_model.model_json_schema(),
+            # What the site profile must have, and the defaults a new job starts with.
+            "needs_state": cls.needs_state,
+            "needs_add_ons": sorted(str(a) for a in cls.needs_add_ons),
+            "manual_run_refused_on": sorted(str(k) for k in cls.manual_run_refused_on),
+            "title_template": cls.title_template,
+            "installed_by_default": cls.installed_by_default,
+            "default_schedule": (
+                cls.default_schedule.to_document() if cls.default_schedule else None
+            ),
         }
         for cls in sorted(REGISTRY.values(), key=lambda c: c.title)
     ]

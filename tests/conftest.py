@@ -21,6 +21,7 @@ os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
+import job_library.platform_schema  # noqa: E402  (the configuration tables join it)
 import job_library.schemas  # noqa: E402, F401  (the SIS tables join the metadata)
 from include.focus_db.engine import create_focus_engine, migrate  # noqa: E402
 from include.focus_db.schema import metadata as jobs_metadata  # noqa: E402

@@ -26,7 +26,7 @@ scheduled_jobs = sa.Table(
     sa.Column("emails", sa.Text, nullable=False, server_default=""),
     sa.Column("params", sa.JSON, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
-    # Migration 0011: school days only (NULL: the class's default) and run after other jobs.
+    # Migration 0008: school days only (NULL: the class's default) and run after other jobs.
     sa.Column("school_days_only", sa.Boolean),
     sa.Column("calendar_schools", sa.Text, nullable=False, server_default=""),
     sa.Column("run_after", sa.Text, nullable=False, server_default=""),
@@ -35,12 +35,4 @@ scheduled_jobs = sa.Table(
     sa.Column("created_by", sa.String(100), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_by", sa.String(100), nullable=False),
-)
-
-# District-wide settings, such as the time zone every job time is read in.
-district_settings = sa.Table(
-    "district_settings",
-    metadata,
-    sa.Column("name", sa.String(100), primary_key=True),
-    sa.Column("value", sa.Text, nullable=False),
 )

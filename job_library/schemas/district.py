@@ -30,8 +30,6 @@ schools = sa.Table(
     # Daily attendance: present minutes needed for a full day and for a half day.
     sa.Column("full_day_minutes", sa.Integer, nullable=False, server_default="300"),
     sa.Column("half_day_minutes", sa.Integer, nullable=False, server_default="150"),
-    # School preference "Rollover Second School Enrollment Records".
-    sa.Column("rollover_second_school", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 grade_levels = sa.Table(

@@ -337,3 +337,68 @@ def test_an_import_template_is_saved_as_a_job_of_kind_import(browser, airflow: A
     assert page.locator('[data-param="key_columns"]').input_value() == '["ein"]'
     assert page.locator('[data-param="target_table"]').input_value() == "employees"
     context.close()
+
+
+def test_preferences_tab_is_edited_by_an_admin_and_read_by_a_viewer(browser, airflow: Airflow):
+    context, page = _login(browser, airflow, "admin")
+    assert page.locator("#site").text_content().startswith("Site profile not set")
+    page.get_by_role("button", name="System Preferences").click()
+    row = page.locator('#prefs-table tbody tr[data-key="email_unsuccessful_only"]')
+    row.wait_for()
+    row.get_by_label("E-mail unsuccessful runs only value").select_option("on")
+    row.get_by_role("button", name="Set").click()
+    page.wait_for_function(
+        "document.getElementById('message').textContent === 'E-mail unsuccessful runs only set.'"
+    )
+    assert row.locator(".pref-district").text_content() == "on"
+    school = page.locator('#prefs-table tbody tr[data-key="class_rank_by"]')
+    school.get_by_label("Class rank by school").fill("six")
+    school.get_by_role("button", name="Set").click()
+    assert "school 'six' is not a school id" in page.locator("#message").text_content()
+    _shot(page, "09-system-preferences")
+    context.close()
+    context, page = _login(browser, airflow, "viewer")
+    page.get_by_role("button", name="System Preferences").click()
+    page.locator('#prefs-table tbody tr[data-key="timezone"]').wait_for()
+    assert page.get_by_role("button", name="Set").count() == 0
+    assert "only an administrator" in page.locator("#prefs-note").text_content()
+    context.close()
+    engine = sa.create_engine(airflow.focus_db)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM system_preferences"))
+    engine.dispose()
+
+
+def test_a_class_the_site_may_not_run_is_disabled_and_cannot_be_run(browser, airflow: Airflow):
+    from job_library.site import SiteProfile, write_site_profile
+    from tests.rows import good_row, insert_rows
+
+    engine = sa.create_engine(airflow.focus_db)
+    with engine.begin() as conn:
+        write_site_profile(conn, SiteProfile(state="GA"), user="test")
+    # Titled to sort first: the list shows 25 jobs a page.
+    insert_rows(
+        engine,
+        good_row("fl-ids", title="AAA Florida ids", job_class="florida_test_id_assignment"),
+    )
+    try:
+        context, page = _login(browser, airflow, "admin")
+        assert page.locator("#site").text_content() == ("Site: GA · production · add-ons: none")
+        option = page.locator('#create-class option[value="florida_test_id_assignment"]')
+        assert option.is_disabled()
+        assert "(not available: Florida Test ID Assignment is for FL districts" in (
+            option.text_content()
+        )
+        assert not page.locator('#create-class option[value="address_corrections"]').is_disabled()
+        row = _row(page, "fl-ids")
+        assert "missing" in row.get_attribute("class")
+        assert row.get_by_role("button", name="Run Job").count() == 0
+        assert row.get_by_role("button", name="Edit").count() == 1
+        assert "Unavailable: Florida Test ID Assignment" in row.text_content()
+        _shot(page, "10-unavailable-class")
+        context.close()
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM scheduled_jobs WHERE id = 'fl-ids'"))
+            conn.execute(sa.text("DELETE FROM site_profile"))
+        engine.dispose()

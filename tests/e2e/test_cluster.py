@@ -238,6 +238,18 @@ def test_jobs_screen_permissions_hold_under_fab_roles(profile: Profile, user, ca
     assert anonymous.status_code == 401
 
 
+@pytest.mark.parametrize(
+    ("user", "is_admin"), [("admin", True), ("op", False), ("user", False), ("viewer", False)]
+)
+def test_only_the_fab_admin_changes_system_preferences(profile: Profile, user, is_admin):
+    prefs = profile.call("GET", "/focus-jobs/api/prefs", user)
+    assert prefs.status_code == 200 and prefs.json()["can_edit"] is is_admin
+    changed = profile.call(
+        "PUT", "/focus-jobs/api/prefs/email_unsuccessful_only", user, json={"value": "off"}
+    )
+    assert changed.status_code == (200 if is_admin else 403), changed.text
+
+
 def test_the_login_page_is_fab(profile: Profile):
     page = requests.get(f"{profile.url}/auth/login/", timeout=30)
     assert page.status_code == 200 and "Sign In" in page.text

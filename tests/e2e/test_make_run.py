@@ -115,10 +115,16 @@ def test_make_run_starts_the_embedded_default_and_reuses_it(tmp_path):
     # A small demo district is seeded into the new database, and kept by the second start.
     assert "Demo district as of 2026-01-21: 8 schools, 300 students," in outputs[0]
     assert "Demo district: 300 students already present, left as they are." in outputs[1]
+    # The default jobs: the demo's Daily Maintenance counts as the default one, and a second
+    # start remembers it (an administrator who deletes it does not get it back).
+    assert "daily_maintenance: job 'daily-maintenance' already runs this class" in outputs[0]
+    assert "daily_maintenance: seeded before (job 'daily-maintenance')" in outputs[1]
     focus = sa.create_engine(f"sqlite:///{tmp_path / 'local' / 'focus.db'}")
     with focus.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM students")).scalar_one() == 300
         assert conn.execute(sa.text("SELECT COUNT(*) FROM schools")).scalar_one() == 8
+        site = conn.execute(sa.text("SELECT state, site_kind FROM site_profile")).one()
+        assert tuple(site) == ("FL", "production")
     focus.dispose()
     first, second = (re.search(r"log in as admin / (\S+)", o).group(1) for o in outputs)
     assert first == second

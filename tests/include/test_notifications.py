@@ -192,7 +192,7 @@ def test_unsuccessful_only_setting_both_ways(inbox, capsys):
     task.execute(context(DagRunType.MANUAL, None))
     assert len(inbox.messages) == 4
     assert cli.main(["settings", "email_unsuccessful_only", "maybe"]) == 1
-    assert "'maybe' is not one of on/off" in capsys.readouterr().err
+    assert "'maybe' is not on or off" in capsys.readouterr().err
 
 
 def _task_log(capfd) -> str:

@@ -48,7 +48,7 @@ CASES = [
     ("deactivate_mtss_events_for_withdrawn_students", {}, [], True),
     (
         "alert_when_existing_mtss_students_enroll",
-        {"profile": "Counselor"},
+        {},  # the profile is the demo's System Preference
         ["deactivate_mtss_events_for_withdrawn_students"],
         True,
     ),

@@ -282,3 +282,138 @@ def test_history_lists_runs_newest_first_and_output_is_sanitised(server):
 def test_openapi_document_describes_the_api(server):
     spec = requests.get(f"{server['url']}/focus-jobs/openapi.json", timeout=30).json()
     assert {"/api/jobs", "/api/jobs/{dag_id}", "/api/history", "/api/import"} <= set(spec["paths"])
+
+
+# --- The district's configuration: site profile, System Preferences, availability ---------
+
+ALL_ADD_ONS = [
+    "communication",
+    "document_management",
+    "medical",
+    "attendance_scanner",
+    "fps",
+    "sss",
+    "erp",
+]
+
+
+def _focus(server: dict) -> sa.Engine:
+    return sa.create_engine(server["focus_db"])
+
+
+def test_the_demo_site_profile_is_shown_read_only(server):
+    site = api(server, "viewer").get("/api/site")
+    assert site.status_code == 200
+    assert site.json() == {
+        "set": True,
+        "state": "FL",
+        "kind": "production",
+        "add_ons": ALL_ADD_ONS,
+        "add_on_titles": [
+            "Communication / Call Out",
+            "Document Management",
+            "Medical",
+            "Attendance Scanner",
+            "FPS (postsecondary and adult education)",
+            "SSS (student support services)",
+            "ERP",
+        ],
+    }
+    assert api(server, "admin").put("/api/site", json={}).status_code == 405
+    assert 'id="tab-prefs"' in api(server, "viewer").get("/").text
+
+
+def test_everyone_reads_preferences_and_only_an_admin_changes_them(server):
+    viewer = api(server, "viewer").get("/api/prefs").json()
+    assert viewer["can_edit"] is False
+    prefs = {p["key"]: p for p in viewer["preferences"]}
+    assert prefs["mtss_enrollment_alert_profile"]["district"] == "Counselor"
+    assert prefs["class_rank_by"]["schools"] == {"6": "weighted", "7": "unweighted"}
+    assert api(server, "admin").get("/api/prefs").json()["can_edit"] is True
+    for role in ("op", "user", "viewer"):
+        refused = api(server, role).put("/api/prefs/email_unsuccessful_only", json={"value": "on"})
+        assert refused.status_code == 403, role
+        assert refused.json()["detail"] == "only an administrator may change System Preferences"
+        assert api(server, role).delete("/api/prefs/timezone").status_code == 403
+    admin = api(server, "admin")
+    bad = admin.put("/api/prefs/timezone", json={"value": "Mars/Olympus"})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["text"] == (
+        "preference timezone: 'Mars/Olympus' is not an IANA time zone (e.g. America/Chicago)"
+    )
+    assert admin.put("/api/prefs/timezone", json={"value": 5}).status_code == 422
+    with _focus(server).connect() as conn:
+        stored = conn.execute(
+            sa.text("SELECT value FROM system_preferences WHERE key = 'timezone'")
+        ).scalar_one()
+    assert stored == "America/New_York"  # the demo's, unchanged
+    ok = admin.put("/api/prefs/class_rank_by", json={"value": "Unweighted", "school_id": 5})
+    assert ok.status_code == 200, ok.text
+    assert ok.json() == {"key": "class_rank_by", "school_id": 5, "value": "unweighted"}
+    again = api(server, "viewer").get("/api/prefs").json()["preferences"]
+    assert next(p for p in again if p["key"] == "class_rank_by")["schools"]["5"] == "unweighted"
+    gone = admin.delete("/api/prefs/class_rank_by", params={"school_id": 5})
+    assert gone.json() == {"key": "class_rank_by", "school_id": 5, "removed": True}
+
+
+def test_a_class_the_site_may_not_run_is_disabled_flagged_and_refused(server):
+    from job_library.site import SiteProfile, write_site_profile
+    from tests.rows import good_row, insert_rows
+
+    engine = _focus(server)
+    admin = api(server, "admin")
+    with engine.begin() as conn:
+        write_site_profile(conn, SiteProfile(state="GA", add_ons={"sss"}), user="test")
+    insert_rows(engine, good_row("fl-ids", job_class="florida_test_id_assignment"))
+    reason = (
+        "Florida Test ID Assignment is for FL districts; this site's state is GA "
+        "(focus-jobs site --state)"
+    )
+    try:
+        entries = {e["key"]: e for e in admin.get("/api/catalog").json()}
+        assert entries["florida_test_id_assignment"]["available"] is False
+        assert entries["florida_test_id_assignment"]["unavailable"] == reason
+        assert entries["frontline_leave"]["unavailable"] == (
+            "Frontline Leave needs the ERP add-on, which this site has not purchased"
+        )
+        assert entries["address_corrections"]["available"] is True
+        assert entries["attendance_summary_calculation"]["default_title"] == (
+            "Attendance Summary Calculation"
+        )
+        assert entries["daily_maintenance"]["default_schedule"]["run_time"] == "01:00"
+        created = admin.post(
+            "/api/jobs", json={**NEW_JOB, "id": "more-ids", "class": "florida_test_id_assignment"}
+        )
+        assert created.status_code == 422
+        assert created.json()["errors"][0]["field"] == "class"
+        assert created.json()["errors"][0]["message"] == reason
+        assert admin.get("/api/jobs/more-ids").status_code == 404
+        listed = admin.get("/api/jobs", params=[("filter", "id:fl-ids")]).json()["jobs"]
+        assert [(j["id"], j["unavailable"], j["missing_class"]) for j in listed] == [
+            ("fl-ids", reason, False)
+        ]
+        refused = admin.post("/api/jobs/fl-ids/run")
+        assert refused.status_code == 409
+        assert refused.json()["detail"] == reason
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM scheduled_jobs WHERE id = 'fl-ids'"))
+            write_site_profile(conn, SiteProfile(state="FL", add_ons=ALL_ADD_ONS), user="test")
+
+
+def test_the_jobs_list_says_when_retention_is_not_enforced(server):
+    engine = _focus(server)
+    user = api(server, "user")
+    assert user.get("/api/jobs").json()["retention_warning"] is None
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE scheduled_jobs SET active = false WHERE id = 'daily-maintenance'")
+        )
+    try:
+        warning = user.get("/api/jobs").json()["retention_warning"]
+        assert warning.startswith("Retention is not enforced: no active Daily Maintenance job")
+    finally:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE scheduled_jobs SET active = true WHERE id = 'daily-maintenance'")
+            )

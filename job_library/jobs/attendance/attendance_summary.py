@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
+from job_library.defaults import WEEKDAYS, DefaultSchedule
 from job_library.output import listed_result
 from job_library.schemas.enrollment import student_enrollment
 from job_library.sis_params import SchoolYear
@@ -228,6 +229,8 @@ class AttendanceSummaryCalculation(Job):
     )
     module = "SIS"
     school_days_only_default = True
+    title_template = "{title} for {syear}"
+    default_schedule = DefaultSchedule(run_time="22:00", weekdays=WEEKDAYS)
     params_model = AttendanceSummaryParams
 
     def run(self, context: JobContext, params: AttendanceSummaryParams) -> JobResult:

@@ -26,6 +26,7 @@ from job_library.file_drop import (
 )
 from job_library.output import html_table
 from job_library.schema import employees, leave_requests, substitute_fulfillments
+from job_library.site import AddOn
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -292,6 +293,7 @@ class FrontlineLeave(Job):
         "column are listed, not imported."
     )
     module = "ERP"
+    needs_add_ons = frozenset({AddOn.ERP})
     kind = JobKind.INTEGRATION
     params_model = FrontlineLeaveParams
     remote_connection = "frontline_sftp"

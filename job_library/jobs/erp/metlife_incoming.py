@@ -16,6 +16,7 @@ from job_library.base import Job, JobContext, JobKind, JobResult, RemoteFileErro
 from job_library.file_drop import checksum, earlier_import, record_import, settled
 from job_library.output import html_table
 from job_library.schema import deduction_codes, employee_deductions, employees
+from job_library.site import AddOn
 
 FOLDER = "/metlife"
 RECEIVED = "/metlife/received"
@@ -104,6 +105,7 @@ class MetLifeIncoming(Job):
         "A file still being written is left for the next run; a symbolic link is refused."
     )
     module = "ERP"
+    needs_add_ons = frozenset({AddOn.ERP})
     kind = JobKind.INTEGRATION
     params_model = MetLifeParams
     remote_connection = "metlife_sftp"

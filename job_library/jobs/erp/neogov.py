@@ -16,6 +16,7 @@ from job_library.base import Job, JobContext, JobKind, JobResult, RemoteFileErro
 from job_library.file_drop import checksum, earlier_import, record_import, settled, survey
 from job_library.output import html_table
 from job_library.schema import employees, users
+from job_library.site import AddOn
 
 FOLDER = "/neogov"
 USERDATA = f"{FOLDER}/userdata"
@@ -310,6 +311,7 @@ class NeoGovNewHires(Job):
         "partial and still-changing files wait."
     )
     module = "ERP"
+    needs_add_ons = frozenset({AddOn.ERP})
     kind = JobKind.INTEGRATION
     remote_connection = "neogov_sftp"
     # Any name with an extension: the userdata and done folders beside the files do not match.
@@ -398,6 +400,7 @@ class NeoGovUserData(Job):
         "names that are not UTF-8 are reported and left alone."
     )
     module = "ERP"
+    needs_add_ons = frozenset({AddOn.ERP})
     kind = JobKind.INTEGRATION
     remote_connection = "neogov_sftp"
     remote_wait = (USERDATA, "*")

@@ -64,6 +64,8 @@ class EoyAttendanceCalculation(Job):
     )
     module = "Florida State Reporting"
     school_days_only_default = True
+    needs_state = "FL"
+    title_template = "{title} for {syear}"
     params_model = EoyAttendanceParams
 
     def run(self, context: JobContext, params: EoyAttendanceParams) -> JobResult:

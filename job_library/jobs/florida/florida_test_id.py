@@ -123,6 +123,7 @@ class FloridaTestIdAssignment(Job):
         "values are never changed. 36 follows 0009..000Z as 0010; the last value is ZZZZ."
     )
     module = "Florida State Reporting"
+    needs_state = "FL"
     params_model = FloridaTestIdParams
 
     def run(self, context: JobContext, params: FloridaTestIdParams) -> JobResult:

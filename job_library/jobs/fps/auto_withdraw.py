@@ -23,6 +23,7 @@ from job_library.sis_sql import (
     resolve_year_and_schools,
     scratch_table,
 )
+from job_library.site import AddOn
 
 # Per enrollment picked by ``{enrollments}`` (a condition on ``e``, with ``s`` its school),
 # the run of absent school days that ends on the last school day through ``:through``: its
@@ -158,6 +159,7 @@ class AutoWithdraw(Job):
     )
     module = "FPS"
     school_days_only_default = True
+    needs_add_ons = frozenset({AddOn.FPS})
     params_model = AutoWithdrawParams
 
     def run(self, context: JobContext, params: AutoWithdrawParams) -> JobResult:

@@ -29,6 +29,7 @@ from job_library.sis_sql import (
     resolve_year_and_schools,
     scratch_table,
 )
+from job_library.site import AddOn
 
 ALERT_TYPE = "cte_absences"
 
@@ -232,6 +233,7 @@ class CteConsecutiveAbsences(Job):
     )
     module = "FPS"
     school_days_only_default = True
+    needs_add_ons = frozenset({AddOn.FPS})
     params_model = CteConsecutiveAbsencesParams
 
     def run(self, context: JobContext, params: CteConsecutiveAbsencesParams) -> JobResult:

@@ -23,6 +23,7 @@ from job_library.sis_sql import (
     resolve_year_and_schools,
     scratch_table,
 )
+from job_library.site import AddOn
 
 ALERT_TYPE = "cte_pay_period_2"
 
@@ -118,6 +119,7 @@ class CtePayPeriod2(Job):
         "alerted."
     )
     module = "FPS"
+    needs_add_ons = frozenset({AddOn.FPS})
     params_model = CtePayPeriod2Params
 
     def run(self, context: JobContext, params: CtePayPeriod2Params) -> JobResult:

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
-from job_library.schemas.district import grade_levels
+from job_library.preferences import PreferenceError
+from job_library.schemas.district import grade_levels, schools
 from job_library.schemas.enrollment import students
 from job_library.schemas.grades import student_gpa
 from job_library.sis_params import SchoolYear
@@ -75,12 +76,8 @@ WHERE rank_value IS NOT NULL
 _FIELDS = ("school_id", "gpa", "weighted_gpa", "class_rank", "class_size")
 RANK_BY = ("weighted", "unweighted")
 
-# School preferences live in the district settings (Setup > System Preferences), one per
-# school: ``school.<school id>.class_rank_by`` = weighted | unweighted.
-district_settings = sa.table(
-    "district_settings", sa.column("name", sa.String), sa.column("value", sa.Text)
-)
-PREFERENCE = "school.{}.class_rank_by"
+# Each school's Grading preference (System Preferences, scope school): weighted | unweighted.
+PREFERENCE = "class_rank_by"
 
 
 class ClassRankGpaParams(BaseModel):
@@ -100,8 +97,8 @@ class ClassRankGpaParams(BaseModel):
     use_school_preference: bool = Field(
         default=False,
         title="Use each School's System Preference",
-        description="Rank each school by its own Grading preference (the setting "
-        "school.<id>.class_rank_by); a school without one uses Rank by.",
+        description="Rank each school by its class_rank_by System Preference (the "
+        "school's own, else the district's); a school without one uses Rank by.",
     )
     max_listed: int = Field(default=200, ge=0, le=10_000, title="Changed students listed")
 
@@ -132,12 +129,14 @@ class CalculateClassRankAndGpa(Job):
         "rank orders each school's grade level by the chosen GPA (weighted by default), "
         "highest first; equal GPAs share a rank and the next rank skips; class size is the "
         "number of ranked students. With Use each School's System Preference, a school ranks "
-        "by its Grading preference (setting school.<school id>.class_rank_by: weighted or "
-        "unweighted) and a school without one by Rank by. A student without a GPA is not "
-        "ranked and gets no new record (an existing one is cleared). Only changed student "
-        "GPA records are written; records of other years and of withdrawn students are kept."
+        "by its class_rank_by System Preference (weighted or unweighted; the school's own "
+        "value, else the district's) and a school without one by Rank by. A student without "
+        "a GPA is not ranked and gets no new record (an existing one is cleared). Only "
+        "changed student GPA records are written; records of other years and of withdrawn "
+        "students are kept."
     )
     module = "SIS"
+    title_template = "{title} for {syear}"
     params_model = ClassRankGpaParams
 
     def run(self, context: JobContext, params: ClassRankGpaParams) -> JobResult:
@@ -148,7 +147,7 @@ class CalculateClassRankAndGpa(Job):
         syear, school_ids = resolved
         preferences: dict[int, str] = {}
         if params.use_school_preference:
-            found = school_preferences(conn)
+            found = school_preferences(context)
             if isinstance(found, str):
                 return JobResult.message(False, found + " Nothing was calculated.")
             preferences = found
@@ -166,24 +165,18 @@ class CalculateClassRankAndGpa(Job):
         return _report(changes, syear, basis, params.max_listed)
 
 
-def school_preferences(conn: sa.Connection) -> dict[int, str] | str:
-    """Each school's class rank preference, {school id: weighted | unweighted}, or an error
-    naming a setting with a bad value."""
-    ds = district_settings
-    rows = conn.execute(
-        sa.select(ds.c.name, ds.c.value).where(ds.c.name.like(PREFERENCE.format("%")))
-    ).all()
-    preferences: dict[int, str] = {}
-    for name, value in sorted(rows):
-        school = name.split(".")[1]
-        choice = (value or "").strip().lower()
-        if not school.isdigit() or choice not in RANK_BY:
-            return (
-                f"setting {name}: {value!r} is not a school's class rank preference; set "
-                f"{PREFERENCE.format('<school id>')} to weighted or unweighted."
-            )
-        preferences[int(school)] = choice
-    return preferences
+def school_preferences(context: JobContext) -> dict[int, str] | str:
+    """Each school's class rank preference, {school id: weighted | unweighted} (a school
+    without its own value gets the district's, when set), or an error naming a bad value."""
+    try:
+        own = context.prefs.by_school(PREFERENCE)
+        district = context.prefs.get(PREFERENCE)
+    except PreferenceError as exc:
+        return f"{exc}."
+    if district is None:
+        return own
+    ids = context.connection.execute(sa.select(schools.c.school_id)).scalars()
+    return {i: own.get(i, district) for i in sorted(ids)}
 
 
 def calculate(

@@ -13,7 +13,7 @@ from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.sis.set_next_school import SetNextSchool
 from job_library.output import listed_result
 from job_library.schema import job_output, scheduled_jobs_read
-from job_library.schemas.district import grade_levels, school_years
+from job_library.schemas.district import grade_levels, school_years, schools
 from job_library.schemas.enrollment import student_enrollment_codes, students
 from job_library.sis_sql import (
     analyze,
@@ -23,6 +23,9 @@ from job_library.sis_sql import (
     resolve_year_and_schools,
     scratch_table,
 )
+
+# The school preference (System Preferences) that rolls second-school records too.
+SECOND_SCHOOL_PREFERENCE = "rollover_second_school"
 
 # Why a considered record was or was not rolled, in the order the reasons are checked.
 OUTCOMES = (
@@ -61,7 +64,7 @@ FROM (
   JOIN grade_levels g ON g.grade_id = e.grade_id
   WHERE e.syear = :syear
     AND (e.end_date IS NULL OR e.end_date >= :year_end)
-    AND (e.second_school = FALSE OR s.rollover_second_school = TRUE)
+    AND (e.second_school = FALSE OR e.school_id IN :second_school_ids)
     {school_filter}
 ) r
 WHERE r.pick = 1
@@ -206,8 +209,18 @@ class Rollover(Job):
             school_ids=school_ids,
             start_date=params.enrollment_date,
             max_listed=params.max_listed,
+            second_school_ids=_second_school_rollers(context),
         )
         return _report(changes, syear, school_ids, params)
+
+
+def _second_school_rollers(context: JobContext) -> list[int]:
+    """The schools whose "Rollover Second School Enrollment Records" preference is on (a
+    school's own value, else the district's)."""
+    own = context.prefs.by_school(SECOND_SCHOOL_PREFERENCE)
+    district = bool(context.prefs.get(SECOND_SCHOOL_PREFERENCE))
+    ids = context.connection.execute(sa.select(schools.c.school_id)).scalars()
+    return sorted(i for i in ids if own.get(i, district))
 
 
 def _next_year(conn: sa.Connection, syear: int, start: dt.date, code: str) -> NextYear | str:
@@ -301,6 +314,7 @@ def roll_over(
     school_ids: Sequence[int] | None,
     start_date: dt.date,
     max_listed: int,
+    second_school_ids: Sequence[int] = (),
 ) -> RolloverChanges:
     """Create next year's enrollment records of the records still open at the year's end."""
     scope = scratch_table(
@@ -321,7 +335,8 @@ def roll_over(
     )
     school_filter = in_list("e.school_id", "school_ids", school_ids)
     clause = sa.text(_SCOPE.format(scope=scope.name, school_filter=school_filter)).bindparams(
-        sa.bindparam("year_end", type_=sa.Date)
+        sa.bindparam("year_end", type_=sa.Date),
+        sa.bindparam("second_school_ids", list(second_school_ids), expanding=True),
     )
     conn.execute(
         bind_lists(clause, school_ids=school_ids),

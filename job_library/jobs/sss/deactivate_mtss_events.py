@@ -13,6 +13,7 @@ from job_library.output import listed_result
 from job_library.schemas.enrollment import students
 from job_library.schemas.sss import mtss_events
 from job_library.sis_sql import analyze, first_rows, scratch_table
+from job_library.site import AddOn
 
 # An active event whose student is withdrawn from the event's school: they had an
 # enrollment there (primary or second school, any year) and have none there that is still
@@ -62,6 +63,7 @@ class DeactivateMtssEvents(Job):
         "events already inactive, are left alone; events are never reactivated."
     )
     module = "SSS"
+    needs_add_ons = frozenset({AddOn.SSS})
     params_model = DeactivateMtssEventsParams
 
     def run(self, context: JobContext, params: DeactivateMtssEventsParams) -> JobResult:

@@ -14,6 +14,7 @@ from job_library.schemas.district import schools
 from job_library.schemas.enrollment import students
 from job_library.schemas.sss import portal_alerts
 from job_library.sis_sql import analyze, first_rows, scratch_table
+from job_library.site import AddOn
 
 ALERT_TYPE = "sss_event"
 
@@ -42,15 +43,13 @@ GROUP BY e.student_id, e.school_id
 """
 
 
+# The district's System Preference naming the profile that sees the alerts.
+PROFILE_PREFERENCE = "mtss_enrollment_alert_profile"
+
+
 class MtssEnrollmentAlertParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    profile: str = Field(
-        min_length=1,
-        max_length=50,
-        title="MTSS enrollment alert profile",
-        description="The profile that sees the alert (the setting in SSS > General).",
-    )
     max_listed: int = Field(default=200, ge=0, le=10_000, title="New alerts listed")
 
 
@@ -73,19 +72,28 @@ class MtssEnrollmentAlert(Job):
         "Rules: a student qualifies when they have a primary enrollment with an enrollment "
         "code that is open on the run date or starts later (entered ahead of time) at a "
         "school, and inactive MTSS events at another school where they no longer have an "
-        "open enrollment. One alert (type sss_event, for the chosen profile, carrying the "
+        "open enrollment. The profile is the mtss_enrollment_alert_profile System Preference "
+        "(a run without it fails and changes nothing). One alert (type sss_event, for that "
+        "profile, carrying the "
         "new school) is created per student and new school, never twice, whatever the "
         "profile; its message counts the inactive events to review."
     )
     module = "SSS"
+    needs_add_ons = frozenset({AddOn.SSS})
     params_model = MtssEnrollmentAlertParams
 
     def run(self, context: JobContext, params: MtssEnrollmentAlertParams) -> JobResult:
         now = context.now()
-        changes = create_enrollment_alerts(
-            context.connection, params.profile, now, params.max_listed
-        )
-        return _report(changes, params, now.date())
+        profile = context.prefs.get(PROFILE_PREFERENCE)
+        if profile is None:
+            return JobResult.message(
+                False,
+                f"The {PROFILE_PREFERENCE} System Preference is not set, so no profile would "
+                f"see the alerts; set it with focus-jobs prefs set {PROFILE_PREFERENCE} "
+                "PROFILE. Nothing was changed.",
+            )
+        changes = create_enrollment_alerts(context.connection, profile, now, params.max_listed)
+        return _report(changes, profile, params, now.date())
 
 
 def create_enrollment_alerts(
@@ -155,7 +163,7 @@ def create_enrollment_alerts(
 
 
 def _report(
-    changes: EnrollmentAlerts, params: MtssEnrollmentAlertParams, today: dt.date
+    changes: EnrollmentAlerts, profile: str, params: MtssEnrollmentAlertParams, today: dt.date
 ) -> JobResult:
     if changes.created == 0:
         summary = (
@@ -164,7 +172,7 @@ def _report(
         )
     else:
         summary = (
-            f"Created {changes.created} SSS event alert(s) for profile {params.profile} about "
+            f"Created {changes.created} SSS event alert(s) for profile {profile} about "
             f"students with inactive MTSS events who enrolled at a new school, as of "
             f"{today:%Y-%m-%d}."
         )

@@ -11,6 +11,7 @@ from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
 from job_library.schemas.enrollment import students
 from job_library.sis_sql import analyze, first_rows, scratch_table
+from job_library.site import AddOn
 
 # Dismissed: at least one active ESE exceptionality, and every active one has service
 # type D (Dismiss) and a dismissal date. Inactive records do not count either way.
@@ -62,6 +63,8 @@ class RemoveFefpCode(Job):
         "students whose fields are already empty are not counted as changed."
     )
     module = "SSS"
+    needs_add_ons = frozenset({AddOn.SSS})
+    needs_state = "FL"  # FEFP is Florida's funding program
     params_model = RemoveFefpCodeParams
 
     def run(self, context: JobContext, params: RemoveFefpCodeParams) -> JobResult:

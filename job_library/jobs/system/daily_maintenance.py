@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
+from job_library.defaults import DefaultSchedule
 from job_library.output import html_table
 from job_library.retention import RETENTION_DAYS
 from job_library.schema import job_output, scheduled_jobs_read
@@ -45,6 +46,15 @@ class DailyMaintenance(Job):
         "and the stored output; a run still running is never touched."
     )
     module = "System"
+    # Retention is enforced only while a Daily Maintenance job is active: every site gets one.
+    installed_by_default = True
+    default_schedule = DefaultSchedule(
+        run_time="01:00",
+        timeframe_start="00:30",
+        timeframe_end="04:00",
+        priority=900,
+        store_history="1 month",
+    )
     params_model = DailyMaintenanceParams
     uses_run_history = True
 

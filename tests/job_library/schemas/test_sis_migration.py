@@ -8,8 +8,25 @@ from alembic.migration import MigrationContext
 
 from include.focus_db.engine import migrate
 from include.focus_db.schema import metadata as jobs_metadata
+from job_library.platform_schema import (
+    custom_field_log,
+    custom_field_values,
+    custom_fields,
+    seeded_defaults,
+    site_profile,
+    system_preferences,
+)
 from job_library.schema import metadata
 from job_library.schemas import SIS_TABLES
+
+PLATFORM_TABLES = (
+    site_profile,
+    system_preferences,
+    custom_fields,
+    custom_field_values,
+    custom_field_log,
+    seeded_defaults,
+)
 
 
 def test_migration_matches_the_schema(db):
@@ -24,10 +41,12 @@ def test_migration_matches_the_schema(db):
 def test_upgrade_keeps_the_other_tables_and_downgrade_removes_only_sis(db):
     names = set(sa.inspect(db).get_table_names())
     assert {t.name for t in SIS_TABLES} <= names
-    assert {"scheduled_jobs", "district_settings", "student_addresses", "employees"} <= names
+    assert {"scheduled_jobs", "system_preferences", "student_addresses", "employees"} <= names
     migrate_down(db)
     after = set(sa.inspect(db).get_table_names())
-    assert after == names - {t.name for t in SIS_TABLES}
+    # Below 0007 the configuration tables are gone and district_settings is back.
+    platform = {t.name for t in PLATFORM_TABLES}
+    assert after == (names - {t.name for t in SIS_TABLES} - platform) | {"district_settings"}
     migrate(db)
     assert set(sa.inspect(db).get_table_names()) == names
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 
-from include.focus_db.schema import district_settings
 from job_library.jobs.sis import class_rank_gpa as module
 from job_library.jobs.sis.class_rank_gpa import CalculateClassRankAndGpa, ClassRankGpaParams
+from job_library.platform_schema import system_preferences
+from job_library.preferences import Preferences
 from tests.job_library.district import gpa_rows, load, load_gpa
 from tests.job_library.jobs_context import run_in_transaction
 
@@ -89,10 +92,21 @@ def test_unweighted_ranks_share_a_rank_on_equal_gpas(db):
 
 
 def _prefer(engine, **by_school: str) -> None:
+    """Store each school's text as it is (a bad one too: written before types were checked)."""
+    now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     with engine.begin() as conn:
         conn.execute(
-            sa.insert(district_settings),
-            [{"name": f"school.{k[1:]}.class_rank_by", "value": v} for k, v in by_school.items()],
+            sa.insert(system_preferences),
+            [
+                {
+                    "key": "class_rank_by",
+                    "school_id": int(k[1:]),
+                    "value": v,
+                    "updated_at": now,
+                    "updated_by": "test",
+                }
+                for k, v in by_school.items()
+            ],
         )
 
 
@@ -118,11 +132,25 @@ def test_a_bad_school_preference_is_named_and_nothing_changes(db):
     result = _run(db, use_school_preference=True)
     assert not result.success
     assert result.summary == (
-        "setting school.2.class_rank_by: 'percentile' is not a school's class rank "
-        "preference; set school.<school id>.class_rank_by to weighted or unweighted. Nothing "
-        "was calculated."
+        "preference class_rank_by: 'percentile' is not one of weighted, unweighted (stored "
+        "for school 2); set it again with focus-jobs prefs set class_rank_by VALUE --school 2. "
+        "Nothing was calculated."
     )
     assert gpa_rows(db) == before
+
+
+def test_the_district_value_ranks_the_schools_without_their_own(db):
+    _district(db)
+    _run(db)
+    with db.begin() as conn:
+        Preferences(conn).set("class_rank_by", "unweighted")  # the district's default
+        Preferences(conn).set("class_rank_by", "weighted", school_id=2)
+    result = _run(db, use_school_preference=True)
+    rows = gpa_rows(db)
+    # School 1 follows the district (unweighted: 2 and 5 tie); school 2 keeps weighted.
+    assert (rows[(1, 2026)][3], rows[(2, 2026)][3], rows[(5, 2026)][3]) == (1, 2, 2)
+    assert rows[(4, 2026)] == WEIGHTED[(4, 2026)]
+    assert result.counts["updated"] == 1
 
 
 def test_an_earlier_year_counts_its_history_only(db):

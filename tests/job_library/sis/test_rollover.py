@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from include.focus_db.schema import scheduled_jobs
 from job_library.jobs.sis import rollover as module
 from job_library.jobs.sis.rollover import Rollover, RolloverParams
+from job_library.preferences import Preferences
 from job_library.schema import job_output
 from job_library.schemas.district import (
     attendance_calendars,
@@ -107,7 +108,6 @@ def _district(engine) -> None:
                     short_name="TH",
                     school_number="0055",
                     district_number="37",
-                    rollover_second_school=True,
                 ),
                 dict(
                     school_id=ACADEMY,
@@ -115,10 +115,12 @@ def _district(engine) -> None:
                     short_name="TA",
                     school_number="0066",
                     district_number="37",
-                    rollover_second_school=False,
                 ),
             ],
         )
+        # Test High rolls its second-school records (a school preference), the Academy not.
+        Preferences(conn).set("rollover_second_school", "on", school_id=HIGH)
+        Preferences(conn).set("rollover_second_school", "off", school_id=ACADEMY)
         conn.execute(
             sa.insert(grade_levels),
             [
@@ -350,9 +352,7 @@ def test_second_run_changes_nothing_and_says_so(db):
 def test_second_school_records_roll_only_where_the_school_says_so(db):
     _district(db)
     with db.begin() as conn:
-        conn.execute(
-            sa.update(schools).where(schools.c.school_id == 2).values(rollover_second_school=True)
-        )
+        Preferences(conn).set("rollover_second_school", "yes", school_id=2)
     result = _run(db)
     # Now 7 (student 5 at school 2) and 52 (student 51 at school 2) are considered too: 7
     # finds the primary record just rolled into school 2, 52 becomes 2 / 07.
@@ -363,6 +363,16 @@ def test_second_school_records_roll_only_where_the_school_says_so(db):
         "created": 12,
         "already_enrolled": 2,
     }
+
+
+def test_the_district_value_rolls_second_school_records_of_schools_without_their_own(db):
+    _district(db)
+    with db.begin() as conn:
+        # District on: school 2 (no value of its own) now rolls too; the Academy said off.
+        Preferences(conn).set("rollover_second_school", "on")
+    result = _run(db)
+    assert _next_year(db) == CREATED | {EXISTING, (51, 2, G07, 12, True)}
+    assert result.counts["considered"] == 19
 
 
 def test_only_the_chosen_schools_then_the_rest(db):

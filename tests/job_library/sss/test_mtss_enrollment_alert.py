@@ -13,6 +13,7 @@ from job_library.jobs.sss.mtss_enrollment_alert import (
     MtssEnrollmentAlert,
     MtssEnrollmentAlertParams,
 )
+from job_library.preferences import Preferences
 from job_library.schemas.enrollment import student_enrollment, student_enrollment_codes
 from job_library.schemas.sss import mtss_events, portal_alerts
 from tests.job_library.district import load
@@ -63,8 +64,9 @@ def _alerts(engine) -> dict[tuple[int, int], tuple]:
     return {(r[0], r[1]): (r[2], r[3]) for r in rows}
 
 
-def _run(engine, now=SATURDAY, **params):
-    params.setdefault("profile", PROFILE)
+def _run(engine, now=SATURDAY, profile=PROFILE, **params):
+    with engine.begin() as conn:
+        Preferences(conn).set("mtss_enrollment_alert_profile", profile)
     return run_in_transaction(
         engine, MtssEnrollmentAlert(), MtssEnrollmentAlertParams(**params), now=now
     )
@@ -146,8 +148,17 @@ def test_a_failure_midway_creates_no_alert(db, monkeypatch):
     assert _run(db).counts == {"alerts": 2}
 
 
-def test_params_form():
+def test_the_profile_is_a_preference_not_a_parameter(db):
     props = MtssEnrollmentAlertParams.model_json_schema()["properties"]
-    assert props["profile"]["title"] == "MTSS enrollment alert profile"
-    with pytest.raises(ValueError, match="at least 1 character"):
-        MtssEnrollmentAlertParams(profile="")
+    assert "profile" not in props
+    with pytest.raises(ValueError, match="Extra inputs are not permitted"):
+        MtssEnrollmentAlertParams(profile="Counselor")
+    _district(db)
+    result = run_in_transaction(
+        db, MtssEnrollmentAlert(), MtssEnrollmentAlertParams(), now=SATURDAY
+    )
+    assert not result.success
+    assert result.summary.startswith(
+        "The mtss_enrollment_alert_profile System Preference is not set"
+    )
+    assert _alerts(db) == {}

@@ -1,0 +1,54 @@
+"""The demo district's site profile, System Preferences and Student Fields."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from include.demo_district import generate
+from job_library.platform_schema import custom_field_values
+from job_library.preferences import Preferences
+from job_library.registry import REGISTRY
+from job_library.site import AddOn, SiteKind, read_site_profile, unavailable_reason
+from job_library.student_fields import StudentFields, catalog
+
+N = 40
+
+
+def test_the_demo_is_a_florida_production_site_with_every_add_on(db):
+    generate(db, N)
+    with db.connect() as conn:
+        profile = read_site_profile(conn)
+        prefs = Preferences(conn)
+        assert profile.state == "FL" and profile.kind is SiteKind.PRODUCTION
+        assert profile.add_ons == frozenset(AddOn)
+        # Every class of the catalog may run on it.
+        assert [k for k, c in REGISTRY.items() if unavailable_reason(c, profile)] == []
+        assert prefs.get("mtss_enrollment_alert_profile") == "Counselor"
+        assert prefs.get("timezone") == "America/New_York"
+        assert prefs.get("email_unsuccessful_only") is False
+        assert prefs.by_school("class_rank_by") == {6: "weighted", 7: "unweighted"}
+        assert prefs.get("rollover_second_school", school_id=3) is False
+        fields = {f.alias: (f.field_id, str(f.table), f.log_changes) for f in catalog(conn)}
+        assert fields == {
+            "total_hours": (57, "schedule", False),
+            "photo_release": (1000, "students", False),
+            "arms_status": (200000222, "students", True),
+        }
+        photo = StudentFields(conn, changed_by="test").read("photo_release")
+    # Students 100005, 100010, ... 100040 said yes; the other 32 no.
+    yes = [100_000 + i for i in (5, 10, 15, 20, 25, 30, 35, 40)]
+    assert sorted(s for s, said in photo.items() if said) == yes
+    assert len(photo) == N
+
+
+def test_a_second_demo_keeps_one_profile_and_the_same_values(db):
+    generate(db, N)
+    with db.connect() as conn:
+        before = conn.execute(
+            sa.select(custom_field_values).order_by("field_id", "record_id")
+        ).all()
+    generate(db, N)
+    with db.connect() as conn:
+        after = conn.execute(sa.select(custom_field_values).order_by("field_id", "record_id")).all()
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM site_profile")).scalar_one() == 1
+    assert after == before
