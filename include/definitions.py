@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import json
 import re
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -18,6 +19,10 @@ from job_library.base import JobKind
 from job_library.registry import get_job_class
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
+# Start and end dates beyond these are typing mistakes, and would overflow date arithmetic.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2099, 12, 31)
 
 # Focus's Store Execution History pull-down (job_library.retention.RETENTION_DAYS); None
 # means the job follows the Daily Maintenance job's default.
@@ -43,6 +48,21 @@ def _is_email(address: str) -> bool:
     except ValidationError:
         return False
     return True
+
+
+# A value quoted in an error is cut to a readable length and depth, whatever was given.
+_QUOTE = reprlib.Repr()
+_QUOTE.maxlevel, _QUOTE.maxlist, _QUOTE.maxdict = 3, 5, 5
+_QUOTE.maxstring, _QUOTE.maxother, _QUOTE.maxlong = 80, 80, 40
+
+
+def quote_value(value: Any) -> str:
+    """``repr(value)`` cut to a sane length: never an expanded structure or a megabyte."""
+    try:
+        text = _QUOTE.repr(value)
+    except Exception:  # a value whose repr itself fails
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 FIELDS = (
@@ -84,7 +104,7 @@ class FieldError:
 
     def __str__(self) -> str:
         where = f"row {self.row}, " if self.row is not None else ""
-        return f"{where}job '{self.job_id}': {self.field} {self.value!r}: {self.message}"
+        return f"{where}job '{self.job_id}': {self.field} {quote_value(self.value)}: {self.message}"
 
 
 class InvalidDefinition(ValueError):
@@ -135,6 +155,27 @@ class JobDefinition(BaseModel):
             value = value.split(",")
         if isinstance(value, list | tuple):
             return tuple(str(v).strip() for v in value if str(v).strip())
+        return value
+
+    @field_validator("run_time", "timeframe_start", "timeframe_end", mode="before")
+    @classmethod
+    def _clock_time(cls, value: Any) -> Any:
+        # YAML 1.1 reads an unquoted 14:30 as the number 870 (base 60): never guess a time
+        # from a number, say how to write it.
+        if isinstance(value, bool | int | float):
+            raise ValueError(
+                'is a number, not a time: write it quoted as "HH:MM", e.g. "14:30" '
+                "(unquoted, YAML reads 14:30 as the number 870)"
+            )
+        if isinstance(value, str) and (clock := _CLOCK.fullmatch(value.strip())):
+            return f"{int(clock[1]):02d}:{clock[2]}"
+        return value
+
+    @field_validator("start_date", "end_date")
+    @classmethod
+    def _within_horizon(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise ValueError(f"must be between {EARLIEST_DATE} and {LATEST_DATE}")
         return value
 
     @field_validator("priority", mode="before")

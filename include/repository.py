@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -24,6 +23,7 @@ from include.definitions import (
     row_to_document,
 )
 from include.focus_db.schema import district_settings, scheduled_jobs
+from include.schedule import timezone_problem
 
 log = logging.getLogger(__name__)
 
@@ -86,13 +86,8 @@ def set_setting(conn: sa.Connection, name: str, value: str) -> None:
         if value.lower() not in _TRUE + _FALSE:
             raise ValueError(f"setting {name}: {value!r} is not one of on/off (true/false, yes/no)")
         value = "true" if value.lower() in _TRUE else "false"
-    if name == TIMEZONE_SETTING:
-        try:
-            ZoneInfo(value)
-        except (KeyError, ValueError):
-            raise ValueError(
-                f"setting timezone: {value!r} is not an IANA time zone (e.g. America/Chicago)"
-            ) from None
+    if name == TIMEZONE_SETTING and (problem := timezone_problem(value)):
+        raise ValueError(f"setting timezone: {problem}")
     updated = conn.execute(
         sa.update(district_settings).where(district_settings.c.name == name).values(value=value)
     ).rowcount
