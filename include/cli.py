@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from include.config import settings
-from include.definitions import FieldError, InvalidDefinition, parse_definition, row_to_document
+from include.definitions import (
+    FieldError,
+    InvalidDefinition,
+    district_timezone_error,
+    parse_definition,
+    row_to_document,
+)
 from include.focus_db.engine import get_engine, migrate, redact_url
 from include.jobs_file import MAX_IMPORT_BYTES, ImportFileError, dump_jobs, read_jobs_file
 from include.repository import (
@@ -127,6 +133,8 @@ def cmd_list(_: argparse.Namespace) -> int:
     print(f"{header} NEXT RUN ({table.timezone})")
     for raw in table.rows:
         try:  # whatever one row holds, the others are still listed
+            if bad_zone := district_timezone_error(_shown(raw.get("id")), table.timezone):
+                raise bad_zone
             d = parse_definition(row_to_document(raw))
             schedule = d.schedule(table.timezone)
             nxt = schedule.next_fire(now) if d.active else None

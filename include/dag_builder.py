@@ -19,6 +19,7 @@ from include.definitions import (
     FieldError,
     InvalidDefinition,
     JobDefinition,
+    district_timezone_error,
     parse_definition,
     row_to_document,
 )
@@ -33,7 +34,6 @@ from include.notifications import (
 )
 from include.repository import JobTable, get_flag, read_snapshot, read_table, write_snapshot
 from include.runner import resolve, run_job, skipped_result, store_output
-from include.schedule import timezone_problem
 from include.timetable import FocusJobTimetable
 from job_library.base import JobResult, RunHistory
 from job_library.registry import get_job_class
@@ -286,8 +286,8 @@ def wait_seconds(definition: JobDefinition) -> int:
 
 def build_error_dag(raw: dict[str, Any], error: InvalidDefinition) -> DAG:
     """A visible, failing DAG for a row that did not validate."""
-    message = str(error)
-    title = str(raw.get("title") or raw.get("id"))[:200]
+    message = _printable(str(error))
+    title = _printable(str(raw.get("title") or raw.get("id"))[:200])
     with DAG(
         dag_id=error_dag_id(raw.get("id")),
         description=f"Invalid definition: {title}",
@@ -303,25 +303,13 @@ def build_error_dag(raw: dict[str, Any], error: InvalidDefinition) -> DAG:
     return dag
 
 
+def _printable(text: str) -> str:
+    """Text Airflow can store and show: undecodable bytes (surrogates) spelled out."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _shown_id(raw_id: Any) -> str:
-    return (raw_id if isinstance(raw_id, str) else repr(raw_id))[:100]
-
-
-def timezone_error(raw: dict[str, Any], timezone: Any) -> InvalidDefinition | None:
-    """The error every row gets when the district time zone is unusable, else None."""
-    if timezone_problem(timezone) is None:
-        return None
-    return InvalidDefinition(
-        [
-            FieldError(
-                _shown_id(raw.get("id")),
-                "district setting timezone",
-                timezone,
-                "is not an IANA time zone, so no job can be scheduled: set one with "
-                "`focus-jobs settings timezone America/New_York`",
-            )
-        ]
-    )
+    return _printable((raw_id if isinstance(raw_id, str) else repr(raw_id))[:100])
 
 
 def build_row_dag(raw: dict[str, Any], timezone: str) -> tuple[DAG, bool]:
@@ -332,7 +320,7 @@ def build_row_dag(raw: dict[str, Any], timezone: str) -> tuple[DAG, bool]:
     an unexpected type): the row becomes a ``config-error`` DAG and the others still load.
     """
     try:
-        bad_zone = timezone_error(raw, timezone)
+        bad_zone = district_timezone_error(_shown_id(raw.get("id")), timezone)
         if bad_zone is not None:
             raise bad_zone
         return build_job_dag(parse_definition(row_to_document(raw)), timezone), True

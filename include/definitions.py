@@ -14,11 +14,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
-from include.schedule import WEEKDAYS, FocusSchedule
+from include.schedule import WEEKDAYS, FocusSchedule, timezone_problem
 from job_library.base import JobKind
 from job_library.registry import get_job_class
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes the database driver could not decode
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
 # Start and end dates beyond these are typing mistakes, and would overflow date arithmetic.
 EARLIEST_DATE = dt.date(2000, 1, 1)
@@ -58,6 +59,8 @@ _QUOTE.maxstring, _QUOTE.maxother, _QUOTE.maxlong = 80, 80, 40
 
 def quote_value(value: Any) -> str:
     """``repr(value)`` cut to a sane length: never an expanded structure or a megabyte."""
+    if isinstance(value, dt.date | dt.time):  # as it was typed, not datetime.date(...)
+        value = value.isoformat()
     try:
         text = _QUOTE.repr(value)
     except Exception:  # a value whose repr itself fails
@@ -218,7 +221,8 @@ def _field_errors(
         if e["type"] == "missing":
             found.append(FieldError(job_id, field, None, "is required", row))
         else:
-            found.append(FieldError(job_id, field, e.get("input"), e["msg"], row))
+            message = e["msg"].removeprefix("Value error, ")  # our own validators' sentences
+            found.append(FieldError(job_id, field, e.get("input"), message, row))
     return found
 
 
@@ -282,12 +286,41 @@ def parse_definition(data: Mapping[str, Any], row: int | None = None) -> JobDefi
     return definition
 
 
+def district_timezone_error(job_id: str, timezone: Any) -> InvalidDefinition | None:
+    """The error every job gets when the district time zone is unusable, else None."""
+    if timezone_problem(timezone) is None:
+        return None
+    return InvalidDefinition(
+        [
+            FieldError(
+                job_id,
+                "district setting timezone",
+                timezone,
+                "is not an IANA time zone, so no job can be scheduled: set one with "
+                "`focus-jobs settings timezone America/New_York`",
+            )
+        ]
+    )
+
+
 def row_to_document(row: Mapping[str, Any]) -> dict[str, Any]:
     """Turn a raw ``scheduled_jobs`` row into the YAML-shaped mapping parse_definition takes.
 
     Values are taken as the database gave them (text on SQLite), so that a bad value is
     reported by validation instead of breaking the read of the whole table.
     """
+    for name, value in row.items():
+        if isinstance(value, str) and _NOT_UTF8.search(value):
+            raise InvalidDefinition(
+                [
+                    FieldError(
+                        str(row.get("id")).encode("utf-8", "backslashreplace").decode(),
+                        name,
+                        value,
+                        "holds bytes that are not UTF-8 text: re-enter the value",
+                    )
+                ]
+            )
     hour, minute = row.get("run_hour"), row.get("run_minute")
     run_time: Any = None
     if hour is not None or minute is not None:

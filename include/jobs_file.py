@@ -110,6 +110,8 @@ def read_jobs_file(data: bytes, source: str) -> list[Any]:
         raise ImportFileError(f"{source}: {exc}") from None
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or "unreadable"
+        if "nesting depth" in str(problem):  # libyaml's own limit, far above ours
+            raise ImportFileError(f"{source}: nested deeper than {MAX_DEPTH} levels") from None
         where = _where(getattr(exc, "problem_mark", None))
         raise ImportFileError(f"{source}: not valid YAML, {where}: {str(problem)[:200]}") from None
     except RecursionError:

@@ -36,8 +36,12 @@ _FALSE = ("false", "off", "no", "0")
 # Every definition column is read as the driver gives it (text on SQLite), so one malformed
 # value fails validation of its own row instead of the read of the whole table.
 _AUDIT = ("created_at", "created_by", "updated_at", "updated_by")
+# JSON is cast to text in SQL: a driver that decodes JSON itself (psycopg2) would otherwise
+# fail the whole read on one row nested too deep for Python's json module.
 _RAW_COLUMNS = [
-    sa.type_coerce(c, sa.String).label(c.name)
+    (sa.cast(c, sa.Text) if isinstance(c.type, sa.JSON) else sa.type_coerce(c, sa.String)).label(
+        c.name
+    )
     for c in scheduled_jobs.columns
     if c.name not in _AUDIT
 ]

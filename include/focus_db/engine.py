@@ -56,8 +56,9 @@ def redact(text: str, url: str) -> str:
     text = text.replace(url, redact_url(url))
     try:
         password = sa.engine.make_url(url).password
-    except Exception:
-        return text
+    except Exception:  # not a URL SQLAlchemy reads: take what sits between user: and @
+        found = re.search(r"//[^:/@]*:([^@/]*)@", url)
+        password = found[1] if found else None
     if password and len(str(password)) >= 4:  # shorter ones would blank ordinary words
         for form in {str(password), quote(str(password), safe=""), quote_plus(str(password))}:
             text = text.replace(form, "***")
@@ -78,6 +79,9 @@ def create_focus_engine(url: str, *, busy_timeout: float = 30) -> sa.Engine:
     @sa.event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None  # pysqlite would BEGIN only before DML
+        # Text that is not UTF-8 fails only the row holding it (see row_to_document), not
+        # every read of the table: its bytes come through as surrogate escapes.
+        dbapi_connection.text_factory = _lenient_text
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
@@ -87,6 +91,10 @@ def create_focus_engine(url: str, *, busy_timeout: float = 30) -> sa.Engine:
         connection.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def _lenient_text(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
 
 
 def migrate(engine: sa.Engine, revision: str = "head") -> None:
