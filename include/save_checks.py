@@ -13,11 +13,11 @@ IMPORT_CLASS = "scheduled_import"
 
 def owned_connections() -> dict[str, str]:
     """Connection id -> title of the integration class that reads its files (from the catalog)."""
-    return {
-        cls.remote_connection: cls.title
-        for cls in REGISTRY.values()
-        if cls.remote_connection is not None
-    }
+    owners: dict[str, list[str]] = {}
+    for cls in REGISTRY.values():
+        if cls.remote_connection is not None:
+            owners.setdefault(cls.remote_connection, []).append(cls.title)
+    return {conn: " / ".join(sorted(titles)) for conn, titles in owners.items()}
 
 
 def _stored_definitions(rows: Iterable[Mapping[str, Any]]) -> dict[str, JobDefinition]:
