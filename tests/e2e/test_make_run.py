@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 import requests
 import sqlalchemy as sa
@@ -107,10 +108,21 @@ def test_make_run_starts_the_embedded_default_and_reuses_it(tmp_path):
                 "daily-maintenance",
                 "legacy-php-export",
             ]
+            if attempt == 2:  # Ctrl-C stops every process of the embedded default
+                family = psutil.Process(proc.pid).children(recursive=True)
+                assert len(family) > 3  # airflow standalone and its components
+                started = time.monotonic()
+                os.kill(proc.pid, signal.SIGINT)
+                proc.wait(timeout=30)
+                assert time.monotonic() - started < 20
+                gone = psutil.wait_procs(family, timeout=5)[1]
+                assert [p for p in gone if p.status() != psutil.STATUS_ZOMBIE] == []
         finally:
             _stop(proc)
     assert "Demo jobs: 4 created" in outputs[0]
-    assert "Demo jobs: 0 created, 4 already present" in outputs[1]
+    assert "Demo jobs: none added (4 job(s) already defined)" in outputs[1]
+    mail = tmp_path / "local" / "mail"
+    assert f"is kept in {mail}" in outputs[0] or "no local mail catcher" in outputs[0]
     # A small demo district is seeded into the new database, and kept by the second start.
     assert "Demo district as of 2026-01-21: 8 schools, 300 students," in outputs[0]
     assert "Demo district: 300 students already present, left as they are." in outputs[1]
