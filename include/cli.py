@@ -34,7 +34,32 @@ from include.runner import run_job
 from include.save_checks import save_errors
 from job_library.registry import catalog, get_job_class
 
-DEMO_JOBS: list[dict[str, Any]] = [
+
+def demo_jobs(today: dt.date) -> list[dict[str, Any]]:
+    """The demo jobs; the Rollover job rolls the demo district's year (see DemoYear) over."""
+    from include.demo_district import DemoYear
+
+    year = DemoYear(today).syear
+    rollover = {
+        "id": f"rollover-{year + 1}",
+        "title": f"Rollover to {year + 1}-{year + 2}",
+        "class": "rollover",
+        "run_time": "22:00",
+        "weekdays": ["sat"],
+        "priority": 100,
+        # After the last school day, before the next year's first.
+        "start_date": f"{year + 1}-06-01",
+        "end_date": f"{year + 1}-07-31",
+        "params": {
+            "enrollment_date": DemoYear(dt.date(year + 1, 7, 1)).first_day.isoformat(),
+            "enrollment_code": "E01",
+        },
+        "active": False,
+    }
+    return [*_DEMO_JOBS[:2], rollover, *_DEMO_JOBS[2:]]
+
+
+_DEMO_JOBS: list[dict[str, Any]] = [
     {
         "id": "daily-maintenance",
         "title": "Daily Maintenance",
@@ -56,18 +81,6 @@ DEMO_JOBS: list[dict[str, Any]] = [
         "timeframe_end": "05:00",
         "weekdays": ["mon", "tue", "wed", "thu", "fri"],
         "store_history": "3 months",
-    },
-    {
-        "id": "rollover-2027",
-        "title": "Rollover to 2027-2028",
-        "class": "rollover",
-        "run_time": "22:00",
-        "weekdays": ["sat"],
-        "priority": 100,
-        "start_date": "2027-06-01",
-        "end_date": "2027-07-31",
-        "params": {"enrollment_date": "2027-08-10", "enrollment_code": "E01"},
-        "active": False,
     },
     {
         "id": "legacy-php-export",
@@ -270,7 +283,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
     engine = _engine()
     migrate(engine)
-    definitions, errors = validate_documents(DEMO_JOBS)
+    definitions, errors = validate_documents(demo_jobs(args.today))
     if errors:  # the demo set is ours: a failure here is a bug
         _print_errors(errors)
         return 1
@@ -296,10 +309,10 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
         print(f"Demo jobs: none added ({present} job(s) already defined).")
     else:
         print(f"Demo jobs: {created} created.")
-    return _seed_district(engine, args.students)
+    return _seed_district(engine, args.students, args.today)
 
 
-def _seed_district(engine, count: int) -> int:
+def _seed_district(engine, count: int, today: dt.date) -> int:
     """A small demo district for a new database; an existing district is never replaced."""
     from sqlalchemy import func, select
 
@@ -314,7 +327,7 @@ def _seed_district(engine, count: int) -> int:
     if present:
         print(f"Demo district: {present} students already present, left as they are.")
         return 0
-    print(generate(engine, count).describe())
+    print(generate(engine, count, today=today).describe())
     return 0
 
 
@@ -324,7 +337,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     engine = _engine()
     migrate(engine)
     try:
-        district = generate(engine, args.students)
+        district = generate(engine, args.students, today=args.today)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -355,6 +368,9 @@ def cmd_airflow_settings(args: argparse.Namespace) -> int:
     for line in apply_settings_file(Path(args.file)):
         print(line)
     return 0
+
+
+_TODAY = "the date the demo district is built for, YYYY-MM-DD (default: today)"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -392,9 +408,11 @@ def parser() -> argparse.ArgumentParser:
         default=DEMO_STUDENTS,
         help=f"students of the demo district (default {DEMO_STUDENTS}; 0: none)",
     )
+    sd.add_argument("--today", type=dt.date.fromisoformat, default=dt.date.today(), help=_TODAY)
     sd.set_defaults(func=cmd_seed_demo)
     d = sub.add_parser("demo", help="replace the SIS data with a deterministic demo district")
     d.add_argument("--students", type=int, default=2000, help="number of students (default 2000)")
+    d.add_argument("--today", type=dt.date.fromisoformat, default=dt.date.today(), help=_TODAY)
     d.set_defaults(func=cmd_demo)
     s = sub.add_parser("settings", help="read or change a district setting (e.g. timezone)")
     s.add_argument("name")

@@ -331,14 +331,15 @@ def get_job(dag_id: str) -> dict[str, Any]:
     with _engine().connect() as conn:
         rows = read_table(conn, job_id=dag_id, active_only=False).rows
     if not rows:
-        raise HTTPException(404, f"no job with id {dag_id!r}")
-    document = row_to_document(rows[0])
+        raise HTTPException(404, f"no job with id {dag_id[:100]!r}")
+    document: dict[str, Any] = dict(rows[0])  # the raw columns, when even converting fails
     try:
+        document = row_to_document(rows[0])
         return {"job": parse_definition(document).to_document(), "errors": []}
-    except InvalidDefinition as exc:
+    except Exception as exc:
         return {
             "job": {k: _jsonable(v) for k, v in document.items()},
-            "errors": [str(e) for e in exc.errors],
+            "errors": _flagged(rows[0], exc)["errors"],
         }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from include.demo_district import DemoYear
 from tests.e2e.conftest import _free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -124,7 +126,8 @@ def test_make_run_starts_the_embedded_default_and_reuses_it(tmp_path):
     mail = tmp_path / "local" / "mail"
     assert f"is kept in {mail}" in outputs[0] or "no local mail catcher" in outputs[0]
     # A small demo district is seeded into the new database, and kept by the second start.
-    assert "Demo district as of 2026-01-21: 8 schools, 300 students," in outputs[0]
+    as_of = DemoYear(dt.date.today()).as_of  # the demo year holds the day it was seeded
+    assert f"Demo district as of {as_of:%Y-%m-%d}: 8 schools, 300 students," in outputs[0]
     assert "Demo district: 300 students already present, left as they are." in outputs[1]
     focus = sa.create_engine(f"sqlite:///{tmp_path / 'local' / 'focus.db'}")
     with focus.connect() as conn:

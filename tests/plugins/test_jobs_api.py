@@ -452,6 +452,8 @@ def test_the_jobs_list_and_export_survive_bad_rows_and_flag_them(server):
         for bad in ("api-deep", "api-weekday", "Api Not A Slug!"):
             assert jobs[bad]["invalid"] is True and jobs[bad]["errors"]
         assert "RecursionError" in jobs["api-deep"]["errors"][0]
+        one = viewer.get("/api/jobs/api-deep")
+        assert one.status_code == 200 and "RecursionError" in one.json()["errors"][0]
         exported = viewer.get("/api/export")
         assert exported.status_code == 200
         assert exported.headers["X-Focus-Left-Out"] == "3"

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from include.demo_district import generate
+from include.demo_district import REFERENCE_DAY, generate
 from job_library.registry import REGISTRY
 from tests.job_library.jobs_context import run_in_transaction
 from tests.job_library.sis.district import USERS, fingerprint, load_users
@@ -81,7 +81,7 @@ def test_every_sis_job_of_the_issue_is_covered():
 
 @pytest.mark.parametrize(("key", "params", "before", "has_work"), CASES, ids=[c[0] for c in CASES])
 def test_job_on_the_demo_district(db, key, params, before, has_work):
-    generate(db, N)
+    generate(db, N, today=REFERENCE_DAY)
     load_users(db)
     for earlier in before:
         assert _run(db, earlier, {}, EVENING).success
