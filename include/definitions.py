@@ -273,7 +273,8 @@ def parse_definition(data: Mapping[str, Any], row: int | None = None) -> JobDefi
     :param row: its 1-based position in a file, for error messages.
     :raises InvalidDefinition: listing every field that is wrong.
     """
-    job_id = str(data.get("id", "?"))
+    raw_id = data.get("id", "?")
+    job_id = (raw_id if isinstance(raw_id, str) else quote_value(raw_id))[:100]
     try:
         definition = JobDefinition.model_validate(dict(data))
     except ValidationError as exc:

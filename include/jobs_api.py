@@ -547,7 +547,16 @@ def export_jobs(
     )
 
 
-@app.post("/api/import", dependencies=[CanCreate, SameOrigin])
+@app.post(
+    "/api/import",
+    dependencies=[CanCreate, SameOrigin],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/yaml": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def import_jobs(
     request: Request,
     user: GetUserDep,

@@ -128,6 +128,14 @@ def validate_documents(documents: Iterable[Any]) -> tuple[list[JobDefinition], l
         except InvalidDefinition as exc:
             errors.extend(exc.errors)
             continue
+        except Exception as exc:  # whatever an entry holds, it is reported, never raised
+            job_id = str(doc.get("id", "?"))[:100]
+            errors.append(
+                FieldError(
+                    job_id, "definition", None, f"cannot be read ({type(exc).__name__})", row
+                )
+            )
+            continue
         if definition.id in seen:
             errors.append(
                 FieldError(
