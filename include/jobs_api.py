@@ -136,8 +136,13 @@ def airflow_base_url() -> str:
     """Airflow's api-server as configured (``[api] base_url``), never the request's Host."""
     from airflow.configuration import conf
 
-    base = conf.get("api", "base_url", fallback=None) or "http://localhost:8080"
-    return base.rstrip("/")
+    base = (conf.get("api", "base_url", fallback=None) or "").rstrip("/")
+    if base.startswith(("http://", "https://")):
+        return base
+    # Not set (or only a path): the api-server's own address on this machine.
+    host = conf.get("api", "host", fallback=None) or "127.0.0.1"
+    host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    return f"http://{host}:{conf.get('api', 'port', fallback='8080')}{base}"
 
 
 PAGE = Path(__file__).with_name("jobs_screen.html")
