@@ -472,3 +472,15 @@ def test_the_docs_page_needs_no_cdn(server):
     assert requests.get(f"{server['url']}/focus-jobs/docs", timeout=30).status_code == 404
     spec = requests.get(f"{server['url']}/focus-jobs/openapi.json", timeout=30)
     assert spec.status_code == 200 and "cdn" not in spec.text.lower()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 100_000 + b"]" * 100_000, b'{"id": "caf\xe9"}', b'{"id": ', b"\xff\xfe{}"],
+)
+def test_a_json_body_that_cannot_be_read_gets_4xx(server, body):
+    user = api(server, "user")
+    for path in ("/api/jobs", "/api/preview"):
+        response = user.post(path, data=body, headers={"content-type": "application/json"})
+        assert 400 <= response.status_code < 500, (path, response.status_code)
+        assert len(response.text) < 1000
