@@ -183,9 +183,10 @@ def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
 class DemoYear:
     """The demo district's school year as of ``today``, built from the date alone.
 
-    It is the school year (1 August to 30 June) containing ``today``, or in July the one
-    about to start. School starts on the Monday on or after 8 August and has 180 days;
-    attendance is taken on every school day before ``today`` (at least the first).
+    It is the school year (1 July to 30 June) containing ``today``: in July, before its first
+    school day, the one about to start. School starts on the Monday on or after 8 August and
+    has 180 days; attendance is taken on every school day before ``today`` (at least the
+    first).
 
     :param today: the date the district is built for.
     """
@@ -358,7 +359,7 @@ def _structure(conn: sa.Connection, n: int, year: DemoYear) -> dt.date:
             dict(
                 syear=y,
                 title=f"{y}-{y + 1}",
-                start_date=dt.date(y, 8, 1),
+                start_date=dt.date(y, 7, 1),
                 end_date=dt.date(y + 1, 6, 30),
                 is_default=y == year.syear,
             )
