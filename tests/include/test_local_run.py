@@ -132,3 +132,49 @@ def test_ctrl_c_stops_every_process_within_20_seconds(tmp_path):
     while any(_alive(p) for p in tree) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(p) for p in tree)
+
+
+def test_a_job_with_addresses_mails_the_catcher_at_once_without_errors(
+    focus_env, tmp_path, monkeypatch, caplog
+):
+    """The embedded default's smtp_default connection (airflow_settings.yaml) and the catcher."""
+    import json
+    import logging
+
+    import yaml
+    from airflow.utils.types import DagRunType
+
+    from include.dag_builder import TASK_ID, build_dags
+    from include.focus_db.engine import get_engine
+    from tests.rows import good_row, insert_rows
+    from tests.standins import context
+
+    settings = yaml.safe_load((ROOT / "airflow_settings.yaml").read_text())
+    conn = next(c for c in settings["airflow"]["connections"] if c["conn_id"] == "smtp_default")
+    port = _free_port()
+    connection = {
+        "conn_type": conn["conn_type"],
+        "host": conn["conn_host"],
+        "port": port,  # the catcher's port here; make run uses conn_port itself
+        "extra": conn["conn_extra"],
+    }
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps(connection))
+    folder = tmp_path / "mail"
+    catcher = start_mail_catcher(folder, conn["conn_host"], port)
+    try:
+        insert_rows(
+            get_engine(os.environ["FOCUS_DB_URL"]),
+            good_row("nightly", title="Address Corrections", emails="registrar@district.org"),
+        )
+        task = build_dags()["nightly"].get_task(TASK_ID)
+        started = time.monotonic()
+        with caplog.at_level(logging.INFO):
+            task.execute(context(DagRunType.MANUAL, None))
+        elapsed = time.monotonic() - started
+    finally:
+        catcher.stop()
+    files = list(folder.glob("*.eml"))
+    assert len(files) == 1
+    assert b"Subject: Scheduled job 'Address Corrections' succeeded" in files[0].read_bytes()
+    assert elapsed < 5  # no retry back-off
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
