@@ -199,7 +199,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
-        Path(args.file).write_text(text)
+        try:
+            Path(args.file).write_text(text)
+        except OSError as exc:
+            print(f"error: cannot write {args.file}: {exc.strerror}", file=sys.stderr)
+            return 1
     for line in left_out:
         print(f"error: left out, invalid: {line}", file=sys.stderr)
     where = "standard output" if to_stdout else args.file
@@ -259,7 +263,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         except InvalidDefinition as exc:
             _print_errors(exc.errors)
             return 1
+        except Exception as exc:  # a row that cannot even be converted
+            print(f"error: job {args.job_id!r}: {_first_error(exc)}", file=sys.stderr)
+            return 1
         tz = get_timezone(conn)
+    if definition is not None and (bad_zone := district_timezone_error(definition.id, tz)):
+        _print_errors(bad_zone.errors)
+        return 1
     if definition is None:
         print(f"error: no job with id {args.job_id!r} (see 'focus-jobs list')", file=sys.stderr)
         return 1

@@ -514,13 +514,19 @@ def run_now(request: Request, dag_id: str, user: GetUserDep) -> Response:
             raise HTTPException(404, f"no job with id {dag_id[:100]!r}")
     ip = request.client.host if request.client else None
     conf = {"triggered_by": user.get_name(), "ip": ip}
-    response = requests.post(
-        f"{airflow_base_url()}/api/v2/dags/{quote(dag_id, safe='')}/dagRuns",
-        json={"logical_date": None, "conf": conf},
-        headers={"Authorization": f"Bearer {_caller_token(request)}"},
-        timeout=30,
-        allow_redirects=False,
-    )
+    base = airflow_base_url()
+    try:
+        response = requests.post(
+            f"{base}/api/v2/dags/{quote(dag_id, safe='')}/dagRuns",
+            json={"logical_date": None, "conf": conf},
+            headers={"Authorization": f"Bearer {_caller_token(request)}"},
+            timeout=30,
+            allow_redirects=False,
+        )
+    except requests.RequestException as exc:
+        raise HTTPException(
+            502, f"Airflow did not answer at {base}: {type(exc).__name__}"
+        ) from None
     if response.status_code != 200:
         status = response.status_code if 400 <= response.status_code < 500 else 502
         raise HTTPException(status, f"Airflow refused the run: {response.text[:300]}")

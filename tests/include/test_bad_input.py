@@ -217,3 +217,20 @@ def test_demo_jobs_are_seeded_only_into_an_empty_table(db, capsys):
     assert cli.main(["seed-demo", "--students", "0"]) == 0
     assert "none added" in capsys.readouterr().out
     assert "daily-maintenance" not in _ids(db)
+
+
+def test_run_and_export_answer_one_line_for_what_they_cannot_do(db, tmp_path, capsys):
+    insert_rows(db, good_row("deep-params", params="[" * 3000 + "]" * 3000), good_row("ok"))
+    assert cli.main(["run", "deep-params"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: job 'deep-params': cannot be read (RecursionError")
+    assert err.count("\n") == 1
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert cli.main(["export", str(blocker / "jobs.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert f"error: cannot write {blocker / 'jobs.yaml'}: Not a directory" in err
+    with db.begin() as conn:
+        conn.execute(sa.text("INSERT INTO district_settings VALUES ('timezone', 'Nowhere/Land')"))
+    assert cli.main(["run", "ok"]) == 1
+    assert "district setting timezone 'Nowhere/Land'" in capsys.readouterr().err
