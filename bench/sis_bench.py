@@ -101,7 +101,7 @@ def _run_job(conn: sa.Connection, which: str) -> dict:
 
 
 def _run_baseline(conn: sa.Connection, which: str) -> dict:
-    from include.demo_district import SYEAR
+    from include.demo_district import REFERENCE_DAY, DemoYear
     from job_library.jobs.attendance.attendance_summary import (
         SUMMARY_AGGREGATES,
         enrollment_days_sql,
@@ -125,7 +125,9 @@ def _run_baseline(conn: sa.Connection, which: str) -> dict:
             + ")"
         )
         through = now.date() - dt.timedelta(days=1)
-        changed = conn.execute(sa.text(sql), {"syear": SYEAR, "through": through}).rowcount
+        changed = conn.execute(
+            sa.text(sql), {"syear": DemoYear(REFERENCE_DAY).syear, "through": through}
+        ).rowcount
         return {"changed": changed, "checksum": _summary_checksum(conn)}
     cols = ", ".join(DAILY_COLUMNS)
     values = [c for c in DAILY_COLUMNS if c not in ("student_id", "school_date")]
@@ -234,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         child(args.url, *args.child)
         return 0
 
-    from include.demo_district import generate
+    from include.demo_district import REFERENCE_DAY, generate
     from include.focus_db.engine import migrate
 
     engine = sa.create_engine(args.url)
@@ -244,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     _create_database(engine.url)
     migrate(engine)
     started = time.perf_counter()
-    district = generate(engine, args.students)
+    district = generate(engine, args.students, today=REFERENCE_DAY)
     print(f"{district.describe()} Generated in {time.perf_counter() - started:.1f} s.")
     _corrections(args.url)
 

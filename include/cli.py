@@ -12,24 +12,29 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
-
 from include.config import settings
-from include.definitions import FieldError, InvalidDefinition, parse_definition, row_to_document
-from include.focus_db.engine import get_engine, migrate
+from include.definitions import (
+    FieldError,
+    InvalidDefinition,
+    district_timezone_error,
+    parse_definition,
+    row_to_document,
+)
+from include.focus_db.engine import get_engine, migrate, redact_url
 from include.job_order import check_order
+from include.jobs_file import MAX_IMPORT_BYTES, ImportFileError, dump_jobs, read_jobs_file
 from include.platform_cli import add_platform_commands
 from include.repository import (
     get_definition,
     get_setting,
     get_timezone,
-    load_definitions,
     read_table,
     set_setting,
     upsert,
     validate_documents,
 )
 from include.runner import run_job
+from include.save_checks import save_errors
 from include.school_calendar import (
     describe_order,
     describe_skips,
@@ -40,7 +45,44 @@ from include.school_calendar import (
 from job_library.base import RemoteFileError
 from job_library.registry import catalog, get_job_class
 
-DEMO_JOBS: list[dict[str, Any]] = [
+
+def demo_jobs(today: dt.date) -> list[dict[str, Any]]:
+    """The demo jobs: the chain Set Next School -> Rollover rolls the demo district's year
+    (see DemoYear) over; Rollover starts when Set Next School succeeds, not before 22:00."""
+    from include.demo_district import DemoYear
+
+    year = DemoYear(today).syear
+    # After the last school day, before the next year's first.
+    window = {
+        "weekdays": ["sat"],
+        "priority": 100,
+        "start_date": f"{year + 1}-06-01",
+        "end_date": f"{year + 1}-07-31",
+    }
+    set_next_school = {
+        "id": f"set-next-school-{year + 1}",
+        "title": f"Set Next School for {year + 1}-{year + 2}",
+        "class": "set_next_school",
+        "run_time": "21:00",
+        **window,
+    }
+    rollover = {
+        "id": f"rollover-{year + 1}",
+        "title": f"Rollover to {year + 1}-{year + 2}",
+        "class": "rollover",
+        "run_after": [set_next_school["id"]],
+        "not_before": "22:00",
+        **window,
+        "params": {
+            "enrollment_date": DemoYear(dt.date(year + 1, 7, 1)).first_day.isoformat(),
+            "enrollment_code": "E01",
+        },
+        "active": False,
+    }
+    return [*_DEMO_JOBS[:2], set_next_school, rollover, *_DEMO_JOBS[2:]]
+
+
+_DEMO_JOBS: list[dict[str, Any]] = [
     {
         "id": "daily-maintenance",
         "title": "Daily Maintenance",
@@ -62,30 +104,6 @@ DEMO_JOBS: list[dict[str, Any]] = [
         "timeframe_end": "05:00",
         "weekdays": ["mon", "tue", "wed", "thu", "fri"],
         "store_history": "3 months",
-    },
-    {
-        "id": "set-next-school-2027",
-        "title": "Set Next School for 2027-2028",
-        "class": "set_next_school",
-        "run_time": "21:00",
-        "weekdays": ["sat"],
-        "priority": 100,
-        "start_date": "2027-06-01",
-        "end_date": "2027-07-31",
-    },
-    {
-        # The demo chain: Rollover starts when Set Next School succeeds, not before 22:00.
-        "id": "rollover-2027",
-        "title": "Rollover to 2027-2028",
-        "class": "rollover",
-        "run_after": ["set-next-school-2027"],
-        "not_before": "22:00",
-        "weekdays": ["sat"],
-        "priority": 100,
-        "start_date": "2027-06-01",
-        "end_date": "2027-07-31",
-        "params": {"enrollment_date": "2027-08-10", "enrollment_code": "E01"},
-        "active": False,
     },
     {
         "id": "legacy-php-export",
@@ -119,7 +137,7 @@ def _print_errors(errors: list[FieldError]) -> None:
 
 def cmd_migrate(_: argparse.Namespace) -> int:
     migrate(_engine())
-    print(f"Focus database at {settings().db_url} is up to date.")
+    print(f"Focus database at {redact_url(settings().db_url)} is up to date.")
     return 0
 
 
@@ -158,22 +176,24 @@ def cmd_list(_: argparse.Namespace) -> int:
     header = f"{'ID':<28} {'TITLE':<30} {'PRI':>5} {'ACTIVE':<6} {'SCHEDULE':<45}"
     print(f"{header} NEXT RUN ({table.timezone})")
     for raw in table.rows:
-        try:
+        try:  # whatever one row holds, the others are still listed
+            if bad_zone := district_timezone_error(_shown(raw.get("id")), table.timezone):
+                raise bad_zone
             d = parse_definition(row_to_document(raw))
-        except InvalidDefinition as exc:
+            schedule = job_schedule(d, table.timezone, lambda: calendar)
+            nxt, skipped = next_run_and_skips(schedule, now) if d.active else (None, [])
+            tz = ZoneInfo(table.timezone)
+            when = nxt.astimezone(tz).strftime("%Y-%m-%d %H:%M") if nxt else "-"
+            described = describe_order(d, schedule) if d.run_after else schedule.describe()
+        except Exception as exc:
             invalid += 1
-            print(f"{raw['id']!s:<28} INVALID: {exc.errors[0]}")
+            print(f"{_shown(raw.get('id')):<28} INVALID: {_first_error(exc)}")
             continue
-        schedule = job_schedule(d, table.timezone, lambda: calendar)
-        nxt, skipped = next_run_and_skips(schedule, now) if d.active else (None, [])
-        tz = ZoneInfo(table.timezone)
-        when = nxt.astimezone(tz).strftime("%Y-%m-%d %H:%M") if nxt else "-"
         missing = "" if get_job_class(d.job_class) else f"  (missing class {d.job_class})"
         if unavailable := class_status(get_job_class(d.job_class), site)["unavailable"]:
             missing += f"  (unavailable: {unavailable})"
         if skipped:
             missing += f"  (skips {describe_skips(skipped)}: not school days)"
-        described = describe_order(d, schedule) if d.run_after else schedule.describe()
         print(
             f"{d.id:<28} {d.title[:30]:<30} {d.priority:>5} {'yes' if d.active else 'no':<6} "
             f"{described:<45} {when}{missing}"
@@ -183,50 +203,97 @@ def cmd_list(_: argparse.Namespace) -> int:
     return 1 if invalid else 0
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    with _engine().connect() as conn:
+def _shown(raw_id: Any) -> str:
+    return (raw_id if isinstance(raw_id, str) else repr(raw_id))[:60]
+
+
+def _first_error(exc: Exception) -> str:
+    """One line about a row that cannot be used, whatever went wrong with it."""
+    if isinstance(exc, InvalidDefinition) and exc.errors:
+        return str(exc.errors[0])
+    return f"cannot be read ({type(exc).__name__}: {str(exc)[:200]})"
+
+
+def valid_documents(
+    rows: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The YAML documents of the rows that validate, and one line per row that does not."""
+    documents, left_out = [], []
+    for raw in rows:
         try:
-            definitions = load_definitions(conn)
-        except InvalidDefinition as exc:
-            _print_errors(exc.errors)
+            documents.append(parse_definition(row_to_document(raw)).to_document())
+        except Exception as exc:  # one bad row never stops an export
+            left_out.append(f"{_shown(raw.get('id'))}: {_first_error(exc)}")
+    return documents, left_out
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Every valid job; an invalid row is named in a comment and on stderr, exit code 1."""
+    with _engine().connect() as conn:
+        table = read_table(conn, active_only=False)
+    documents, left_out = valid_documents(table.rows)
+    text = dump_jobs(documents, left_out)
+    to_stdout = args.file == "-"
+    if to_stdout:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        try:
+            Path(args.file).write_text(text)
+        except OSError as exc:
+            print(f"error: cannot write {args.file}: {exc.strerror}", file=sys.stderr)
             return 1
-    document = {"jobs": [d.to_document() for d in definitions]}
-    Path(args.file).write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
-    print(f"Exported {len(definitions)} job(s) to {args.file}.")
-    return 0
+    for line in left_out:
+        print(f"error: left out, invalid: {line}", file=sys.stderr)
+    where = "standard output" if to_stdout else args.file
+    print(f"Exported {len(documents)} job(s) to {where}.", file=sys.stderr if to_stdout else None)
+    return 1 if left_out else 0
 
 
 def read_import_text(text: str, source: str) -> list[Any]:
     """The job entries of a YAML document; raises ValueError naming what is wrong with it."""
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{source}: not valid YAML: {exc}") from None
-    if not isinstance(document, dict) or not isinstance(document.get("jobs"), list):
-        raise ValueError(f"{source}: expected a mapping with a 'jobs' list (see README)")
-    return document["jobs"]
+    return read_jobs_file(text.encode("utf-8", "surrogatepass"), source)
+
+
+def _read_import_bytes(name: str) -> bytes:
+    """The file (``-``: standard input), at most one byte past the limit."""
+    if name == "-":
+        return sys.stdin.buffer.read(MAX_IMPORT_BYTES + 1)
+    with open(name, "rb") as f:
+        return f.read(MAX_IMPORT_BYTES + 1)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    source = "standard input" if args.file == "-" else args.file
     try:
-        entries = read_import_text(Path(args.file).read_text(), args.file)
-    except (OSError, ValueError) as exc:
+        entries = read_jobs_file(_read_import_bytes(args.file), source)
+    except (OSError, ImportFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     definitions, errors = validate_documents(entries)
+    engine = _engine()
+    if not errors:
+        with engine.connect() as conn:
+            stored = read_table(conn, active_only=False).rows
+        errors = save_errors(
+            definitions,
+            stored,
+            allow_missing_class=args.allow_missing_class,
+            missing_class_hint="--allow-missing-class",
+        )
     if not errors:  # run-after links are checked against the jobs already in the table
-        with _engine().connect() as conn:
+        with engine.connect() as conn:
             errors = check_order(conn, definitions, rows=True)
     if errors:
         _print_errors(errors)
-        print(f"Nothing imported: {len(errors)} error(s) in {args.file}.", file=sys.stderr)
+        print(f"Nothing imported: {len(errors)} error(s) in {source}.", file=sys.stderr)
         return 1
     if args.dry_run:
-        print(f"{len(definitions)} job(s) in {args.file} are valid; nothing written (dry run).")
+        print(f"{len(definitions)} job(s) in {source} are valid; nothing written (dry run).")
         return 0
-    with _engine().begin() as conn:
+    with engine.begin() as conn:
         created, updated = upsert(conn, definitions, user=args.user)
-    print(f"Imported {args.file}: {created} created, {updated} updated.")
+    print(f"Imported {source}: {created} created, {updated} updated.")
     return 0
 
 
@@ -238,7 +305,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         except InvalidDefinition as exc:
             _print_errors(exc.errors)
             return 1
+        except Exception as exc:  # a row that cannot even be converted
+            print(f"error: job {args.job_id!r}: {_first_error(exc)}", file=sys.stderr)
+            return 1
         tz = get_timezone(conn)
+    if definition is not None and (bad_zone := district_timezone_error(definition.id, tz)):
+        _print_errors(bad_zone.errors)
+        return 1
     if definition is None:
         print(f"error: no job with id {args.job_id!r} (see 'focus-jobs list')", file=sys.stderr)
         return 1
@@ -278,13 +351,14 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
     engine = _engine()
     migrate(engine)
-    definitions, errors = validate_documents(DEMO_JOBS)
+    definitions, errors = validate_documents(demo_jobs(args.today))
     if errors:  # the demo set is ours: a failure here is a bug
         _print_errors(errors)
         return 1
     with engine.begin() as conn:
-        present = {row["id"] for row in read_table(conn, active_only=False).rows}
-        created, _ = upsert(conn, [d for d in definitions if d.id not in present], user="demo")
+        # Only into an empty table: a demo job someone deleted stays deleted.
+        present = len(read_table(conn, active_only=False).rows)
+        created, _ = upsert(conn, [] if present else definitions, user="demo")
         if not conn.execute(select(func.count()).select_from(student_addresses)).scalar():
             conn.execute(
                 insert(student_addresses),
@@ -299,11 +373,14 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
                     for a in DEMO_ADDRESSES
                 ],
             )
-    print(f"Demo jobs: {created} created, {len(definitions) - created} already present.")
-    return _seed_district(engine, args.students)
+    if present:
+        print(f"Demo jobs: none added ({present} job(s) already defined).")
+    else:
+        print(f"Demo jobs: {created} created.")
+    return _seed_district(engine, args.students, args.today)
 
 
-def _seed_district(engine, count: int) -> int:
+def _seed_district(engine, count: int, today: dt.date) -> int:
     """A small demo district for a new database; an existing district is never replaced."""
     from sqlalchemy import func, select
 
@@ -318,7 +395,7 @@ def _seed_district(engine, count: int) -> int:
     if present:
         print(f"Demo district: {present} students already present, left as they are.")
         return 0
-    print(generate(engine, count).describe())
+    print(generate(engine, count, today=today).describe())
     return 0
 
 
@@ -328,7 +405,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     engine = _engine()
     migrate(engine)
     try:
-        district = generate(engine, args.students)
+        district = generate(engine, args.students, today=args.today)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -367,6 +444,9 @@ def cmd_airflow_settings(args: argparse.Namespace) -> int:
     return 0
 
 
+_TODAY = "the date the demo district is built for, YYYY-MM-DD (default: today)"
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="focus-jobs", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -378,11 +458,18 @@ def parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_catalog)
     sub.add_parser("list", help="scheduled jobs and their next run").set_defaults(func=cmd_list)
     e = sub.add_parser("export", help="write every job to a YAML file")
-    e.add_argument("file")
+    e.add_argument("file", help="the file to write; - writes to standard output")
     e.set_defaults(func=cmd_export)
     i = sub.add_parser("import", help="validate a YAML file and upsert its jobs by id")
-    i.add_argument("file")
+    i.add_argument(
+        "file", help=f"the file to read (at most {MAX_IMPORT_BYTES // 2**20} MB); - reads stdin"
+    )
     i.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
+    i.add_argument(
+        "--allow-missing-class",
+        action="store_true",
+        help="keep a class that is not in the catalog (it runs as the Missing Class job)",
+    )
     i.add_argument("--user", default=getpass.getuser(), help="recorded as created/updated by")
     i.set_defaults(func=cmd_import)
     r = sub.add_parser("run", help="run one job now, outside Airflow, and print its output")
@@ -395,9 +482,11 @@ def parser() -> argparse.ArgumentParser:
         default=DEMO_STUDENTS,
         help=f"students of the demo district (default {DEMO_STUDENTS}; 0: none)",
     )
+    sd.add_argument("--today", type=dt.date.fromisoformat, default=dt.date.today(), help=_TODAY)
     sd.set_defaults(func=cmd_seed_demo)
     d = sub.add_parser("demo", help="replace the SIS data with a deterministic demo district")
     d.add_argument("--students", type=int, default=2000, help="number of students (default 2000)")
+    d.add_argument("--today", type=dt.date.fromisoformat, default=dt.date.today(), help=_TODAY)
     d.set_defaults(func=cmd_demo)
     s = sub.add_parser(
         "settings", help="read or change a district preference (the same as focus-jobs prefs)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import logging
 import re
 from collections.abc import Callable
@@ -20,10 +21,11 @@ from include.definitions import (
     FieldError,
     InvalidDefinition,
     JobDefinition,
+    district_timezone_error,
     parse_definition,
     row_to_document,
 )
-from include.focus_db.engine import get_engine
+from include.focus_db.engine import get_engine, get_parse_engine, redact, redact_url
 from include.notifications import (
     UNSUCCESSFUL_ONLY_SETTING,
     RunInfo,
@@ -242,11 +244,20 @@ class ConfigErrorOperator(BaseOperator):
         raise AirflowFailException(f"This job's definition is invalid:\n{self.message}")
 
 
-def _dag_id(raw_id: Any) -> str:
-    text = str(raw_id or "")
-    if SLUG.fullmatch(text):
-        return text
-    return "invalid-id-" + (re.sub(r"[^A-Za-z0-9_.-]+", "_", text)[:80] or "blank")
+def error_dag_id(raw_id: Any) -> str:
+    """The dag_id of a row's error DAG.
+
+    A row whose id is a valid slug keeps it: its error DAG stands in for that job. Any other
+    id becomes ``invalid.<readable part>.<hash>``: a dot never appears in a slug, so this can
+    never replace a valid job, and the hash of the exact raw value keeps two bad ids apart
+    even when their readable parts agree.
+    """
+    if isinstance(raw_id, str) and SLUG.fullmatch(raw_id):
+        return raw_id
+    text = raw_id if isinstance(raw_id, str) else repr(raw_id)
+    readable = re.sub(r"[^A-Za-z0-9_-]+", "_", text)[:60].strip("_") or "blank"
+    exact = f"{type(raw_id).__name__}:{text}".encode("utf-8", "backslashreplace")
+    return f"invalid.{readable}.{hashlib.sha256(exact).hexdigest()[:12]}"
 
 
 def job_asset(job_id: str) -> Asset:
@@ -367,10 +378,11 @@ def wait_seconds(definition: JobDefinition) -> int:
 
 def build_error_dag(raw: dict[str, Any], error: InvalidDefinition) -> DAG:
     """A visible, failing DAG for a row that did not validate."""
-    message = str(error)
+    message = _printable(str(error))
+    title = _printable(str(raw.get("title") or raw.get("id"))[:200])
     with DAG(
-        dag_id=_dag_id(raw.get("id")),
-        description=f"Invalid definition: {raw.get('title') or raw.get('id')}",
+        dag_id=error_dag_id(raw.get("id")),
+        description=f"Invalid definition: {title}",
         schedule=None,
         start_date=_EPOCH,
         catchup=False,
@@ -383,71 +395,161 @@ def build_error_dag(raw: dict[str, Any], error: InvalidDefinition) -> DAG:
     return dag
 
 
+def _printable(text: str) -> str:
+    """Text Airflow can store and show: undecodable bytes (surrogates) spelled out."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _shown_id(raw_id: Any) -> str:
+    return _printable((raw_id if isinstance(raw_id, str) else repr(raw_id))[:100])
+
+
+def build_row_dag(
+    raw: dict[str, Any],
+    timezone: str,
+    calendar: Callable[[], DistrictCalendar] = _empty_calendar,
+    site: SiteProfile | None = None,
+) -> tuple[DAG, bool]:
+    """The DAG of one raw row and whether it built; nothing a row holds can raise out of here.
+
+    Everything done per row (converting, validating, the DAG, its timetable and doc_md) is
+    inside this isolation, whatever the exception (recursion, overflow, decoding, a value of
+    an unexpected type): the row becomes a ``config-error`` DAG and the others still load.
+    """
+    try:
+        bad_zone = district_timezone_error(_shown_id(raw.get("id")), timezone)
+        if bad_zone is not None:
+            raise bad_zone
+        definition = parse_definition(row_to_document(raw))
+        return build_job_dag(definition, timezone, calendar, site), True
+    except InvalidDefinition as exc:
+        error = exc
+    except Exception as exc:  # one bad row must never take the other jobs down
+        log.warning("job %r: building its DAG failed", _shown_id(raw.get("id")), exc_info=True)
+        error = InvalidDefinition(
+            [
+                FieldError(
+                    _shown_id(raw.get("id")),
+                    "definition",
+                    None,
+                    f"cannot be built ({type(exc).__name__}: {str(exc)[:300]})",
+                )
+            ]
+        )
+    try:
+        return build_error_dag(raw, error), False
+    except Exception as exc:  # e.g. a message that cannot be rendered
+        log.warning("job %r: its error DAG failed too", _shown_id(raw.get("id")), exc_info=True)
+        fallback = FieldError(
+            "?", "definition", None, f"cannot be shown ({type(exc).__name__}); see the log"
+        )
+        return build_error_dag({"id": raw.get("id")}, InvalidDefinition([fallback])), False
+
+
 def build_dags_from_table(
     table: JobTable,
     calendar: Callable[[], DistrictCalendar] = _empty_calendar,
     site: SiteProfile | None = None,
+    *,
+    only_dag_id: str | None = None,
 ) -> dict[str, DAG]:
     """One DAG per row, keyed by dag_id; a bad row yields its error DAG.
 
     :param calendar: gives the district's school days (read at most once, when a job needs it).
+    :param site: the site profile, None when it is not set.
     """
+    return _build_all(table, calendar, site, only_dag_id=only_dag_id)[0]
+
+
+def _build_all(
+    table: JobTable,
+    calendar: Callable[[], DistrictCalendar],
+    site: SiteProfile | None,
+    *,
+    only_dag_id: str | None,
+) -> tuple[dict[str, DAG], bool]:
     dags: dict[str, DAG] = {}
+    every_row_built = True
     calendar = functools.cache(calendar)
     for raw in table.rows:
-        document = row_to_document(raw)
-        try:
-            dag = build_job_dag(parse_definition(document), table.timezone, calendar, site)
-        except InvalidDefinition as exc:
-            dag = build_error_dag(raw, exc)
-        except Exception as exc:  # one bad row must never take the other jobs down
-            log.exception("job %r: building its DAG failed", raw.get("id"))
-            field_error = FieldError(
-                str(raw.get("id")), "definition", None, f"{type(exc).__name__}: {exc}"
-            )
-            dag = build_error_dag(raw, InvalidDefinition([field_error]))
+        if only_dag_id is not None and error_dag_id(raw.get("id")) != only_dag_id:
+            continue
+        dag, built = build_row_dag(raw, table.timezone, calendar, site)
+        every_row_built = every_row_built and built
         dags[dag.dag_id] = dag
-    return dags
+    return dags, every_row_built
 
 
 def load_table(*, only_dag_id: str | None, db_url: str, snapshot_path: Path) -> JobTable:
-    """Read the jobs table, falling back to the last good snapshot when it cannot be read."""
+    """Read the jobs table, falling back to the last good snapshot when it cannot be read.
+
+    The read goes through the parse engine (bounded waits), so a database that hangs is
+    treated like one that is down.
+    """
     try:
-        with get_engine(db_url).connect() as conn:
-            table = read_table(conn, job_id=only_dag_id)
-    except sa.exc.SQLAlchemyError as exc:
-        if not snapshot_path.exists():
-            raise RuntimeError(
-                f"cannot read scheduled_jobs from {db_url!r} ({exc.__class__.__name__}: {exc}) "
-                f"and there is no last good snapshot at {snapshot_path}"
-            ) from exc
-        log.warning(
-            "Focus database unreadable (%s: %s); using the last good definitions from %s",
-            exc.__class__.__name__,
-            exc,
-            snapshot_path,
-        )
+        with get_parse_engine(db_url).connect() as conn:
+            return read_table(conn, job_id=only_dag_id)
+    except Exception as exc:  # down, hanging, locked, wrong schema: all alike
+        reason = redact(f"{exc.__class__.__name__}: {exc}", db_url).splitlines()[0][:500]
+    try:
         table = read_snapshot(snapshot_path)
-        if only_dag_id is not None:
-            table = JobTable(table.timezone, [r for r in table.rows if r.get("id") == only_dag_id])
-        return table
-    if only_dag_id is None:
-        write_snapshot(snapshot_path, table)
+    except Exception as exc:  # missing or unreadable snapshot
+        raise RuntimeError(
+            f"cannot read scheduled_jobs from {redact_url(db_url)} ({reason}) and there is no "
+            f"usable last good snapshot at {snapshot_path} ({exc.__class__.__name__})"
+        ) from None
+    log.warning(
+        "Focus database %s unreadable (%s); using the last good definitions from %s",
+        redact_url(db_url),
+        reason,
+        snapshot_path,
+    )
+    if only_dag_id is not None:
+        table = JobTable(table.timezone, [r for r in table.rows if r.get("id") == only_dag_id])
     return table
 
 
+def _keep_snapshot(path: Path, table: JobTable) -> None:
+    """Write the last good snapshot; a read that shrank a lot is logged loudly; never raises."""
+    try:
+        before = len(read_snapshot(path).rows) if path.exists() else 0
+    except Exception:  # an unreadable snapshot is simply replaced
+        before = 0
+    if len(table.rows) * 2 < before:
+        log.error(
+            "SCHEDULED JOBS SHRANK: the Focus database lists %d active job(s), the last good "
+            "snapshot %s held %d. If the database URL is wrong or the table was emptied by "
+            "mistake, fix it now: the snapshot is being replaced by this read.",
+            len(table.rows),
+            path,
+            before,
+        )
+    try:
+        write_snapshot(path, table)
+    except Exception as exc:  # disk full, folder unwritable: the parse goes on
+        log.warning("the last good snapshot %s could not be written: %s", path, exc)
+
+
 def build_dags(only_dag_id: str | None = None) -> dict[str, DAG]:
-    """What the DAG file puts in ``globals()``: every job's DAG, or just ``only_dag_id``'s."""
+    """What the DAG file puts in ``globals()``: every job's DAG, or just ``only_dag_id``'s.
+
+    A worker's one-DAG parse of a valid id reads only that row; an error DAG's id (not a
+    slug) is found by reading every row and building only the row it names.
+    """
     s = settings()
-    if only_dag_id is not None and not SLUG.fullmatch(only_dag_id):
-        only_dag_id = None  # an error DAG named after a bad id: find it in the full read
-    table = load_table(only_dag_id=only_dag_id, db_url=s.db_url, snapshot_path=s.snapshot_path)
+    by_row = only_dag_id if only_dag_id is not None and SLUG.fullmatch(only_dag_id) else None
+    table = load_table(only_dag_id=by_row, db_url=s.db_url, snapshot_path=s.snapshot_path)
     calendar = calendar_loader(
         db_url=s.db_url, snapshot_path=calendar_snapshot_path(s.snapshot_path), save=not only_dag_id
     )
-    dags = build_dags_from_table(table, calendar, load_site_profile(s.db_url))
-    if only_dag_id is None:  # a worker's read holds one row: it cannot tell
-        flag_broken_links(dags, table)
+    site = load_site_profile(s.db_url)
+    dags, every_row_built = _build_all(table, calendar, site, only_dag_id=only_dag_id)
+    if only_dag_id is None:
+        if every_row_built:  # a row that cannot build never poisons the fallback
+            _keep_snapshot(s.snapshot_path, table)
+        else:
+            log.info("some jobs are config errors: the last good snapshot is left as it was")
+        flag_broken_links(dags, table)  # a worker's read holds one row: it cannot tell
     return dags
 
 
@@ -458,7 +560,7 @@ def flag_broken_links(dags: dict[str, DAG], table: JobTable) -> None:
     for raw in table.rows:
         upstream = [j for j in str(raw.get("run_after") or "").split(",") if j]
         missing = [j for j in upstream if j not in present]
-        dag = dags.get(_dag_id(raw.get("id")))
+        dag = dags.get(error_dag_id(raw.get("id")))
         if not missing or dag is None or "config-error" in dag.tags:
             continue
         dag.tags.add("run-after-missing")
@@ -486,10 +588,11 @@ def calendar_loader(
     @functools.cache
     def load() -> DistrictCalendar:
         try:
-            with get_engine(db_url).connect() as conn:
+            with get_parse_engine(db_url).connect() as conn:
                 calendar = read_district_calendar(conn, dt.date.today())
-        except sa.exc.SQLAlchemyError as exc:
-            log.warning("district calendar unreadable (%s: %s)", type(exc).__name__, exc)
+        except Exception as exc:  # down, hanging, locked: the parse goes on
+            reason = redact(f"{type(exc).__name__}: {exc}", db_url).splitlines()[0][:300]
+            log.warning("district calendar unreadable (%s)", reason)
             try:
                 return calendar_from_json(snapshot_path.read_text())
             except (OSError, ValueError, KeyError):
@@ -505,8 +608,9 @@ def load_site_profile(db_url: str) -> SiteProfile | None:
     """The site profile, or None when it is not set or the database cannot be read (then
     no class is flagged: the runner still refuses one the profile does not allow)."""
     try:
-        with get_engine(db_url).connect() as conn:
+        with get_parse_engine(db_url).connect() as conn:
             return read_site_profile(conn)
-    except sa.exc.SQLAlchemyError as exc:
-        log.warning("site profile unreadable (%s); no class is flagged as unavailable", exc)
+    except Exception as exc:  # down, hanging, locked: the parse goes on
+        reason = redact(f"{type(exc).__name__}: {exc}", db_url).splitlines()[0][:300]
+        log.warning("site profile unreadable (%s); no class is flagged as unavailable", reason)
         return None

@@ -7,17 +7,23 @@ import datetime as dt
 import functools
 import json
 import re
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
-from include.schedule import WEEKDAYS, FocusSchedule
+from include.schedule import WEEKDAYS, FocusSchedule, timezone_problem
 from job_library.base import JobKind
 from job_library.registry import get_job_class
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes the database driver could not decode
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
+# Start and end dates beyond these are typing mistakes, and would overflow date arithmetic.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2099, 12, 31)
 
 # Focus's Store Execution History pull-down (job_library.retention.RETENTION_DAYS); None
 # means the job follows the Daily Maintenance job's default.
@@ -43,6 +49,23 @@ def _is_email(address: str) -> bool:
     except ValidationError:
         return False
     return True
+
+
+# A value quoted in an error is cut to a readable length and depth, whatever was given.
+_QUOTE = reprlib.Repr()
+_QUOTE.maxlevel, _QUOTE.maxlist, _QUOTE.maxdict = 3, 5, 5
+_QUOTE.maxstring, _QUOTE.maxother, _QUOTE.maxlong = 80, 80, 40
+
+
+def quote_value(value: Any) -> str:
+    """``repr(value)`` cut to a sane length: never an expanded structure or a megabyte."""
+    if isinstance(value, dt.date | dt.time):  # as it was typed, not datetime.date(...)
+        value = value.isoformat()
+    try:
+        text = _QUOTE.repr(value)
+    except Exception:  # a value whose repr itself fails
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 FIELDS = (
@@ -86,7 +109,7 @@ class FieldError:
 
     def __str__(self) -> str:
         where = f"row {self.row}, " if self.row is not None else ""
-        return f"{where}job '{self.job_id}': {self.field} {self.value!r}: {self.message}"
+        return f"{where}job '{self.job_id}': {self.field} {quote_value(self.value)}: {self.message}"
 
 
 class InvalidDefinition(ValueError):
@@ -177,6 +200,27 @@ class JobDefinition(BaseModel):
             return tuple(str(v).strip() for v in value if str(v).strip())
         return value
 
+    @field_validator("run_time", "timeframe_start", "timeframe_end", mode="before")
+    @classmethod
+    def _clock_time(cls, value: Any) -> Any:
+        # YAML 1.1 reads an unquoted 14:30 as the number 870 (base 60): never guess a time
+        # from a number, say how to write it.
+        if isinstance(value, bool | int | float):
+            raise ValueError(
+                'is a number, not a time: write it quoted as "HH:MM", e.g. "14:30" '
+                "(unquoted, YAML reads 14:30 as the number 870)"
+            )
+        if isinstance(value, str) and (clock := _CLOCK.fullmatch(value.strip())):
+            return f"{int(clock[1]):02d}:{clock[2]}"
+        return value
+
+    @field_validator("start_date", "end_date")
+    @classmethod
+    def _within_horizon(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise ValueError(f"must be between {EARLIEST_DATE} and {LATEST_DATE}")
+        return value
+
     @field_validator("priority", mode="before")
     @classmethod
     def _whole_priority(cls, value: Any) -> Any:
@@ -225,7 +269,8 @@ def _field_errors(
         if e["type"] == "missing":
             found.append(FieldError(job_id, field, None, "is required", row))
         else:
-            found.append(FieldError(job_id, field, e.get("input"), e["msg"], row))
+            message = e["msg"].removeprefix("Value error, ")  # our own validators' sentences
+            found.append(FieldError(job_id, field, e.get("input"), message, row))
     return found
 
 
@@ -319,7 +364,8 @@ def parse_definition(data: Mapping[str, Any], row: int | None = None) -> JobDefi
     :param row: its 1-based position in a file, for error messages.
     :raises InvalidDefinition: listing every field that is wrong.
     """
-    job_id = str(data.get("id", "?"))
+    raw_id = data.get("id", "?")
+    job_id = (raw_id if isinstance(raw_id, str) else quote_value(raw_id))[:100]
     try:
         definition = JobDefinition.model_validate(dict(data))
     except ValidationError as exc:
@@ -332,12 +378,41 @@ def parse_definition(data: Mapping[str, Any], row: int | None = None) -> JobDefi
     return definition
 
 
+def district_timezone_error(job_id: str, timezone: Any) -> InvalidDefinition | None:
+    """The error every job gets when the district time zone is unusable, else None."""
+    if timezone_problem(timezone) is None:
+        return None
+    return InvalidDefinition(
+        [
+            FieldError(
+                job_id,
+                "district setting timezone",
+                timezone,
+                "is not an IANA time zone, so no job can be scheduled: set one with "
+                "`focus-jobs settings timezone America/New_York`",
+            )
+        ]
+    )
+
+
 def row_to_document(row: Mapping[str, Any]) -> dict[str, Any]:
     """Turn a raw ``scheduled_jobs`` row into the YAML-shaped mapping parse_definition takes.
 
     Values are taken as the database gave them (text on SQLite), so that a bad value is
     reported by validation instead of breaking the read of the whole table.
     """
+    for name, value in row.items():
+        if isinstance(value, str) and _NOT_UTF8.search(value):
+            raise InvalidDefinition(
+                [
+                    FieldError(
+                        str(row.get("id")).encode("utf-8", "backslashreplace").decode(),
+                        name,
+                        value,
+                        "holds bytes that are not UTF-8 text: re-enter the value",
+                    )
+                ]
+            )
     hour, minute = row.get("run_hour"), row.get("run_minute")
     run_time: Any = None
     if hour is not None or minute is not None:

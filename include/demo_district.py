@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,18 +35,10 @@ from job_library.schemas.enrollment import student_enrollment, student_enrollmen
 from job_library.schemas.health import immunization_requirements
 from job_library.schemas.scheduling import course_periods, courses
 
-SYEAR = 2025
-FIRST_DAY = dt.date(2025, 8, 11)
 SCHOOL_DAYS = 180
-# Days off besides weekends (Labor Day, Veterans Day, Thanksgiving, winter and spring break...).
-HOLIDAYS = frozenset(
-    [dt.date(2025, 9, 1), dt.date(2025, 11, 11), dt.date(2026, 1, 19), dt.date(2026, 2, 16)]
-    + [dt.date(2025, 11, 24) + dt.timedelta(days=d) for d in range(5)]
-    + [dt.date(2025, 12, 22) + dt.timedelta(days=d) for d in range(12)]
-    + [dt.date(2026, 3, 16) + dt.timedelta(days=d) for d in range(5)]
-)
-# The district is mid-year: attendance is taken through the 100th school day.
-DAYS_TAKEN = 100
+# The date tests and benchmarks build the district for: its 100th school day, 2026-01-21,
+# is the last with attendance.
+REFERENCE_DAY = dt.date(2026, 1, 22)
 FIRST_STUDENT_ID = 100_001
 DISTRICT = "37"
 
@@ -178,20 +171,75 @@ LAST_NAMES = (
 )
 
 
-def school_days() -> list[dt.date]:
-    """The 180 school days of the demo year: weekdays from the first day, holidays skipped."""
-    days: list[dt.date] = []
-    day = FIRST_DAY
-    while len(days) < SCHOOL_DAYS:
-        if day.weekday() < 5 and day not in HOLIDAYS:
-            days.append(day)
-        day += dt.timedelta(days=1)
-    return days
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
+    """The ``n``-th ``weekday`` (0 = Monday) of a month."""
+    first = dt.date(year, month, 1)
+    return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
 
 
-def demo_today() -> dt.date:
-    """The last school day with attendance in the demo district."""
-    return school_days()[DAYS_TAKEN - 1]
+@dataclass(frozen=True)
+class DemoYear:
+    """The demo district's school year as of ``today``, built from the date alone.
+
+    It is the school year (1 July to 30 June) containing ``today``: in July, before its first
+    school day, the one about to start. School starts on the Monday on or after 8 August and
+    has 180 days; attendance is taken on every school day before ``today`` (at least the
+    first).
+
+    :param today: the date the district is built for.
+    """
+
+    today: dt.date
+
+    @property
+    def syear(self) -> int:
+        return self.today.year if self.today.month >= 7 else self.today.year - 1
+
+    @property
+    def first_day(self) -> dt.date:
+        august_8 = dt.date(self.syear, 8, 8)
+        return august_8 + dt.timedelta(days=-august_8.weekday() % 7)
+
+    @property
+    def holidays(self) -> frozenset[dt.date]:
+        """Labor Day, Veterans Day, Thanksgiving week, winter break, MLK and Presidents' Day,
+        spring break (the week of the third Monday of March)."""
+        y = self.syear
+        thanksgiving_week = _nth_weekday(y, 11, 3, 4) - dt.timedelta(days=3)
+        spring_break = _nth_weekday(y + 1, 3, 0, 3)
+        return frozenset(
+            [_nth_weekday(y, 9, 0, 1), dt.date(y, 11, 11)]
+            + [_nth_weekday(y + 1, 1, 0, 3), _nth_weekday(y + 1, 2, 0, 3)]
+            + [thanksgiving_week + dt.timedelta(days=d) for d in range(5)]
+            + [dt.date(y, 12, 22) + dt.timedelta(days=d) for d in range(12)]
+            + [spring_break + dt.timedelta(days=d) for d in range(5)]
+        )
+
+    @functools.cached_property
+    def school_days(self) -> tuple[dt.date, ...]:
+        """The 180 school days: weekdays from the first day, holidays skipped."""
+        days: list[dt.date] = []
+        day, holidays = self.first_day, self.holidays
+        while len(days) < SCHOOL_DAYS:
+            if day.weekday() < 5 and day not in holidays:
+                days.append(day)
+            day += dt.timedelta(days=1)
+        return tuple(days)
+
+    @property
+    def days_taken(self) -> int:
+        """School days with attendance: every one before today, at least the first."""
+        return max(1, sum(1 for d in self.school_days if d < self.today))
+
+    @property
+    def as_of(self) -> dt.date:
+        """The last school day with attendance."""
+        return self.school_days[self.days_taken - 1]
+
+
+def demo_today(today: dt.date = REFERENCE_DAY) -> dt.date:
+    """The last school day with attendance in the demo district built on ``today``."""
+    return DemoYear(today).as_of
 
 
 @dataclass(frozen=True)
@@ -258,20 +306,26 @@ def _scratch(conn: sa.Connection, name: str, *columns: sa.Column) -> sa.Table:
     return table
 
 
-def generate(engine: sa.Engine, students_count: int) -> DemoDistrict:
+def generate(
+    engine: sa.Engine, students_count: int, *, today: dt.date | None = None
+) -> DemoDistrict:
     """Replace the SIS data with a demo district of ``students_count`` students, in one
-    transaction. The same count always gives the same district."""
+    transaction. The same count and date always give the same district.
+
+    :param today: the date it is built for (default: today), see DemoYear.
+    """
     if students_count < 1:
         raise ValueError(f"students {students_count}: give at least 1 student")
+    year = DemoYear(today or dt.date.today())
     with engine.begin() as conn:
         _clear(conn)
-        today = _structure(conn, students_count)
-        _people(conn, students_count)
+        today = _structure(conn, students_count, year)
+        _people(conn, students_count, year)
         with _bulk_load(conn, "schedule", "attendance_period", "attendance_day"):
-            _schedules(conn, students_count)
-            _attendance(conn, today)
-        _tests_and_more(conn)
-        _student_services(conn)
+            _schedules(conn, students_count, year)
+            _attendance(conn, year)
+        _tests_and_more(conn, year)
+        _student_services(conn, year)
         configure_demo_platform(conn)
         if conn.dialect.name == "postgresql":
             _sync_sequences(conn)
@@ -295,8 +349,8 @@ def generate(engine: sa.Engine, students_count: int) -> DemoDistrict:
     return DemoDistrict(counts, today)
 
 
-def _structure(conn: sa.Connection, n: int) -> dt.date:
-    days = school_days()
+def _structure(conn: sa.Connection, n: int, year: DemoYear) -> dt.date:
+    days = year.school_days
     _insert(
         conn,
         school_years,
@@ -304,11 +358,11 @@ def _structure(conn: sa.Connection, n: int) -> dt.date:
             dict(
                 syear=y,
                 title=f"{y}-{y + 1}",
-                start_date=dt.date(y, 8, 1),
+                start_date=dt.date(y, 7, 1),
                 end_date=dt.date(y + 1, 6, 30),
-                is_default=y == SYEAR,
+                is_default=y == year.syear,
             )
-            for y in (SYEAR - 1, SYEAR, SYEAR + 1)
+            for y in (year.syear - 1, year.syear, year.syear + 1)
         ],
     )
     _insert(
@@ -362,11 +416,11 @@ def _structure(conn: sa.Connection, n: int) -> dt.date:
         ],
     )
     calendars = []
-    for syear in (SYEAR, SYEAR + 1):
+    for syear in (year.syear, year.syear + 1):
         for sid, *_ in SCHOOLS:
             calendars.append(
                 dict(
-                    calendar_id=sid + (0 if syear == SYEAR else 100),
+                    calendar_id=sid + (0 if syear == year.syear else 100),
                     school_id=sid,
                     syear=syear,
                     title="Main",
@@ -387,7 +441,7 @@ def _structure(conn: sa.Connection, n: int) -> dt.date:
                 dict(
                     period_id=sid * 10 + p,
                     school_id=sid,
-                    syear=SYEAR,
+                    syear=year.syear,
                     short_name=f"P{p}",
                     title=f"Period {p}",
                     sort_order=p,
@@ -400,34 +454,44 @@ def _structure(conn: sa.Connection, n: int) -> dt.date:
         conn,
         student_enrollment_codes,
         [
-            dict(code_id=1, syear=SYEAR, short_name="E01", title="Entered, first time", type="Add"),
+            dict(
+                code_id=1,
+                syear=year.syear,
+                short_name="E01",
+                title="Entered, first time",
+                type="Add",
+            ),
             dict(
                 code_id=2,
-                syear=SYEAR,
+                syear=year.syear,
                 short_name="E02",
                 title="Transfer within district",
                 type="Add",
             ),
             dict(
                 code_id=3,
-                syear=SYEAR,
+                syear=year.syear,
                 short_name="W01",
                 title="Transfer within district",
                 type="Drop",
             ),
             dict(
-                code_id=4, syear=SYEAR, short_name="W02", title="Moved out of district", type="Drop"
+                code_id=4,
+                syear=year.syear,
+                short_name="W02",
+                title="Moved out of district",
+                type="Drop",
             ),
             dict(
                 code_id=5,
-                syear=SYEAR,
+                syear=year.syear,
                 short_name="W26",
                 title="Withdrawn, non-attendance",
                 type="Drop",
             ),
             dict(
                 code_id=6,
-                syear=SYEAR + 1,
+                syear=year.syear + 1,
                 short_name="E01",
                 title="Entered, first time",
                 type="Add",
@@ -440,7 +504,7 @@ def _structure(conn: sa.Connection, n: int) -> dt.date:
         [
             dict(
                 code_id=1,
-                syear=SYEAR,
+                syear=year.syear,
                 short_name="P",
                 title="Present",
                 category="present",
@@ -448,7 +512,7 @@ def _structure(conn: sa.Connection, n: int) -> dt.date:
             ),
             dict(
                 code_id=2,
-                syear=SYEAR,
+                syear=year.syear,
                 short_name="A",
                 title="Absent",
                 category="unexcused",
@@ -456,7 +520,7 @@ def _structure(conn: sa.Connection, n: int) -> dt.date:
             ),
             dict(
                 code_id=3,
-                syear=SYEAR,
+                syear=year.syear,
                 short_name="E",
                 title="Excused",
                 category="excused",
@@ -464,7 +528,7 @@ def _structure(conn: sa.Connection, n: int) -> dt.date:
             ),
             dict(
                 code_id=4,
-                syear=SYEAR,
+                syear=year.syear,
                 short_name="T",
                 title="Tardy",
                 category="tardy",
@@ -472,7 +536,7 @@ def _structure(conn: sa.Connection, n: int) -> dt.date:
             ),
             dict(
                 code_id=5,
-                syear=SYEAR,
+                syear=year.syear,
                 short_name="S",
                 title="Out-of-school suspension",
                 category="excused",
@@ -489,7 +553,7 @@ def _structure(conn: sa.Connection, n: int) -> dt.date:
         ):
             catalog.append(
                 dict(
-                    syear=SYEAR,
+                    syear=year.syear,
                     house_number_low=1,
                     house_number_high=9999,
                     parity="both",
@@ -512,7 +576,7 @@ def _structure(conn: sa.Connection, n: int) -> dt.date:
             dict(
                 threshold_id=sid * 10 + k,
                 school_id=sid,
-                syear=SYEAR,
+                syear=year.syear,
                 tardies=3 * k,
                 detention_minutes=30 * k,
                 title=f"{3 * k} tardies",
@@ -521,15 +585,15 @@ def _structure(conn: sa.Connection, n: int) -> dt.date:
             for k in (1, 2, 3)
         ],
     )
-    return days[DAYS_TAKEN - 1]
+    return days[year.days_taken - 1]
 
 
 def _student_grade(i: int) -> str:
     return "AD" if i % 50 == 49 else GRADES[i % 13]
 
 
-def _people(conn: sa.Connection, n: int) -> None:
-    days = school_days()
+def _people(conn: sa.Connection, n: int, year: DemoYear) -> None:
+    days = year.school_days
     people, addresses, enrollments = [], [], []
     for i in range(n):
         sid = FIRST_STUDENT_ID + i
@@ -543,7 +607,7 @@ def _people(conn: sa.Connection, n: int) -> None:
                 student_id=sid,
                 first_name=FIRST_NAMES[i % len(FIRST_NAMES)],
                 last_name=LAST_NAMES[(i // 7) % len(LAST_NAMES)],
-                birthdate=dt.date(SYEAR - age, 1 + i % 12, 1 + i % 28),
+                birthdate=dt.date(year.syear - age, 1 + i % 12, 1 + i % 28),
                 gender="FM"[i % 2],
                 fleid=f"FL{sid:012d}",
                 ese_code="K" if i % 14 == 0 else None,
@@ -573,7 +637,7 @@ def _people(conn: sa.Connection, n: int) -> None:
         start = days[(i % 40) + 5] if i % 31 == 5 else days[0]
         base = dict(
             student_id=sid,
-            syear=SYEAR,
+            syear=year.syear,
             grade_id=g + 1,
             second_school=False,
             next_school=None,
@@ -653,7 +717,7 @@ def _people(conn: sa.Connection, n: int) -> None:
     _insert(conn, student_enrollment, enrollments)
 
 
-def _schedules(conn: sa.Connection, n: int) -> None:
+def _schedules(conn: sa.Connection, n: int, year: DemoYear) -> None:
     """Courses, one teacher per subject section, and a full schedule for every student."""
     sizes = dict(
         conn.execute(
@@ -677,7 +741,7 @@ def _schedules(conn: sa.Connection, n: int) -> None:
                 dict(
                     course_id=course_id,
                     school_id=sid,
-                    syear=SYEAR,
+                    syear=year.syear,
                     title=subject.title(),
                     short_name=subject,
                     course_number=f"{1000000 + course_id * 7:07d}",
@@ -703,7 +767,7 @@ def _schedules(conn: sa.Connection, n: int) -> None:
                             course_period_id=section_id,
                             course_id=course_id,
                             school_id=sid,
-                            syear=SYEAR,
+                            syear=year.syear,
                             period_id=sid * 10 + p,
                             teacher_id=staff_id,
                             short_name=f"{subject}-{p}{k:02d}",
@@ -795,10 +859,10 @@ def _schedules(conn: sa.Connection, n: int) -> None:
     sections.drop(conn)
 
 
-def _attendance(conn: sa.Connection, today: dt.date) -> None:
+def _attendance(conn: sa.Connection, year: DemoYear) -> None:
     """Period attendance by exception (absences and tardies) and the daily attendance
-    calculated from it, through ``today``."""
-    days = school_days()[:DAYS_TAKEN]
+    calculated from it, through the last school day before today."""
+    days = year.school_days[: year.days_taken]
     table = _scratch(
         conn,
         "tmp_demo_days",
@@ -850,11 +914,11 @@ def _attendance(conn: sa.Connection, today: dt.date) -> None:
     )
     _analyze(conn, "attendance_period", "attendance_calendar", "attendance_codes", "schools")
     insert = f"INSERT INTO attendance_day ({', '.join(DAILY_COLUMNS)})"
-    conn.execute(daily_attendance_sql(None, insert), {"first_day": days[0], "last_day": today})
+    conn.execute(daily_attendance_sql(None, insert), {"first_day": days[0], "last_day": year.as_of})
     table.drop(conn)
 
 
-def _tests_and_more(conn: sa.Connection) -> None:
+def _tests_and_more(conn: sa.Connection, year: DemoYear) -> None:
     """Standardized tests with scores for grades 3-10, and adult CASAS tests."""
     _insert(
         conn,
@@ -883,7 +947,7 @@ def _tests_and_more(conn: sa.Connection) -> None:
             dict(score_type_id=4, test_id=2, short_name="FLTESTID"),
         ],
     )
-    fall = school_days()[20]
+    fall = year.school_days[20]
     conn.execute(
         sa.text(f"""
         INSERT INTO student_tests (student_id, test_id, syear, test_date)
@@ -917,7 +981,7 @@ VACCINES = {"DTAP": (5, 0), "TDAP": (0, 1), "POLIO": (4, 4), "MMR": (2, 2), "VAR
 HISTORY_GRADES = (("A", 4), ("B", 3), ("C", 2), ("D", 1), ("F", 0))
 
 
-def _student_services(conn: sa.Connection) -> None:
+def _student_services(conn: sa.Connection, year: DemoYear) -> None:
     """Immunizations, MTSS events, ESE records, waitlists, queued automatic course requests
     and last year's course history, each with the cases the SIS jobs act on (students
     missing a dose or exempt, events of withdrawn students, dismissed ESE students, waitlisted
@@ -927,7 +991,7 @@ def _student_services(conn: sa.Connection) -> None:
         conn,
         immunization_requirements,
         [
-            dict(syear=SYEAR, grade_id=grade_id[g], vaccine=vaccine, doses_required=doses)
+            dict(syear=year.syear, grade_id=grade_id[g], vaccine=vaccine, doses_required=doses)
             for g in GRADES[:-1]
             for vaccine, by_level in VACCINES.items()
             if (doses := by_level[0 if GRADES.index(g) <= 6 else 1])
@@ -944,7 +1008,7 @@ def _student_services(conn: sa.Connection) -> None:
         conn,
         doses,
         [
-            dict(vaccine=v, dose_no=n, dose_date=dt.date(2012 + n, 3 + k, 10))
+            dict(vaccine=v, dose_no=n, dose_date=dt.date(year.syear - 13 + n, 3 + k, 10))
             for k, v in enumerate(VACCINES)
             for n in range(1, 6)
         ],
@@ -972,7 +1036,7 @@ def _student_services(conn: sa.Connection) -> None:
           ON r.syear = e.syear AND r.grade_id = e.grade_id AND r.vaccine = 'VAR'
         WHERE e.second_school = FALSE AND e.student_id % 47 = 0
         """).bindparams(sa.bindparam("day", type_=sa.Date)),
-        {"day": FIRST_DAY},
+        {"day": year.first_day},
     )
     doses.drop(conn)
     # MTSS: a reading intervention at the first school of every 25th student (some of whom
@@ -997,7 +1061,7 @@ def _student_services(conn: sa.Connection) -> None:
                CASE WHEN (st.student_id - {FIRST_STUDENT_ID}) % 28 = 0 THEN :day END, TRUE
         FROM students st WHERE st.ese_code IS NOT NULL
         """).bindparams(sa.bindparam("day", type_=sa.Date)),
-        {"day": school_days()[60]},
+        {"day": year.school_days[60]},
     )
     # Waitlists for math: every 40th student waits for their own section (scheduled since:
     # Remove Scheduled Students from Waitlist drops them), the next one for another section.
@@ -1052,7 +1116,7 @@ def _student_services(conn: sa.Connection) -> None:
         sa.text(f"""
         INSERT INTO course_history (student_id, syear, school_id, course_title, grade_letter,
                                     grade_points, weighted_points, credits_earned, affects_gpa)
-        SELECT e.student_id, {SYEAR - 1}, e.school_id, k.title,
+        SELECT e.student_id, {year.syear - 1}, e.school_id, k.title,
                CASE {pick} {letters} END,
                CASE {pick} {points} END,
                CASE {pick} {points} END + CASE WHEN k.k = 0 THEN 1 ELSE 0 END,

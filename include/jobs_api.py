@@ -8,35 +8,42 @@ or running it needs DAG edit access (role user and above).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 import nh3
 import requests
 import sqlalchemy as sa
-import yaml
 from airflow.api_fastapi.app import get_auth_manager
 from airflow.api_fastapi.core_api.security import GetUserDep, get_user, requires_access_dag
 from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
-from include.cli import read_import_text
+from include.cli import valid_documents
 from include.config import settings
 from include.definitions import (
+    EARLIEST_DATE,
+    LATEST_DATE,
     FieldError,
     InvalidDefinition,
     JobDefinition,
+    district_timezone_error,
     parse_definition,
+    quote_value,
     row_to_document,
 )
 from include.district_config import class_status, retention_warning, run_refusal
 from include.focus_db.engine import get_engine
 from include.job_order import check_order, dependents, last_runs
+from include.jobs_file import MAX_IMPORT_BYTES, ImportFileError, dump_jobs, read_jobs_file
 from include.platform_api import router as platform_router
 from include.repository import delete, get_timezone, read_table, upsert, validate_documents
+from include.save_checks import save_errors
 from include.school_calendar import (
     DistrictCalendar,
     describe_skips,
@@ -49,6 +56,8 @@ from job_library.defaults import default_title
 from job_library.registry import catalog, get_job_class
 from job_library.schema import job_output
 from job_library.site import SiteProfile, read_site_profile, unavailable_reason
+
+log = logging.getLogger(__name__)
 
 CanRead = Depends(requires_access_dag("GET"))
 CanEdit = Depends(requires_access_dag("PUT"))
@@ -69,11 +78,84 @@ SORTABLE = (
     "id",
 )
 
+# No interactive /docs page: FastAPI's loads Swagger UI from a CDN, which an offline
+# district server cannot reach. The OpenAPI document itself is /focus-jobs/openapi.json.
 app = FastAPI(
     title="Focus Scheduled Jobs",
     description="The Jobs and Execution History screens of Focus, on Airflow.",
     version="1.0",
+    docs_url=None,
+    redoc_url=None,
 )
+
+_YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
+_JSON_TYPES = frozenset({"application/json"})
+MISSING_CLASS_HINT = "allow_missing_class=true"
+
+
+def _origin_host(url: str) -> str:
+    return urlsplit(url).netloc.lower()
+
+
+def same_origin(request: Request) -> None:
+    """Refuse a state-changing request a browser sent from another site (CSRF).
+
+    The screen's own requests carry ``Sec-Fetch-Site: same-origin`` (or no Origin at all, as
+    from curl); another site's page cannot hide that it is cross-site.
+    """
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        raise HTTPException(403, f"cross-site request refused (Sec-Fetch-Site: {site[:20]})")
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    allowed = {_origin_host(airflow_base_url()), request.headers.get("host", "").lower()}
+    if origin == "null" or _origin_host(origin) not in allowed:
+        raise HTTPException(403, f"cross-origin request refused (Origin: {origin[:100]})")
+
+
+SameOrigin = Depends(same_origin)
+
+
+def _content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def json_body(request: Request) -> None:
+    if _content_type(request) not in _JSON_TYPES:
+        raise HTTPException(415, "send the job as JSON (Content-Type: application/json)")
+
+
+JsonBody = Depends(json_body)
+
+
+async def yaml_upload(request: Request) -> bytes:
+    """The uploaded YAML file, refused early when too large or not YAML."""
+    if _content_type(request) not in _YAML_TYPES:
+        raise HTTPException(415, "send the file as YAML (Content-Type: application/yaml)")
+    limit = f"the file is larger than the {MAX_IMPORT_BYTES // 2**20} MB an import may hold"
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_IMPORT_BYTES:
+        raise HTTPException(413, limit)
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > MAX_IMPORT_BYTES:
+            raise HTTPException(413, limit)
+    return bytes(data)
+
+
+def airflow_base_url() -> str:
+    """Airflow's api-server as configured (``[api] base_url``), never the request's Host."""
+    from airflow.configuration import conf
+
+    base = (conf.get("api", "base_url", fallback=None) or "").rstrip("/")
+    if base.startswith(("http://", "https://")):
+        return base
+    # Not set (or only a path): the api-server's own address on this machine.
+    host = conf.get("api", "host", fallback=None) or "127.0.0.1"
+    host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    return f"http://{host}:{conf.get('api', 'port', fallback='8080')}{base}"
 
 
 app.include_router(platform_router)  # site profile and System Preferences
@@ -138,9 +220,11 @@ def _errors(errors: list[FieldError]) -> JSONResponse:
 
 
 def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, str | int | float | bool):
+    if value is None or isinstance(value, int | float | bool):
         return value
-    return str(value)
+    if isinstance(value, str) and len(value) <= 120:
+        return value
+    return quote_value(value)
 
 
 def job_time(d: JobDefinition) -> str:
@@ -150,30 +234,46 @@ def job_time(d: JobDefinition) -> str:
     return dt.datetime.combine(dt.date.today(), d.run_time).strftime("%I:%M %p").lstrip("0")
 
 
+def _flagged(raw: dict[str, Any], exc: Exception) -> dict[str, Any]:
+    """The Jobs list entry of a row that cannot be used, whatever is wrong with it."""
+    if isinstance(exc, InvalidDefinition):
+        errors = [str(e) for e in exc.errors]
+    else:
+        errors = [f"cannot be read ({type(exc).__name__}: {str(exc)[:200]})"]
+    return {
+        "id": _jsonable(raw.get("id")),
+        "title": _jsonable(raw.get("title")),
+        "class": _jsonable(raw.get("job_class")),
+        "kind": _jsonable(raw.get("kind")),
+        "invalid": True,
+        "errors": errors,
+        "missing_class": get_job_class(str(raw.get("job_class"))) is None,
+        "job_time": "",
+        "priority": _jsonable(raw.get("priority")),
+        "weekdays": _jsonable(raw.get("weekdays")),
+        "start_date": _jsonable(raw.get("start_date")),
+        "end_date": _jsonable(raw.get("end_date")),
+        "next_run": None,
+        "active": _jsonable(raw.get("active")),
+        "unavailable": None,
+        "run_refused": None,
+    }
+
+
 def _listing(
     raw: dict[str, Any], timezone: str, now: dt.datetime, site: SiteProfile | None = None
 ) -> dict[str, Any]:
-    try:
-        d = parse_definition(row_to_document(raw))
-    except InvalidDefinition as exc:
-        return {
-            "id": raw.get("id"),
-            "title": raw.get("title"),
-            "class": raw.get("job_class"),
-            "kind": raw.get("kind"),
-            "invalid": True,
-            "errors": [str(e) for e in exc.errors],
-            "missing_class": get_job_class(str(raw.get("job_class"))) is None,
-            "job_time": "",
-            "priority": raw.get("priority"),
-            "weekdays": raw.get("weekdays"),
-            "start_date": raw.get("start_date"),
-            "end_date": raw.get("end_date"),
-            "next_run": None,
-            "active": raw.get("active"),
-            "unavailable": None,
-            "run_refused": None,
-        }
+    try:  # whatever one row holds, the other rows are still listed
+        if bad_zone := district_timezone_error(str(raw.get("id"))[:100], timezone):
+            raise bad_zone
+        return _valid_listing(parse_definition(row_to_document(raw)), timezone, now, site)
+    except Exception as exc:
+        return _flagged(raw, exc)
+
+
+def _valid_listing(
+    d: JobDefinition, timezone: str, now: dt.datetime, site: SiteProfile | None
+) -> dict[str, Any]:
     schedule = d.schedule(timezone)
     nxt = schedule.next_fire(now) if d.active else None
     job_class = get_job_class(d.job_class)
@@ -212,12 +312,12 @@ def _order_and_days(
 ) -> dict[str, Any]:
     """School days and run-after of a listed job: its next run by the calendar, the holidays
     skipped before it, and each job it runs after with that job's last run."""
-    try:
+    try:  # a row that cannot be used is already flagged by _listing
         d = parse_definition(row_to_document(raw))
-    except InvalidDefinition:
+        schedule = job_schedule(d, timezone, lambda: calendar)
+        nxt, skipped = next_run_and_skips(schedule, now) if d.active else (None, [])
+    except Exception:
         return {}
-    schedule = job_schedule(d, timezone, lambda: calendar)
-    nxt, skipped = next_run_and_skips(schedule, now) if d.active else (None, [])
     details: dict[str, Any] = {
         "school_days_only": uses_school_days(d),
         "skipped_days": [day.isoformat() for day in skipped],
@@ -329,30 +429,48 @@ def get_job(dag_id: str) -> dict[str, Any]:
     with _engine().connect() as conn:
         rows = read_table(conn, job_id=dag_id, active_only=False).rows
     if not rows:
-        raise HTTPException(404, f"no job with id {dag_id!r}")
-    document = row_to_document(rows[0])
+        raise HTTPException(404, f"no job with id {dag_id[:100]!r}")
+    document: dict[str, Any] = dict(rows[0])  # the raw columns, when even converting fails
     try:
+        document = row_to_document(rows[0])
         return {"job": parse_definition(document).to_document(), "errors": []}
-    except InvalidDefinition as exc:
+    except Exception as exc:
         return {
             "job": {k: _jsonable(v) for k, v in document.items()},
-            "errors": [str(e) for e in exc.errors],
+            "errors": _flagged(rows[0], exc)["errors"],
         }
 
 
 def _reparse(request: Request) -> None:
-    """Ask Airflow to parse the jobs' DAG file now, so a saved change shows without waiting."""
-    token = _caller_token(request)
-    base = str(request.base_url).rstrip("/").rsplit("/focus-jobs", 1)[0]
-    with _engine().connect() as conn:
-        ids = [r["id"] for r in read_table(conn).rows]
-    headers = {"Authorization": f"Bearer {token}"}
-    for dag_id in ids[:5]:  # any of our DAGs names the one file they all come from
-        details = requests.get(f"{base}/api/v2/dags/{dag_id}/details", headers=headers, timeout=10)
-        if details.status_code == 200:
-            file_token = details.json()["file_token"]
-            requests.put(f"{base}/api/v2/parseDagFile/{file_token}", headers=headers, timeout=10)
-            return
+    """Ask Airflow to parse the jobs' DAG file now, so a saved change shows without waiting.
+
+    Only ever at the configured Airflow base URL (the caller's token goes nowhere else), and
+    never fails the request: the change is saved, the dag-processor picks it up anyway.
+    """
+    try:
+        token = _caller_token(request)
+        base = airflow_base_url()
+        with _engine().connect() as conn:
+            ids = [r["id"] for r in read_table(conn).rows]
+        headers = {"Authorization": f"Bearer {token}"}
+        for dag_id in ids[:5]:  # any of our DAGs names the one file they all come from
+            details = requests.get(
+                f"{base}/api/v2/dags/{quote(str(dag_id), safe='')}/details",
+                headers=headers,
+                timeout=10,
+                allow_redirects=False,
+            )
+            if details.status_code == 200:
+                file_token = quote(str(details.json()["file_token"]), safe="")
+                requests.put(
+                    f"{base}/api/v2/parseDagFile/{file_token}",
+                    headers=headers,
+                    timeout=10,
+                    allow_redirects=False,
+                )
+                return
+    except Exception as exc:
+        log.warning("could not ask Airflow to re-parse the DAG file: %s", exc)
 
 
 def _caller_token(request: Request) -> str:
@@ -362,13 +480,22 @@ def _caller_token(request: Request) -> str:
     return request.cookies.get("_token", "")
 
 
-def _save(request: Request, document: dict[str, Any], user: str, *, create: bool) -> Response:
+def _save(
+    request: Request,
+    document: dict[str, Any],
+    user: str,
+    *,
+    create: bool,
+    allow_missing_class: bool,
+) -> Response:
+    """All or nothing: the response is built before the commit, and nothing after it fails."""
     try:
         definition = parse_definition(document)
     except InvalidDefinition as exc:
         return _errors(exc.errors)
     with _engine().begin() as conn:
-        exists = bool(read_table(conn, job_id=definition.id, active_only=False).rows)
+        stored = read_table(conn, active_only=False).rows
+        exists = any(r.get("id") == definition.id for r in stored)
         if create and exists:
             return _errors(
                 [
@@ -386,32 +513,65 @@ def _save(request: Request, document: dict[str, Any], user: str, *, create: bool
         unavailable = job_class and unavailable_reason(job_class, read_site_profile(conn))
         if create and unavailable:
             return _errors([FieldError(definition.id, "class", definition.job_class, unavailable)])
-        if order := check_order(conn, [definition]):
-            return _errors(order)
+        errors = save_errors(
+            [definition],
+            stored,
+            allow_missing_class=allow_missing_class,
+            missing_class_hint=MISSING_CLASS_HINT,
+        ) or check_order(conn, [definition])
+        if errors:
+            return _errors(errors)
+        response = JSONResponse(
+            status_code=201 if create else 200, content={"job": definition.to_document()}
+        )
         upsert(conn, [definition], user=user)
     _reparse(request)
-    return JSONResponse(
-        status_code=201 if create else 200, content={"job": definition.to_document()}
+    return response
+
+
+AllowMissingClass = Annotated[
+    bool, Query(description="keep a class that is not in the catalog (a Missing Class job)")
+]
+
+
+@app.post("/api/jobs", dependencies=[CanCreate, SameOrigin, JsonBody], status_code=201)
+def create_job(
+    request: Request,
+    user: GetUserDep,
+    document: Annotated[dict, Body()],
+    allow_missing_class: AllowMissingClass = False,
+) -> Response:
+    """Create Job: validates every field; on any error nothing is saved."""
+    return _save(
+        request,
+        document,
+        user.get_name(),
+        create=True,
+        allow_missing_class=allow_missing_class,
     )
 
 
-@app.post("/api/jobs", dependencies=[CanCreate], status_code=201)
-def create_job(request: Request, user: GetUserDep, document: Annotated[dict, Body()]) -> Response:
-    """Create Job: validates every field; on any error nothing is saved."""
-    return _save(request, document, user.get_name(), create=True)
-
-
-@app.put("/api/jobs/{dag_id}", dependencies=[CanEdit])
+@app.put("/api/jobs/{dag_id}", dependencies=[CanEdit, SameOrigin, JsonBody])
 def update_job(
-    request: Request, dag_id: str, user: GetUserDep, document: Annotated[dict, Body()]
+    request: Request,
+    dag_id: str,
+    user: GetUserDep,
+    document: Annotated[dict, Body()],
+    allow_missing_class: AllowMissingClass = False,
 ) -> Response:
     """Save an edited job (its id cannot change)."""
     if document.get("id") not in (None, dag_id):
         return _errors([FieldError(dag_id, "id", document.get("id"), "cannot be changed")])
-    return _save(request, {**document, "id": dag_id}, user.get_name(), create=False)
+    return _save(
+        request,
+        {**document, "id": dag_id},
+        user.get_name(),
+        create=False,
+        allow_missing_class=allow_missing_class,
+    )
 
 
-@app.delete("/api/jobs/{dag_id}", dependencies=[CanDelete], status_code=204)
+@app.delete("/api/jobs/{dag_id}", dependencies=[CanDelete, SameOrigin], status_code=204)
 def delete_job(request: Request, dag_id: str) -> Response:
     with _engine().begin() as conn:
         if waiting := dependents(conn, dag_id):
@@ -424,23 +584,31 @@ def delete_job(request: Request, dag_id: str) -> Response:
     return Response(status_code=204)
 
 
-@app.post("/api/preview", dependencies=[CanRead])
+@app.post("/api/preview", dependencies=[CanRead, SameOrigin, JsonBody])
 def preview(document: Annotated[dict, Body()]) -> Response:
     """The next 10 run times the given settings produce (district local time)."""
     try:
         definition = parse_definition({"id": "preview", "title": "preview", **document})
+        with _engine().connect() as conn:
+            timezone = get_timezone(conn)
+        if bad_zone := district_timezone_error("preview", timezone):
+            raise bad_zone
     except InvalidDefinition as exc:
         return _errors(exc.errors)
     with _engine().connect() as conn:
-        timezone = get_timezone(conn)
         calendar = _calendar(conn) if uses_school_days(definition) else None
-    schedule = job_schedule(definition, timezone, lambda: calendar)
     now = dt.datetime.now(dt.UTC)
-    runs = schedule.upcoming(now, 10) if schedule else []
-    if runs and schedule is not None:
-        skipped = schedule.skipped_days(now, runs[-1])
-    else:  # nothing due in the calendar: the first holidays it skips say why
-        skipped = next_run_and_skips(schedule, now)[1][:10]
+    try:
+        schedule = job_schedule(definition, timezone, lambda: calendar)
+        runs = schedule.upcoming(now, 10) if schedule else []
+        if runs and schedule is not None:
+            skipped = schedule.skipped_days(now, runs[-1])
+        else:  # nothing due in the calendar: the first holidays it skips say why
+            skipped = next_run_and_skips(schedule, now)[1][:10]
+    except (OverflowError, ValueError) as exc:
+        raise HTTPException(
+            422, f"no run times can be computed for these settings: {exc}"
+        ) from None
     return JSONResponse(
         {
             "timezone": timezone,
@@ -452,27 +620,36 @@ def preview(document: Annotated[dict, Body()]) -> Response:
     )
 
 
-@app.post("/api/jobs/{dag_id}/run", dependencies=[CanEdit])
+@app.post("/api/jobs/{dag_id}/run", dependencies=[CanEdit, SameOrigin])
 def run_now(request: Request, dag_id: str, user: GetUserDep) -> Response:
     """Run Job: a manual run through Airflow's REST API v2, naming who ran it and from where.
 
     409 when this site may not run the job's class, or refuses manual runs of it."""
     with _engine().connect() as conn:
         rows = read_table(conn, job_id=dag_id, active_only=False).rows
-        refused = run_refusal(conn, str(rows[0]["job_class"])) if rows else None
+        if not rows:
+            raise HTTPException(404, f"no job with id {dag_id[:100]!r}")
+        refused = run_refusal(conn, str(rows[0]["job_class"]))
     if refused:
         raise HTTPException(409, refused)
-    base = str(request.base_url).rstrip("/").rsplit("/focus-jobs", 1)[0]
     ip = request.client.host if request.client else None
     conf = {"triggered_by": user.get_name(), "ip": ip}
-    response = requests.post(
-        f"{base}/api/v2/dags/{dag_id}/dagRuns",
-        json={"logical_date": None, "conf": conf},
-        headers={"Authorization": f"Bearer {_caller_token(request)}"},
-        timeout=30,
-    )
+    base = airflow_base_url()
+    try:
+        response = requests.post(
+            f"{base}/api/v2/dags/{quote(dag_id, safe='')}/dagRuns",
+            json={"logical_date": None, "conf": conf},
+            headers={"Authorization": f"Bearer {_caller_token(request)}"},
+            timeout=30,
+            allow_redirects=False,
+        )
+    except requests.RequestException as exc:
+        raise HTTPException(
+            502, f"Airflow did not answer at {base}: {type(exc).__name__}"
+        ) from None
     if response.status_code != 200:
-        raise HTTPException(response.status_code, f"Airflow refused the run: {response.text[:300]}")
+        status = response.status_code if 400 <= response.status_code < 500 else 502
+        raise HTTPException(status, f"Airflow refused the run: {response.text[:300]}")
     run = response.json()
     return JSONResponse({"dag_run_id": run["dag_run_id"], "conf": run.get("conf", conf)})
 
@@ -481,42 +658,60 @@ def run_now(request: Request, dag_id: str, user: GetUserDep) -> Response:
 def export_jobs(
     filter: Annotated[list[str] | None, Query(description="column:text, repeatable")] = None,
 ) -> PlainTextResponse:
-    """All (or filtered) jobs as the YAML file of the CLI; invalid rows are left out."""
+    """All (or filtered) jobs as the YAML file of the CLI; invalid rows are named in comments
+    at the top and counted in the ``X-Focus-Left-Out`` header."""
     with _engine().connect() as conn:
         table = read_table(conn, active_only=False)
     now = dt.datetime.now(dt.UTC)
-    documents = []
-    for raw in table.rows:
-        # The same column filters as the list, over every row (the list pages; export does not).
-        if filter and not _matches(_listing(raw, table.timezone, now), filter):
-            continue
-        try:
-            documents.append(parse_definition(row_to_document(raw)).to_document())
-        except InvalidDefinition:
-            continue
-    text = yaml.safe_dump({"jobs": documents}, sort_keys=False, allow_unicode=True)
+    # The same column filters as the list, over every row (the list pages; export does not).
+    rows = [
+        r for r in table.rows if not filter or _matches(_listing(r, table.timezone, now), filter)
+    ]
+    documents, left_out = valid_documents(rows)
     return PlainTextResponse(
-        text,
+        dump_jobs(documents, left_out),
         media_type="application/yaml",
-        headers={"Content-Disposition": 'attachment; filename="scheduled-jobs.yaml"'},
+        headers={
+            "Content-Disposition": 'attachment; filename="scheduled-jobs.yaml"',
+            "X-Focus-Left-Out": str(len(left_out)),
+        },
     )
 
 
-@app.post("/api/import", dependencies=[CanCreate])
+@app.post(
+    "/api/import",
+    dependencies=[CanCreate, SameOrigin],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/yaml": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def import_jobs(
-    request: Request, user: GetUserDep, text: Annotated[str, Body(media_type="application/yaml")]
+    request: Request,
+    user: GetUserDep,
+    data: Annotated[bytes, Depends(yaml_upload)],
+    allow_missing_class: AllowMissingClass = False,
 ) -> Response:
     """Upload a YAML file: all or nothing; every error listed with row, field and value."""
     try:
-        entries = read_import_text(text, "upload")
-    except ValueError as exc:
+        entries = read_jobs_file(data, "upload")
+    except ImportFileError as exc:
         return JSONResponse(status_code=422, content={"errors": [{"text": str(exc)}]})
     definitions, errors = validate_documents(entries)
-    if errors:
-        return _errors(errors)
     with _engine().begin() as conn:
-        if order := check_order(conn, definitions, rows=True):
-            return _errors(order)
+        if not errors:
+            errors = save_errors(
+                definitions,
+                read_table(conn, active_only=False).rows,
+                allow_missing_class=allow_missing_class,
+                missing_class_hint=MISSING_CLASS_HINT,
+            )
+        if not errors:
+            errors = check_order(conn, definitions, rows=True)
+        if errors:
+            return _errors(errors)
         created, updated = upsert(conn, definitions, user=user.get_name())
     _reparse(request)
     return JSONResponse({"created": created, "updated": updated})
@@ -528,9 +723,16 @@ def history(
     date_to: Annotated[dt.date | None, Query(alias="to")] = None,
 ) -> dict[str, Any]:
     """Execution History: runs of every job in the date range, newest first."""
+    for name, day in (("from", date_from), ("to", date_to)):
+        if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise HTTPException(
+                422, f"{name} {day}: must be between {EARLIEST_DATE} and {LATEST_DATE}"
+            )
     with _engine().connect() as conn:
         table = read_table(conn, active_only=False)
-        tz = ZoneInfo(table.timezone)
+        # A broken district time zone still shows the history, in UTC.
+        zone = table.timezone if district_timezone_error("", table.timezone) is None else "UTC"
+        tz = ZoneInfo(zone)
         query = sa.select(
             job_output.c.job_id,
             job_output.c.run_id,
@@ -562,7 +764,7 @@ def history(
                 "summary": r.summary,
             }
         )
-    return {"runs": runs, "timezone": table.timezone}
+    return {"runs": runs, "timezone": zone}
 
 
 @app.get("/api/history/{dag_id}/{run_id}", dependencies=[CanRead])

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from include.config import PROJECT_ROOT
@@ -38,6 +42,10 @@ def airflow_env(
     """
     airflow_home = airflow_home or focus_home / "airflow"
     env = dict(os.environ if base is None else base)
+    # A port given in the environment moves everything that follows from it (base URL,
+    # execution API, the log servers), so a second Airflow on the machine needs one variable.
+    port = int(env.get("AIRFLOW__API__PORT") or port)
+    worker_logs, trigger_logs = log_server_ports(port)
     bindir = str(Path(sys.executable).parent)
     defaults = {
         "FOCUS_HOME": str(focus_home),
@@ -57,12 +65,39 @@ def airflow_env(
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": ",".join(f"{u}:{r}" for u, r in USERS.items()),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(airflow_home / "passwords.json"),
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(worker_logs),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(trigger_logs),
         "AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR": "True",
     }
     for key, value in defaults.items():
         env.setdefault(key, value)
     env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
     return env
+
+
+# Airflow's own defaults: the api-server on 8080, the worker and triggerer log servers on
+# 8793 and 8794.
+_API_PORT, _WORKER_LOG_PORT = 8080, 8793
+# Ctrl-C: how long Airflow gets to stop before what is left is killed (under 20 s in all).
+STOP_GRACE_SECONDS = 12
+
+
+def log_server_ports(api_port: int) -> tuple[int, int]:
+    """The worker and triggerer log-server ports that go with ``api_port``.
+
+    8080 keeps Airflow's 8793/8794; 8081 gives 8795/8796 and so on, so two embedded
+    Airflows on one machine never share them; out of range, two free ports.
+    """
+    worker = _WORKER_LOG_PORT + 2 * (api_port - _API_PORT)
+    if 1024 <= worker <= 65534:
+        return worker, worker + 1
+    return _free_port(), _free_port()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def ensure_passwords(env: dict[str, str]) -> dict[str, str]:
@@ -118,21 +153,89 @@ def platform_setup_commands(focus_jobs: str) -> list[list[str]]:
     return [[focus_jobs, "seed-defaults"]]
 
 
+def stop_process_tree(proc: subprocess.Popen, grace: float = STOP_GRACE_SECONDS) -> None:
+    """SIGTERM the process, its group and every descendant; SIGKILL what is left after ``grace``.
+
+    Descendants are collected first: an Airflow component that started its own session
+    would escape a signal to the group alone.
+    """
+    import psutil  # an Airflow dependency
+
+    try:
+        family = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        family = []
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+        for member in family:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                member.send_signal(sig)
+        _, family = psutil.wait_procs(family, timeout=wait)
+        if not family:
+            break
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5)
+
+
+def supervise(cmd: list[str], env: dict[str, str]) -> int:
+    """Run ``cmd`` in its own process group until it ends or Ctrl-C / SIGTERM arrives.
+
+    The group is stopped as a whole (see stop_process_tree), so Ctrl-C never leaves a
+    scheduler or worker behind and never waits more than about 20 s.
+    """
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+
+    def _interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        print("\nStopping Airflow (every process within 20 s)...", flush=True)
+        started = time.monotonic()
+        stop_process_tree(proc)
+        print(f"Stopped in {time.monotonic() - started:.1f} s.", flush=True)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if proc.poll() is None:
+            stop_process_tree(proc)
+
+
 def main() -> int:
-    env = airflow_env(focus_home=Path(os.environ.get("FOCUS_HOME") or PROJECT_ROOT / ".local"))
+    from include.mail_catcher import smtp_address, start_mail_catcher
+
+    focus_home = Path(os.environ.get("FOCUS_HOME") or PROJECT_ROOT / ".local")
+    env = airflow_env(focus_home=focus_home)
     passwords = prepare(env)
     url = env["AIRFLOW__API__BASE_URL"]
+    mail_folder = focus_home / "mail"
+    host, smtp_port = smtp_address()
+    try:
+        catcher = start_mail_catcher(mail_folder, host, smtp_port)
+        mail_line = (
+            f"  e-mail from jobs (smtp_default, {host}:{smtp_port}) is kept in {mail_folder}"
+        )
+    except OSError as exc:  # another make run (or a real server) has the port: use that one
+        catcher = None
+        mail_line = f"  no local mail catcher: {host}:{smtp_port} is taken ({exc.strerror})"
     print(f"\nFocus Scheduled Jobs on Airflow: {url}", flush=True)
     print(
         f"  log in as admin / {passwords['admin']}  (viewer / {passwords['viewer']} is read-only)"
     )
     print(
-        f"  logins are kept in {env['AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE']}\n",
+        f"  logins are kept in {env['AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE']}",
         flush=True,
     )
+    print(mail_line + "\n", flush=True)
     airflow = shutil.which("airflow", path=env["PATH"]) or "airflow"
-    os.execvpe(airflow, [airflow, "standalone"], env)
-    return 0
+    try:
+        return supervise([airflow, "standalone"], env)
+    finally:
+        if catcher is not None:
+            catcher.stop()
 
 
 if __name__ == "__main__":

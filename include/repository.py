@@ -32,8 +32,12 @@ TIMEZONE_SETTING = "timezone"
 # Every definition column is read as the driver gives it (text on SQLite), so one malformed
 # value fails validation of its own row instead of the read of the whole table.
 _AUDIT = ("created_at", "created_by", "updated_at", "updated_by")
+# JSON is cast to text in SQL: a driver that decodes JSON itself (psycopg2) would otherwise
+# fail the whole read on one row nested too deep for Python's json module.
 _RAW_COLUMNS = [
-    sa.type_coerce(c, sa.String).label(c.name)
+    (sa.cast(c, sa.Text) if isinstance(c.type, sa.JSON) else sa.type_coerce(c, sa.String)).label(
+        c.name
+    )
     for c in scheduled_jobs.columns
     if c.name not in _AUDIT
 ]
@@ -111,6 +115,14 @@ def validate_documents(documents: Iterable[Any]) -> tuple[list[JobDefinition], l
             definition = parse_definition(doc, row=row)
         except InvalidDefinition as exc:
             errors.extend(exc.errors)
+            continue
+        except Exception as exc:  # whatever an entry holds, it is reported, never raised
+            job_id = str(doc.get("id", "?"))[:100]
+            errors.append(
+                FieldError(
+                    job_id, "definition", None, f"cannot be read ({type(exc).__name__})", row
+                )
+            )
             continue
         if definition.id in seen:
             errors.append(

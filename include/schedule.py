@@ -15,6 +15,17 @@ _ONE_DAY = dt.timedelta(days=1)
 _SEARCH_DAYS = 8
 
 
+def timezone_problem(name: object) -> str | None:
+    """Why ``name`` is not a usable IANA time zone, or None when it is one."""
+    if not isinstance(name, str) or not name:
+        return f"{str(name)[:60]!r} is not an IANA time zone (e.g. America/Chicago)"
+    try:
+        ZoneInfo(name)
+    except Exception:  # unknown key, a path, a name too long for the file system...
+        return f"{name[:60]!r} is not an IANA time zone (e.g. America/Chicago)"
+    return None
+
+
 def _local(day: dt.date, at: dt.time, tz: ZoneInfo) -> dt.datetime:
     """The UTC instant of wall-clock ``at`` on ``day`` in ``tz``.
 
@@ -106,9 +117,7 @@ class FocusSchedule:
     def problems(self) -> list[str]:
         """What makes this schedule unusable, as sentences; empty when it is fine."""
         found = []
-        try:
-            ZoneInfo(self.timezone)
-        except (KeyError, ValueError):
+        if timezone_problem(self.timezone):
             found.append(f"timezone {self.timezone!r} is not an IANA time zone")
         if not self.weekdays:
             found.append("weekdays is empty: choose at least one day")

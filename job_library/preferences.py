@@ -69,13 +69,13 @@ class Preference:
                 return False
             raise PreferenceError(f"preference {self.key}: {text!r} is not on or off (yes/no)")
         if self.type is PrefType.TIMEZONE:
-            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+            from zoneinfo import ZoneInfo
 
             if not value:
                 raise PreferenceError(f"preference {self.key}: a time zone is required")
             try:
                 ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
+            except Exception:  # unknown key, a folder such as "America", a name too long...
                 raise PreferenceError(
                     f"preference {self.key}: {text!r} is not an IANA time zone "
                     "(e.g. America/Chicago)"

@@ -148,7 +148,7 @@ def test_unreadable_database_uses_last_good_snapshot(focus_env: Path, caplog, mo
 
 def test_unreadable_database_without_snapshot_is_an_import_error(focus_env: Path, monkeypatch):
     monkeypatch.setenv("FOCUS_DB_URL", f"sqlite:///{focus_env / 'missing-dir' / 'no.db'}")
-    with pytest.raises(RuntimeError, match="no last good snapshot"):
+    with pytest.raises(RuntimeError, match="no usable last good snapshot"):
         build_dags()
 
 

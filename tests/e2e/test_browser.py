@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+from include.demo_district import DemoYear
 from job_library.schema import job_output
 from tests.conftest import IN_CI
 from tests.e2e.conftest import Airflow
@@ -77,9 +78,11 @@ def test_admin_creates_edits_runs_views_and_deletes_a_job(browser, airflow: Airf
     expect_rows = page.locator("#jobs-table tbody tr")
     assert _row(page, "legacy-php-export").get_attribute("class") == "missing"  # red
     # The demo chain: Rollover runs after Set Next School, whose last run is shown.
-    chain = _row(page, "rollover-2027").locator("td").nth(1).text_content()
-    assert chain.startswith("After Set Next School for 2027-2028, not before 10:00 PM"), chain
-    assert "after Set Next School for 2027-2028: last run never" in chain
+    nxt = DemoYear(dt.date.today()).syear + 1
+    chain = _row(page, f"rollover-{nxt}").locator("td").nth(1).text_content()
+    upstream = f"Set Next School for {nxt}-{nxt + 1}"
+    assert chain.startswith(f"After {upstream}, not before 10:00 PM"), chain
+    assert f"after {upstream}: last run never" in chain
     _shot(page, "01-jobs")
 
     # Sort: once ascending, twice descending.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import re
@@ -12,10 +13,13 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 import requests
 import sqlalchemy as sa
 
+from include.cli import demo_jobs
+from include.demo_district import DemoYear
 from tests.e2e.conftest import _free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -102,18 +106,28 @@ def test_make_run_starts_the_embedded_default_and_reuses_it(tmp_path):
                 if len(dags["dags"]) == 4:
                     break
                 time.sleep(3)
-            assert sorted(d["dag_id"] for d in dags["dags"]) == [
-                "address-corrections",
-                "daily-maintenance",
-                "legacy-php-export",
-                "set-next-school-2027",  # rollover-2027, which runs after it, is inactive
-            ]
+            # The demo's Rollover, which runs after Set Next School, is inactive.
+            expected = [j["id"] for j in demo_jobs(dt.date.today()) if j.get("active", True)]
+            assert sorted(d["dag_id"] for d in dags["dags"]) == sorted(expected)
+            assert len(expected) == 4 and any(e.startswith("set-next-school-") for e in expected)
+            if attempt == 2:  # Ctrl-C stops every process of the embedded default
+                family = psutil.Process(proc.pid).children(recursive=True)
+                assert len(family) > 3  # airflow standalone and its components
+                started = time.monotonic()
+                os.kill(proc.pid, signal.SIGINT)
+                proc.wait(timeout=30)
+                assert time.monotonic() - started < 20
+                gone = psutil.wait_procs(family, timeout=5)[1]
+                assert [p for p in gone if p.status() != psutil.STATUS_ZOMBIE] == []
         finally:
             _stop(proc)
     assert "Demo jobs: 5 created" in outputs[0]
-    assert "Demo jobs: 0 created, 5 already present" in outputs[1]
+    assert "Demo jobs: none added (5 job(s) already defined)" in outputs[1]
+    mail = tmp_path / "local" / "mail"
+    assert f"is kept in {mail}" in outputs[0] or "no local mail catcher" in outputs[0]
     # A small demo district is seeded into the new database, and kept by the second start.
-    assert "Demo district as of 2026-01-21: 8 schools, 300 students," in outputs[0]
+    as_of = DemoYear(dt.date.today()).as_of  # the demo year holds the day it was seeded
+    assert f"Demo district as of {as_of:%Y-%m-%d}: 8 schools, 300 students," in outputs[0]
     assert "Demo district: 300 students already present, left as they are." in outputs[1]
     # The default jobs: the demo's Daily Maintenance counts as the default one, and a second
     # start remembers it (an administrator who deletes it does not get it back).

@@ -12,6 +12,7 @@ import yaml
 from include import cli
 from include.definitions import InvalidDefinition, parse_definition
 from include.focus_db.schema import scheduled_jobs
+from include.jobs_file import dump_jobs
 from include.repository import (
     get_timezone,
     load_definitions,
@@ -130,7 +131,9 @@ def test_timezone_setting(engine):
 
 
 def _write(path: Path, jobs) -> Path:
-    path.write_text(yaml.safe_dump({"jobs": jobs}))
+    # Written out in full: the import refuses anchors and aliases, which PyYAML would use
+    # for the lists these tests share between jobs.
+    path.write_text(dump_jobs(jobs))
     return path
 
 

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from include import cli
-from include.demo_district import generate
+from include.demo_district import REFERENCE_DAY, DemoYear, generate
 from job_library.jobs.sis.parse_addresses import ParseAddresses, ParseAddressesParams
 from job_library.jobs.sis.set_zoned_school import SetZonedSchool, SetZonedSchoolParams
 from job_library.schema import student_addresses
@@ -31,7 +31,7 @@ def _count(conn, table, *where) -> int:
 
 
 def test_the_district_has_what_a_district_has(db):
-    district = generate(db, N)
+    district = generate(db, N, today=REFERENCE_DAY)
     with db.connect() as conn:
         assert _count(conn, students) == N
         assert district.counts["students"] == N
@@ -81,18 +81,18 @@ def test_the_district_has_what_a_district_has(db):
 
 
 def test_the_same_count_gives_the_same_district(db):
-    generate(db, N)
+    generate(db, N, today=REFERENCE_DAY)
     first = fingerprint(db)
-    generate(db, N)  # replaces the district in place
+    generate(db, N, today=REFERENCE_DAY)  # replaces the district in place
     assert fingerprint(db) == first
-    generate(db, N + 1)
+    generate(db, N + 1, today=REFERENCE_DAY)
     assert fingerprint(db) != first
 
 
 def test_the_addresses_match_the_address_catalog(db):
     """Parse Addresses reads every demo address, and Set Zoned School then zones every
     active enrollment of a zoning grade."""
-    generate(db, N)
+    generate(db, N, today=REFERENCE_DAY)
     now = dt.datetime(2026, 1, 21, 23, 0, tzinfo=dt.UTC)  # the demo's "today"
     parsed = run_in_transaction(db, ParseAddresses(), ParseAddressesParams(), now=now)
     assert dict(parsed.counts) == {
@@ -109,12 +109,12 @@ def test_the_addresses_match_the_address_catalog(db):
 
 def test_a_count_below_one_is_refused(db):
     with pytest.raises(ValueError, match="students 0: give at least 1 student"):
-        generate(db, 0)
+        generate(db, 0, today=REFERENCE_DAY)
 
 
 def test_seed_demo_seeds_an_empty_database_once(db, monkeypatch, capsys):
     monkeypatch.setattr(cli, "_engine", lambda: db)
-    assert cli.main(["seed-demo", "--students", "40"]) == 0
+    assert cli.main(["seed-demo", "--students", "40", "--today", "2026-01-22"]) == 0
     out = capsys.readouterr().out
     assert "Demo district as of 2026-01-21: 8 schools, 40 students" in out
     with db.connect() as conn:
@@ -134,3 +134,49 @@ def test_seed_demo_with_no_students_adds_no_district(db, monkeypatch, capsys):
     assert "Demo district: not seeded (0 students asked for)." in capsys.readouterr().out
     with db.connect() as conn:
         assert _count(conn, students) == 0
+
+
+@pytest.mark.parametrize(
+    ("today", "syear", "first_day", "as_of"),
+    [
+        # In the year: attendance through the school day before today.
+        (dt.date(2026, 1, 22), 2025, dt.date(2025, 8, 11), dt.date(2026, 1, 21)),
+        (dt.date(2026, 11, 30), 2026, dt.date(2026, 8, 10), dt.date(2026, 11, 20)),
+        # Thanksgiving week and a Monday: the Friday before is the last day taken.
+        (dt.date(2027, 1, 4), 2026, dt.date(2026, 8, 10), dt.date(2026, 12, 21)),
+        # June, after the last school day: still that year, every day taken.
+        (dt.date(2027, 6, 20), 2026, dt.date(2026, 8, 10), dt.date(2027, 5, 19)),
+        # July: the year about to start (first day on the Monday on or after 8 August).
+        (dt.date(2027, 7, 15), 2027, dt.date(2027, 8, 9), dt.date(2027, 8, 9)),
+        (dt.date(2028, 8, 1), 2028, dt.date(2028, 8, 14), dt.date(2028, 8, 14)),
+    ],
+)
+def test_the_demo_year_contains_today_or_starts_next(today, syear, first_day, as_of):
+    year = DemoYear(today)
+    assert (year.syear, year.first_day, year.as_of) == (syear, first_day, as_of)
+    assert len(year.school_days) == 180
+    assert all(d.weekday() < 5 for d in year.school_days)
+    assert dt.date(syear, 7, 1) <= year.school_days[0]
+    assert year.school_days[-1] <= dt.date(syear + 1, 6, 30)
+    rollover = next(j for j in cli.demo_jobs(today) if j["class"] == "rollover")
+    assert rollover["id"] == f"rollover-{syear + 1}"
+    assert rollover["start_date"] == f"{syear + 1}-06-01"
+    next_first = DemoYear(dt.date(syear + 1, 7, 1)).first_day
+    assert rollover["params"]["enrollment_date"] == next_first.isoformat()
+    assert next_first.year == syear + 1 and next_first.month == 8
+
+
+def test_the_district_seeded_today_holds_today(db, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "_engine", lambda: db)
+    assert cli.main(["seed-demo", "--students", "30"]) == 0
+    out = capsys.readouterr().out
+    year = DemoYear(dt.date.today())
+    assert f"Demo district as of {year.as_of:%Y-%m-%d}" in out
+    with db.connect() as conn:
+        default = conn.execute(
+            sa.select(school_years.c.start_date, school_years.c.end_date).where(
+                school_years.c.is_default == sa.true()
+            )
+        ).one()
+    start, end = (d if isinstance(d, dt.date) else dt.date.fromisoformat(d) for d in default)
+    assert start <= max(dt.date.today(), year.first_day) <= end

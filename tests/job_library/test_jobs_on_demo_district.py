@@ -4,11 +4,12 @@ and a second run (later the same evening) changes nothing."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
-from include.demo_district import generate
+from include.demo_district import REFERENCE_DAY, DemoYear, generate
 from job_library.registry import REGISTRY
 from tests.job_library.district import USERS, fingerprint, load_users
 from tests.job_library.jobs_context import run_in_transaction
@@ -81,7 +82,7 @@ def test_every_sis_job_of_the_issue_is_covered():
 
 @pytest.mark.parametrize(("key", "params", "before", "has_work"), CASES, ids=[c[0] for c in CASES])
 def test_job_on_the_demo_district(db, key, params, before, has_work):
-    generate(db, N)
+    generate(db, N, today=REFERENCE_DAY)
     load_users(db)
     for earlier in before:
         assert _run(db, earlier, {}, EVENING).success
@@ -94,3 +95,31 @@ def test_job_on_the_demo_district(db, key, params, before, has_work):
     second = _run(db, key, params, LATER)
     assert second.success, second.summary
     assert fingerprint(db) == after_first, f"{key} changed data again: {second.summary}"
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize(
+    "today",
+    [
+        dt.date.today(),  # the day `make run` seeds it
+        dt.date(2027, 7, 15),  # summer: the year about to start, nothing taken yet
+        dt.date(2027, 8, 10),  # the second school day of that year
+        dt.date(2028, 6, 20),  # after the last school day
+    ],
+    ids=["today", "july", "first-week", "june"],
+)
+def test_every_sis_job_succeeds_on_the_district_of_any_day(db, today):
+    """The demo year follows the date it is built for, so the jobs find a current year."""
+    year = DemoYear(today)
+    generate(db, 60, today=today)
+    load_users(db)
+    evening = dt.datetime.combine(today, dt.time(18, 0), ZoneInfo("America/New_York"))
+    next_first_day = DemoYear(dt.date(year.syear + 1, 7, 1)).first_day.isoformat()
+    failed = []
+    for key, params, *_ in CASES:
+        if key == "rollover":
+            params = {**params, "enrollment_date": next_first_day}
+        result = _run(db, key, params, evening)
+        if not result.success:
+            failed.append(f"{key}: {result.summary}")
+    assert failed == []

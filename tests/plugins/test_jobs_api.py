@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import http.server
+import json
 import os
 import signal
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,10 +18,12 @@ import requests
 import sqlalchemy as sa
 import yaml
 
+from include.jobs_file import dump_jobs
 from include.local_airflow import airflow_env, prepare
 from job_library.schema import job_output
 from tests.e2e.conftest import _free_port
 from tests.e2e.test_history_retention import _wait_for_token
+from tests.rows import good_row, insert_rows
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -209,18 +215,16 @@ def test_export_then_import_all_or_nothing(server):
     assert {j["id"] for j in exported} >= {"address-corrections", "daily-maintenance"}
     filtered = yaml.safe_load(user.get("/api/export", params=[("filter", "id:daily")]).text)
     assert [j["id"] for j in filtered["jobs"]] == ["daily-maintenance"]
-    broken = yaml.safe_dump(
-        {
-            "jobs": [
-                {**NEW_JOB, "id": "import-ok"},
-                {
-                    **NEW_JOB,
-                    "id": "import-bad",
-                    "end_date": "2020-01-01",
-                    "start_date": "2021-01-01",
-                },
-            ]
-        }
+    broken = dump_jobs(
+        [
+            {**NEW_JOB, "id": "import-ok"},
+            {
+                **NEW_JOB,
+                "id": "import-bad",
+                "end_date": "2020-01-01",
+                "start_date": "2021-01-01",
+            },
+        ]
     )
     refused = user.post("/api/import", data=broken, headers={"content-type": "application/yaml"})
     assert refused.status_code == 422
@@ -228,7 +232,7 @@ def test_export_then_import_all_or_nothing(server):
         "row 2, job 'import-bad': end_date '2020-01-01': is before start_date 2021-01-01"
     )
     assert user.get("/api/jobs/import-ok").status_code == 404
-    good = yaml.safe_dump({"jobs": [{**NEW_JOB, "id": "import-ok"}]})
+    good = dump_jobs([{**NEW_JOB, "id": "import-ok"}])
     accepted = user.post("/api/import", data=good, headers={"content-type": "application/yaml"})
     assert accepted.json() == {"created": 1, "updated": 0}
 
@@ -417,3 +421,201 @@ def test_the_jobs_list_says_when_retention_is_not_enforced(server):
             conn.execute(
                 sa.text("UPDATE scheduled_jobs SET active = true WHERE id = 'daily-maintenance'")
             )
+
+
+class Recorder:
+    """A loopback HTTP server that records every request it gets (and answers 200)."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str, str | None]] = []
+        recorder = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _record(self) -> None:
+                recorder.requests.append(
+                    (self.command, self.path, self.headers.get("Authorization"))
+                )
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"dag_run_id": "stolen", "file_token": "x"}')
+
+            do_GET = do_POST = do_PUT = _record
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+def test_calls_to_airflow_never_follow_the_host_header(server):
+    recorder = Recorder()
+    try:
+        user = api(server, "user")
+        elsewhere = {"Host": f"127.0.0.1:{recorder.port}"}
+        ran = user.post("/api/jobs/address-corrections/run", headers=elsewhere)
+        assert ran.status_code == 200, ran.text
+        assert ran.json()["dag_run_id"] != "stolen"
+        job = user.get("/api/jobs/address-corrections").json()["job"]
+        assert user.put("/api/jobs/address-corrections", json=job, headers=elsewhere).ok
+        assert recorder.requests == []  # neither the calls nor the caller's token went there
+    finally:
+        recorder.close()
+
+
+def test_state_changing_routes_refuse_cross_origin_requests(server):
+    user = api(server, "user")
+    evil = {"Origin": "http://evil.example"}
+    cross = {"Sec-Fetch-Site": "cross-site"}
+    assert user.post("/api/jobs", json=NEW_JOB, headers=evil).status_code == 403
+    assert user.post("/api/jobs", json=NEW_JOB, headers=cross).status_code == 403
+    assert user.put("/api/jobs/address-corrections", json={}, headers=evil).status_code == 403
+    assert user.delete("/api/jobs/address-corrections", headers=cross).status_code == 403
+    run = user.post("/api/jobs/address-corrections/run", headers={"Sec-Fetch-Site": "same-site"})
+    assert run.status_code == 403
+    yaml_null = {"content-type": "application/yaml", "Origin": "null"}
+    assert user.post("/api/import", data="jobs: []", headers=yaml_null).status_code == 403
+    assert user.get(f"/api/jobs/{NEW_JOB['id']}").status_code == 404
+    assert user.get("/api/jobs/address-corrections").status_code == 200
+    same = {"Origin": server["url"], "Sec-Fetch-Site": "same-origin"}
+    assert user.post("/api/preview", json=NEW_JOB, headers=same).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/api/jobs", "text/plain"),
+        ("/api/jobs", "application/x-www-form-urlencoded"),
+        ("/api/preview", "text/plain"),
+        ("/api/import", "text/plain"),
+        ("/api/import", "application/json"),
+        ("/api/import", "multipart/form-data; boundary=x"),
+    ],
+)
+def test_bodies_need_a_json_or_yaml_content_type(server, path, content_type):
+    user = api(server, "user")
+    body = json.dumps(NEW_JOB) if path != "/api/import" else "jobs: []"
+    response = user.post(path, data=body, headers={"content-type": content_type})
+    assert response.status_code == 415
+    assert user.get(f"/api/jobs/{NEW_JOB['id']}").status_code == 404
+
+
+ALIAS_BOMB = "a: &a [x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(25)
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "fragment"),
+    [
+        (ALIAS_BOMB + "jobs: []\n", 422, "anchors (&a) are not allowed"),
+        ("jobs:\n  - <<: {id: x}\n", 422, "merge keys (<<) are not allowed"),
+        ("jobs: " + "[" * 5000 + "]" * 5000, 422, "nested deeper than 20 levels"),
+        ("jobs:\n  - id: caf\xe9\n".encode("latin-1"), 422, "not UTF-8: byte 0xe9"),
+        ("jobs: [\n", 422, "not valid YAML"),
+        ("jobs: []\n" + "#" * (5 * 2**20), 413, "larger than the 5 MB"),
+    ],
+)
+def test_a_bad_import_file_gets_a_short_4xx_quickly(server, data, status, fragment):
+    user = api(server, "user")
+    started = time.monotonic()
+    response = user.post("/api/import", data=data, headers={"content-type": "application/yaml"})
+    assert time.monotonic() - started < 1.0
+    assert response.status_code == status
+    assert fragment in response.text and len(response.text) < 400
+
+
+def test_unquoted_times_and_missing_classes_through_the_api(server):
+    user = api(server, "user")
+    text = "jobs:\n  - {id: api-times, title: T, class: address_corrections, run_time: 14:30}\n"
+    imported = user.post("/api/import", data=text, headers={"content-type": "application/yaml"})
+    assert imported.json() == {"created": 1, "updated": 0}
+    assert user.get("/api/jobs/api-times").json()["job"]["run_time"] == "14:30"
+    assert 'run_time: "14:30"' in user.get("/api/export", params=[("filter", "id:api-times")]).text
+    assert user.delete("/api/jobs/api-times").status_code == 204
+    lost = {**NEW_JOB, "id": "api-lost", "class": "php_thing"}
+    refused = user.post("/api/jobs", json=lost)
+    assert refused.status_code == 422
+    assert [(e["field"], e["value"]) for e in refused.json()["errors"]] == [("class", "php_thing")]
+    assert "allow_missing_class=true" in refused.json()["errors"][0]["message"]
+    allowed = user.post("/api/jobs", json=lost, params={"allow_missing_class": "true"})
+    assert allowed.status_code == 201
+    assert user.put("/api/jobs/api-lost", json={**lost, "priority": 9}).status_code == 200
+    assert user.delete("/api/jobs/api-lost").status_code == 204
+
+
+@pytest.mark.parametrize(
+    ("path", "kwargs", "fragment"),
+    [
+        ("/api/preview", {"json": {**NEW_JOB, "start_date": "2150-01-01"}}, "start_date"),
+        ("/api/preview", {"json": {**NEW_JOB, "end_date": "9999-12-31"}}, "end_date"),
+        ("/api/preview", {"json": {**NEW_JOB, "run_time": 870}}, "quoted"),
+        ("/api/jobs", {"json": {**NEW_JOB, "start_date": "2100-01-01"}}, "2099-12-31"),
+        ("/api/history?from=9999-12-31", {}, "from 9999-12-31"),
+        ("/api/history?to=0001-01-01", {}, "to 0001-01-01"),
+        ("/api/history?from=2026-13-45", {}, "date"),
+    ],
+)
+def test_out_of_range_input_gets_4xx_never_500(server, path, kwargs, fragment):
+    user = api(server, "user")
+    method = user.post if kwargs else user.get
+    response = method(path, **kwargs)
+    assert response.status_code == 422, response.text
+    assert fragment in response.text
+    assert user.get(f"/api/jobs/{NEW_JOB['id']}").status_code == 404
+
+
+def test_the_jobs_list_and_export_survive_bad_rows_and_flag_them(server):
+    engine = sa.create_engine(server["focus_db"])
+    insert_rows(
+        engine,
+        good_row("api-deep", params="[" * 3000 + "]" * 3000),
+        good_row("api-weekday", weekdays="someday"),
+        good_row("Api Not A Slug!"),
+    )
+    try:
+        viewer = api(server, "viewer")
+        listing = viewer.get("/api/jobs", params={"page_size": 100})
+        assert listing.status_code == 200
+        jobs = {j["id"]: j for j in listing.json()["jobs"]}
+        assert jobs["address-corrections"]["invalid"] is False
+        for bad in ("api-deep", "api-weekday", "Api Not A Slug!"):
+            assert jobs[bad]["invalid"] is True and jobs[bad]["errors"]
+        assert "RecursionError" in jobs["api-deep"]["errors"][0]
+        one = viewer.get("/api/jobs/api-deep")
+        assert one.status_code == 200 and "RecursionError" in one.json()["errors"][0]
+        exported = viewer.get("/api/export")
+        assert exported.status_code == 200
+        assert exported.headers["X-Focus-Left-Out"] == "3"
+        assert exported.text.count("# left out, invalid: ") == 3
+        ids = {j["id"] for j in yaml.safe_load(exported.text)["jobs"]}
+        assert "address-corrections" in ids and "api-deep" not in ids
+    finally:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text("DELETE FROM scheduled_jobs WHERE id LIKE 'api-%' OR id LIKE 'Api%'")
+            )
+        engine.dispose()
+
+
+def test_the_docs_page_needs_no_cdn(server):
+    assert requests.get(f"{server['url']}/focus-jobs/docs", timeout=30).status_code == 404
+    spec = requests.get(f"{server['url']}/focus-jobs/openapi.json", timeout=30)
+    assert spec.status_code == 200 and "cdn" not in spec.text.lower()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 100_000 + b"]" * 100_000, b'{"id": "caf\xe9"}', b'{"id": ', b"\xff\xfe{}"],
+)
+def test_a_json_body_that_cannot_be_read_gets_4xx(server, body):
+    user = api(server, "user")
+    for path in ("/api/jobs", "/api/preview"):
+        response = user.post(path, data=body, headers={"content-type": "application/json"})
+        assert 400 <= response.status_code < 500, (path, response.status_code)
+        assert len(response.text) < 1000

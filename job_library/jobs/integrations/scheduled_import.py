@@ -96,9 +96,35 @@ class ImportTemplate(BaseModel):
     @classmethod
     def _absolute(cls, value: str) -> str:
         parts = value.split("/")
-        if not value.startswith("/") or ".." in parts or "\\" in value:
+        if not value.startswith("/") or ".." in parts or "." in parts[1:] or "\\" in value:
             raise ValueError("must be an absolute folder without '..', e.g. /imports/staff")
-        return value.rstrip("/") or "/"
+        if not value.strip("/"):
+            raise ValueError(
+                "must be a folder of its own, not the server's root, e.g. /imports/staff"
+            )
+        if any(not c.isprintable() for c in value):
+            raise ValueError("must not hold control characters")
+        return value.rstrip("/")
+
+    @field_validator("processed_folder")
+    @classmethod
+    def _inside_directory(cls, value: str) -> str:
+        # The pattern already forbids "/"; only dots could still leave the directory.
+        if not value.strip("."):
+            raise ValueError("must be a sub-folder name inside the directory, e.g. processed")
+        return value
+
+    @field_validator("delimiter", "quote_char")
+    @classmethod
+    def _one_visible_character(cls, value: str, info: ValidationInfo) -> str:
+        if value != "\t" and (not value.isprintable() or value.isalnum() or value == " "):
+            raise ValueError(
+                "must be one printable character that is not a letter, digit or space "
+                '(or a tab), e.g. , ; | or "'
+            )
+        if info.field_name == "quote_char" and value == info.data.get("delimiter"):
+            raise ValueError("must differ from the delimiter")
+        return value
 
     @field_validator("file_pattern")
     @classmethod
@@ -153,6 +179,55 @@ class ImportTemplate(BaseModel):
                 f"key or a unique column set ({keys})"
             )
         return value
+
+
+def template_conflicts(
+    template: ImportTemplate,
+    others: list[tuple[str, ImportTemplate]],
+    owned_connections: dict[str, str],
+) -> list[tuple[str, str, str]]:
+    """Why a template would reach files that belong to someone else, as (field, value, why).
+
+    :param template: the template being saved.
+    :param others: (job id, template) of every other active scheduled import.
+    :param owned_connections: connection id -> title of the integration class that owns it.
+    """
+    found: list[tuple[str, str, str]] = []
+    owner = owned_connections.get(template.connection)
+    if owner is not None:
+        found.append(
+            (
+                "connection",
+                template.connection,
+                f"belongs to the {owner} integration: give the import a connection of its own",
+            )
+        )
+    processed = f"{template.directory}/{template.processed_folder}"
+    for job_id, other in others:
+        if other.connection != template.connection:
+            continue
+        other_processed = f"{other.directory}/{other.processed_folder}"
+        if template.directory == other.directory:
+            found.append(
+                ("directory", template.directory, f"is already read by the job '{job_id}'")
+            )
+        elif template.directory == other_processed:
+            found.append(
+                (
+                    "directory",
+                    template.directory,
+                    f"is where the job '{job_id}' moves the files it imported",
+                )
+            )
+        elif processed == other.directory:
+            found.append(
+                (
+                    "processed_folder",
+                    template.processed_folder,
+                    f"would move files into {processed}, which the job '{job_id}' reads",
+                )
+            )
+    return found
 
 
 @dataclass(frozen=True)
