@@ -83,18 +83,24 @@ def test_a_row_with_a_bad_id_fails_visibly_on_a_real_worker(airflow: Airflow):
 
     engine = sa.create_engine(airflow.focus_db)
     insert_rows(engine, good_row("Nightly Import!", weekdays="mon,funday"))
-    engine.dispose()
-    dag_id = error_dag_id("Nightly Import!")
-    assert dag_id.startswith("invalid.Nightly_Import.")
-    dag = airflow.wait_for(
-        f"the dag-processor to publish {dag_id}",
-        lambda: (r := airflow.get(f"/dags/{dag_id}")).status_code == 200 and r.json(),
-    )
-    assert [t["name"] for t in dag["tags"]] == ["config-error"]
-    run = airflow.run_to_completion(dag_id)
-    assert run["state"] == "failed"
-    log = airflow.get(f"/dags/{dag_id}/dagRuns/{run['dag_run_id']}/taskInstances/run_job/logs/1")
-    assert log.status_code == 200
-    assert "This job's definition is invalid" in log.text
-    assert "job 'Nightly Import!': id" in log.text
-    assert "funday" in log.text
+    try:
+        dag_id = error_dag_id("Nightly Import!")
+        assert dag_id.startswith("invalid.Nightly_Import.")
+        dag = airflow.wait_for(
+            f"the dag-processor to publish {dag_id}",
+            lambda: (r := airflow.get(f"/dags/{dag_id}")).status_code == 200 and r.json(),
+        )
+        assert [t["name"] for t in dag["tags"]] == ["config-error"]
+        run = airflow.run_to_completion(dag_id)
+        assert run["state"] == "failed"
+        log = airflow.get(
+            f"/dags/{dag_id}/dagRuns/{run['dag_run_id']}/taskInstances/run_job/logs/1"
+        )
+        assert log.status_code == 200
+        assert "This job's definition is invalid" in log.text
+        assert "job 'Nightly Import!': id" in log.text
+        assert "funday" in log.text
+    finally:  # the Airflow of this session is shared: later tests count the jobs
+        with engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM scheduled_jobs WHERE id = 'Nightly Import!'"))
+        engine.dispose()
