@@ -250,11 +250,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 1 if left_out else 0
 
 
-def read_import_text(text: str, source: str) -> list[Any]:
-    """The job entries of a YAML document; raises ValueError naming what is wrong with it."""
-    return read_jobs_file(text.encode("utf-8", "surrogatepass"), source)
-
-
 def _read_import_bytes(name: str) -> bytes:
     """The file (``-``: standard input), at most one byte past the limit."""
     if name == "-":

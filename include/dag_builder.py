@@ -95,9 +95,10 @@ class FocusJobOperator(BaseOperator):
         dag_run = context["dag_run"]
         run_id = dag_run.run_id
         started = dt.datetime.now(dt.UTC)
-        scheduled = getattr(dag_run.run_type, "value", dag_run.run_type) == "scheduled"
-        info = run_info(dag_run, scheduled, started)
         run_type = str(getattr(dag_run.run_type, "value", dag_run.run_type))
+        scheduled = run_type == "scheduled"
+        # Started by its schedule or by the jobs it runs after: nobody ran it by hand.
+        info = run_info(dag_run, run_type in ("scheduled", "asset_triggered"), started)
         if self.definition.run_after and (reason := self._not_due(run_type, engine, started)):
             # Not a run of the job: no output, no e-mail, and (skipped) no asset event.
             self.log.info("%s", reason)
@@ -490,7 +491,7 @@ def load_table(*, only_dag_id: str | None, db_url: str, snapshot_path: Path) -> 
         with get_parse_engine(db_url).connect() as conn:
             return read_table(conn, job_id=only_dag_id)
     except Exception as exc:  # down, hanging, locked, wrong schema: all alike
-        reason = redact(f"{exc.__class__.__name__}: {exc}", db_url).splitlines()[0][:500]
+        reason = _reason(exc, db_url)
     try:
         table = read_snapshot(snapshot_path)
     except Exception as exc:  # missing or unreadable snapshot
@@ -505,7 +506,8 @@ def load_table(*, only_dag_id: str | None, db_url: str, snapshot_path: Path) -> 
         snapshot_path,
     )
     if only_dag_id is not None:
-        table = JobTable(table.timezone, [r for r in table.rows if r.get("id") == only_dag_id])
+        rows = [r for r in table.rows if r.get("id") == only_dag_id]
+        table = JobTable(table.timezone, rows, from_snapshot=True)
     return table
 
 
@@ -539,10 +541,17 @@ def build_dags(only_dag_id: str | None = None) -> dict[str, DAG]:
     s = settings()
     by_row = only_dag_id if only_dag_id is not None and SLUG.fullmatch(only_dag_id) else None
     table = load_table(only_dag_id=by_row, db_url=s.db_url, snapshot_path=s.snapshot_path)
+    # When the table came from the snapshot the database is down or hanging: the calendar
+    # comes from its snapshot too and the site profile is not asked for, so the parse waits
+    # on the database once, not three times.
+    offline = table.from_snapshot
     calendar = calendar_loader(
-        db_url=s.db_url, snapshot_path=calendar_snapshot_path(s.snapshot_path), save=not only_dag_id
+        db_url=s.db_url,
+        snapshot_path=calendar_snapshot_path(s.snapshot_path),
+        save=not only_dag_id,
+        offline=offline,
     )
-    site = load_site_profile(s.db_url)
+    site = None if offline else load_site_profile(s.db_url)
     dags, every_row_built = _build_all(table, calendar, site, only_dag_id=only_dag_id)
     if only_dag_id is None:
         if every_row_built:  # a row that cannot build never poisons the fallback
@@ -577,31 +586,44 @@ def calendar_snapshot_path(snapshot_path: Path) -> Path:
 
 
 def calendar_loader(
-    *, db_url: str, snapshot_path: Path, save: bool
+    *, db_url: str, snapshot_path: Path, save: bool, offline: bool = False
 ) -> Callable[[], DistrictCalendar]:
     """Reads the district calendar once, on first use (one query for every job of the parse).
 
-    When the Focus database cannot be read, the last good calendar is used; without one, no
-    day is a school day (a school-days job does not run on days nobody can vouch for).
+    When the Focus database cannot be read (or ``offline``: it already could not be), the
+    last good calendar is used; without one, no day is a school day (a school-days job does
+    not run on days nobody can vouch for).
     """
+
+    def last_good() -> DistrictCalendar:
+        try:
+            return calendar_from_json(snapshot_path.read_text())
+        except (OSError, ValueError, KeyError):
+            return _empty_calendar()
 
     @functools.cache
     def load() -> DistrictCalendar:
+        if offline:
+            return last_good()
         try:
             with get_parse_engine(db_url).connect() as conn:
                 calendar = read_district_calendar(conn, dt.date.today())
         except Exception as exc:  # down, hanging, locked: the parse goes on
-            reason = redact(f"{type(exc).__name__}: {exc}", db_url).splitlines()[0][:300]
-            log.warning("district calendar unreadable (%s)", reason)
-            try:
-                return calendar_from_json(snapshot_path.read_text())
-            except (OSError, ValueError, KeyError):
-                return _empty_calendar()
+            log.warning("district calendar unreadable (%s)", _reason(exc, db_url))
+            return last_good()
         if save:
-            write_calendar_snapshot(snapshot_path, calendar)
+            try:
+                write_calendar_snapshot(snapshot_path, calendar)
+            except Exception as exc:  # disk full, folder unwritable: the parse goes on
+                log.warning("the last good calendar %s was not written: %s", snapshot_path, exc)
         return calendar
 
     return load
+
+
+def _reason(exc: Exception, db_url: str) -> str:
+    """One line about a failed database read, the URL's password hidden."""
+    return redact(f"{type(exc).__name__}: {exc}", db_url).splitlines()[0][:500]
 
 
 def load_site_profile(db_url: str) -> SiteProfile | None:
@@ -611,6 +633,7 @@ def load_site_profile(db_url: str) -> SiteProfile | None:
         with get_parse_engine(db_url).connect() as conn:
             return read_site_profile(conn)
     except Exception as exc:  # down, hanging, locked: the parse goes on
-        reason = redact(f"{type(exc).__name__}: {exc}", db_url).splitlines()[0][:300]
-        log.warning("site profile unreadable (%s); no class is flagged as unavailable", reason)
+        log.warning(
+            "site profile unreadable (%s); no class is flagged as unavailable", _reason(exc, db_url)
+        )
         return None

@@ -8,8 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from include.definitions import InvalidDefinition, parse_definition, row_to_document
-from include.repository import read_table, upsert
+from include.definitions import parse_definition, row_to_document
+from include.repository import is_active, read_table, upsert
 from job_library.base import Job
 from job_library.defaults import default_document
 from job_library.platform_schema import seeded_defaults
@@ -28,20 +28,16 @@ RETENTION_NOT_ENFORCED = (
 )
 
 
-def _is_active(raw: dict[str, Any]) -> bool:
-    return str(raw.get("active")).lower() not in ("0", "false", "f", "none")
-
-
 def retention_warning(rows: Iterable[dict[str, Any]]) -> str | None:
     """The warning the Jobs screen and ``focus-jobs list`` show, or None when an active,
     valid Daily Maintenance job exists among the raw ``rows``."""
     for raw in rows:
-        if raw.get("job_class") != MAINTENANCE_CLASS or not _is_active(raw):
+        if raw.get("job_class") != MAINTENANCE_CLASS or not is_active(raw.get("active")):
             continue
         try:
             parse_definition(row_to_document(raw))
-        except InvalidDefinition:
-            continue  # an invalid row runs nothing
+        except Exception:  # an invalid row runs nothing, whatever is wrong with it
+            continue
         return None
     return RETENTION_NOT_ENFORCED
 

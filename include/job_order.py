@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from include.definitions import FieldError, JobDefinition
 from include.focus_db.schema import scheduled_jobs
+from include.repository import is_active
 from job_library.schema import job_output
 
 
@@ -104,10 +105,16 @@ def order_errors(
 def table_links(conn: sa.Connection) -> dict[str, tuple[bool, tuple[str, ...]]]:
     """Every job's (active, run_after), as stored."""
     rows = conn.execute(
-        sa.select(scheduled_jobs.c.id, scheduled_jobs.c.active, scheduled_jobs.c.run_after)
+        sa.select(
+            scheduled_jobs.c.id,
+            # As stored (text on SQLite), read as the DAG factory reads it.
+            sa.type_coerce(scheduled_jobs.c.active, sa.String).label("active"),
+            scheduled_jobs.c.run_after,
+        )
     ).all()
     return {
-        r.id: (bool(r.active), tuple(j for j in (r.run_after or "").split(",") if j)) for r in rows
+        r.id: (is_active(r.active), tuple(j for j in (r.run_after or "").split(",") if j))
+        for r in rows
     }
 
 

@@ -12,7 +12,7 @@ import logging
 import math
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import nh3
@@ -24,6 +24,13 @@ from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request, Respo
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
+from include.api_guards import (
+    YAML_TYPES,
+    JsonBody,
+    SameOrigin,
+    airflow_base_url,
+    content_type,
+)
 from include.cli import valid_documents
 from include.config import settings
 from include.definitions import (
@@ -42,7 +49,14 @@ from include.focus_db.engine import get_engine
 from include.job_order import check_order, dependents, last_runs
 from include.jobs_file import MAX_IMPORT_BYTES, ImportFileError, dump_jobs, read_jobs_file
 from include.platform_api import router as platform_router
-from include.repository import delete, get_timezone, read_table, upsert, validate_documents
+from include.repository import (
+    JobTable,
+    delete,
+    get_timezone,
+    read_table,
+    upsert,
+    validate_documents,
+)
 from include.save_checks import save_errors
 from include.school_calendar import (
     DistrictCalendar,
@@ -88,50 +102,12 @@ app = FastAPI(
     redoc_url=None,
 )
 
-_YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
-_JSON_TYPES = frozenset({"application/json"})
 MISSING_CLASS_HINT = "allow_missing_class=true"
-
-
-def _origin_host(url: str) -> str:
-    return urlsplit(url).netloc.lower()
-
-
-def same_origin(request: Request) -> None:
-    """Refuse a state-changing request a browser sent from another site (CSRF).
-
-    The screen's own requests carry ``Sec-Fetch-Site: same-origin`` (or no Origin at all, as
-    from curl); another site's page cannot hide that it is cross-site.
-    """
-    site = request.headers.get("sec-fetch-site")
-    if site is not None and site not in ("same-origin", "none"):
-        raise HTTPException(403, f"cross-site request refused (Sec-Fetch-Site: {site[:20]})")
-    origin = request.headers.get("origin")
-    if origin is None:
-        return
-    allowed = {_origin_host(airflow_base_url()), request.headers.get("host", "").lower()}
-    if origin == "null" or _origin_host(origin) not in allowed:
-        raise HTTPException(403, f"cross-origin request refused (Origin: {origin[:100]})")
-
-
-SameOrigin = Depends(same_origin)
-
-
-def _content_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";")[0].strip().lower()
-
-
-def json_body(request: Request) -> None:
-    if _content_type(request) not in _JSON_TYPES:
-        raise HTTPException(415, "send the job as JSON (Content-Type: application/json)")
-
-
-JsonBody = Depends(json_body)
 
 
 async def yaml_upload(request: Request) -> bytes:
     """The uploaded YAML file, refused early when too large or not YAML."""
-    if _content_type(request) not in _YAML_TYPES:
+    if content_type(request) not in YAML_TYPES:
         raise HTTPException(415, "send the file as YAML (Content-Type: application/yaml)")
     limit = f"the file is larger than the {MAX_IMPORT_BYTES // 2**20} MB an import may hold"
     declared = request.headers.get("content-length", "")
@@ -143,19 +119,6 @@ async def yaml_upload(request: Request) -> bytes:
         if len(data) > MAX_IMPORT_BYTES:
             raise HTTPException(413, limit)
     return bytes(data)
-
-
-def airflow_base_url() -> str:
-    """Airflow's api-server as configured (``[api] base_url``), never the request's Host."""
-    from airflow.configuration import conf
-
-    base = (conf.get("api", "base_url", fallback=None) or "").rstrip("/")
-    if base.startswith(("http://", "https://")):
-        return base
-    # Not set (or only a path): the api-server's own address on this machine.
-    host = conf.get("api", "host", fallback=None) or "127.0.0.1"
-    host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    return f"http://{host}:{conf.get('api', 'port', fallback='8080')}{base}"
 
 
 app.include_router(platform_router)  # site profile and System Preferences
@@ -228,10 +191,14 @@ def _jsonable(value: Any) -> Any:
 
 
 def job_time(d: JobDefinition) -> str:
-    """The Job Time column: ``2:00 AM``, or ``Every 15 min`` for a repeating job."""
+    """The Job Time column: ``2:00 AM``, ``Every 15 min`` for a repeating job, ``After …`` for
+    one that runs after others (the list names their titles)."""
+    if d.run_after:
+        after = "After " + ", ".join(d.run_after)
+        return after + (f", not before {_clock_time(d.not_before)}" if d.not_before else "")
     if d.run_time is None:
         return f"Every {d.repeat_minutes} min"
-    return dt.datetime.combine(dt.date.today(), d.run_time).strftime("%I:%M %p").lstrip("0")
+    return _clock_time(d.run_time)
 
 
 def _flagged(raw: dict[str, Any], exc: Exception) -> dict[str, Any]:
@@ -296,6 +263,23 @@ def _valid_listing(
         # A class this site may not run (state, add-on) is flagged like a missing one.
         **class_status(job_class, site),
     }
+
+
+def _entries(conn: sa.Connection) -> tuple[JobTable, list[dict[str, Any]]]:
+    """Every row and its Jobs-list entry, as shown (the list and the export filter on it)."""
+    table = read_table(conn, active_only=False)
+    calendar = _calendar(conn)
+    upstream = {j for r in table.rows for j in str(r.get("run_after") or "").split(",") if j}
+    runs = last_runs(conn, upstream)
+    site = read_site_profile(conn)
+    now = dt.datetime.now(dt.UTC)
+    titles = {r["id"]: r["title"] for r in table.rows}
+    entries = [
+        _listing(r, table.timezone, now, site)
+        | _order_and_days(r, table.timezone, now, calendar, runs, titles)
+        for r in table.rows
+    ]
+    return table, entries
 
 
 def _calendar(conn: sa.Connection) -> DistrictCalendar:
@@ -394,22 +378,8 @@ def list_jobs(
     if sort not in SORTABLE:
         raise HTTPException(400, f"sort {sort!r} is not one of {', '.join(SORTABLE)}")
     with _engine().connect() as conn:
-        table = read_table(conn, active_only=False)
-        calendar = _calendar(conn)
-        upstream = {j for r in table.rows for j in str(r.get("run_after") or "").split(",") if j}
-        runs = last_runs(conn, upstream)
-        site = read_site_profile(conn)
-    now = dt.datetime.now(dt.UTC)
-    titles = {r["id"]: r["title"] for r in table.rows}
-    jobs = [
-        j
-        for j in (
-            _listing(r, table.timezone, now, site)
-            | _order_and_days(r, table.timezone, now, calendar, runs, titles)
-            for r in table.rows
-        )
-        if _matches(j, filter or [])
-    ]
+        table, entries = _entries(conn)
+    jobs = [j for j in entries if _matches(j, filter or [])]
     jobs.sort(key=lambda j: _sort_key(j.get(sort)), reverse=desc)
     pages = max(1, math.ceil(len(jobs) / page_size))
     start = (page - 1) * page_size
@@ -661,12 +631,9 @@ def export_jobs(
     """All (or filtered) jobs as the YAML file of the CLI; invalid rows are named in comments
     at the top and counted in the ``X-Focus-Left-Out`` header."""
     with _engine().connect() as conn:
-        table = read_table(conn, active_only=False)
-    now = dt.datetime.now(dt.UTC)
+        table, entries = _entries(conn)
     # The same column filters as the list, over every row (the list pages; export does not).
-    rows = [
-        r for r in table.rows if not filter or _matches(_listing(r, table.timezone, now), filter)
-    ]
+    rows = [r for r, j in zip(table.rows, entries, strict=True) if _matches(j, filter or [])]
     documents, left_out = valid_documents(rows)
     return PlainTextResponse(
         dump_jobs(documents, left_out),

@@ -14,6 +14,7 @@ from airflow.api_fastapi.core_api.security import GetUserDep, requires_access_da
 from fastapi import APIRouter, Body, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse
 
+from include.api_guards import JsonBody, SameOrigin
 from include.config import settings
 from include.focus_db.engine import get_engine
 from job_library.preferences import PreferenceError, Preferences
@@ -61,7 +62,7 @@ def _admin_only(user: Any) -> None:
         raise HTTPException(403, "only an administrator may change System Preferences")
 
 
-@router.put("/api/prefs/{key}", dependencies=[CanRead])
+@router.put("/api/prefs/{key}", dependencies=[CanRead, SameOrigin, JsonBody])
 def set_preference(
     key: str,
     user: GetUserDep,
@@ -95,7 +96,7 @@ def set_preference(
     return JSONResponse({"key": key, "school_id": school_id, "value": stored})
 
 
-@router.delete("/api/prefs/{key}", dependencies=[CanRead])
+@router.delete("/api/prefs/{key}", dependencies=[CanRead, SameOrigin])
 def unset_preference(
     key: str, user: GetUserDep, school_id: Annotated[int | None, Query()] = None
 ) -> JSONResponse:

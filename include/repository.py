@@ -51,6 +51,15 @@ class JobTable:
 
     timezone: str
     rows: list[dict[str, Any]]
+    # Read from the last good snapshot because the database could not be read: the rest of
+    # the parse should not wait on the database again.
+    from_snapshot: bool = False
+
+
+def is_active(value: Any) -> bool:
+    """Whether a stored ``active`` value means active, read the same everywhere (the driver
+    gives text on SQLite, so a direct edit may have stored "false")."""
+    return str(value).lower() not in ("0", "false", "f")
 
 
 def read_table(
@@ -66,7 +75,7 @@ def read_table(
             if isinstance(row[name], dt.date):
                 row[name] = row[name].isoformat()
     if active_only:
-        rows = [r for r in rows if str(r["active"]).lower() not in ("0", "false", "f")]
+        rows = [r for r in rows if is_active(r["active"])]
     return JobTable(timezone=get_timezone(conn), rows=rows)
 
 
@@ -198,4 +207,4 @@ def write_snapshot(path: Path, table: JobTable) -> None:
 
 def read_snapshot(path: Path) -> JobTable:
     data = json.loads(path.read_text())
-    return JobTable(timezone=data["timezone"], rows=data["rows"])
+    return JobTable(timezone=data["timezone"], rows=data["rows"], from_snapshot=True)

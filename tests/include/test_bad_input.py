@@ -240,3 +240,18 @@ def test_run_and_export_answer_one_line_for_what_they_cannot_do(db, tmp_path, ca
         conn.execute(sa.text(_RAW_TIMEZONE), {"v": "Nowhere/Land"})
     assert cli.main(["run", "ok"]) == 1
     assert "district setting timezone 'Nowhere/Land'" in capsys.readouterr().err
+
+
+def test_a_daily_maintenance_row_that_cannot_be_read_never_breaks_the_list(db, capsys):
+    """The retention check reads Daily Maintenance rows too: one nested too deep for Python
+    (RecursionError) is an invalid row there as well, so retention is reported not enforced."""
+    insert_rows(
+        db,
+        good_row("healthy"),
+        good_row("deep-maintenance", job_class="daily_maintenance", params="[" * 3000 + "]" * 3000),
+    )
+    assert cli.main(["list"]) == 1
+    out = capsys.readouterr().out
+    assert "deep-maintenance             INVALID: cannot be read (RecursionError" in out
+    assert "healthy" in out
+    assert "Retention is not enforced" in out

@@ -280,3 +280,22 @@ def test_find_cycle_finds_a_real_cycle_exactly_when_there_is_one(graph):
     if cycle is not None:
         assert cycle[0] == cycle[-1] and len(set(cycle[:-1])) == len(cycle) - 1
         assert all(b in graph[a] for a, b in itertools.pairwise(cycle))
+
+
+@pytest.mark.parametrize("stored", ["false", "0", "f", "FALSE"])
+def test_an_upstream_switched_off_by_a_direct_edit_counts_as_inactive(engine: sa.Engine, stored):
+    """The save check reads ``active`` as the DAG factory does: text "false" is off (SQLite keeps
+    what a direct edit wrote), so a job cannot be saved to wait on a job that has no DAG."""
+    from include.job_order import check_order
+    from tests.rows import good_row, insert_rows
+
+    insert_rows(engine, good_row("old-export"))
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":  # a direct edit: no type on the way
+            conn.execute(sa.text("UPDATE scheduled_jobs SET active = :v"), {"v": stored})
+        else:
+            conn.execute(sa.text("UPDATE scheduled_jobs SET active = false"))
+    with engine.connect() as conn:
+        errors = check_order(conn, defs(job("after-it", run_after=["old-export"])))
+    assert [(e.field, e.value) for e in errors] == [("run_after", "old-export")]
+    assert "is inactive" in errors[0].message

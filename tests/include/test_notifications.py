@@ -127,6 +127,23 @@ def test_scheduled_run_mails_output_and_says_scheduled(inbox):
     assert "<td>Scheduled</td>" in html
 
 
+def test_a_run_started_by_the_jobs_it_runs_after_says_scheduled(inbox):
+    """Nobody ran it by hand: its upstream job's success started it (an asset-triggered run)."""
+    _add_address()
+    insert_rows(get_engine(os.environ["FOCUS_DB_URL"]), good_row("upstream"))
+    task = _task(
+        run_hour=None,
+        run_minute=None,
+        run_after="upstream",
+        weekdays="mon,tue,wed,thu,fri,sat,sun",
+    )
+    task.execute(context(DagRunType.ASSET_TRIGGERED, None))
+    assert len(inbox.messages) == 1
+    plain, _ = _parts(inbox.messages[0][1])
+    assert "Ran: Scheduled" in plain
+    assert "Username" not in plain and "IP address" not in plain
+
+
 def test_manual_run_names_the_user_the_ip_and_the_time(inbox):
     task = _task()
     before = dt.datetime.now(NY).replace(microsecond=0)

@@ -484,6 +484,21 @@ def test_state_changing_routes_refuse_cross_origin_requests(server):
     assert user.get("/api/jobs/address-corrections").status_code == 200
     same = {"Origin": server["url"], "Sec-Fetch-Site": "same-origin"}
     assert user.post("/api/preview", json=NEW_JOB, headers=same).status_code == 200
+    # System Preferences too: an administrator's browser cannot be made to change them.
+    admin = api(server, "admin")
+    flag = "/api/prefs/email_unsuccessful_only"
+
+    def stored() -> object:
+        prefs = {p["key"]: p for p in admin.get("/api/prefs").json()["preferences"]}
+        return prefs["email_unsuccessful_only"]["district"]
+
+    before = stored()
+    for headers in (evil, cross):
+        assert admin.put(flag, json={"value": "on"}, headers=headers).status_code == 403
+        assert admin.delete(flag, headers=headers).status_code == 403
+    as_text = {"content-type": "text/plain"}
+    assert admin.put(flag, data='{"value": "on"}', headers=as_text).status_code == 415
+    assert stored() == before
 
 
 @pytest.mark.parametrize(
@@ -619,3 +634,17 @@ def test_a_json_body_that_cannot_be_read_gets_4xx(server, body):
         response = user.post(path, data=body, headers={"content-type": "application/json"})
         assert 400 <= response.status_code < 500, (path, response.status_code)
         assert len(response.text) < 1000
+
+
+def test_export_filters_on_what_the_list_shows_for_a_run_after_job(server):
+    """The demo chain: Rollover's Job Time reads "After Set Next School for …" in the list,
+    and the export's filter matches that same text, never an internal "Every None min"."""
+    viewer = api(server, "viewer")
+    after = [("filter", "job_time:after set next school")]
+    listed = viewer.get("/api/jobs", params=after).json()["jobs"]
+    assert [j["class"] for j in listed] == ["rollover"]
+    exported = yaml.safe_load(viewer.get("/api/export", params=after).text)["jobs"]
+    assert [j["id"] for j in exported] == [listed[0]["id"]]
+    every = [("filter", "job_time:every")]
+    assert viewer.get("/api/jobs", params=every).json()["jobs"] == []
+    assert yaml.safe_load(viewer.get("/api/export", params=every).text)["jobs"] == []

@@ -20,8 +20,22 @@ from job_library.file_drop import checksum, earlier_import, record_import, settl
 from job_library.output import html_table
 from job_library.schema import metadata
 
-# The catalog's own bookkeeping is never an import target.
-_NOT_IMPORTABLE = frozenset({"job_output", "processed_files"})
+# The catalog's own bookkeeping and the district's configuration are never import targets:
+# a vendor's file must not rewrite the site profile, System Preferences (whose values are
+# typed and admin-only), Student Fields behind their change log, or the runs' records.
+_NOT_IMPORTABLE = frozenset(
+    {
+        "job_output",
+        "processed_files",
+        "worker_checks",
+        "site_profile",
+        "system_preferences",
+        "seeded_defaults",
+        "custom_fields",
+        "custom_field_values",
+        "custom_field_log",
+    }
+)
 _LISTED = 200
 _CHUNK = 500
 _TRUE = {"true", "t", "yes", "y", "1"}

@@ -15,7 +15,11 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 
 from include.sftp_files import SftpFiles
-from job_library.jobs.integrations.scheduled_import import ImportTemplate, ScheduledImport
+from job_library.jobs.integrations.scheduled_import import (
+    ImportTemplate,
+    ScheduledImport,
+    importable_tables,
+)
 from job_library.schema import deduction_codes, employee_deductions, employees, processed_files
 from tests.job_library.jobs_context import run_in_transaction
 from tests.openssh_server import OpenSshServer
@@ -245,6 +249,25 @@ def test_composite_key_and_references(hr, sftp):
 def test_a_template_that_cannot_work_is_refused_when_saved(change, message):
     with pytest.raises(ValidationError, match=message):
         ImportTemplate(**{**STAFF, **change})
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "system_preferences",
+        "site_profile",
+        "seeded_defaults",
+        "custom_fields",
+        "custom_field_values",
+        "custom_field_log",
+        "worker_checks",
+        "processed_files",
+    ],
+)
+def test_the_district_configuration_and_bookkeeping_are_never_import_targets(table):
+    with pytest.raises(ValidationError, match=f"is not a Focus table.*input_value='{table}'"):
+        ImportTemplate(**{**STAFF, "target_table": table})
+    assert "employees" in importable_tables() and table not in importable_tables()
 
 
 def test_the_import_dag_waits_for_its_own_files(focus_env, sftp, monkeypatch):
