@@ -275,7 +275,7 @@ def join_instructions(env: dict[str, str]) -> str:
         f"Postgres and Redis reachable from it at {address}, and the api-server listening on "
         "an address it reaches: FOCUS_CLUSTER_HOST=0.0.0.0). In the checkout:\n"
         f"{exports}\n"
-        "then a worker (its log server listens on port 8793 for the api-server):\n"
+        "then a worker (its log server, port 8793 unless set above, serves the api-server):\n"
         "  .venv/bin/airflow celery worker --celery-hostname w3@%h --concurrency 4\n"
         "or a CLI shell: .venv/bin/focus-jobs list; .venv/bin/airflow dags list\n"
         "(FOCUS_WORKER_NAME is only for several workers on one machine: the api-server "
