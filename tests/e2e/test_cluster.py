@@ -406,7 +406,7 @@ def test_a_worker_joining_from_the_printed_recipe_takes_tasks_and_serves_its_log
         text=True,
         timeout=120,
     )
-    assert listed.returncode == 0 and "spread-0" in listed.stdout, listed.stderr
+    assert listed.returncode == 0 and "address-corrections" in listed.stdout, listed.stderr
     dags = subprocess.run(
         ["airflow", "dags", "list", "-o", "plain"],
         env=env,
@@ -415,7 +415,7 @@ def test_a_worker_joining_from_the_printed_recipe_takes_tasks_and_serves_its_log
         text=True,
         timeout=180,
     )
-    assert dags.returncode == 0 and "spread-0" in dags.stdout, dags.stderr[-2000:]
+    assert dags.returncode == 0 and "address-corrections" in dags.stdout, dags.stderr[-2000:]
     # Only the joined worker may take the job: the profile's own two stop meanwhile (and
     # free the log server port it is given).
     for name in ("w1", "w2"):
@@ -445,7 +445,7 @@ def test_a_worker_joining_from_the_printed_recipe_takes_tasks_and_serves_its_log
         logs = profile.call(
             "GET",
             f"/api/v2/dags/joined/dagRuns/{run_id}/taskInstances/run_job/logs/1",
-            headers={"Accept": "text/plain"},
+            headers={"Accept": "application/json"},
         )
         assert logs.status_code == 200 and f"Ran on worker {here}." in logs.text, logs.text[-2000:]
     finally:
