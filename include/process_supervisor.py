@@ -150,9 +150,7 @@ class Supervisor:
                 self.backoff_seconds * 2 ** (entry.quick_failures - 1),
             )
             entry.restart_at = now + delay
-            self.report(
-                f"{name} exited with {code}{left}; restarting it in {delay:g} s; see {log}"
-            )
+            self.report(f"{name} exited with {code}{left}; restarting it in {delay:g} s; see {log}")
 
     def _note_children(self, entry: _Running) -> None:
         with contextlib.suppress(psutil.Error):

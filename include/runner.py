@@ -86,8 +86,8 @@ def run_job(
                 result = job_class().run(context, params)
                 run_fence.record(conn, definition.id, run_id, me, started, result)
     except Exception:
-        # On SQLite a try that raced another one fails on its first write or its claim: if
-        # the other try committed the run, this one's rolled-back work was not needed.
+        # A try that lost the claim to another (SQLite), or gave up waiting for it: if the
+        # other try committed the run meanwhile, this one's rolled-back work was not needed.
         earlier = _applied_meanwhile(engine, definition.id, run_id)
         if earlier is None:
             raise
