@@ -238,17 +238,15 @@ def _output(profile: Profile, dag_id: str, run_id: str) -> dict:
 
 
 def _task_processes(worker_pid: int) -> list[psutil.Process]:
-    """The task supervisor and task runner processes under a Celery worker."""
-    found = []
+    """The task runner under a Celery worker (one job runs at a time in these cases) and its
+    supervisor, the Celery pool process that sends the task's heartbeats."""
     for proc in psutil.Process(worker_pid).children(recursive=True):
         try:
-            title = " ".join(proc.cmdline())
+            if " ".join(proc.cmdline()).startswith("airflow worker -- "):
+                return [proc.parent(), proc]
         except psutil.Error:
             continue
-        # Airflow's titles: the supervisor (it sends the heartbeats) and the task runner.
-        if title.startswith(("airflow supervisor:", "airflow worker --")):
-            found.append(proc)
-    return found
+    return []
 
 
 @pytest.mark.parametrize("how", ["worker-main-killed", "worker-tree-killed", "task-frozen"])
@@ -275,10 +273,10 @@ def test_a_job_is_applied_once_whatever_happens_to_its_worker(profile: Profile, 
     victim = first["hostname"]
     survivor = {"w1": "w2", "w2": "w1"}[victim]
     worker = psutil.Process(profile.cluster.pid(victim))
-    tasks = profile.wait_for(
-        "the task processes", lambda: len(found := _task_processes(worker.pid)) == 2 and found
-    )
+    tasks = profile.wait_for("the task processes", lambda: _task_processes(worker.pid))
     time.sleep(3)  # inside the job's open transaction (it holds it for 40 s)
+    now = profile.task(job_id, run_id)
+    assert (now["state"], now["try_number"]) == ("running", 1), now
     began = time.monotonic()
     began_at = dt.datetime.now(dt.UTC)
     if how == "worker-main-killed":
