@@ -125,6 +125,7 @@ class FocusJobOperator(BaseOperator):
                 run_id=run_id,
                 history=self._history(),
                 remote=remote,
+                try_number=context["ti"].try_number,
             )
         except Exception as exc:
             # Airflow retries an error; the e-mail goes out once, after the last try.

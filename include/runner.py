@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from pydantic import BaseModel
 
+from include import run_fence
 from include.definitions import JobDefinition
 from job_library.base import Job, JobContext, JobResult, RemoteFiles, RunHistory
 from job_library.jobs.system.missing_class import MissingClass
@@ -54,42 +55,68 @@ def run_job(
     run_id: str,
     history: RunHistory | None = None,
     remote: RemoteFiles | None = None,
+    try_number: int | None = None,
 ) -> JobResult:
-    """Run ``definition`` in one transaction and store its output.
+    """Run ``definition`` in one transaction and store its output, once per ``run_id``.
 
     The job's changes are committed when it returns and rolled back when it raises; the
     exception then propagates (an infrastructure failure or a bug, for Airflow to retry).
+    The run is fenced (include/run_fence.py): a try of a run whose changes an earlier try
+    already committed returns that try's stored result and does not run the job again.
     Actions the job deferred with ``context.after_commit`` run after the commit.
     """
     job_class, params = resolve(definition)
     tz = ZoneInfo(timezone)
     started = dt.datetime.now(dt.UTC)
     file_store.mkdir(parents=True, exist_ok=True)
-    with engine.begin() as conn:
-        context = JobContext(
-            connection=conn,
-            now=lambda: dt.datetime.now(tz),
-            log=log,
-            file_store=file_store,
-            job_id=definition.id,
-            job_title=definition.title,
-            history=history,
-            remote=remote,
-        )
-        # A class this site's profile does not allow (state, add-on) is refused, not run.
-        refusal = unavailable_reason(job_class, read_site_profile(conn))
-        if refusal:
-            result = JobResult.message(False, f"Not run: {refusal}. Nothing was changed.")
-        else:
-            result = job_class().run(context, params)
+    me = run_fence.TryIdentity.new(try_number)
+    try:
+        with engine.begin() as conn:
+            earlier = run_fence.enter(conn, definition.id, run_id, log)
+            if earlier is None:
+                context = JobContext(
+                    connection=conn,
+                    now=lambda: dt.datetime.now(tz),
+                    log=log,
+                    file_store=file_store,
+                    job_id=definition.id,
+                    job_title=definition.title,
+                    history=history,
+                    remote=remote,
+                )
+                # A class this site's profile does not allow (state, add-on) is refused.
+                refusal = unavailable_reason(job_class, read_site_profile(conn))
+                if refusal:
+                    result = JobResult.message(False, f"Not run: {refusal}. Nothing was changed.")
+                else:
+                    result = job_class().run(context, params)
+                run_fence.record(conn, definition.id, run_id, me, started, result)
+    except Exception:
+        # A try that lost the claim to another (SQLite), or gave up waiting for it: if the
+        # other try committed the run meanwhile, this one's rolled-back work was not needed.
+        earlier = _applied_meanwhile(engine, definition.id, run_id)
+        if earlier is None:
+            raise
+    if earlier is not None:
+        replayed = earlier.replayed()
+        log.warning("%s", replayed.text.split("\n", 1)[0])
+        return replayed
     # Outside the transaction: a file moves only once its rows are committed. A file action
-    # that fails now cannot undo the commit: the run fails with its full output kept.
+    # that fails now cannot undo the commit: the run fails with its full output kept, and the
+    # stored output (committed with the changes) is replaced by that fuller one.
     failure = context.committed()
     if failure is not None:
         log.error("%s", failure.describe())
         result = failure.applied_to(result)
-    store_output(engine, definition.id, run_id, started, result)
+        store_output(engine, definition.id, run_id, started, result)
     return result
+
+
+def _applied_meanwhile(engine: sa.Engine, job_id: str, run_id: str) -> run_fence.Applied | None:
+    try:
+        return run_fence.applied(engine, job_id, run_id)
+    except Exception:  # the database itself is gone: the caller re-raises the first error
+        return None
 
 
 def store_output(

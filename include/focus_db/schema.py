@@ -36,3 +36,18 @@ scheduled_jobs = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_by", sa.String(100), nullable=False),
 )
+
+# One row per DAG run whose job committed: written in the job's own transaction, so a later
+# try of the same run finds it and does not apply the job again (include/run_fence.py).
+job_run_claims = sa.Table(
+    "job_run_claims",
+    metadata,
+    sa.Column("job_id", sa.String(100), primary_key=True),
+    sa.Column("run_id", sa.String(250), primary_key=True),
+    sa.Column("token", sa.String(64), nullable=False),
+    sa.Column("try_number", sa.Integer),
+    sa.Column("worker", sa.String(200), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("committed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("counts", sa.JSON, nullable=False),
+)
