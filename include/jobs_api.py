@@ -227,15 +227,24 @@ def _flagged(raw: dict[str, Any], exc: Exception) -> dict[str, Any]:
     }
 
 
-def _listing(
-    raw: dict[str, Any], timezone: str, now: dt.datetime, site: SiteProfile | None = None
+def _entry(
+    raw: dict[str, Any],
+    timezone: str,
+    now: dt.datetime,
+    site: SiteProfile | None,
+    calendar: DistrictCalendar,
+    runs: dict[str, dict[str, Any]],
+    titles: dict[str, Any],
 ) -> dict[str, Any]:
+    """One row's Jobs-list entry; the row is read once, whatever it holds."""
     try:  # whatever one row holds, the other rows are still listed
         if bad_zone := district_timezone_error(str(raw.get("id"))[:100], timezone):
             raise bad_zone
-        return _valid_listing(parse_definition(row_to_document(raw)), timezone, now, site)
+        d = parse_definition(row_to_document(raw))
+        entry = _valid_listing(d, timezone, now, site)
     except Exception as exc:
         return _flagged(raw, exc)
+    return entry | _order_and_days(d, timezone, now, calendar, runs, titles)
 
 
 def _valid_listing(
@@ -274,11 +283,7 @@ def _entries(conn: sa.Connection) -> tuple[JobTable, list[dict[str, Any]]]:
     site = read_site_profile(conn)
     now = dt.datetime.now(dt.UTC)
     titles = {r["id"]: r["title"] for r in table.rows}
-    entries = [
-        _listing(r, table.timezone, now, site)
-        | _order_and_days(r, table.timezone, now, calendar, runs, titles)
-        for r in table.rows
-    ]
+    entries = [_entry(r, table.timezone, now, site, calendar, runs, titles) for r in table.rows]
     return table, entries
 
 
@@ -287,7 +292,7 @@ def _calendar(conn: sa.Connection) -> DistrictCalendar:
 
 
 def _order_and_days(
-    raw: dict[str, Any],
+    d: JobDefinition,
     timezone: str,
     now: dt.datetime,
     calendar: DistrictCalendar,
@@ -296,8 +301,7 @@ def _order_and_days(
 ) -> dict[str, Any]:
     """School days and run-after of a listed job: its next run by the calendar, the holidays
     skipped before it, and each job it runs after with that job's last run."""
-    try:  # a row that cannot be used is already flagged by _listing
-        d = parse_definition(row_to_document(raw))
+    try:  # without the calendar's view, the entry keeps its plain next run
         schedule = job_schedule(d, timezone, lambda: calendar)
         nxt, skipped = next_run_and_skips(schedule, now) if d.active else (None, [])
     except Exception:
