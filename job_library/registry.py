@@ -37,6 +37,7 @@ _LOCATIONS: dict[str, str] = {
     "neogov_new_hires": "erp.neogov:NeoGovNewHires",
     "neogov_user_data": "erp.neogov:NeoGovUserData",
     "parse_addresses": "sis.parse_addresses:ParseAddresses",
+    "purge_old_files": "system.purge_old_files:PurgeOldFiles",
     "nightly_immunization_compliance": "sis.immunization_compliance:NightlyImmunizationCompliance",
     "recalculate_daily_attendance": (
         "attendance.recalculate_daily_attendance:RecalculateDailyAttendance"
