@@ -29,6 +29,7 @@ _LOCATIONS: dict[str, str] = {
     "deactivate_mtss_events_for_withdrawn_students": (
         "sss.deactivate_mtss_events:DeactivateMtssEvents"
     ),
+    "document_management": "system.document_management:DocumentManagement",
     "eoy_attendance_calculation": "florida.eoy_attendance:EoyAttendanceCalculation",
     "florida_test_id_assignment": "florida.florida_test_id:FloridaTestIdAssignment",
     "frontline_leave": "erp.frontline_leave:FrontlineLeave",
