@@ -52,6 +52,7 @@ _LOCATIONS: dict[str, str] = {
     "scheduled_import": "integrations.scheduled_import:ScheduledImport",
     "set_next_school": "sis.set_next_school:SetNextSchool",
     "set_zoned_school": "sis.set_zoned_school:SetZonedSchool",
+    "sql_triggers": "system.sql_triggers:SqlTriggers",
     "worker_check": "system.worker_check:WorkerCheck",
 }
 

@@ -42,6 +42,7 @@ KEYS_AND_TITLES = {
     "scheduled_import": "Scheduled Import",
     "set_next_school": "Set Next School",
     "set_zoned_school": "Set Zoned School",
+    "sql_triggers": "SQL Triggers",
     "worker_check": "Worker Check",
 }
 
