@@ -53,6 +53,7 @@ _LOCATIONS: dict[str, str] = {
     "set_next_school": "sis.set_next_school:SetNextSchool",
     "set_zoned_school": "sis.set_zoned_school:SetZonedSchool",
     "sql_triggers": "system.sql_triggers:SqlTriggers",
+    "survey_site_maintenance": "system.survey_site_maintenance:SurveySiteMaintenance",
     "symlink_photos": "system.symlink_photos:SymlinkPhotos",
     "worker_check": "system.worker_check:WorkerCheck",
 }

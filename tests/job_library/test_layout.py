@@ -43,6 +43,7 @@ KEYS_AND_TITLES = {
     "set_next_school": "Set Next School",
     "set_zoned_school": "Set Zoned School",
     "sql_triggers": "SQL Triggers",
+    "survey_site_maintenance": "Survey Site Maintenance",
     "symlink_photos": "Symlink Photos",
     "worker_check": "Worker Check",
 }
