@@ -258,7 +258,7 @@ def test_an_unknown_or_unreachable_site_is_listed_and_the_others_are_done(db, si
 
 
 def test_a_failure_midway_leaves_that_survey_site_as_it_was(db, sites, monkeypatch):
-    sqlite_site, pg_site, connections = sites
+    sqlite_site, _, connections = sites
     real = _survey_work.mirror
 
     def mirror(conn, part, rows):
