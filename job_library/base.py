@@ -91,6 +91,10 @@ class RunHistory(Protocol):
         """
         ...
 
+    def running_jobs(self) -> list[str]:
+        """The ids of the jobs that have a run in progress now (queued or running)."""
+        ...
+
 
 class RemoteFileError(OSError):
     """An operation on a vendor's file server failed; the message names it and the path.

@@ -17,6 +17,7 @@ _LOCATIONS: dict[str, str] = {
     "alert_when_existing_mtss_students_enroll": "sss.mtss_enrollment_alert:MtssEnrollmentAlert",
     "attendance_summary_calculation": "attendance.attendance_summary:AttendanceSummaryCalculation",
     "automatic_course_requests": "scheduling.automatic_course_requests:AutomaticCourseRequests",
+    "automatic_updates": "system.automatic_updates:AutomaticUpdates",
     "auto_withdraw": "fps.auto_withdraw:AutoWithdraw",
     "create_detentions_from_tardies": (
         "attendance.detentions_from_tardies:CreateDetentionsFromTardies"
