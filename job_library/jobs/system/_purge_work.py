@@ -57,6 +57,7 @@ class _Due:
     basis: str
     counted_from: dt.date | None
     held: bool
+    uploaded_at: dt.datetime
 
 
 def _years_back(day: dt.date, years: int) -> dt.date:
@@ -127,10 +128,19 @@ def purge(context: JobContext, params: PurgeOldFilesParams) -> JobResult:
             r.basis,
             r.counted_from,
             bool(r.held),
+            # SQLite gives back the stored UTC time without its zone.
+            r.uploaded_at if r.uploaded_at.tzinfo else r.uploaded_at.replace(tzinfo=dt.UTC),
         )
         for r in conn.execute(
-            sa.select(temp, students.c.last_name, students.c.first_name, upload_fields.c.title)
+            sa.select(
+                temp,
+                students.c.last_name,
+                students.c.first_name,
+                upload_fields.c.title,
+                student_uploads.c.uploaded_at,
+            )
             .join(students, students.c.student_id == temp.c.student_id)
+            .join(student_uploads, student_uploads.c.upload_id == temp.c.upload_id)
             .join(upload_fields, upload_fields.c.field_id == temp.c.field_id)
             .order_by(temp.c.student_id, temp.c.upload_id)
         )
@@ -158,7 +168,7 @@ def purge(context: JobContext, params: PurgeOldFilesParams) -> JobResult:
         context.after_commit(lambda: _unlink(files))
     temp.drop(conn)
     cutoffs.drop(conn)
-    return _report(due, bad, purge_ids, deleted, params)
+    return _report(due, bad, purge_ids, deleted, params, now.tzinfo)
 
 
 def _unlink(files: list[Path]) -> None:
@@ -172,6 +182,7 @@ def _report(
     purge_ids: list[int],
     deleted: int,
     params: PurgeOldFilesParams,
+    tz: dt.tzinfo | None,
 ) -> JobResult:
     held = [d for d in due if d.held]
     chosen = set(purge_ids)
@@ -190,7 +201,11 @@ def _report(
     rows = []
     listed = [d for d in due if d.upload_id in chosen][: params.max_listed]
     for d in listed:
-        since = "uploaded" if d.basis == "upload" else f"withdrawn {d.counted_from}"
+        since = (
+            f"uploaded {d.uploaded_at.astimezone(tz).date()}"
+            if d.basis == "upload"
+            else f"withdrawn {d.counted_from}"
+        )
         lines.append(
             f"  {verb}: student {d.student_id} ({d.name}), {d.field}: {d.file_name} ({since})"
         )
