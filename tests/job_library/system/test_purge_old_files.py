@@ -133,7 +133,10 @@ def test_dry_run_lists_and_changes_nothing(db, district, tmp_path):
     assert (district / "s1/u1.pdf").exists()
     assert dict(result.counts) == {"purged": 0, "due": 3, "held": 1, "not_purged": 1}
     assert result.summary.startswith("Dry run: 3 file(s) are due to be purged; nothing was")
-    assert "would purge: student 1 (Last1, First1), Field 1: u1.pdf (uploaded 2023-11-28)" in result.text
+    assert (
+        "would purge: student 1 (Last1, First1), Field 1: u1.pdf (uploaded 2023-11-28)"
+        in result.text
+    )
 
 
 def test_hold_released_lets_the_file_go(db, district, tmp_path):
