@@ -143,3 +143,25 @@ def test_a_portal_folder_that_is_a_link_is_not_used(db, photos, tmp_path):
         "6.jpg",
         "9.jpg",
     ]
+
+
+def test_a_failure_midway_is_finished_by_the_next_run(db, photos, tmp_path, monkeypatch):
+    from job_library.jobs.system import _photo_work
+
+    real = _photo_work._replace_link
+    made = []
+
+    def fail_second(link, target):
+        if made:
+            raise OSError("No space left on device")
+        made.append(link)
+        real(link, target)
+
+    monkeypatch.setattr(_photo_work, "_replace_link", fail_second)
+    with pytest.raises(OSError, match="No space left"):
+        _run(db, tmp_path)
+    monkeypatch.setattr(_photo_work, "_replace_link", real)
+    result = _run(db, tmp_path)
+    assert (result.counts["linked"], result.counts["unchanged"]) == (2, 1)
+    assert _links(photos)["users/7.png"] == "../../uploads/u7.png"
+    assert not list((photos / "portal" / "students").glob(".*.new"))
