@@ -286,3 +286,41 @@ def test_parameters_are_checked():
         AutomaticUpdatesParams(confirmation_emails=["not an address"])
     schema = AutomaticUpdatesParams.model_json_schema()
     assert schema["properties"]["bug_fix_only"]["title"] == "Install latest bug fix release?"
+
+
+def test_yanked_and_foreign_files_are_not_releases(tmp_path):
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    from job_library.jobs.system._update_work import released_versions
+
+    page = tmp_path / "simple" / "focus-scheduled-jobs"
+    page.mkdir(parents=True)
+    (page / "index.html").write_text(
+        '<a href="../../f/focus_scheduled_jobs-11.0.50-py3-none-any.whl#sha256=00">w</a>'
+        '<a href="../../f/focus_scheduled_jobs-11.0.51-py3-none-any.whl" data-yanked="">y</a>'
+        '<a href="../../f/focus-scheduled-jobs-11.0.49.tar.gz">s</a>'
+        '<a href="../../f/other_package-99.0-py3-none-any.whl">o</a>'
+        '<a href="../../f/not-a-distribution.txt">t</a>'
+    )
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(tmp_path), **kwargs)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/simple/"
+        info = ConnectionInfo("i", "http")
+        assert released_versions(url, "focus-scheduled-jobs", info) == [
+            Version("11.0.49"),
+            Version("11.0.50"),
+        ]
+        assert released_versions(url, "never-published", info) == []
+    finally:
+        server.shutdown()
+        server.server_close()

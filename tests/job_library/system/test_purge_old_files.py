@@ -173,3 +173,8 @@ def test_listing_is_capped(db, district, tmp_path):
 
 def test_needs_the_document_management_add_on():
     assert PurgeOldFiles.needs_add_ons == frozenset({AddOn.DOCUMENT_MANAGEMENT})
+
+
+def test_a_leap_day_counts_back_to_the_28th():
+    assert _purge_work._years_back(dt.date(2028, 2, 29), 3) == dt.date(2025, 2, 28)
+    assert _purge_work._years_back(dt.date(2028, 2, 29), 4) == dt.date(2024, 2, 29)
