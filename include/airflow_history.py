@@ -107,6 +107,23 @@ class AirflowRunHistory:
             self._remove_logs(job_id, run_id)
         return removed
 
+    def running_jobs(self) -> list[str]:
+        """The dag ids (job ids) with a queued or running DAG run, across every DAG."""
+        jobs: set[str] = set()
+        offset = 0
+        while True:
+            response = self._api().get(
+                f"{self.base_url}/api/v2/dags/~/dagRuns",
+                params={"state": ["queued", "running"], "limit": _PAGE, "offset": offset},
+                timeout=60,
+            )
+            response.raise_for_status()
+            page = response.json()["dag_runs"]
+            jobs.update(r["dag_id"] for r in page)
+            offset += len(page)
+            if len(page) < _PAGE:
+                return sorted(jobs)
+
     def _remove_logs(self, job_id: str, run_id: str) -> None:
         if self.log_folder is None:
             return

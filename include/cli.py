@@ -33,7 +33,7 @@ from include.repository import (
     upsert,
     validate_documents,
 )
-from include.runner import run_job
+from include.runner import DISTRICT_FILES, run_job
 from include.save_checks import save_errors
 from include.school_calendar import (
     describe_order,
@@ -390,7 +390,8 @@ def _seed_district(engine, count: int, today: dt.date) -> int:
     if present:
         print(f"Demo district: {present} students already present, left as they are.")
         return 0
-    print(generate(engine, count, today=today).describe())
+    district = generate(engine, count, today=today, files=settings().file_store / DISTRICT_FILES)
+    print(district.describe())
     return 0
 
 
@@ -400,7 +401,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     engine = _engine()
     migrate(engine)
     try:
-        district = generate(engine, args.students, today=args.today)
+        district = generate(
+            engine,
+            args.students,
+            today=args.today,
+            files=settings().file_store / DISTRICT_FILES,
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

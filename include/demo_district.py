@@ -8,6 +8,7 @@ import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -299,6 +300,140 @@ def _insert(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
         conn.execute(sa.insert(table), rows)
 
 
+# The system jobs' demo: uploads (some past their retention, one student on Document Hold),
+# photos, a SQL Triggers rule and two-factor settings to copy to a survey site.
+DEMO_HOLD_STUDENT = FIRST_STUDENT_ID + 29  # an upload past its retention
+
+
+def _system_jobs(conn: sa.Connection, year: DemoYear, files: Path | None) -> None:
+    from job_library.schemas.system import (
+        photo_uploads,
+        profile_permissions,
+        sql_trigger_rules,
+        student_uploads,
+        two_factor_auth,
+        upload_fields,
+        user_preferences,
+    )
+    from job_library.student_fields import StudentFields
+
+    ids = list(
+        conn.execute(
+            sa.select(students.c.student_id).order_by(students.c.student_id).limit(40)
+        ).scalars()
+    )
+    noon = dt.time(12, 0, tzinfo=dt.UTC)
+    _insert(
+        conn,
+        upload_fields,
+        [
+            dict(
+                field_id=1,
+                title="IEP and 504 plans",
+                category="B",
+                retention_years=5,
+                retain_by="upload",
+            ),
+            dict(
+                field_id=2,
+                title="Withdrawal paperwork",
+                category="B",
+                retention_years=1,
+                retain_by="withdrawal",
+            ),
+            dict(
+                field_id=3,
+                title="Report cards",
+                category="A",
+                retention_years=None,
+                retain_by="upload",
+            ),
+        ],
+    )
+    uploads = []
+    for n, student_id in enumerate(ids, 1):
+        uploaded = dt.datetime.combine(year.as_of - dt.timedelta(days=73 * n), noon)
+        field = 3 if n % 4 == 0 else 1
+        uploads.append(
+            dict(
+                upload_id=n,
+                student_id=student_id,
+                field_id=field,
+                file_name=f"document-{n}.txt",
+                stored_path=f"{student_id}/document-{n}.txt",
+                uploaded_at=uploaded,
+            )
+        )
+    _insert(conn, student_uploads, uploads)
+    if DEMO_HOLD_STUDENT in ids:
+        StudentFields(conn, changed_by="demo").write("document_hold", {DEMO_HOLD_STUDENT: True})
+    photos = [
+        dict(
+            person_kind="student",
+            person_id=student_id,
+            stored_path=f"uploads/{student_id}.png",
+            uploaded_at=dt.datetime.combine(year.first_day, noon),
+        )
+        for student_id in ids[:10]
+    ]
+    _insert(conn, photo_uploads, photos)
+    _insert(
+        conn,
+        sql_trigger_rules,
+        [
+            dict(
+                rule_id=1,
+                title="Withdrawn students are not rolled over",
+                table_name="student_enrollment",
+                conditions=[
+                    {"column": "drop_code", "op": "not_empty"},
+                    {"column": "rolling_retention", "op": "in", "value": ["next_grade", "retain"]},
+                ],
+                set_column="rolling_retention",
+                set_value="do_not_enroll",
+            )
+        ],
+    )
+    _insert(
+        conn,
+        two_factor_auth,
+        [
+            dict(user_id=1, method="totp", secret="DEMO-TOTP-1", phone=None, enabled=True),
+            dict(user_id=2, method="sms", secret=None, phone="555-0102", enabled=True),
+        ],
+    )
+    _insert(
+        conn,
+        profile_permissions,
+        [
+            dict(profile_id=1, permission="TwoFactorAuth::Required", can_use=True),
+            dict(profile_id=1, permission="TwoFactorAuth::User_Access", can_use=True),
+        ],
+    )
+    _insert(conn, user_preferences, [dict(user_id=2, name="TwoFactorAuth::Opt_In", value="Y")])
+    if files is not None:
+        _system_files(files, uploads, photos)
+
+
+def _system_files(files: Path, uploads: list[dict], photos: list[dict]) -> None:
+    """The demo's uploaded documents and photos under the district's files folder."""
+    from PIL import Image, ImageDraw
+
+    for row in uploads:
+        path = files / "uploads" / row["stored_path"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            f"Demo document {row['upload_id']} of student {row['student_id']}, "
+            f"uploaded {row['uploaded_at']:%Y-%m-%d}.\n"
+        )
+    for row in photos:
+        path = files / "photos" / row["stored_path"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        image = Image.new("RGB", (120, 160), (200, 210, 220))
+        ImageDraw.Draw(image).text((10, 70), str(row["person_id"]), fill=(0, 0, 0))
+        image.save(path)
+
+
 def _scratch(conn: sa.Connection, name: str, *columns: sa.Column) -> sa.Table:
     table = sa.Table(name, sa.MetaData(), *columns, prefixes=["TEMPORARY"])
     table.drop(conn, checkfirst=True)
@@ -307,12 +442,18 @@ def _scratch(conn: sa.Connection, name: str, *columns: sa.Column) -> sa.Table:
 
 
 def generate(
-    engine: sa.Engine, students_count: int, *, today: dt.date | None = None
+    engine: sa.Engine,
+    students_count: int,
+    *,
+    today: dt.date | None = None,
+    files: Path | None = None,
 ) -> DemoDistrict:
     """Replace the SIS data with a demo district of ``students_count`` students, in one
     transaction. The same count and date always give the same district.
 
     :param today: the date it is built for (default: today), see DemoYear.
+    :param files: the district's files folder, to put the demo's uploads and photos in
+        (None: the rows only).
     """
     if students_count < 1:
         raise ValueError(f"students {students_count}: give at least 1 student")
@@ -327,6 +468,7 @@ def generate(
         _tests_and_more(conn, year)
         _student_services(conn, year)
         configure_demo_platform(conn)
+        _system_jobs(conn, year, files)
         if conn.dialect.name == "postgresql":
             _sync_sequences(conn)
         counts = {
@@ -1222,6 +1364,7 @@ def demo_student_fields() -> list:
             200000222, "arms_status", "ARMS Status", FieldType.TEXT, RecordTable.STUDENTS, True
         ),
         StudentField(1000, "photo_release", "Photo Release", FieldType.FLAG, RecordTable.STUDENTS),
+        StudentField(1001, "document_hold", "Document Hold", FieldType.FLAG, RecordTable.STUDENTS),
     ]
 
 
@@ -1247,7 +1390,7 @@ def configure_demo_platform(conn: sa.Connection) -> None:
     v = custom_field_values
     conn.execute(
         sa.delete(v).where(
-            v.c.field_id == 1000, v.c.record_id.not_in(sa.select(students.c.student_id))
+            v.c.field_id.in_((1000, 1001)), v.c.record_id.not_in(sa.select(students.c.student_id))
         )
     )
     # Every fifth student allowed in photos; every other one explicitly not.

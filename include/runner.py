@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,11 +13,22 @@ from pydantic import BaseModel
 
 from include import run_fence
 from include.definitions import JobDefinition
-from job_library.base import Job, JobContext, JobResult, RemoteFiles, RunHistory
+from include.job_connections import airflow_connection
+from job_library.base import (
+    ConnectionInfo,
+    Job,
+    JobContext,
+    JobResult,
+    RemoteFiles,
+    RunHistory,
+)
 from job_library.jobs.system.missing_class import MissingClass
 from job_library.registry import get_job_class
 from job_library.schema import job_output
 from job_library.site import read_site_profile, unavailable_reason
+
+# The district's shared files folder under the file store (no job id starts with "_").
+DISTRICT_FILES = "_district"
 
 
 def resolve(definition: JobDefinition) -> tuple[type[Job], BaseModel]:
@@ -56,6 +68,8 @@ def run_job(
     history: RunHistory | None = None,
     remote: RemoteFiles | None = None,
     try_number: int | None = None,
+    district_files: Path | None = None,
+    connections: Callable[[str], ConnectionInfo] | None = None,
 ) -> JobResult:
     """Run ``definition`` in one transaction and store its output, once per ``run_id``.
 
@@ -64,6 +78,8 @@ def run_job(
     The run is fenced (include/run_fence.py): a try of a run whose changes an earlier try
     already committed returns that try's stored result and does not run the job again.
     Actions the job deferred with ``context.after_commit`` run after the commit.
+    The district's shared files (uploads, photos) are ``district_files``, by default the
+    ``_district`` folder beside the jobs' own folders; connections are Airflow's.
     """
     job_class, params = resolve(definition)
     tz = ZoneInfo(timezone)
@@ -83,6 +99,8 @@ def run_job(
                     job_title=definition.title,
                     history=history,
                     remote=remote,
+                    district_files=district_files or file_store.parent / DISTRICT_FILES,
+                    connections=connections or airflow_connection,
                 )
                 # A class this site's profile does not allow (state, add-on) is refused.
                 refusal = unavailable_reason(job_class, read_site_profile(conn))

@@ -91,6 +91,10 @@ class RunHistory(Protocol):
         """
         ...
 
+    def running_jobs(self) -> list[str]:
+        """The ids of the jobs that have a run in progress now (queued or running)."""
+        ...
+
 
 class RemoteFileError(OSError):
     """An operation on a vendor's file server failed; the message names it and the path.
@@ -185,6 +189,34 @@ class RemoteSource:
 
 
 @dataclass(frozen=True)
+class ConnectionInfo:
+    """An Airflow connection as a job sees it (credentials never come from job rows).
+
+    :param conn_id: the connection's id.
+    :param conn_type: its type (``postgres``, ``sqlite``, ``smtp``, ``http`` ...).
+    :param host: host name (for ``sqlite``: the database file).
+    :param port: port, when set.
+    :param login: user name, when set.
+    :param password: password, when set.
+    :param schema: database name (``postgres``) or URL path (``http``), when set.
+    :param extra: the connection's extra fields.
+    """
+
+    conn_id: str
+    conn_type: str
+    host: str | None = None
+    port: int | None = None
+    login: str | None = None
+    password: str | None = field(default=None, repr=False)
+    schema: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+class ConnectionNotFound(LookupError):
+    """No connection has the id a job asked for; the message names it."""
+
+
+@dataclass(frozen=True)
 class JobContext:
     """Everything a job may touch, handed to it so it never opens connections itself.
 
@@ -197,6 +229,8 @@ class JobContext:
     :param job_title: its title, for output.
     :param history: the scheduler's run history, when the runner has access to it.
     :param remote: the vendor's file server, for jobs that name a connection.
+    :param district_files: the district's shared files folder (uploads, photos), when set.
+    :param connections: looks up an Airflow connection by id (ConnectionNotFound when none).
     """
 
     connection: Connection
@@ -207,6 +241,8 @@ class JobContext:
     job_title: str
     history: RunHistory | None = None
     remote: RemoteFiles | None = None
+    district_files: Path | None = None
+    connections: Callable[[str], ConnectionInfo] | None = None
     _after_commit: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def after_commit(self, action: Callable[[], None]) -> None:

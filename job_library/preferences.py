@@ -242,9 +242,13 @@ class Preferences:
         try:
             return pref.parse(text)
         except PreferenceError as exc:
-            where, option = ("the district", "") if school == DISTRICT else (
-                f"school {school}",
-                f" --school {school}",
+            where, option = (
+                ("the district", "")
+                if school == DISTRICT
+                else (
+                    f"school {school}",
+                    f" --school {school}",
+                )
             )
             raise PreferenceError(
                 f"{exc} (stored for {where}); set it again with "

@@ -17,6 +17,7 @@ _LOCATIONS: dict[str, str] = {
     "alert_when_existing_mtss_students_enroll": "sss.mtss_enrollment_alert:MtssEnrollmentAlert",
     "attendance_summary_calculation": "attendance.attendance_summary:AttendanceSummaryCalculation",
     "automatic_course_requests": "scheduling.automatic_course_requests:AutomaticCourseRequests",
+    "automatic_updates": "system.automatic_updates:AutomaticUpdates",
     "auto_withdraw": "fps.auto_withdraw:AutoWithdraw",
     "create_detentions_from_tardies": (
         "attendance.detentions_from_tardies:CreateDetentionsFromTardies"
@@ -29,6 +30,7 @@ _LOCATIONS: dict[str, str] = {
     "deactivate_mtss_events_for_withdrawn_students": (
         "sss.deactivate_mtss_events:DeactivateMtssEvents"
     ),
+    "document_management": "system.document_management:DocumentManagement",
     "eoy_attendance_calculation": "florida.eoy_attendance:EoyAttendanceCalculation",
     "florida_test_id_assignment": "florida.florida_test_id:FloridaTestIdAssignment",
     "frontline_leave": "erp.frontline_leave:FrontlineLeave",
@@ -37,6 +39,7 @@ _LOCATIONS: dict[str, str] = {
     "neogov_new_hires": "erp.neogov:NeoGovNewHires",
     "neogov_user_data": "erp.neogov:NeoGovUserData",
     "parse_addresses": "sis.parse_addresses:ParseAddresses",
+    "purge_old_files": "system.purge_old_files:PurgeOldFiles",
     "nightly_immunization_compliance": "sis.immunization_compliance:NightlyImmunizationCompliance",
     "recalculate_daily_attendance": (
         "attendance.recalculate_daily_attendance:RecalculateDailyAttendance"
@@ -50,6 +53,9 @@ _LOCATIONS: dict[str, str] = {
     "scheduled_import": "integrations.scheduled_import:ScheduledImport",
     "set_next_school": "sis.set_next_school:SetNextSchool",
     "set_zoned_school": "sis.set_zoned_school:SetZonedSchool",
+    "sql_triggers": "system.sql_triggers:SqlTriggers",
+    "survey_site_maintenance": "system.survey_site_maintenance:SurveySiteMaintenance",
+    "symlink_photos": "system.symlink_photos:SymlinkPhotos",
     "worker_check": "system.worker_check:WorkerCheck",
 }
 

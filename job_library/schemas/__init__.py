@@ -21,6 +21,7 @@ from job_library.schemas import (  # noqa: E402
     health,
     scheduling,
     sss,
+    system,
 )
 
 # Every SIS table, parents before children (for bulk loads and cleanup).
@@ -39,4 +40,5 @@ __all__ = [
     "health",
     "scheduling",
     "sss",
+    "system",
 ]

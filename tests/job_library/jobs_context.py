@@ -20,6 +20,9 @@ def run_in_transaction(
     now: dt.datetime | None = None,
     tmp: Path = Path("."),
     remote: RemoteFiles | None = None,
+    district_files: Path | None = None,
+    connections=None,
+    history=None,
 ) -> JobResult:
     at = now or dt.datetime(2026, 11, 28, 2, 0, tzinfo=ZoneInfo("America/New_York"))
     with engine.begin() as conn:
@@ -31,6 +34,9 @@ def run_in_transaction(
             job_id="test-job",
             job_title="Test job",
             remote=remote,
+            district_files=district_files,
+            connections=connections,
+            history=history,
         )
         result = job.run(context, params)
     failure = context.committed()

@@ -33,6 +33,7 @@ def test_the_demo_is_a_florida_production_site_with_every_add_on(db):
             "total_hours": (57, "schedule", False),
             "photo_release": (1000, "students", False),
             "arms_status": (200000222, "students", True),
+            "document_hold": (1001, "students", False),  # Purge Old Files keeps their files
         }
         photo = StudentFields(conn, changed_by="test").read("photo_release")
     # Students 100005, 100010, ... 100040 said yes; the other 32 no.

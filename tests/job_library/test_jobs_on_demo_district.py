@@ -75,6 +75,8 @@ def test_every_sis_job_of_the_issue_is_covered():
         "neogov_new_hires",
         "neogov_user_data",
         "scheduled_import",
+        # The system jobs run on the demo district in their own tests below.
+        *SYSTEM_KEYS,
     }
     assert covered == sis - others
     assert len(covered) == 21  # the issue's twenty, CTE Pay Period 2 being a job of its own
@@ -123,3 +125,78 @@ def test_every_sis_job_succeeds_on_the_district_of_any_day(db, today):
         if not result.success:
             failed.append(f"{key}: {result.summary}")
     assert failed == []
+
+
+# The system jobs on the demo district, its files written to the district's files folder.
+# Automatic Updates needs a package index and is run against one in its own tests.
+SYSTEM_CASES = [
+    ("sql_triggers", {}),
+    ("purge_old_files", {}),
+    ("document_management", {}),
+    ("symlink_photos", {}),
+]
+SYSTEM_KEYS = {key for key, _ in SYSTEM_CASES} | {"survey_site_maintenance", "automatic_updates"}
+
+
+def _tree(root) -> list[tuple[str, str]]:
+    """Every file and link under ``root`` (links with their targets)."""
+    import os
+
+    return sorted(
+        (str(p.relative_to(root)), os.readlink(p) if p.is_symlink() else "file")
+        for p in root.rglob("*")
+        if p.is_symlink() or p.is_file()
+    )
+
+
+@pytest.mark.parametrize(("key", "params"), SYSTEM_CASES, ids=[c[0] for c in SYSTEM_CASES])
+def test_system_job_on_the_demo_district(db, tmp_path, key, params):
+    files = tmp_path / "_district"
+    generate(db, N, today=REFERENCE_DAY, files=files)
+    job = REGISTRY[key]()
+
+    def run(now):
+        return run_in_transaction(
+            db, job, job.params_model(**params), now=now, tmp=tmp_path, district_files=files
+        )
+
+    start = (fingerprint(db), _tree(files))
+    first = run(EVENING)
+    assert first.success, first.summary
+    after_first = (fingerprint(db), _tree(files))
+    assert after_first != start, f"{key} found nothing to do: {first.summary}"
+    second = run(LATER)
+    assert second.success, second.summary
+    assert (fingerprint(db), _tree(files)) == after_first, f"{key} changed again: {second.text}"
+
+
+def test_survey_site_maintenance_on_the_demo_district(db, tmp_path):
+    from include.focus_db.engine import create_focus_engine, migrate
+    from job_library.base import ConnectionInfo
+    from job_library.schemas.system import two_factor_auth
+    from job_library.site import SiteKind, SiteProfile, write_site_profile
+
+    survey = create_focus_engine(f"sqlite:///{tmp_path / 'survey.db'}")
+    migrate(survey)
+    with survey.begin() as conn:
+        write_site_profile(conn, SiteProfile(kind=SiteKind.SURVEY), user="test")
+    generate(db, N, today=REFERENCE_DAY)
+    job = REGISTRY["survey_site_maintenance"]()
+    info = ConnectionInfo("demo_survey", "sqlite", host=str(tmp_path / "survey.db"))
+
+    def run(now):
+        return run_in_transaction(
+            db,
+            job,
+            job.params_model(survey_sites=["demo_survey"]),
+            now=now,
+            connections=lambda conn_id: info,
+        )
+
+    first = run(EVENING)
+    assert first.success, first.text
+    assert first.counts["rows_added"] == 5
+    assert run(LATER).counts["rows_added"] == 0
+    with survey.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(two_factor_auth)).scalar() == 2
+    survey.dispose()

@@ -14,6 +14,7 @@ KEYS_AND_TITLES = {
     "attendance_summary_calculation": "Attendance Summary Calculation",
     "auto_withdraw": "AutoWithdraw",
     "automatic_course_requests": "Automatic Course Requests",
+    "automatic_updates": "Automatic Updates",
     "calculate_class_rank_and_gpa": "Calculate Class Rank and GPA",
     "class_size_averages": "Class Size Averages",
     "create_detentions_from_tardies": "Create Detentions from Tardies",
@@ -23,6 +24,7 @@ KEYS_AND_TITLES = {
     "deactivate_mtss_events_for_withdrawn_students": (
         "Deactivate MTSS events for withdrawn students"
     ),
+    "document_management": "Document Management",
     "eoy_attendance_calculation": "EOY Attendance Calculation",
     "florida_test_id_assignment": "Florida Test ID Assignment",
     "frontline_leave": "Frontline Leave",
@@ -32,6 +34,7 @@ KEYS_AND_TITLES = {
     "neogov_user_data": "NeoGov User Data",
     "nightly_immunization_compliance": "Nightly Immunization Compliance Job",
     "parse_addresses": "Parse Addresses",
+    "purge_old_files": "Purge Old Files",
     "recalculate_daily_attendance": "Recalculate Daily Attendance",
     "remove_fefp_code_from_dismissed_students": "Remove FEFP code from dismissed students",
     "remove_scheduled_students_from_waitlist": "Remove Scheduled Students from Waitlist",
@@ -40,6 +43,9 @@ KEYS_AND_TITLES = {
     "scheduled_import": "Scheduled Import",
     "set_next_school": "Set Next School",
     "set_zoned_school": "Set Zoned School",
+    "sql_triggers": "SQL Triggers",
+    "survey_site_maintenance": "Survey Site Maintenance",
+    "symlink_photos": "Symlink Photos",
     "worker_check": "Worker Check",
 }
 
