@@ -17,6 +17,7 @@ _LOCATIONS: dict[str, str] = {
     "alert_when_existing_mtss_students_enroll": "sss.mtss_enrollment_alert:MtssEnrollmentAlert",
     "attendance_summary_calculation": "attendance.attendance_summary:AttendanceSummaryCalculation",
     "automatic_course_requests": "scheduling.automatic_course_requests:AutomaticCourseRequests",
+    "assign_lcps": "fps.assign_lcps:AssignLcps",
     "auto_withdraw": "fps.auto_withdraw:AutoWithdraw",
     "create_detentions_from_tardies": (
         "attendance.detentions_from_tardies:CreateDetentionsFromTardies"
@@ -38,6 +39,7 @@ _LOCATIONS: dict[str, str] = {
     "neogov_user_data": "erp.neogov:NeoGovUserData",
     "parse_addresses": "sis.parse_addresses:ParseAddresses",
     "nightly_immunization_compliance": "sis.immunization_compliance:NightlyImmunizationCompliance",
+    "recalculate_lcps": "fps.recalculate_lcps:RecalculateLcps",
     "recalculate_daily_attendance": (
         "attendance.recalculate_daily_attendance:RecalculateDailyAttendance"
     ),

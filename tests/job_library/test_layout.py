@@ -11,6 +11,7 @@ from job_library.registry import REGISTRY, catalog
 KEYS_AND_TITLES = {
     "address_corrections": "Address Corrections",
     "alert_when_existing_mtss_students_enroll": "Alert when existing MTSS students enroll",
+    "assign_lcps": "Assign LCPs",
     "attendance_summary_calculation": "Attendance Summary Calculation",
     "auto_withdraw": "AutoWithdraw",
     "automatic_course_requests": "Automatic Course Requests",
@@ -33,6 +34,7 @@ KEYS_AND_TITLES = {
     "nightly_immunization_compliance": "Nightly Immunization Compliance Job",
     "parse_addresses": "Parse Addresses",
     "recalculate_daily_attendance": "Recalculate Daily Attendance",
+    "recalculate_lcps": "Recalculate LCPs",
     "remove_fefp_code_from_dismissed_students": "Remove FEFP code from dismissed students",
     "remove_scheduled_students_from_waitlist": "Remove Scheduled Students from Waitlist",
     "retitle_sections": "Retitle Sections",
@@ -83,6 +85,8 @@ def test_no_job_module_is_left_outside_a_package():
 SHARED_TEST_FILE = {
     "daily_maintenance": "test_maintenance_and_missing_class.py",
     "missing_class": "test_maintenance_and_missing_class.py",
+    "assign_lcps": "test_lcps.py",
+    "recalculate_lcps": "test_lcps.py",
 }
 
 
