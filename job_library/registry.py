@@ -19,6 +19,7 @@ _LOCATIONS: dict[str, str] = {
     "automatic_course_requests": "scheduling.automatic_course_requests:AutomaticCourseRequests",
     "assign_lcps": "fps.assign_lcps:AssignLcps",
     "auto_withdraw": "fps.auto_withdraw:AutoWithdraw",
+    "basic_skills_assessment": "fps.basic_skills_assessment:BasicSkillsAssessment",
     "create_detentions_from_tardies": (
         "attendance.detentions_from_tardies:CreateDetentionsFromTardies"
     ),

@@ -15,6 +15,7 @@ KEYS_AND_TITLES = {
     "attendance_summary_calculation": "Attendance Summary Calculation",
     "auto_withdraw": "AutoWithdraw",
     "automatic_course_requests": "Automatic Course Requests",
+    "basic_skills_assessment": "Basic Skills Assessment",
     "calculate_class_rank_and_gpa": "Calculate Class Rank and GPA",
     "class_size_averages": "Class Size Averages",
     "create_detentions_from_tardies": "Create Detentions from Tardies",

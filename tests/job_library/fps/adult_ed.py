@@ -202,7 +202,8 @@ def load_adult_ed(engine: sa.Engine, *, district_bands: bool = True) -> None:
 
 def add_tests(conn: sa.Connection, tests: dict, levels: dict | None = None) -> None:
     """Student tests {id: (student, test, date, {part: scale score})}, with LEVEL scores
-    {(id, part): level} when given."""
+    {(id, part): level} when given (of these tests or of STUDENT_TESTS)."""
+    known = {**STUDENT_TESTS, **tests}
     conn.execute(
         sa.insert(student_tests),
         [
@@ -222,7 +223,7 @@ def add_tests(conn: sa.Connection, tests: dict, levels: dict | None = None) -> N
         for p, v in scores.items()
     ]
     rows += [
-        dict(student_test_id=i, part_id=p, score_type_id=LEVEL[tests[i][1]], score=str(v))
+        dict(student_test_id=i, part_id=p, score_type_id=LEVEL[known[i][1]], score=str(v))
         for (i, p), v in (levels or {}).items()
     ]
     if rows:
