@@ -181,6 +181,15 @@ PREFERENCES: Mapping[str, Preference] = {
             "language) instead of every subject the program lists.",
             ("reading", "language"),
         ),
+        Preference(
+            "process_assessments_counts_only",
+            "Process Assessments - Do not output student listings after process completion",
+            PrefType.FLAG,
+            Scope.DISTRICT,
+            False,
+            "When on, the Process Assessments jobs report how many students they updated "
+            "instead of naming each one.",
+        ),
     )
 }
 

@@ -20,6 +20,9 @@ _LOCATIONS: dict[str, str] = {
     "assign_lcps": "fps.assign_lcps:AssignLcps",
     "auto_withdraw": "fps.auto_withdraw:AutoWithdraw",
     "basic_skills_assessment": "fps.basic_skills_assessment:BasicSkillsAssessment",
+    "create_process_assessments": (
+        "florida.create_process_assessments:CreateProcessAssessments"
+    ),
     "create_detentions_from_tardies": (
         "attendance.detentions_from_tardies:CreateDetentionsFromTardies"
     ),
@@ -49,6 +52,7 @@ _LOCATIONS: dict[str, str] = {
         "scheduling.remove_scheduled_from_waitlist:RemoveScheduledFromWaitlist"
     ),
     "retitle_sections": "scheduling.retitle_sections:RetitleSections",
+    "process_assessments": "florida.process_assessments:ProcessAssessments",
     "rollover": "sis.rollover:Rollover",
     "scheduled_import": "integrations.scheduled_import:ScheduledImport",
     "set_next_school": "sis.set_next_school:SetNextSchool",

@@ -19,6 +19,7 @@ KEYS_AND_TITLES = {
     "calculate_class_rank_and_gpa": "Calculate Class Rank and GPA",
     "class_size_averages": "Class Size Averages",
     "create_detentions_from_tardies": "Create Detentions from Tardies",
+    "create_process_assessments": "Create Process Assessments",
     "cte_consecutive_absences": "CTE Consecutive Absences",
     "cte_pay_period_2": "CTE Pay Period 2 Students",
     "daily_maintenance": "Daily Maintenance",
@@ -34,6 +35,7 @@ KEYS_AND_TITLES = {
     "neogov_user_data": "NeoGov User Data",
     "nightly_immunization_compliance": "Nightly Immunization Compliance Job",
     "parse_addresses": "Parse Addresses",
+    "process_assessments": "Process Assessments",
     "recalculate_daily_attendance": "Recalculate Daily Attendance",
     "recalculate_lcps": "Recalculate LCPs",
     "remove_fefp_code_from_dismissed_students": "Remove FEFP code from dismissed students",
@@ -88,6 +90,7 @@ SHARED_TEST_FILE = {
     "missing_class": "test_maintenance_and_missing_class.py",
     "assign_lcps": "test_lcps.py",
     "recalculate_lcps": "test_lcps.py",
+    "create_process_assessments": "test_process_assessments.py",
 }
 
 

@@ -139,6 +139,7 @@ def test_the_listing_shows_every_preference_with_district_and_school_values(engi
         "mtss_enrollment_alert_profile",
         "basic_skills_check_level",
         "basic_skills_tabe_language_or_reading",
+        "process_assessments_counts_only",
     }
     assert listing["class_rank_by"]["schools"] == {"6": "weighted"}
     assert listing["class_rank_by"]["choices"] == ["weighted", "unweighted"]

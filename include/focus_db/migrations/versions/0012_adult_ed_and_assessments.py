@@ -76,6 +76,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("eoc_exam", sa.String(10)))
     with op.batch_alter_table("test_parts") as batch:
         batch.add_column(sa.Column("subject", sa.String(10)))
+        batch.add_column(sa.Column("graduation_requirement", sa.String(10)))
+        batch.add_column(sa.Column("passing_score", sa.Integer()))
     with op.batch_alter_table("schedule") as batch:
         batch.add_column(
             sa.Column("exclude_from_lcp", sa.Boolean(), nullable=False, server_default=sa.false())
@@ -182,6 +184,8 @@ def downgrade() -> None:
         for name in reversed(_SCHEDULE_COLUMNS):
             batch.drop_column(name)
     with op.batch_alter_table("test_parts") as batch:
+        batch.drop_column("passing_score")
+        batch.drop_column("graduation_requirement")
         batch.drop_column("subject")
     with op.batch_alter_table("courses") as batch:
         batch.drop_column("eoc_exam")
