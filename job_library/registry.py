@@ -34,6 +34,12 @@ _LOCATIONS: dict[str, str] = {
     "deactivate_mtss_events_for_withdrawn_students": (
         "sss.deactivate_mtss_events:DeactivateMtssEvents"
     ),
+    "district_assessment_dynamic_scheduling": (
+        "assessments.district_assessment_dynamic_scheduling:DistrictAssessmentDynamicScheduling"
+    ),
+    "district_assessments_rescoring": (
+        "assessments.district_assessments_rescoring:DistrictAssessmentsRescoring"
+    ),
     "eoy_attendance_calculation": "florida.eoy_attendance:EoyAttendanceCalculation",
     "florida_test_id_assignment": "florida.florida_test_id:FloridaTestIdAssignment",
     "frontline_leave": "erp.frontline_leave:FrontlineLeave",

@@ -26,6 +26,8 @@ KEYS_AND_TITLES = {
     "deactivate_mtss_events_for_withdrawn_students": (
         "Deactivate MTSS events for withdrawn students"
     ),
+    "district_assessment_dynamic_scheduling": "District Assessment Dynamic Scheduling",
+    "district_assessments_rescoring": "District Assessments Re-scoring",
     "eoy_attendance_calculation": "EOY Attendance Calculation",
     "florida_test_id_assignment": "Florida Test ID Assignment",
     "frontline_leave": "Frontline Leave",
@@ -55,6 +57,7 @@ PACKAGES_OF_MODULE = {
     "FPS": {"fps"},
     "SSS": {"sss"},
     "Florida State Reporting": {"florida"},
+    "Assessments": {"assessments"},
     "ERP": {"erp"},
     "Importer": {"integrations"},
     "System": {"system"},

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from job_library.base import JobResult
-from job_library.jobs.fps._levels import differs_sql, numeric_sql
 from job_library.output import listed_result
 from job_library.sis_sql import (
     analyze,
     bind_lists,
+    differs_sql,
     in_list,
+    numeric_sql,
     resolve_year_and_schools,
     scratch_table,
 )

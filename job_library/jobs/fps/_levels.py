@@ -10,6 +10,9 @@ from importlib import resources
 import sqlalchemy as sa
 
 from job_library.schemas.fps import fl_aefl_levels
+from job_library.sis_sql import differs_sql, numeric_sql
+
+__all__ = ["differs_sql", "numeric_sql"]
 
 DATA_FILE = "fl_adult_ed_levels.toml"
 
@@ -50,20 +53,6 @@ def ensure_level_table(conn: sa.Connection) -> int:
     rows = shipped_bands()
     conn.execute(sa.insert(fl_aefl_levels), rows)
     return len(rows)
-
-
-def numeric_sql(conn: sa.Connection, column: str) -> str:
-    """A condition: ``column`` holds a whole number of one to six digits."""
-    if conn.dialect.name == "postgresql":
-        return f"({column} ~ '^[0-9]{{1,6}}$')"
-    return f"({column} <> '' AND LENGTH({column}) <= 6 AND {column} NOT GLOB '*[^0-9]*')"
-
-
-def differs_sql(conn: sa.Connection, a: str, b: str) -> str:
-    """A NULL-safe 'not equal' of two expressions."""
-    if conn.dialect.name == "postgresql":
-        return f"({a} IS DISTINCT FROM {b})"
-    return f"({a} IS NOT {b})"
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
