@@ -43,6 +43,10 @@ _LOCATIONS: dict[str, str] = {
     "eoy_attendance_calculation": "florida.eoy_attendance:EoyAttendanceCalculation",
     "florida_test_id_assignment": "florida.florida_test_id:FloridaTestIdAssignment",
     "frontline_leave": "erp.frontline_leave:FrontlineLeave",
+    "import_assessment_question_count": (
+        "assessments.import_assessment_question_count:ImportAssessmentQuestionCount"
+    ),
+    "import_assessments": "assessments.import_assessments:ImportAssessments",
     "metlife_incoming": "erp.metlife_incoming:MetLifeIncoming",
     "missing_class": "system.missing_class:MissingClass",
     "neogov_new_hires": "erp.neogov:NeoGovNewHires",

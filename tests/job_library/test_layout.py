@@ -31,6 +31,8 @@ KEYS_AND_TITLES = {
     "eoy_attendance_calculation": "EOY Attendance Calculation",
     "florida_test_id_assignment": "Florida Test ID Assignment",
     "frontline_leave": "Frontline Leave",
+    "import_assessment_question_count": "Import Assessment Question Count",
+    "import_assessments": "Import Assessments",
     "metlife_incoming": "MetLife Incoming",
     "missing_class": "Missing Class CRON Job",
     "neogov_new_hires": "NeoGov New Hires",
