@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from include.demo_assessments import load_demo_assessments
 from job_library.jobs.attendance.recalculate_daily_attendance import (
     DAILY_COLUMNS,
     daily_attendance_sql,
@@ -327,6 +328,7 @@ def generate(
         _tests_and_more(conn, year)
         _student_services(conn, year)
         configure_demo_platform(conn)
+        load_demo_assessments(conn, year)
         if conn.dialect.name == "postgresql":
             _sync_sequences(conn)
         counts = {

@@ -11,10 +11,10 @@ from job_library.base import JobResult
 from job_library.output import listed_result
 from job_library.sis_sql import scratch_table
 
-# The State/District Computer Based Test Accommodations student field (Focus custom_200000222)
-# and the accommodation that selects Use Text to Speech. The field holds the checked
-# accommodations separated by "||".
-ACCOMMODATIONS_FIELD = 200000222
+# The State/District Computer Based Test Accommodations student field (Focus custom_200000222),
+# found by its alias (field numbers differ between districts), and the accommodation that
+# selects Use Text to Speech. The field holds the checked accommodations separated by "||".
+ACCOMMODATIONS_ALIAS = "cbt_accommodations"
 TEXT_TO_SPEECH = "Computer Based Text-to-Speech"
 
 # Dynamic assessments of the year still open on the run day.
@@ -33,7 +33,8 @@ WHERE {open}
 """
 
 _TTS = f"""EXISTS (SELECT 1 FROM custom_field_values v
-   WHERE v.field_id = {ACCOMMODATIONS_FIELD} AND v.record_id = d.student_id
+   JOIN custom_fields f ON f.field_id = v.field_id AND f.record_table = 'students'
+   WHERE LOWER(f.alias) = '{ACCOMMODATIONS_ALIAS}' AND v.record_id = d.student_id
      AND '||' || v.value || '||' LIKE '%||{TEXT_TO_SPEECH}||%')"""
 
 

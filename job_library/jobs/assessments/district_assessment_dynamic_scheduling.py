@@ -24,8 +24,9 @@ class DistrictAssessmentDynamicScheduling(Job):
         "scheduled in one of those classes on the run day is added; a student this job added "
         "who is no longer scheduled in any of them is taken off, unless a result is already "
         "recorded for them. Students someone added by hand are never removed. Listed students "
-        "whose State/District Computer Based Test Accommodations field (custom_200000222, the "
-        "checked items separated by ||) includes Computer Based Text-to-Speech get Use Text "
+        "whose State/District Computer Based Test Accommodations field (custom_200000222 in "
+        "Focus; here the student field with alias cbt_accommodations, the checked items "
+        "separated by ||) includes Computer Based Text-to-Speech get Use Text "
         "to Speech selected; the job never clears that option."
     )
     module = "Assessments"
