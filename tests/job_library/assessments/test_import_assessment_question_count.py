@@ -112,3 +112,20 @@ def test_second_run_changes_nothing(db, sftp):
     again = _run(db, sftp, now=NOW + dt.timedelta(hours=1))
     assert again.counts["counts_changed"] == 0
     assert fingerprint(db) == before
+
+
+def test_an_error_midway_changes_nothing_and_the_file_stays(db, sftp, monkeypatch):
+    from job_library.jobs.assessments import _question_count_work
+
+    _district(db)
+    before = fingerprint(db)
+    sftp.put("assessments/item_banks/counts.csv", FILE)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("injected failure")
+
+    monkeypatch.setattr(_question_count_work, "scratch_table", broken)
+    with pytest.raises(RuntimeError, match="injected failure"):
+        _run(db, sftp)
+    assert fingerprint(db) == before
+    assert (sftp.root / "assessments" / "item_banks" / "counts.csv").exists()

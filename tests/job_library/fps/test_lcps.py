@@ -160,10 +160,14 @@ def test_exclusion_flag_cleared_lets_the_record_be_placed(db):
     assert schedule_fields(db, *FIELDS)[4] == expected
 
 
-def test_previous_school_year_is_refused(db):
+@pytest.mark.parametrize("job", ["assign", "recalculate"])
+def test_previous_school_year_is_refused(db, job):
     load_adult_ed(db)
     before = fingerprint(db)
-    result = _assign(db, syear=2025)
+    if job == "assign":
+        result = _assign(db, syear=2025)
+    else:
+        result = _recalc(db, syear=2025, start_date="2025-09-01", end_date="2025-10-01")
     assert not result.success
     assert "never runs for a previous school year" in result.summary
     assert fingerprint(db) == before
