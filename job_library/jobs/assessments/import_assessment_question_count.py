@@ -30,7 +30,7 @@ class ImportAssessmentQuestionCount(Job):
         "applied file moves to processed/ after the commit and is never applied twice."
     )
     module = "Assessments"
-    kind = JobKind.IMPORT
+    kind = JobKind.INTEGRATION
     params_model = QuestionCountParams
     remote_connection = "assessments_sftp"
     remote_wait = (FOLDER, "*.csv")

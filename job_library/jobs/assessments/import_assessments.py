@@ -31,7 +31,7 @@ class ImportAssessments(Job):
         "again is recognised and not applied twice; a file that cannot be read stays."
     )
     module = "Assessments"
-    kind = JobKind.IMPORT
+    kind = JobKind.INTEGRATION
     params_model = ImportAssessmentsParams
     remote_connection = "assessments_sftp"
     remote_wait = (FOLDER, "*.csv")

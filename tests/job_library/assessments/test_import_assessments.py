@@ -158,3 +158,18 @@ def test_an_error_midway_changes_nothing_and_the_file_stays(db, sftp, monkeypatc
     assert (sftp.root / "assessments" / "results" / NAME).exists()
     with db.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(processed_files)).scalar() == 0
+
+
+def test_the_dag_waits_for_result_files_on_the_vendor_connection():
+    from job_library.base import RemoteSource
+    from job_library.jobs.assessments.import_assessment_question_count import (
+        ImportAssessmentQuestionCount,
+        QuestionCountParams,
+    )
+
+    assert ImportAssessments.remote_source(ImportAssessmentsParams()) == RemoteSource(
+        "assessments_sftp", "/assessments/results", "*.csv"
+    )
+    assert ImportAssessmentQuestionCount.remote_source(QuestionCountParams()) == RemoteSource(
+        "assessments_sftp", "/assessments/item_banks", "*.csv"
+    )
