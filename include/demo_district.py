@@ -12,6 +12,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from include.demo_assessments import load_demo_assessments
 from job_library.jobs.attendance.recalculate_daily_attendance import (
     DAILY_COLUMNS,
     daily_attendance_sql,
@@ -469,6 +470,7 @@ def generate(
         _student_services(conn, year)
         configure_demo_platform(conn)
         _system_jobs(conn, year, files)
+        load_demo_assessments(conn, year)
         if conn.dialect.name == "postgresql":
             _sync_sequences(conn)
         counts = {
@@ -1364,7 +1366,7 @@ def demo_student_fields() -> list:
             200000222, "arms_status", "ARMS Status", FieldType.TEXT, RecordTable.STUDENTS, True
         ),
         StudentField(1000, "photo_release", "Photo Release", FieldType.FLAG, RecordTable.STUDENTS),
-        StudentField(1001, "document_hold", "Document Hold", FieldType.FLAG, RecordTable.STUDENTS),
+        StudentField(1010, "document_hold", "Document Hold", FieldType.FLAG, RecordTable.STUDENTS),
     ]
 
 
@@ -1390,7 +1392,7 @@ def configure_demo_platform(conn: sa.Connection) -> None:
     v = custom_field_values
     conn.execute(
         sa.delete(v).where(
-            v.c.field_id.in_((1000, 1001)), v.c.record_id.not_in(sa.select(students.c.student_id))
+            v.c.field_id.in_((1000, 1010)), v.c.record_id.not_in(sa.select(students.c.student_id))
         )
     )
     # Every fifth student allowed in photos; every other one explicitly not.

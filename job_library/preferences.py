@@ -162,6 +162,34 @@ PREFERENCES: Mapping[str, Preference] = {
             "The user profile that gets the alert when a student with inactive MTSS events "
             "enrolls at another school.",
         ),
+        Preference(
+            "basic_skills_check_level",
+            "Check Level on Basic Skills Assessment",
+            PrefType.FLAG,
+            Scope.DISTRICT,
+            False,
+            "When on, Basic Skills Assessment also accepts a subject whose functional level "
+            "reaches the program's minimum level, not only a scale score reaching its minimum.",
+        ),
+        Preference(
+            "basic_skills_tabe_language_or_reading",
+            "Use TABE language or reading to set Basic Skills",
+            PrefType.CHOICE,
+            Scope.SCHOOL,
+            None,
+            "When set, Basic Skills Assessment asks for Math plus this one subject (reading or "
+            "language) instead of every subject the program lists.",
+            ("reading", "language"),
+        ),
+        Preference(
+            "process_assessments_counts_only",
+            "Process Assessments - Do not output student listings after process completion",
+            PrefType.FLAG,
+            Scope.DISTRICT,
+            False,
+            "When on, the Process Assessments jobs report how many students they updated "
+            "instead of naming each one.",
+        ),
     )
 }
 

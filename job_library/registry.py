@@ -18,7 +18,12 @@ _LOCATIONS: dict[str, str] = {
     "attendance_summary_calculation": "attendance.attendance_summary:AttendanceSummaryCalculation",
     "automatic_course_requests": "scheduling.automatic_course_requests:AutomaticCourseRequests",
     "automatic_updates": "system.automatic_updates:AutomaticUpdates",
+    "assign_lcps": "fps.assign_lcps:AssignLcps",
     "auto_withdraw": "fps.auto_withdraw:AutoWithdraw",
+    "basic_skills_assessment": "fps.basic_skills_assessment:BasicSkillsAssessment",
+    "create_process_assessments": (
+        "florida.create_process_assessments:CreateProcessAssessments"
+    ),
     "create_detentions_from_tardies": (
         "attendance.detentions_from_tardies:CreateDetentionsFromTardies"
     ),
@@ -31,9 +36,19 @@ _LOCATIONS: dict[str, str] = {
         "sss.deactivate_mtss_events:DeactivateMtssEvents"
     ),
     "document_management": "system.document_management:DocumentManagement",
+    "district_assessment_dynamic_scheduling": (
+        "assessments.district_assessment_dynamic_scheduling:DistrictAssessmentDynamicScheduling"
+    ),
+    "district_assessments_rescoring": (
+        "assessments.district_assessments_rescoring:DistrictAssessmentsRescoring"
+    ),
     "eoy_attendance_calculation": "florida.eoy_attendance:EoyAttendanceCalculation",
     "florida_test_id_assignment": "florida.florida_test_id:FloridaTestIdAssignment",
     "frontline_leave": "erp.frontline_leave:FrontlineLeave",
+    "import_assessment_question_count": (
+        "assessments.import_assessment_question_count:ImportAssessmentQuestionCount"
+    ),
+    "import_assessments": "assessments.import_assessments:ImportAssessments",
     "metlife_incoming": "erp.metlife_incoming:MetLifeIncoming",
     "missing_class": "system.missing_class:MissingClass",
     "neogov_new_hires": "erp.neogov:NeoGovNewHires",
@@ -41,6 +56,7 @@ _LOCATIONS: dict[str, str] = {
     "parse_addresses": "sis.parse_addresses:ParseAddresses",
     "purge_old_files": "system.purge_old_files:PurgeOldFiles",
     "nightly_immunization_compliance": "sis.immunization_compliance:NightlyImmunizationCompliance",
+    "recalculate_lcps": "fps.recalculate_lcps:RecalculateLcps",
     "recalculate_daily_attendance": (
         "attendance.recalculate_daily_attendance:RecalculateDailyAttendance"
     ),
@@ -49,6 +65,7 @@ _LOCATIONS: dict[str, str] = {
         "scheduling.remove_scheduled_from_waitlist:RemoveScheduledFromWaitlist"
     ),
     "retitle_sections": "scheduling.retitle_sections:RetitleSections",
+    "process_assessments": "florida.process_assessments:ProcessAssessments",
     "rollover": "sis.rollover:Rollover",
     "scheduled_import": "integrations.scheduled_import:ScheduledImport",
     "set_next_school": "sis.set_next_school:SetNextSchool",

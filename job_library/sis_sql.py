@@ -75,3 +75,17 @@ def first_rows(conn: sa.Connection, query: sa.Select, cap: int) -> list[tuple]:
     """The first ``cap`` rows of ``query`` as tuples: a job's capped listing of what it
     changed (nothing is read when the listing is turned off with 0)."""
     return [tuple(r) for r in conn.execute(query.limit(cap))] if cap else []
+
+
+def numeric_sql(conn: sa.Connection, column: str) -> str:
+    """A condition: ``column`` holds a whole number of one to six digits."""
+    if conn.dialect.name == "postgresql":
+        return f"({column} ~ '^[0-9]{{1,6}}$')"
+    return f"({column} <> '' AND LENGTH({column}) <= 6 AND {column} NOT GLOB '*[^0-9]*')"
+
+
+def differs_sql(conn: sa.Connection, a: str, b: str) -> str:
+    """A NULL-safe 'not equal' of two expressions."""
+    if conn.dialect.name == "postgresql":
+        return f"({a} IS DISTINCT FROM {b})"
+    return f"({a} IS NOT {b})"

@@ -22,6 +22,12 @@ test_parts = sa.Table(
     fk_column("test_id", "standardized_tests.test_id", nullable=False),
     sa.Column("short_name", sa.String(20), nullable=False),
     sa.Column("title", sa.String(100), nullable=False),
+    # READING, MATH or LANGUAGE: the subject area the part measures (adult education levels).
+    sa.Column("subject", sa.String(10)),
+    # Florida: ELA when the part can meet the ELA graduation requirement (FSA ELA 10, a
+    # concordant ACT/SAT part), and the least scale score that passes (also for EOC exams).
+    sa.Column("graduation_requirement", sa.String(10)),
+    sa.Column("passing_score", sa.Integer),
     sa.UniqueConstraint("test_id", "short_name", name="uq_test_parts_name"),
 )
 

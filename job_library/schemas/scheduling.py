@@ -19,6 +19,10 @@ courses = sa.Table(
     sa.Column("credits", sa.Numeric(4, 2), nullable=False, server_default="1"),
     # Florida class size: core-curricula course counted in Class Size Averages.
     sa.Column("class_size_core", sa.Boolean, nullable=False, server_default=sa.false()),
+    # FPS: the Florida program the course belongs to (fps_programs).
+    sa.Column("program_number", sa.String(7)),
+    # Florida EOC: the short name of the end-of-course exam the course leads to.
+    sa.Column("eoc_exam", sa.String(10)),
     sa.UniqueConstraint("school_id", "syear", "short_name", name="uq_courses_name"),
 )
 
@@ -51,6 +55,20 @@ schedule = sa.Table(
     fk_column("course_period_id", "course_periods.course_period_id", nullable=False),
     sa.Column("start_date", sa.Date, nullable=False),
     sa.Column("end_date", sa.Date),
+    # FPS adult education (Assign LCPs): the record is left alone when set.
+    sa.Column("exclude_from_lcp", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("aefl_subject_area", sa.String(10)),
+    sa.Column("aefl_initial_level", sa.String(3)),
+    sa.Column("aefl_final_level", sa.String(3)),
+    sa.Column("lcps", sa.String(10)),  # LCP letters earned, in level order
+    sa.Column("pre_test_id", sa.String(4)),  # FLTESTIDs of the tests used
+    sa.Column("post_test_id_1", sa.String(4)),
+    sa.Column("post_test_id_2", sa.String(4)),
+    sa.Column("post_test_id_3", sa.String(4)),
+    # FPS: Basic Skills Exam (Focus schedule.custom_31): Y, N or an exemption code.
+    sa.Column("basic_skills_exam", sa.String(1)),
+    # Florida EOC Course Assessment Status: P passed, F failed, N not tested.
+    sa.Column("eoc_assessment_status", sa.String(1)),
     sa.UniqueConstraint(
         "student_id", "course_period_id", "start_date", name="uq_schedule_student_section"
     ),

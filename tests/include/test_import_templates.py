@@ -43,6 +43,7 @@ def _field_errors(**params: Any) -> list[str]:
 
 def test_the_owned_connections_come_from_the_catalog():
     assert owned_connections() == {
+        "assessments_sftp": "Import Assessment Question Count / Import Assessments",
         "frontline_sftp": "Frontline Leave",
         "metlife_sftp": "MetLife Incoming",
         "neogov_sftp": "NeoGov New Hires / NeoGov User Data",

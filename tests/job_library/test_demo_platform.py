@@ -33,7 +33,15 @@ def test_the_demo_is_a_florida_production_site_with_every_add_on(db):
             "total_hours": (57, "schedule", False),
             "photo_release": (1000, "students", False),
             "arms_status": (200000222, "students", True),
-            "document_hold": (1001, "students", False),  # Purge Old Files keeps their files
+            "document_hold": (1010, "students", False),  # Purge Old Files keeps their files
+            # include/demo_assessments.py: the adult education and assessment jobs' fields.
+            "basic_skills_test": (1001, "students", False),
+            "graduation_cohort": (1002, "students", False),
+            "fsa_ela_graduation": (1003, "students", False),
+            "fsa_ela_graduation_met_by": (1004, "students", False),
+            "esol_graduation_pathway": (1005, "students", False),
+            "ese_test_waiver": (1006, "students", False),
+            "cbt_accommodations": (1007, "students", False),
         }
         photo = StudentFields(conn, changed_by="test").read("photo_release")
     # Students 100005, 100010, ... 100040 said yes; the other 32 no.

@@ -54,6 +54,23 @@ CASES = [
         True,
     ),
     ("remove_fefp_code_from_dismissed_students", {}, [], True),
+    ("assign_lcps", {}, [], True),
+    ("recalculate_lcps", {"start_date": "2025-08-01"}, [], True),
+    ("basic_skills_assessment", {}, [], True),
+    (  # the FSA ELA process writes Student Fields, which the fingerprint does not cover
+        "create_process_assessments",
+        {
+            "process": "eoc",
+            "eoc_exam": "ALG1",
+            "eoc_administration_start": "2025-08-01",
+            "eoc_administration_end": "2026-06-30",
+        },
+        [],
+        True,
+    ),
+    ("process_assessments", {}, [], True),
+    ("district_assessments_rescoring", {}, [], True),
+    ("district_assessment_dynamic_scheduling", {}, [], True),
 ]
 
 
@@ -77,9 +94,13 @@ def test_every_sis_job_of_the_issue_is_covered():
         "scheduled_import",
         # The system jobs run on the demo district in their own tests below.
         *SYSTEM_KEYS,
+        "import_assessments",  # file jobs: tests/job_library/assessments, on a real SFTP server
+        "import_assessment_question_count",
     }
     assert covered == sis - others
-    assert len(covered) == 21  # the issue's twenty, CTE Pay Period 2 being a job of its own
+    # The first issue's twenty (CTE Pay Period 2 being a job of its own), and seven of the
+    # adult education and assessment jobs (the two imports read files).
+    assert len(covered) == 28
 
 
 @pytest.mark.parametrize(("key", "params", "before", "has_work"), CASES, ids=[c[0] for c in CASES])

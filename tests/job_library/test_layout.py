@@ -11,13 +11,16 @@ from job_library.registry import REGISTRY, catalog
 KEYS_AND_TITLES = {
     "address_corrections": "Address Corrections",
     "alert_when_existing_mtss_students_enroll": "Alert when existing MTSS students enroll",
+    "assign_lcps": "Assign LCPs",
     "attendance_summary_calculation": "Attendance Summary Calculation",
     "auto_withdraw": "AutoWithdraw",
     "automatic_course_requests": "Automatic Course Requests",
     "automatic_updates": "Automatic Updates",
+    "basic_skills_assessment": "Basic Skills Assessment",
     "calculate_class_rank_and_gpa": "Calculate Class Rank and GPA",
     "class_size_averages": "Class Size Averages",
     "create_detentions_from_tardies": "Create Detentions from Tardies",
+    "create_process_assessments": "Create Process Assessments",
     "cte_consecutive_absences": "CTE Consecutive Absences",
     "cte_pay_period_2": "CTE Pay Period 2 Students",
     "daily_maintenance": "Daily Maintenance",
@@ -25,9 +28,13 @@ KEYS_AND_TITLES = {
         "Deactivate MTSS events for withdrawn students"
     ),
     "document_management": "Document Management",
+    "district_assessment_dynamic_scheduling": "District Assessment Dynamic Scheduling",
+    "district_assessments_rescoring": "District Assessments Re-scoring",
     "eoy_attendance_calculation": "EOY Attendance Calculation",
     "florida_test_id_assignment": "Florida Test ID Assignment",
     "frontline_leave": "Frontline Leave",
+    "import_assessment_question_count": "Import Assessment Question Count",
+    "import_assessments": "Import Assessments",
     "metlife_incoming": "MetLife Incoming",
     "missing_class": "Missing Class CRON Job",
     "neogov_new_hires": "NeoGov New Hires",
@@ -35,7 +42,9 @@ KEYS_AND_TITLES = {
     "nightly_immunization_compliance": "Nightly Immunization Compliance Job",
     "parse_addresses": "Parse Addresses",
     "purge_old_files": "Purge Old Files",
+    "process_assessments": "Process Assessments",
     "recalculate_daily_attendance": "Recalculate Daily Attendance",
+    "recalculate_lcps": "Recalculate LCPs",
     "remove_fefp_code_from_dismissed_students": "Remove FEFP code from dismissed students",
     "remove_scheduled_students_from_waitlist": "Remove Scheduled Students from Waitlist",
     "retitle_sections": "Retitle Sections",
@@ -56,6 +65,7 @@ PACKAGES_OF_MODULE = {
     "FPS": {"fps"},
     "SSS": {"sss"},
     "Florida State Reporting": {"florida"},
+    "Assessments": {"assessments"},
     "ERP": {"erp"},
     "Importer": {"integrations"},
     "System": {"system"},
@@ -89,6 +99,9 @@ def test_no_job_module_is_left_outside_a_package():
 SHARED_TEST_FILE = {
     "daily_maintenance": "test_maintenance_and_missing_class.py",
     "missing_class": "test_maintenance_and_missing_class.py",
+    "assign_lcps": "test_lcps.py",
+    "recalculate_lcps": "test_lcps.py",
+    "create_process_assessments": "test_process_assessments.py",
 }
 
 

@@ -93,7 +93,13 @@ def test_a_school_uses_its_own_value_else_the_districts_else_the_default(engine)
         ("timezone", "America/Chicago", 4, "is set for the district, not per school"),
         ("rollover_second_school", "on", -1, "school -1 is not a school id"),
         ("mtss_enrollment_alert_profile", "  ", None, "the value is empty"),
-        ("no_such_thing", "1", None, "no preference 'no_such_thing'; known: class_rank_by"),
+        (
+            "no_such_thing",
+            "1",
+            None,
+            "no preference 'no_such_thing'; known: basic_skills_check_level, "
+            "basic_skills_tabe_language_or_reading, class_rank_by",
+        ),
     ],
 )
 def test_a_bad_value_is_refused_naming_it_and_nothing_is_stored(
@@ -131,6 +137,9 @@ def test_the_listing_shows_every_preference_with_district_and_school_values(engi
         "class_rank_by",
         "rollover_second_school",
         "mtss_enrollment_alert_profile",
+        "basic_skills_check_level",
+        "basic_skills_tabe_language_or_reading",
+        "process_assessments_counts_only",
     }
     assert listing["class_rank_by"]["schools"] == {"6": "weighted"}
     assert listing["class_rank_by"]["choices"] == ["weighted", "unweighted"]

@@ -1,0 +1,1 @@
+"""Assessments: District Assessments scoring, scheduling and item-bank imports."""
