@@ -12,7 +12,15 @@ from pydantic import BaseModel
 
 from include import run_fence
 from include.definitions import JobDefinition
-from job_library.base import Job, JobContext, JobResult, RemoteFiles, RunHistory
+from job_library.base import (
+    HttpEndpoint,
+    HttpEndpoints,
+    Job,
+    JobContext,
+    JobResult,
+    RemoteFiles,
+    RunHistory,
+)
 from job_library.jobs.system.missing_class import MissingClass
 from job_library.registry import get_job_class
 from job_library.schema import job_output
@@ -56,6 +64,7 @@ def run_job(
     history: RunHistory | None = None,
     remote: RemoteFiles | None = None,
     try_number: int | None = None,
+    http: HttpEndpoints | None = None,
 ) -> JobResult:
     """Run ``definition`` in one transaction and store its output, once per ``run_id``.
 
@@ -83,6 +92,7 @@ def run_job(
                     job_title=definition.title,
                     history=history,
                     remote=remote,
+                    http=http or _airflow_endpoints,
                 )
                 # A class this site's profile does not allow (state, add-on) is refused.
                 refusal = unavailable_reason(job_class, read_site_profile(conn))
@@ -110,6 +120,13 @@ def run_job(
         result = failure.applied_to(result)
         store_output(engine, definition.id, run_id, started, result)
     return result
+
+
+def _airflow_endpoints(conn_id: str) -> HttpEndpoint:
+    """Web-API jobs' endpoints from Airflow connections (Airflow's hooks imported on first use)."""
+    from include.http_connections import airflow_endpoint
+
+    return airflow_endpoint(conn_id)
 
 
 def _applied_meanwhile(engine: sa.Engine, job_id: str, run_id: str) -> run_fence.Applied | None:

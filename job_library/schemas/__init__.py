@@ -19,6 +19,7 @@ from job_library.schemas import (  # noqa: E402
     florida,
     grades,
     health,
+    integrations,
     scheduling,
     sss,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "florida",
     "grades",
     "health",
+    "integrations",
     "scheduling",
     "sss",
 ]
