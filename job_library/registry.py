@@ -31,12 +31,15 @@ _LOCATIONS: dict[str, str] = {
     ),
     "eoy_attendance_calculation": "florida.eoy_attendance:EoyAttendanceCalculation",
     "florida_test_id_assignment": "florida.florida_test_id:FloridaTestIdAssignment",
+    "edfi_data_sync": "integrations.edfi_sync:EdFiDataSync",
     "frontline_leave": "erp.frontline_leave:FrontlineLeave",
+    "import_ics_file": "integrations.import_ics:ImportIcsFile",
     "metlife_incoming": "erp.metlife_incoming:MetLifeIncoming",
     "missing_class": "system.missing_class:MissingClass",
     "neogov_new_hires": "erp.neogov:NeoGovNewHires",
     "neogov_user_data": "erp.neogov:NeoGovUserData",
     "parse_addresses": "sis.parse_addresses:ParseAddresses",
+    "portal_payments_automatched_cashout": "billing.portal_payments_cashout:PortalPaymentsCashout",
     "nightly_immunization_compliance": "sis.immunization_compliance:NightlyImmunizationCompliance",
     "recalculate_daily_attendance": (
         "attendance.recalculate_daily_attendance:RecalculateDailyAttendance"
@@ -50,6 +53,7 @@ _LOCATIONS: dict[str, str] = {
     "scheduled_import": "integrations.scheduled_import:ScheduledImport",
     "set_next_school": "sis.set_next_school:SetNextSchool",
     "set_zoned_school": "sis.set_zoned_school:SetZonedSchool",
+    "store_automated_cashout": "billing.store_cashout:StoreAutomatedCashout",
     "worker_check": "system.worker_check:WorkerCheck",
 }
 

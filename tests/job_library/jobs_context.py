@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from job_library.base import Job, JobContext, JobResult, RemoteFiles
+from job_library.base import HttpEndpoints, Job, JobContext, JobResult, RemoteFiles
 
 
 def run_in_transaction(
@@ -20,6 +20,7 @@ def run_in_transaction(
     now: dt.datetime | None = None,
     tmp: Path = Path("."),
     remote: RemoteFiles | None = None,
+    http: HttpEndpoints | None = None,
 ) -> JobResult:
     at = now or dt.datetime(2026, 11, 28, 2, 0, tzinfo=ZoneInfo("America/New_York"))
     with engine.begin() as conn:
@@ -31,6 +32,7 @@ def run_in_transaction(
             job_id="test-job",
             job_title="Test job",
             remote=remote,
+            http=http,
         )
         result = job.run(context, params)
     failure = context.committed()

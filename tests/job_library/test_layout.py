@@ -23,15 +23,18 @@ KEYS_AND_TITLES = {
     "deactivate_mtss_events_for_withdrawn_students": (
         "Deactivate MTSS events for withdrawn students"
     ),
+    "edfi_data_sync": "Ed-Fi Data Sync",
     "eoy_attendance_calculation": "EOY Attendance Calculation",
     "florida_test_id_assignment": "Florida Test ID Assignment",
     "frontline_leave": "Frontline Leave",
+    "import_ics_file": "Import ICS File",
     "metlife_incoming": "MetLife Incoming",
     "missing_class": "Missing Class CRON Job",
     "neogov_new_hires": "NeoGov New Hires",
     "neogov_user_data": "NeoGov User Data",
     "nightly_immunization_compliance": "Nightly Immunization Compliance Job",
     "parse_addresses": "Parse Addresses",
+    "portal_payments_automatched_cashout": "Portal Payments Automatched Cashout",
     "recalculate_daily_attendance": "Recalculate Daily Attendance",
     "remove_fefp_code_from_dismissed_students": "Remove FEFP code from dismissed students",
     "remove_scheduled_students_from_waitlist": "Remove Scheduled Students from Waitlist",
@@ -40,6 +43,7 @@ KEYS_AND_TITLES = {
     "scheduled_import": "Scheduled Import",
     "set_next_school": "Set Next School",
     "set_zoned_school": "Set Zoned School",
+    "store_automated_cashout": "Store Automated Cashout",
     "worker_check": "Worker Check",
 }
 
@@ -52,6 +56,9 @@ PACKAGES_OF_MODULE = {
     "Florida State Reporting": {"florida"},
     "ERP": {"erp"},
     "Importer": {"integrations"},
+    # Web APIs of other systems (Ed-Fi, Blackboard, InformaCast, calendar feeds).
+    "Integrations": {"integrations"},
+    "Student Billing": {"billing"},
     "System": {"system"},
 }
 
