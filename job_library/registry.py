@@ -31,6 +31,7 @@ _LOCATIONS: dict[str, str] = {
     ),
     "eoy_attendance_calculation": "florida.eoy_attendance:EoyAttendanceCalculation",
     "florida_test_id_assignment": "florida.florida_test_id:FloridaTestIdAssignment",
+    "edfi_data_sync": "integrations.edfi_sync:EdFiDataSync",
     "frontline_leave": "erp.frontline_leave:FrontlineLeave",
     "import_ics_file": "integrations.import_ics:ImportIcsFile",
     "metlife_incoming": "erp.metlife_incoming:MetLifeIncoming",

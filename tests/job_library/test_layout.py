@@ -23,6 +23,7 @@ KEYS_AND_TITLES = {
     "deactivate_mtss_events_for_withdrawn_students": (
         "Deactivate MTSS events for withdrawn students"
     ),
+    "edfi_data_sync": "Ed-Fi Data Sync",
     "eoy_attendance_calculation": "EOY Attendance Calculation",
     "florida_test_id_assignment": "Florida Test ID Assignment",
     "frontline_leave": "Frontline Leave",
