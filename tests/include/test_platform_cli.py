@@ -280,6 +280,7 @@ def test_prefs_list_for_one_school_says_where_each_value_comes_from(db, capsys):
         f"{'class_rank_by':<32} {'not set':<20} (default)",
         f"{'rollover_second_school':<32} {'off':<20} (school 4)",
         f"{'mtss_enrollment_alert_profile':<32} {'not set':<20} (default)",
+        f"{'authorize_net_settlement_time':<32} {'not set':<20} (default)",
     ]
     assert cli.main(["prefs", "list", "--school", "5"]) == 0
     lines = capsys.readouterr().out.splitlines()

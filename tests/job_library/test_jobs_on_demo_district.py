@@ -75,6 +75,11 @@ def test_every_sis_job_of_the_issue_is_covered():
         "neogov_new_hires",
         "neogov_user_data",
         "scheduled_import",
+        # The web-API jobs: run on the demo district below, against their loopback servers.
+        "import_ics_file",
+        "edfi_data_sync",
+        "portal_payments_automatched_cashout",
+        "store_automated_cashout",
     }
     assert covered == sis - others
     assert len(covered) == 21  # the issue's twenty, CTE Pay Period 2 being a job of its own
@@ -123,3 +128,60 @@ def test_every_sis_job_succeeds_on_the_district_of_any_day(db, today):
         if not result.success:
             failed.append(f"{key}: {result.summary}")
     assert failed == []
+
+
+@pytest.fixture
+def web_apis(monkeypatch: pytest.MonkeyPatch):
+    """The loopback servers of the web-API jobs: an iCalendar feed, Ed-Fi, Authorize.net."""
+    import warnings
+
+    import job_library.http_client as http_client
+    from include.demo_district import DEMO_PAYMENTS
+    from job_library.base import HttpEndpoint
+    from tests.job_library.billing.authorize_net_fake import KEY, LOGIN, AuthorizeNetFake
+    from tests.job_library.billing.authorize_net_fake import SettledBatch as Batch
+    from tests.job_library.integrations.edfi_fake import CLIENT_ID, CLIENT_SECRET, EdFiFake
+    from tests.job_library.integrations.test_import_ics import IcsFeed
+
+    monkeypatch.setattr(http_client, "pause", lambda seconds: None)
+    warnings.simplefilter("ignore", UserWarning)  # openapi-core's note on OAuth2 schemes
+    settled = [
+        (str(60000001 + i), "settledSuccessfully", f"{5 + (i % 4) * 2.5:.2f}")
+        for i in range(DEMO_PAYMENTS)
+    ]
+    feed, edfi = IcsFeed(), EdFiFake()
+    anet = AuthorizeNetFake([Batch("7001", EVENING - dt.timedelta(hours=3), transactions=settled)])
+
+    def endpoints(conn_id: str) -> HttpEndpoint:
+        if conn_id == "edfi_api":
+            token = {"token_url": edfi.server.url + "/oauth/token"}
+            return HttpEndpoint(conn_id, edfi.url, CLIENT_ID, CLIENT_SECRET, token)
+        assert conn_id == "authorize_net"
+        return HttpEndpoint(conn_id, anet.server.url, LOGIN, KEY)
+
+    yield feed, edfi, anet, endpoints
+    for fake in (feed.server, edfi, anet):
+        fake.stop()
+
+
+def test_the_web_api_jobs_on_the_demo_district(db, web_apis):
+    feed, edfi, anet, endpoints = web_apis
+    generate(db, N, today=REFERENCE_DAY)
+    cases = [
+        ("import_ics_file", {"ics_url": feed.url}),
+        ("edfi_data_sync", {}),
+        ("portal_payments_automatched_cashout", {}),
+        ("store_automated_cashout", {}),
+    ]
+    for key, params in cases:
+        job = REGISTRY[key]()
+        start = fingerprint(db)
+        first = run_in_transaction(db, job, job.params_model(**params), now=EVENING, http=endpoints)
+        assert first.success, first.text
+        after_first = fingerprint(db)
+        assert after_first != start, f"{key} found nothing to do: {first.summary}"
+        second = run_in_transaction(db, job, job.params_model(**params), now=LATER, http=endpoints)
+        assert second.success, second.summary
+        assert fingerprint(db) == after_first, f"{key} changed data again: {second.summary}"
+    assert edfi.invalid_answers == [] and anet.invalid == []
+    assert edfi.accepted, "Ed-Fi received nothing"

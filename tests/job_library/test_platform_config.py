@@ -93,7 +93,14 @@ def test_a_school_uses_its_own_value_else_the_districts_else_the_default(engine)
         ("timezone", "America/Chicago", 4, "is set for the district, not per school"),
         ("rollover_second_school", "on", -1, "school -1 is not a school id"),
         ("mtss_enrollment_alert_profile", "  ", None, "the value is empty"),
-        ("no_such_thing", "1", None, "no preference 'no_such_thing'; known: class_rank_by"),
+        ("authorize_net_settlement_time", "4:30 pm", None, "'4:30 pm' is not a time of day"),
+        ("authorize_net_settlement_time", "24:00", None, "is not a time of day HH:MM"),
+        (
+            "no_such_thing",
+            "1",
+            None,
+            "no preference 'no_such_thing'; known: authorize_net_settlement_time, class_rank_by",
+        ),
     ],
 )
 def test_a_bad_value_is_refused_naming_it_and_nothing_is_stored(
@@ -131,7 +138,9 @@ def test_the_listing_shows_every_preference_with_district_and_school_values(engi
         "class_rank_by",
         "rollover_second_school",
         "mtss_enrollment_alert_profile",
+        "authorize_net_settlement_time",
     }
+    assert listing["authorize_net_settlement_time"]["type"] == "time"
     assert listing["class_rank_by"]["schools"] == {"6": "weighted"}
     assert listing["class_rank_by"]["choices"] == ["weighted", "unweighted"]
     assert listing["timezone"]["district"] is None
