@@ -34,6 +34,7 @@ _LOCATIONS: dict[str, str] = {
     "edfi_data_sync": "integrations.edfi_sync:EdFiDataSync",
     "frontline_leave": "erp.frontline_leave:FrontlineLeave",
     "import_ics_file": "integrations.import_ics:ImportIcsFile",
+    "load_data_from_blackboard_api": "integrations.blackboard_load:LoadDataFromBlackboardApi",
     "metlife_incoming": "erp.metlife_incoming:MetLifeIncoming",
     "missing_class": "system.missing_class:MissingClass",
     "neogov_new_hires": "erp.neogov:NeoGovNewHires",
@@ -54,6 +55,7 @@ _LOCATIONS: dict[str, str] = {
     "set_next_school": "sis.set_next_school:SetNextSchool",
     "set_zoned_school": "sis.set_zoned_school:SetZonedSchool",
     "store_automated_cashout": "billing.store_cashout:StoreAutomatedCashout",
+    "transfer_blackboard_api_data": "integrations.blackboard_transfer:TransferBlackboardApiData",
     "worker_check": "system.worker_check:WorkerCheck",
 }
 

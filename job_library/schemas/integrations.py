@@ -98,3 +98,15 @@ settled_transactions = sa.Table(
     sa.Column("invoice_number", sa.String(40)),
     sa.Index("ix_settled_transactions_batch", "batch_id"),
 )
+
+# Which Blackboard Learn record each Focus record is (Load Data From Blackboard API):
+# kind ``student``, ``staff`` or ``section`` and the Focus id, to Blackboard's own id.
+blackboard_links = sa.Table(
+    "blackboard_links",
+    metadata,
+    sa.Column("kind", sa.String(10), primary_key=True),
+    sa.Column("focus_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("blackboard_id", sa.String(100), nullable=False),
+    sa.Column("external_id", sa.String(256)),
+    sa.Column("linked_at", sa.DateTime(timezone=True), nullable=False),
+)

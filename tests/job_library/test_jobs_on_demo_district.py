@@ -80,6 +80,8 @@ def test_every_sis_job_of_the_issue_is_covered():
         "edfi_data_sync",
         "portal_payments_automatched_cashout",
         "store_automated_cashout",
+        "transfer_blackboard_api_data",
+        "load_data_from_blackboard_api",
     }
     assert covered == sis - others
     assert len(covered) == 21  # the issue's twenty, CTE Pay Period 2 being a job of its own
@@ -140,6 +142,9 @@ def web_apis(monkeypatch: pytest.MonkeyPatch):
     from job_library.base import HttpEndpoint
     from tests.job_library.billing.authorize_net_fake import KEY, LOGIN, AuthorizeNetFake
     from tests.job_library.billing.authorize_net_fake import SettledBatch as Batch
+    from tests.job_library.integrations.blackboard_fake import KEY as BB_KEY
+    from tests.job_library.integrations.blackboard_fake import SECRET as BB_SECRET
+    from tests.job_library.integrations.blackboard_fake import BlackboardFake
     from tests.job_library.integrations.edfi_fake import CLIENT_ID, CLIENT_SECRET, EdFiFake
     from tests.job_library.integrations.test_import_ics import IcsFeed
 
@@ -149,29 +154,33 @@ def web_apis(monkeypatch: pytest.MonkeyPatch):
         (str(60000001 + i), "settledSuccessfully", f"{5 + (i % 4) * 2.5:.2f}")
         for i in range(DEMO_PAYMENTS)
     ]
-    feed, edfi = IcsFeed(), EdFiFake()
+    feed, edfi, blackboard = IcsFeed(), EdFiFake(), BlackboardFake()
     anet = AuthorizeNetFake([Batch("7001", EVENING - dt.timedelta(hours=3), transactions=settled)])
 
     def endpoints(conn_id: str) -> HttpEndpoint:
         if conn_id == "edfi_api":
             token = {"token_url": edfi.server.url + "/oauth/token"}
             return HttpEndpoint(conn_id, edfi.url, CLIENT_ID, CLIENT_SECRET, token)
+        if conn_id == "blackboard_learn":
+            return HttpEndpoint(conn_id, blackboard.url, BB_KEY, BB_SECRET)
         assert conn_id == "authorize_net"
         return HttpEndpoint(conn_id, anet.server.url, LOGIN, KEY)
 
-    yield feed, edfi, anet, endpoints
-    for fake in (feed.server, edfi, anet):
+    yield feed, edfi, anet, blackboard, endpoints
+    for fake in (feed.server, edfi, anet, blackboard):
         fake.stop()
 
 
 def test_the_web_api_jobs_on_the_demo_district(db, web_apis):
-    feed, edfi, anet, endpoints = web_apis
+    feed, edfi, anet, blackboard, endpoints = web_apis
     generate(db, N, today=REFERENCE_DAY)
     cases = [
         ("import_ics_file", {"ics_url": feed.url}),
         ("edfi_data_sync", {}),
         ("portal_payments_automatched_cashout", {}),
         ("store_automated_cashout", {}),
+        ("transfer_blackboard_api_data", {}),
+        ("load_data_from_blackboard_api", {}),
     ]
     for key, params in cases:
         job = REGISTRY[key]()
@@ -183,5 +192,5 @@ def test_the_web_api_jobs_on_the_demo_district(db, web_apis):
         second = run_in_transaction(db, job, job.params_model(**params), now=LATER, http=endpoints)
         assert second.success, second.summary
         assert fingerprint(db) == after_first, f"{key} changed data again: {second.summary}"
-    assert edfi.invalid_answers == [] and anet.invalid == []
+    assert edfi.invalid_answers == [] and anet.invalid == [] and blackboard.invalid == []
     assert edfi.accepted, "Ed-Fi received nothing"

@@ -28,6 +28,7 @@ KEYS_AND_TITLES = {
     "florida_test_id_assignment": "Florida Test ID Assignment",
     "frontline_leave": "Frontline Leave",
     "import_ics_file": "Import ICS File",
+    "load_data_from_blackboard_api": "Load Data From Blackboard API",
     "metlife_incoming": "MetLife Incoming",
     "missing_class": "Missing Class CRON Job",
     "neogov_new_hires": "NeoGov New Hires",
@@ -44,6 +45,7 @@ KEYS_AND_TITLES = {
     "set_next_school": "Set Next School",
     "set_zoned_school": "Set Zoned School",
     "store_automated_cashout": "Store Automated Cashout",
+    "transfer_blackboard_api_data": "Transfer Blackboard API Data",
     "worker_check": "Worker Check",
 }
 

@@ -1,4 +1,4 @@
-"""Web-API jobs: the sent-records ledger, imported calendar events, cash drawers, settlements."""
+"""Web-API jobs: sent-records ledger, calendar events, cashouts, Blackboard links."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ revision = "0013"
 down_revision = "0009"
 
 _TABLES = (
+    "blackboard_links",
     "drawer_payments",
     "cashouts",
     "settled_transactions",
@@ -125,6 +126,15 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("payment_id"),
         sa.UniqueConstraint("transaction_id"),
+    )
+    op.create_table(
+        "blackboard_links",
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("focus_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("blackboard_id", sa.String(length=100), nullable=False),
+        sa.Column("external_id", sa.String(length=256), nullable=True),
+        sa.Column("linked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("kind", "focus_id"),
     )
 
 
