@@ -1140,9 +1140,15 @@ DEMO_PAYMENTS = 12
 
 def _web_api_data(conn: sa.Connection, year: DemoYear) -> None:
     """What the web-API jobs work on: cash drawers with online payments waiting for their
-    cashout (the cashouts), and an event typed into Focus on each school's calendar (Import
-    ICS File must leave it alone). Ed-Fi Data Sync sends the district's own SIS records."""
-    from job_library.schemas.integrations import calendar_events, cash_drawers, drawer_payments
+    cashout (the cashouts), InformaCast scenarios per school (the health check), and an event
+    typed into Focus on each school's calendar (Import ICS File must leave it alone). Ed-Fi
+    Data Sync and the Blackboard transfer send the district's own SIS records."""
+    from job_library.schemas.integrations import (
+        calendar_events,
+        cash_drawers,
+        drawer_payments,
+        emergency_services_schools,
+    )
 
     school_ids = list(
         conn.execute(sa.select(schools.c.school_id).order_by(schools.c.school_id)).scalars()
@@ -1184,6 +1190,20 @@ def _web_api_data(conn: sa.Connection, year: DemoYear) -> None:
                 paid_at=paid,
             )
             for i in range(DEMO_PAYMENTS)
+        ],
+    )
+    # InformaCast scenarios per school (Emergency Services Health Check); the last school has
+    # no request-assistance scenario chosen yet, so the check has something to report.
+    _insert(
+        conn,
+        emergency_services_schools,
+        [
+            dict(
+                school_id=sid,
+                lockdown_scenario_id=f"lockdown-{sid}",
+                assistance_scenario_id=None if sid == school_ids[-1] else f"assist-{sid}",
+            )
+            for sid in school_ids
         ],
     )
     _insert(

@@ -184,7 +184,8 @@ class ApiClient:
 
     :param endpoint: the API's base URL and credentials.
     :param auth: ``oauth2`` (client credentials, token URL from the connection's extra
-        ``token_url``), ``basic`` (login and password) or ``none``.
+        ``token_url``), ``bearer`` (the password is an access token), ``basic`` (login and
+        password) or ``none``.
     :param policy: retries and time-outs.
     :param sleep: how to wait between tries (the tests pass one that records the waits).
     :param transport: an httpx transport (tests only).
@@ -218,8 +219,10 @@ class ApiClient:
             )
         elif auth == "basic":
             basic = (endpoint.login or "", endpoint.password or "")
+        elif auth == "bearer":  # a long-lived access token, kept as the connection's password
+            headers = {**(headers or {}), "Authorization": f"Bearer {endpoint.password or ''}"}
         elif auth != "none":
-            raise ValueError(f"auth {auth!r}: use oauth2, basic or none")
+            raise ValueError(f"auth {auth!r}: use oauth2, bearer, basic or none")
         base = endpoint.base_url.rstrip("/") + "/"
         self._client = httpx.Client(
             base_url=base,

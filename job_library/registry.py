@@ -29,6 +29,9 @@ _LOCATIONS: dict[str, str] = {
     "deactivate_mtss_events_for_withdrawn_students": (
         "sss.deactivate_mtss_events:DeactivateMtssEvents"
     ),
+    "emergency_services_health_check": (
+        "integrations.emergency_health_check:EmergencyServicesHealthCheck"
+    ),
     "eoy_attendance_calculation": "florida.eoy_attendance:EoyAttendanceCalculation",
     "florida_test_id_assignment": "florida.florida_test_id:FloridaTestIdAssignment",
     "edfi_data_sync": "integrations.edfi_sync:EdFiDataSync",

@@ -110,3 +110,19 @@ blackboard_links = sa.Table(
     sa.Column("external_id", sa.String(256)),
     sa.Column("linked_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# Emergency Services (InformaCast): the scenario each school sends for a lockdown and for a
+# request for assistance, as the district set them up.
+emergency_services_schools = sa.Table(
+    "emergency_services_schools",
+    metadata,
+    sa.Column(
+        "school_id",
+        sa.Integer,
+        sa.ForeignKey("schools.school_id"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("lockdown_scenario_id", sa.String(64)),
+    sa.Column("assistance_scenario_id", sa.String(64)),
+)

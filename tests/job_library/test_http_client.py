@@ -137,7 +137,7 @@ def test_a_slow_answer_times_out(waits):
 
 
 def test_an_unknown_auth_is_refused():
-    with pytest.raises(ValueError, match="auth 'digest': use oauth2, basic or none"):
+    with pytest.raises(ValueError, match="auth 'digest': use oauth2, bearer, basic or none"):
         ApiClient(HttpEndpoint("x", "http://127.0.0.1:1"), auth="digest")
 
 

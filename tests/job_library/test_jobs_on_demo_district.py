@@ -82,6 +82,7 @@ def test_every_sis_job_of_the_issue_is_covered():
         "store_automated_cashout",
         "transfer_blackboard_api_data",
         "load_data_from_blackboard_api",
+        "emergency_services_health_check",
     }
     assert covered == sis - others
     assert len(covered) == 21  # the issue's twenty, CTE Pay Period 2 being a job of its own
@@ -194,3 +195,30 @@ def test_the_web_api_jobs_on_the_demo_district(db, web_apis):
         assert fingerprint(db) == after_first, f"{key} changed data again: {second.summary}"
     assert edfi.invalid_answers == [] and anet.invalid == [] and blackboard.invalid == []
     assert edfi.accepted, "Ed-Fi received nothing"
+
+
+def test_the_health_check_on_the_demo_district_names_the_school_not_ready(db, monkeypatch):
+    import job_library.http_client as http_client
+    from job_library.base import HttpEndpoint
+    from tests.job_library.integrations.test_emergency_health_check import TOKEN, InformaCast
+
+    monkeypatch.setattr(http_client, "pause", lambda seconds: None)
+    generate(db, N, today=REFERENCE_DAY)
+    with db.connect() as conn:
+        ids = list(
+            conn.execute(sa.text("SELECT school_id FROM schools ORDER BY school_id")).scalars()
+        )
+    fake = InformaCast([f"{kind}-{sid}" for sid in ids for kind in ("lockdown", "assist")])
+    try:
+        job = REGISTRY["emergency_services_health_check"]()
+        endpoint = HttpEndpoint("informacast", fake.server.url + "/api/v1", None, TOKEN)
+        before = fingerprint(db)
+        result = run_in_transaction(
+            db, job, job.params_model(), now=EVENING, http=lambda conn_id: endpoint
+        )
+    finally:
+        fake.server.stop()
+    assert not result.success
+    assert result.counts == {"schools": len(ids), "ready": len(ids) - 1, "not_ready": 1}
+    assert "no InformaCast scenario is chosen for request assistance" in result.text
+    assert fingerprint(db) == before and fake.invalid == []

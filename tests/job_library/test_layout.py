@@ -24,6 +24,7 @@ KEYS_AND_TITLES = {
         "Deactivate MTSS events for withdrawn students"
     ),
     "edfi_data_sync": "Ed-Fi Data Sync",
+    "emergency_services_health_check": "Emergency Services Health Check",
     "eoy_attendance_calculation": "EOY Attendance Calculation",
     "florida_test_id_assignment": "Florida Test ID Assignment",
     "frontline_leave": "Frontline Leave",

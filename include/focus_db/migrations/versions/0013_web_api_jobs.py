@@ -9,6 +9,7 @@ revision = "0013"
 down_revision = "0009"
 
 _TABLES = (
+    "emergency_services_schools",
     "blackboard_links",
     "drawer_payments",
     "cashouts",
@@ -135,6 +136,14 @@ def upgrade() -> None:
         sa.Column("external_id", sa.String(length=256), nullable=True),
         sa.Column("linked_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("kind", "focus_id"),
+    )
+    op.create_table(
+        "emergency_services_schools",
+        sa.Column("school_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("lockdown_scenario_id", sa.String(length=64), nullable=True),
+        sa.Column("assistance_scenario_id", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(["school_id"], ["schools.school_id"]),
+        sa.PrimaryKeyConstraint("school_id"),
     )
 
 
