@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobKind, JobResult
+from job_library.defaults import DefaultSchedule
 
 AUTHORIZE_NET_CONNECTION = "authorize_net"
 
@@ -39,6 +40,8 @@ class PortalPaymentsCashout(Job):
     kind = JobKind.INTEGRATION
     params_model = CashoutParams
     http_connection = AUTHORIZE_NET_CONNECTION
+    # Hourly: the first run after the settlement time cashes out, the others find nothing.
+    default_schedule = DefaultSchedule(repeat_minutes=60)
     source = "portal"
 
     def run(self, context: JobContext, params: CashoutParams) -> JobResult:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from job_library.base import Job, JobContext, JobKind, JobResult
+from job_library.defaults import DefaultSchedule
 from job_library.jobs.billing.portal_payments_cashout import AUTHORIZE_NET_CONNECTION, CashoutParams
 
 
@@ -19,6 +20,8 @@ class StoreAutomatedCashout(Job):
     kind = JobKind.INTEGRATION
     params_model = CashoutParams
     http_connection = AUTHORIZE_NET_CONNECTION
+    # Hourly: the first run after the settlement time cashes out, the others find nothing.
+    default_schedule = DefaultSchedule(repeat_minutes=60)
     source = "store"
 
     def run(self, context: JobContext, params: CashoutParams) -> JobResult:

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobKind, JobResult
+from job_library.defaults import DefaultSchedule
 from job_library.sis_params import SchoolYear
 
 EDFI_CONNECTION = "edfi_api"
@@ -54,6 +55,8 @@ class EdFiDataSync(Job):
     kind = JobKind.INTEGRATION
     params_model = EdFiSyncParams
     http_connection = EDFI_CONNECTION
+    # In the evening, when the API and the district's database are quiet.
+    default_schedule = DefaultSchedule(run_time="21:00")
 
     def run(self, context: JobContext, params: EdFiSyncParams) -> JobResult:
         from job_library.jobs.integrations._edfi_sync_work import sync
