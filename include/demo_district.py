@@ -468,6 +468,7 @@ def generate(
             _attendance(conn, year)
         _tests_and_more(conn, year)
         _student_services(conn, year)
+        _web_api_data(conn, year)
         configure_demo_platform(conn)
         _system_jobs(conn, year, files)
         load_demo_assessments(conn, year)
@@ -1276,6 +1277,89 @@ def _student_services(conn: sa.Connection, year: DemoYear) -> None:
     subjects.drop(conn)
 
 
+# The demo's online payments (Authorize.net transaction ids 60000001...): portal payments in
+# the portal-enabled drawer of each school's front office, Store purchases in the Store's.
+DEMO_PAYMENTS = 12
+
+
+def _web_api_data(conn: sa.Connection, year: DemoYear) -> None:
+    """What the web-API jobs work on: cash drawers with online payments waiting for their
+    cashout (the cashouts), InformaCast scenarios per school (the health check), and an event
+    typed into Focus on each school's calendar (Import ICS File must leave it alone). Ed-Fi
+    Data Sync and the Blackboard transfer send the district's own SIS records."""
+    from job_library.schemas.integrations import (
+        calendar_events,
+        cash_drawers,
+        drawer_payments,
+        emergency_services_schools,
+    )
+
+    school_ids = list(
+        conn.execute(sa.select(schools.c.school_id).order_by(schools.c.school_id)).scalars()
+    )
+    _insert(
+        conn,
+        cash_drawers,
+        [
+            dict(
+                drawer_id=1,
+                title="Front Office (portal)",
+                school_id=school_ids[0],
+                portal_enabled=True,
+            ),
+            dict(
+                drawer_id=2,
+                title="Student Store (online)",
+                school_id=school_ids[0],
+                portal_enabled=True,
+            ),
+            dict(
+                drawer_id=3,
+                title="Cafeteria register",
+                school_id=school_ids[0],
+                portal_enabled=False,
+            ),
+        ],
+    )
+    paid = dt.datetime.combine(year.as_of - dt.timedelta(days=1), dt.time(15, 0), dt.UTC)
+    _insert(
+        conn,
+        drawer_payments,
+        [
+            dict(
+                drawer_id=1 if i % 3 else 2,
+                source="portal" if i % 3 else "store",
+                transaction_id=str(60000001 + i),
+                amount=5 + (i % 4) * 2.5,
+                paid_at=paid,
+            )
+            for i in range(DEMO_PAYMENTS)
+        ],
+    )
+    # InformaCast scenarios per school (Emergency Services Health Check); the last school has
+    # no request-assistance scenario chosen yet, so the check has something to report.
+    _insert(
+        conn,
+        emergency_services_schools,
+        [
+            dict(
+                school_id=sid,
+                lockdown_scenario_id=f"lockdown-{sid}",
+                assistance_scenario_id=None if sid == school_ids[-1] else f"assist-{sid}",
+            )
+            for sid in school_ids
+        ],
+    )
+    _insert(
+        conn,
+        calendar_events,
+        [
+            dict(school_id=sid, event_date=year.as_of + dt.timedelta(days=7), title="Open House")
+            for sid in school_ids
+        ],
+    )
+
+
 def _analyze(conn: sa.Connection, *tables: str) -> None:
     """Fresh planner statistics inside the load transaction (Postgres plans blind without)."""
     if conn.dialect.name == "postgresql":
@@ -1354,6 +1438,8 @@ DEMO_DISTRICT_PREFERENCES = {
     "email_unsuccessful_only": "off",
     "rollover_second_school": "off",
     "mtss_enrollment_alert_profile": "Counselor",
+    # The automated cashouts start after this (Authorize.net's batches settle then).
+    "authorize_net_settlement_time": "16:30",
 }
 
 

@@ -16,6 +16,8 @@ from include.definitions import JobDefinition
 from include.job_connections import airflow_connection
 from job_library.base import (
     ConnectionInfo,
+    HttpEndpoint,
+    HttpEndpoints,
     Job,
     JobContext,
     JobResult,
@@ -70,6 +72,7 @@ def run_job(
     try_number: int | None = None,
     district_files: Path | None = None,
     connections: Callable[[str], ConnectionInfo] | None = None,
+    http: HttpEndpoints | None = None,
 ) -> JobResult:
     """Run ``definition`` in one transaction and store its output, once per ``run_id``.
 
@@ -101,6 +104,7 @@ def run_job(
                     remote=remote,
                     district_files=district_files or file_store.parent / DISTRICT_FILES,
                     connections=connections or airflow_connection,
+                    http=http or _airflow_endpoints,
                 )
                 # A class this site's profile does not allow (state, add-on) is refused.
                 refusal = unavailable_reason(job_class, read_site_profile(conn))
@@ -128,6 +132,13 @@ def run_job(
         result = failure.applied_to(result)
         store_output(engine, definition.id, run_id, started, result)
     return result
+
+
+def _airflow_endpoints(conn_id: str) -> HttpEndpoint:
+    """Web-API jobs' endpoints from Airflow connections (Airflow's hooks imported on first use)."""
+    from include.http_connections import airflow_endpoint
+
+    return airflow_endpoint(conn_id)
 
 
 def _applied_meanwhile(engine: sa.Engine, job_id: str, run_id: str) -> run_fence.Applied | None:

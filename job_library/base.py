@@ -217,6 +217,32 @@ class ConnectionNotFound(LookupError):
 
 
 @dataclass(frozen=True)
+class HttpEndpoint:
+    """A web API's address and credentials, from an Airflow HTTP connection (never a job row).
+
+    :param conn_id: the Airflow connection it came from (for messages).
+    :param base_url: scheme, host, port and base path of the API.
+    :param login: user name or OAuth2 client id.
+    :param password: password or OAuth2 client secret.
+    :param extra: the connection's extra fields (``token_url``, ``timeout_seconds`` ...).
+    """
+
+    conn_id: str
+    base_url: str
+    login: str | None = None
+    password: str | None = field(default=None, repr=False)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+class HttpEndpoints(Protocol):
+    """Where a job finds the web APIs it calls, by Airflow connection id."""
+
+    def __call__(self, conn_id: str) -> HttpEndpoint:
+        """The endpoint of ``conn_id``; raises LookupError naming it when there is none."""
+        ...
+
+
+@dataclass(frozen=True)
 class JobContext:
     """Everything a job may touch, handed to it so it never opens connections itself.
 
@@ -231,6 +257,7 @@ class JobContext:
     :param remote: the vendor's file server, for jobs that name a connection.
     :param district_files: the district's shared files folder (uploads, photos), when set.
     :param connections: looks up an Airflow connection by id (ConnectionNotFound when none).
+    :param http: the web APIs' endpoints by Airflow connection id, for web-API jobs.
     """
 
     connection: Connection
@@ -243,6 +270,7 @@ class JobContext:
     remote: RemoteFiles | None = None
     district_files: Path | None = None
     connections: Callable[[str], ConnectionInfo] | None = None
+    http: HttpEndpoints | None = None
     _after_commit: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def after_commit(self, action: Callable[[], None]) -> None:
@@ -327,6 +355,8 @@ class Job(ABC):
     uses_run_history: ClassVar[bool] = False
     # The Airflow connection of the file server it reads (never taken from the job row).
     remote_connection: ClassVar[str | None] = None
+    # The Airflow HTTP connection of the web API it calls (endpoint and credentials).
+    http_connection: ClassVar[str | None] = None
     # (folder, file pattern) its DAG waits for on that server before the job runs.
     remote_wait: ClassVar[tuple[str, str] | None] = None
     # Whether a job of this class runs only on school days unless its definition says otherwise.

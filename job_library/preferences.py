@@ -32,6 +32,7 @@ class PrefType(StrEnum):
     TIMEZONE = "timezone"
     CHOICE = "choice"
     INTEGER = "integer"
+    TIME = "time"  # a time of day, HH:MM on the 24-hour clock
 
 
 class PreferenceError(ValueError):
@@ -87,6 +88,13 @@ class Preference:
                     f"preference {self.key}: {text!r} is not one of {', '.join(self.choices)}"
                 )
             return value.lower()
+        if self.type is PrefType.TIME:
+            try:
+                return dt.datetime.strptime(value, "%H:%M").strftime("%H:%M")
+            except ValueError:
+                raise PreferenceError(
+                    f"preference {self.key}: {text!r} is not a time of day HH:MM (e.g. 16:30)"
+                ) from None
         if self.type is PrefType.INTEGER:
             try:
                 return int(value)
@@ -189,6 +197,15 @@ PREFERENCES: Mapping[str, Preference] = {
             False,
             "When on, the Process Assessments jobs report how many students they updated "
             "instead of naming each one.",
+        ),
+        Preference(
+            "authorize_net_settlement_time",
+            "Authorize.net batch settlement time",
+            PrefType.TIME,
+            Scope.DISTRICT,
+            None,
+            "The time of day (district time) the district's Authorize.net account settles its "
+            "card batches; the automated cashouts wait until it has passed.",
         ),
     )
 }

@@ -15,32 +15,34 @@ from job_library.base import Job
 _LOCATIONS: dict[str, str] = {
     "address_corrections": "sis.address_corrections:AddressCorrections",
     "alert_when_existing_mtss_students_enroll": "sss.mtss_enrollment_alert:MtssEnrollmentAlert",
+    "assign_lcps": "fps.assign_lcps:AssignLcps",
     "attendance_summary_calculation": "attendance.attendance_summary:AttendanceSummaryCalculation",
+    "auto_withdraw": "fps.auto_withdraw:AutoWithdraw",
     "automatic_course_requests": "scheduling.automatic_course_requests:AutomaticCourseRequests",
     "automatic_updates": "system.automatic_updates:AutomaticUpdates",
-    "assign_lcps": "fps.assign_lcps:AssignLcps",
-    "auto_withdraw": "fps.auto_withdraw:AutoWithdraw",
     "basic_skills_assessment": "fps.basic_skills_assessment:BasicSkillsAssessment",
-    "create_process_assessments": (
-        "florida.create_process_assessments:CreateProcessAssessments"
-    ),
+    "calculate_class_rank_and_gpa": "sis.class_rank_gpa:CalculateClassRankAndGpa",
+    "class_size_averages": "florida.class_size_averages:ClassSizeAverages",
     "create_detentions_from_tardies": (
         "attendance.detentions_from_tardies:CreateDetentionsFromTardies"
     ),
-    "calculate_class_rank_and_gpa": "sis.class_rank_gpa:CalculateClassRankAndGpa",
-    "class_size_averages": "florida.class_size_averages:ClassSizeAverages",
+    "create_process_assessments": "florida.create_process_assessments:CreateProcessAssessments",
     "cte_consecutive_absences": "fps.cte_consecutive_absences:CteConsecutiveAbsences",
     "cte_pay_period_2": "fps.cte_pay_period_2:CtePayPeriod2",
     "daily_maintenance": "system.daily_maintenance:DailyMaintenance",
     "deactivate_mtss_events_for_withdrawn_students": (
         "sss.deactivate_mtss_events:DeactivateMtssEvents"
     ),
-    "document_management": "system.document_management:DocumentManagement",
     "district_assessment_dynamic_scheduling": (
         "assessments.district_assessment_dynamic_scheduling:DistrictAssessmentDynamicScheduling"
     ),
     "district_assessments_rescoring": (
         "assessments.district_assessments_rescoring:DistrictAssessmentsRescoring"
+    ),
+    "document_management": "system.document_management:DocumentManagement",
+    "edfi_data_sync": "integrations.edfi_sync:EdFiDataSync",
+    "emergency_services_health_check": (
+        "integrations.emergency_health_check:EmergencyServicesHealthCheck"
     ),
     "eoy_attendance_calculation": "florida.eoy_attendance:EoyAttendanceCalculation",
     "florida_test_id_assignment": "florida.florida_test_id:FloridaTestIdAssignment",
@@ -49,30 +51,35 @@ _LOCATIONS: dict[str, str] = {
         "assessments.import_assessment_question_count:ImportAssessmentQuestionCount"
     ),
     "import_assessments": "assessments.import_assessments:ImportAssessments",
+    "import_ics_file": "integrations.import_ics:ImportIcsFile",
+    "load_data_from_blackboard_api": "integrations.blackboard_load:LoadDataFromBlackboardApi",
     "metlife_incoming": "erp.metlife_incoming:MetLifeIncoming",
     "missing_class": "system.missing_class:MissingClass",
     "neogov_new_hires": "erp.neogov:NeoGovNewHires",
     "neogov_user_data": "erp.neogov:NeoGovUserData",
-    "parse_addresses": "sis.parse_addresses:ParseAddresses",
-    "purge_old_files": "system.purge_old_files:PurgeOldFiles",
     "nightly_immunization_compliance": "sis.immunization_compliance:NightlyImmunizationCompliance",
-    "recalculate_lcps": "fps.recalculate_lcps:RecalculateLcps",
+    "parse_addresses": "sis.parse_addresses:ParseAddresses",
+    "portal_payments_automatched_cashout": "billing.portal_payments_cashout:PortalPaymentsCashout",
+    "process_assessments": "florida.process_assessments:ProcessAssessments",
+    "purge_old_files": "system.purge_old_files:PurgeOldFiles",
     "recalculate_daily_attendance": (
         "attendance.recalculate_daily_attendance:RecalculateDailyAttendance"
     ),
+    "recalculate_lcps": "fps.recalculate_lcps:RecalculateLcps",
     "remove_fefp_code_from_dismissed_students": "sss.remove_fefp_code:RemoveFefpCode",
     "remove_scheduled_students_from_waitlist": (
         "scheduling.remove_scheduled_from_waitlist:RemoveScheduledFromWaitlist"
     ),
     "retitle_sections": "scheduling.retitle_sections:RetitleSections",
-    "process_assessments": "florida.process_assessments:ProcessAssessments",
     "rollover": "sis.rollover:Rollover",
     "scheduled_import": "integrations.scheduled_import:ScheduledImport",
     "set_next_school": "sis.set_next_school:SetNextSchool",
     "set_zoned_school": "sis.set_zoned_school:SetZonedSchool",
     "sql_triggers": "system.sql_triggers:SqlTriggers",
+    "store_automated_cashout": "billing.store_cashout:StoreAutomatedCashout",
     "survey_site_maintenance": "system.survey_site_maintenance:SurveySiteMaintenance",
     "symlink_photos": "system.symlink_photos:SymlinkPhotos",
+    "transfer_blackboard_api_data": "integrations.blackboard_transfer:TransferBlackboardApiData",
     "worker_check": "system.worker_check:WorkerCheck",
 }
 

@@ -283,6 +283,7 @@ def test_prefs_list_for_one_school_says_where_each_value_comes_from(db, capsys):
         f"{'basic_skills_check_level':<32} {'off':<20} (default)",
         f"{'basic_skills_tabe_language_or_reading':<32} {'not set':<20} (default)",
         f"{'process_assessments_counts_only':<32} {'off':<20} (default)",
+        f"{'authorize_net_settlement_time':<32} {'not set':<20} (default)",
     ]
     assert cli.main(["prefs", "list", "--school", "5"]) == 0
     lines = capsys.readouterr().out.splitlines()

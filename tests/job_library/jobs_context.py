@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from job_library.base import Job, JobContext, JobResult, RemoteFiles
+from job_library.base import HttpEndpoints, Job, JobContext, JobResult, RemoteFiles
 
 
 def run_in_transaction(
@@ -23,6 +23,7 @@ def run_in_transaction(
     district_files: Path | None = None,
     connections=None,
     history=None,
+    http: HttpEndpoints | None = None,
 ) -> JobResult:
     at = now or dt.datetime(2026, 11, 28, 2, 0, tzinfo=ZoneInfo("America/New_York"))
     with engine.begin() as conn:
@@ -37,6 +38,7 @@ def run_in_transaction(
             district_files=district_files,
             connections=connections,
             history=history,
+            http=http,
         )
         result = job.run(context, params)
     failure = context.committed()

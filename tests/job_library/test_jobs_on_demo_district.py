@@ -96,6 +96,14 @@ def test_every_sis_job_of_the_issue_is_covered():
         *SYSTEM_KEYS,
         "import_assessments",  # file jobs: tests/job_library/assessments, on a real SFTP server
         "import_assessment_question_count",
+        # The web-API jobs: run on the demo district below, against their loopback servers.
+        "import_ics_file",
+        "edfi_data_sync",
+        "portal_payments_automatched_cashout",
+        "store_automated_cashout",
+        "transfer_blackboard_api_data",
+        "load_data_from_blackboard_api",
+        "emergency_services_health_check",
     }
     assert covered == sis - others
     # The first issue's twenty (CTE Pay Period 2 being a job of its own), and seven of the
@@ -221,3 +229,92 @@ def test_survey_site_maintenance_on_the_demo_district(db, tmp_path):
     with survey.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(two_factor_auth)).scalar() == 2
     survey.dispose()
+@pytest.fixture
+def web_apis(monkeypatch: pytest.MonkeyPatch):
+    """The loopback servers of the web-API jobs: an iCalendar feed, Ed-Fi, Authorize.net."""
+    import warnings
+
+    import job_library.http_client as http_client
+    from include.demo_district import DEMO_PAYMENTS
+    from job_library.base import HttpEndpoint
+    from tests.job_library.billing.authorize_net_fake import KEY, LOGIN, AuthorizeNetFake
+    from tests.job_library.billing.authorize_net_fake import SettledBatch as Batch
+    from tests.job_library.integrations.blackboard_fake import KEY as BB_KEY
+    from tests.job_library.integrations.blackboard_fake import SECRET as BB_SECRET
+    from tests.job_library.integrations.blackboard_fake import BlackboardFake
+    from tests.job_library.integrations.edfi_fake import CLIENT_ID, CLIENT_SECRET, EdFiFake
+    from tests.job_library.integrations.test_import_ics import IcsFeed
+
+    monkeypatch.setattr(http_client, "pause", lambda seconds: None)
+    warnings.simplefilter("ignore", UserWarning)  # openapi-core's note on OAuth2 schemes
+    settled = [
+        (str(60000001 + i), "settledSuccessfully", f"{5 + (i % 4) * 2.5:.2f}")
+        for i in range(DEMO_PAYMENTS)
+    ]
+    feed, edfi, blackboard = IcsFeed(), EdFiFake(), BlackboardFake()
+    anet = AuthorizeNetFake([Batch("7001", EVENING - dt.timedelta(hours=3), transactions=settled)])
+
+    def endpoints(conn_id: str) -> HttpEndpoint:
+        if conn_id == "edfi_api":
+            token = {"token_url": edfi.server.url + "/oauth/token"}
+            return HttpEndpoint(conn_id, edfi.url, CLIENT_ID, CLIENT_SECRET, token)
+        if conn_id == "blackboard_learn":
+            return HttpEndpoint(conn_id, blackboard.url, BB_KEY, BB_SECRET)
+        assert conn_id == "authorize_net"
+        return HttpEndpoint(conn_id, anet.server.url, LOGIN, KEY)
+
+    yield feed, edfi, anet, blackboard, endpoints
+    for fake in (feed.server, edfi, anet, blackboard):
+        fake.stop()
+
+
+def test_the_web_api_jobs_on_the_demo_district(db, web_apis):
+    feed, edfi, anet, blackboard, endpoints = web_apis
+    generate(db, N, today=REFERENCE_DAY)
+    cases = [
+        ("import_ics_file", {"ics_url": feed.url}),
+        ("edfi_data_sync", {}),
+        ("portal_payments_automatched_cashout", {}),
+        ("store_automated_cashout", {}),
+        ("transfer_blackboard_api_data", {}),
+        ("load_data_from_blackboard_api", {}),
+    ]
+    for key, params in cases:
+        job = REGISTRY[key]()
+        start = fingerprint(db)
+        first = run_in_transaction(db, job, job.params_model(**params), now=EVENING, http=endpoints)
+        assert first.success, first.text
+        after_first = fingerprint(db)
+        assert after_first != start, f"{key} found nothing to do: {first.summary}"
+        second = run_in_transaction(db, job, job.params_model(**params), now=LATER, http=endpoints)
+        assert second.success, second.summary
+        assert fingerprint(db) == after_first, f"{key} changed data again: {second.summary}"
+    assert edfi.invalid_answers == [] and anet.invalid == [] and blackboard.invalid == []
+    assert edfi.accepted, "Ed-Fi received nothing"
+
+
+def test_the_health_check_on_the_demo_district_names_the_school_not_ready(db, monkeypatch):
+    import job_library.http_client as http_client
+    from job_library.base import HttpEndpoint
+    from tests.job_library.integrations.test_emergency_health_check import TOKEN, InformaCast
+
+    monkeypatch.setattr(http_client, "pause", lambda seconds: None)
+    generate(db, N, today=REFERENCE_DAY)
+    with db.connect() as conn:
+        ids = list(
+            conn.execute(sa.text("SELECT school_id FROM schools ORDER BY school_id")).scalars()
+        )
+    fake = InformaCast([f"{kind}-{sid}" for sid in ids for kind in ("lockdown", "assist")])
+    try:
+        job = REGISTRY["emergency_services_health_check"]()
+        endpoint = HttpEndpoint("informacast", fake.server.url + "/api/v1", None, TOKEN)
+        before = fingerprint(db)
+        result = run_in_transaction(
+            db, job, job.params_model(), now=EVENING, http=lambda conn_id: endpoint
+        )
+    finally:
+        fake.server.stop()
+    assert not result.success
+    assert result.counts == {"schools": len(ids), "ready": len(ids) - 1, "not_ready": 1}
+    assert "no InformaCast scenario is chosen for request assistance" in result.text
+    assert fingerprint(db) == before and fake.invalid == []

@@ -27,22 +27,27 @@ KEYS_AND_TITLES = {
     "deactivate_mtss_events_for_withdrawn_students": (
         "Deactivate MTSS events for withdrawn students"
     ),
-    "document_management": "Document Management",
     "district_assessment_dynamic_scheduling": "District Assessment Dynamic Scheduling",
     "district_assessments_rescoring": "District Assessments Re-scoring",
+    "document_management": "Document Management",
+    "edfi_data_sync": "Ed-Fi Data Sync",
+    "emergency_services_health_check": "Emergency Services Health Check",
     "eoy_attendance_calculation": "EOY Attendance Calculation",
     "florida_test_id_assignment": "Florida Test ID Assignment",
     "frontline_leave": "Frontline Leave",
     "import_assessment_question_count": "Import Assessment Question Count",
     "import_assessments": "Import Assessments",
+    "import_ics_file": "Import ICS File",
+    "load_data_from_blackboard_api": "Load Data From Blackboard API",
     "metlife_incoming": "MetLife Incoming",
     "missing_class": "Missing Class CRON Job",
     "neogov_new_hires": "NeoGov New Hires",
     "neogov_user_data": "NeoGov User Data",
     "nightly_immunization_compliance": "Nightly Immunization Compliance Job",
     "parse_addresses": "Parse Addresses",
-    "purge_old_files": "Purge Old Files",
+    "portal_payments_automatched_cashout": "Portal Payments Automatched Cashout",
     "process_assessments": "Process Assessments",
+    "purge_old_files": "Purge Old Files",
     "recalculate_daily_attendance": "Recalculate Daily Attendance",
     "recalculate_lcps": "Recalculate LCPs",
     "remove_fefp_code_from_dismissed_students": "Remove FEFP code from dismissed students",
@@ -53,8 +58,10 @@ KEYS_AND_TITLES = {
     "set_next_school": "Set Next School",
     "set_zoned_school": "Set Zoned School",
     "sql_triggers": "SQL Triggers",
+    "store_automated_cashout": "Store Automated Cashout",
     "survey_site_maintenance": "Survey Site Maintenance",
     "symlink_photos": "Symlink Photos",
+    "transfer_blackboard_api_data": "Transfer Blackboard API Data",
     "worker_check": "Worker Check",
 }
 
@@ -68,6 +75,9 @@ PACKAGES_OF_MODULE = {
     "Assessments": {"assessments"},
     "ERP": {"erp"},
     "Importer": {"integrations"},
+    # Web APIs of other systems (Ed-Fi, Blackboard, InformaCast, calendar feeds).
+    "Integrations": {"integrations"},
+    "Student Billing": {"billing"},
     "System": {"system"},
 }
 

@@ -93,12 +93,14 @@ def test_a_school_uses_its_own_value_else_the_districts_else_the_default(engine)
         ("timezone", "America/Chicago", 4, "is set for the district, not per school"),
         ("rollover_second_school", "on", -1, "school -1 is not a school id"),
         ("mtss_enrollment_alert_profile", "  ", None, "the value is empty"),
+        ("authorize_net_settlement_time", "4:30 pm", None, "'4:30 pm' is not a time of day"),
+        ("authorize_net_settlement_time", "24:00", None, "is not a time of day HH:MM"),
         (
             "no_such_thing",
             "1",
             None,
-            "no preference 'no_such_thing'; known: basic_skills_check_level, "
-            "basic_skills_tabe_language_or_reading, class_rank_by",
+            "no preference 'no_such_thing'; known: authorize_net_settlement_time, "
+            "basic_skills_check_level, basic_skills_tabe_language_or_reading",
         ),
     ],
 )
@@ -140,7 +142,9 @@ def test_the_listing_shows_every_preference_with_district_and_school_values(engi
         "basic_skills_check_level",
         "basic_skills_tabe_language_or_reading",
         "process_assessments_counts_only",
+        "authorize_net_settlement_time",
     }
+    assert listing["authorize_net_settlement_time"]["type"] == "time"
     assert listing["class_rank_by"]["schools"] == {"6": "weighted"}
     assert listing["class_rank_by"]["choices"] == ["weighted", "unweighted"]
     assert listing["timezone"]["district"] is None

@@ -1,0 +1,1 @@
+"""Student Billing jobs: cash drawers, the Store and online payments."""

@@ -1,0 +1,154 @@
+"""Emergency Services Health Check against a fake InformaCast Fusion API on loopback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import jsonschema
+import pytest
+import sqlalchemy as sa
+
+import job_library.http_client as http_client
+from include.notifications import should_send
+from job_library.base import HttpEndpoint
+from job_library.jobs.integrations.emergency_health_check import (
+    EmergencyHealthCheckParams,
+    EmergencyServicesHealthCheck,
+)
+from job_library.schemas.district import schools
+from job_library.schemas.integrations import emergency_services_schools
+from tests.http_server import Answer, LoopbackHttpServer, Request
+from tests.job_library.jobs_context import run_in_transaction
+
+CONTRACT = json.loads(
+    (Path(__file__).parent / "specs" / "informacast-scenarios-contract.json").read_text()
+)
+TOKEN = "informacast-service-token"
+
+
+class InformaCast:
+    """GET /api/v1/scenarios, two scenarios a page, Bearer token required."""
+
+    def __init__(self, scenario_ids: list[str]) -> None:
+        self.scenarios = [{"id": i, "name": f"Scenario {i}"} for i in scenario_ids]
+        self.invalid: list[str] = []
+        self.server = LoopbackHttpServer(self.answer).start()
+
+    def answer(self, request: Request) -> Answer:
+        if request.headers.get("authorization") != f"Bearer {TOKEN}":
+            return Answer(401, b'{"status": 401, "message": "Unauthorized"}')
+        if request.path != "/api/v1/scenarios" or request.method != "GET":
+            return Answer(404)
+        unknown = set(request.query) - {"limit", "start"}
+        if unknown:
+            self.invalid.append(f"unknown parameters {sorted(unknown)}")
+        limit = min(int(request.query["limit"][0]), 2)
+        start = int(request.query.get("start", ["0"])[0])
+        page = self.scenarios[start : start + limit]
+        more = start + limit < len(self.scenarios)
+        body = {
+            "total": len(self.scenarios),
+            "data": page,
+            "next": str(start + limit) if more else None,
+            "previous": None,
+        }
+        self.invalid += [e.message for e in jsonschema.Draft7Validator(CONTRACT).iter_errors(body)]
+        return Answer(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
+
+
+@pytest.fixture
+def informacast() -> Iterator[InformaCast]:
+    fake = InformaCast(["L1", "A1", "L2", "A2", "L3"])
+    yield fake
+    fake.server.stop()
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    waited: list[float] = []
+    monkeypatch.setattr(http_client, "pause", waited.append)
+    return waited
+
+
+@pytest.fixture
+def district(db: sa.Engine) -> sa.Engine:
+    with db.begin() as conn:
+        conn.execute(
+            schools.insert(),
+            [
+                {
+                    "school_id": s,
+                    "title": t,
+                    "short_name": t[:2],
+                    "school_number": f"000{s}",
+                    "district_number": "9",
+                }
+                for s, t in ((1, "Adams"), (2, "Baker"), (3, "Clark"), (4, "Drew"))
+            ],
+        )
+        conn.execute(
+            emergency_services_schools.insert(),
+            [
+                {"school_id": 1, "lockdown_scenario_id": "L1", "assistance_scenario_id": "A1"},
+                {"school_id": 2, "lockdown_scenario_id": "L2", "assistance_scenario_id": "A2"},
+                # Clark's assistance scenario was deleted in InformaCast.
+                {"school_id": 3, "lockdown_scenario_id": "L3", "assistance_scenario_id": "A3"},
+                # Drew has no row at all: nothing chosen.
+            ],
+        )
+    return db
+
+
+def run(engine, fake, token=TOKEN, **params):
+    def lookup(conn_id: str) -> HttpEndpoint:
+        assert conn_id == "informacast"
+        return HttpEndpoint(conn_id, fake.server.url + "/api/v1", None, token)
+
+    return run_in_transaction(
+        engine, EmergencyServicesHealthCheck(), EmergencyHealthCheckParams(**params), http=lookup
+    )
+
+
+def test_each_school_is_judged_and_a_school_not_ready_fails_the_run(district, informacast, waits):
+    result = run(district, informacast)
+    assert informacast.invalid == []
+    assert not result.success
+    assert result.counts == {"schools": 4, "ready": 2, "not_ready": 2}
+    assert result.text.splitlines() == [
+        "InformaCast: 2 of 4 school(s) ready for lockdown and request assistance; 2 not ready.",
+        "  NOT READY: Clark: the request assistance scenario A3 is not in InformaCast "
+        "(deleted or renamed?)",
+        "  NOT READY: Drew: no InformaCast scenario is chosen for lockdown; no InformaCast "
+        "scenario is chosen for request assistance",
+        "  ready: Adams: both would work",
+        "  ready: Baker: both would work",
+    ]
+    # Unsuccessful: the job's addresses get the run's e-mail even with "unsuccessful only".
+    assert should_send(SimpleNamespace(emails=["safety@district.example"]), result, True)
+
+
+def test_all_ready_is_a_success(district, informacast, waits):
+    result = run(district, informacast, schools=[1, 2])
+    assert result.success and result.counts == {"schools": 2, "ready": 2, "not_ready": 0}
+
+
+def test_a_refused_token_makes_every_school_not_ready(district, informacast, waits):
+    result = run(district, informacast, token="expired")
+    assert not result.success and result.counts["not_ready"] == 4
+    assert "refused the access token: renew it" in result.summary
+    assert waits == []  # a 401 is not retried
+
+
+def test_a_500_between_pages_is_retried(district, informacast, waits):
+    informacast.server.fail_next(1, 500)
+    informacast.server.fail_next(1, 429, {"Retry-After": "2"})
+    result = run(district, informacast, schools=[1, 2])
+    assert result.success and len(waits) == 2 and waits[1] == 2.0
+
+
+def test_an_unknown_school_is_named(district, informacast, waits):
+    result = run(district, informacast, schools=[1, 9])
+    assert not result.success and "school(s) 9: no such school" in result.summary
