@@ -32,6 +32,7 @@ class PrefType(StrEnum):
     TIMEZONE = "timezone"
     CHOICE = "choice"
     INTEGER = "integer"
+    TIME = "time"
 
 
 class PreferenceError(ValueError):
@@ -94,6 +95,13 @@ class Preference:
                 raise PreferenceError(
                     f"preference {self.key}: {text!r} is not a whole number"
                 ) from None
+        if self.type is PrefType.TIME:
+            try:
+                return dt.datetime.strptime(value, "%H:%M").time()
+            except ValueError:
+                raise PreferenceError(
+                    f"preference {self.key}: {text!r} is not a time of day HH:MM (24-hour)"
+                ) from None
         if not value:
             raise PreferenceError(f"preference {self.key}: the value is empty; use unset instead")
         if len(value) > 200:
@@ -104,6 +112,8 @@ class Preference:
         """The stored text of a typed value."""
         if self.type is PrefType.FLAG:
             return "true" if value else "false"
+        if self.type is PrefType.TIME:
+            return f"{value:%H:%M}"
         return str(value)
 
     def show(self, value: Any) -> str:
@@ -112,6 +122,8 @@ class Preference:
             return ""
         if self.type is PrefType.FLAG:
             return "on" if value else "off"
+        if self.type is PrefType.TIME:
+            return f"{value:%H:%M}"
         return str(value)
 
 
@@ -161,6 +173,24 @@ PREFERENCES: Mapping[str, Preference] = {
             None,
             "The user profile that gets the alert when a student with inactive MTSS events "
             "enrolls at another school.",
+        ),
+        Preference(
+            "communication_not_before",
+            "No calls, texts or push notifications before",
+            PrefType.TIME,
+            Scope.SCHOOL,
+            None,
+            "Queued calls, text messages and push notifications for the school's families wait "
+            "until this time of day (HH:MM); e-mail is not held.",
+        ),
+        Preference(
+            "communication_not_after",
+            "No calls, texts or push notifications after",
+            PrefType.TIME,
+            Scope.SCHOOL,
+            None,
+            "Past this time of day (HH:MM) queued calls, text messages and push notifications "
+            "wait for the next allowed time; e-mail is not held.",
         ),
     )
 }

@@ -18,6 +18,8 @@ _LOCATIONS: dict[str, str] = {
     "attendance_summary_calculation": "attendance.attendance_summary:AttendanceSummaryCalculation",
     "automatic_course_requests": "scheduling.automatic_course_requests:AutomaticCourseRequests",
     "auto_withdraw": "fps.auto_withdraw:AutoWithdraw",
+    "automated_emails": "communications.automated_emails:AutomatedEmails",
+    "communication_queue": "communications.communication_queue:CommunicationQueue",
     "create_detentions_from_tardies": (
         "attendance.detentions_from_tardies:CreateDetentionsFromTardies"
     ),
@@ -29,6 +31,7 @@ _LOCATIONS: dict[str, str] = {
     "deactivate_mtss_events_for_withdrawn_students": (
         "sss.deactivate_mtss_events:DeactivateMtssEvents"
     ),
+    "email_notifications": "communications.email_notifications:EmailNotifications",
     "eoy_attendance_calculation": "florida.eoy_attendance:EoyAttendanceCalculation",
     "florida_test_id_assignment": "florida.florida_test_id:FloridaTestIdAssignment",
     "frontline_leave": "erp.frontline_leave:FrontlineLeave",
@@ -37,6 +40,9 @@ _LOCATIONS: dict[str, str] = {
     "neogov_new_hires": "erp.neogov:NeoGovNewHires",
     "neogov_user_data": "erp.neogov:NeoGovUserData",
     "parse_addresses": "sis.parse_addresses:ParseAddresses",
+    "phone_communication_processing": (
+        "communications.communication_queue:PhoneCommunicationProcessing"
+    ),
     "nightly_immunization_compliance": "sis.immunization_compliance:NightlyImmunizationCompliance",
     "recalculate_daily_attendance": (
         "attendance.recalculate_daily_attendance:RecalculateDailyAttendance"

@@ -13,9 +13,11 @@ KEYS_AND_TITLES = {
     "alert_when_existing_mtss_students_enroll": "Alert when existing MTSS students enroll",
     "attendance_summary_calculation": "Attendance Summary Calculation",
     "auto_withdraw": "AutoWithdraw",
+    "automated_emails": "Automated Emails",
     "automatic_course_requests": "Automatic Course Requests",
     "calculate_class_rank_and_gpa": "Calculate Class Rank and GPA",
     "class_size_averages": "Class Size Averages",
+    "communication_queue": "Communication Queue",
     "create_detentions_from_tardies": "Create Detentions from Tardies",
     "cte_consecutive_absences": "CTE Consecutive Absences",
     "cte_pay_period_2": "CTE Pay Period 2 Students",
@@ -23,6 +25,7 @@ KEYS_AND_TITLES = {
     "deactivate_mtss_events_for_withdrawn_students": (
         "Deactivate MTSS events for withdrawn students"
     ),
+    "email_notifications": "Email Notifications",
     "eoy_attendance_calculation": "EOY Attendance Calculation",
     "florida_test_id_assignment": "Florida Test ID Assignment",
     "frontline_leave": "Frontline Leave",
@@ -32,6 +35,7 @@ KEYS_AND_TITLES = {
     "neogov_user_data": "NeoGov User Data",
     "nightly_immunization_compliance": "Nightly Immunization Compliance Job",
     "parse_addresses": "Parse Addresses",
+    "phone_communication_processing": "Phone Communication Processing",
     "recalculate_daily_attendance": "Recalculate Daily Attendance",
     "remove_fefp_code_from_dismissed_students": "Remove FEFP code from dismissed students",
     "remove_scheduled_students_from_waitlist": "Remove Scheduled Students from Waitlist",
@@ -53,6 +57,8 @@ PACKAGES_OF_MODULE = {
     "ERP": {"erp"},
     "Importer": {"integrations"},
     "System": {"system"},
+    "Communication": {"communications"},
+    "Phone Communication": {"communications"},
 }
 
 

@@ -1,0 +1,147 @@
+"""The communication queue with its attempts, contacts and what queues messages (issue #21)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0011"
+down_revision = "0009"
+
+TZ = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "communication_queue",
+        sa.Column("message_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("channel", sa.String(10), nullable=False),
+        sa.Column("source", sa.String(30), nullable=False, server_default="query"),
+        sa.Column("school_id", sa.Integer, sa.ForeignKey("schools.school_id")),
+        sa.Column("student_id", sa.Integer, sa.ForeignKey("students.student_id")),
+        sa.Column("recipient", sa.String(320), nullable=False),
+        sa.Column("recipient_name", sa.String(200)),
+        sa.Column("subject", sa.String(300), nullable=False, server_default=""),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("html_body", sa.Text),
+        sa.Column("send_after", TZ, nullable=False),
+        sa.Column("status", sa.String(15), nullable=False, server_default="queued"),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("next_attempt_at", TZ),
+        sa.Column("last_error", sa.Text),
+        sa.Column("provider_ref", sa.String(64)),
+        sa.Column("claim_token", sa.String(32)),
+        sa.Column("marked_at", TZ),
+        sa.Column("sent_at", TZ),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.Column("dedupe_key", sa.String(200), unique=True),
+        sa.CheckConstraint(
+            "channel in ('email', 'sms', 'voice', 'push')", name="ck_communication_queue_channel"
+        ),
+        sa.CheckConstraint(
+            "status in ('queued', 'sending', 'sent', 'failed', 'undeliverable', 'unconfirmed')",
+            name="ck_communication_queue_status",
+        ),
+    )
+    op.create_index("ix_communication_queue_due", "communication_queue", ["status", "send_after"])
+    op.create_index("ix_communication_queue_claim", "communication_queue", ["claim_token"])
+    op.create_table(
+        "communication_attempts",
+        sa.Column("attempt_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "message_id",
+            sa.Integer,
+            sa.ForeignKey("communication_queue.message_id"),
+            nullable=False,
+        ),
+        sa.Column("job_id", sa.String(100), nullable=False),
+        sa.Column("token", sa.String(32), nullable=False),
+        sa.Column("started_at", TZ, nullable=False),
+        sa.Column("finished_at", TZ),
+        sa.Column("outcome", sa.String(15), nullable=False),
+        sa.Column("detail", sa.Text),
+    )
+    op.create_index("ix_communication_attempts_message", "communication_attempts", ["message_id"])
+    op.create_index("ix_communication_attempts_token", "communication_attempts", ["token"])
+    op.create_table(
+        "student_contacts",
+        sa.Column("contact_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("student_id", sa.Integer, sa.ForeignKey("students.student_id"), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("relationship", sa.String(50)),
+        sa.Column("priority", sa.Integer, nullable=False, server_default="1"),
+        sa.Column("email", sa.String(320)),
+        sa.Column("phone", sa.String(20)),
+    )
+    op.create_index("ix_student_contacts_student", "student_contacts", ["student_id"])
+    op.create_table(
+        "contact_notification_settings",
+        sa.Column(
+            "contact_id",
+            sa.Integer,
+            sa.ForeignKey("student_contacts.contact_id"),
+            primary_key=True,
+        ),
+        sa.Column("category", sa.String(20), primary_key=True),
+        sa.Column("email", sa.Boolean, nullable=False, server_default=sa.true()),
+    )
+    op.create_table(
+        "student_notifications",
+        sa.Column("notification_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("student_id", sa.Integer, sa.ForeignKey("students.student_id"), nullable=False),
+        sa.Column("school_id", sa.Integer, sa.ForeignKey("schools.school_id")),
+        sa.Column("category", sa.String(20), nullable=False),
+        sa.Column("title", sa.String(200), nullable=False),
+        sa.Column("message", sa.Text, nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.CheckConstraint(
+            "category in ('attendance', 'billing', 'grades', 'discipline', 'assignments', "
+            "'events')",
+            name="ck_student_notifications_category",
+        ),
+    )
+    op.create_index("ix_student_notifications_created", "student_notifications", ["created_at"])
+    op.create_table(
+        "automated_messages",
+        sa.Column("automated_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("title", sa.String(200), nullable=False),
+        sa.Column("subject", sa.String(300), nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("send_at", TZ, nullable=False),
+        sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    )
+    op.create_table(
+        "automated_message_recipients",
+        sa.Column(
+            "automated_id",
+            sa.Integer,
+            sa.ForeignKey("automated_messages.automated_id"),
+            primary_key=True,
+        ),
+        sa.Column("email", sa.String(320), primary_key=True),
+        sa.Column("name", sa.String(200)),
+    )
+    op.create_table(
+        "attendance_message_settings",
+        sa.Column("setting_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("absence_type", sa.String(10), nullable=False),
+        sa.Column("channel", sa.String(10), nullable=False),
+        sa.Column("subject", sa.String(300), nullable=False, server_default=""),
+        sa.Column("template", sa.Text, nullable=False),
+        sa.Column("max_priority", sa.Integer, nullable=False, server_default="1"),
+        sa.UniqueConstraint("absence_type", "channel", name="uq_attendance_message_settings"),
+    )
+
+
+def downgrade() -> None:
+    for table in (
+        "attendance_message_settings",
+        "automated_message_recipients",
+        "automated_messages",
+        "student_notifications",
+        "contact_notification_settings",
+        "student_contacts",
+        "communication_attempts",
+        "communication_queue",
+    ):
+        op.drop_table(table)

@@ -1,0 +1,154 @@
+"""Communications: the message queue and its attempts, contacts and what queues messages."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from job_library.schema import metadata
+from job_library.schemas.columns import fk_column, id_column
+
+TZ = sa.DateTime(timezone=True)
+
+# Queue states: queued (waiting for its time or its retry), sending (marked by a run and
+# being sent), then sent, failed (retries used up), undeliverable (the recipient cannot get
+# it) or unconfirmed (a run died between marking and recording: never sent again).
+QUEUE_STATES = ("queued", "sending", "sent", "failed", "undeliverable", "unconfirmed")
+
+communication_queue = sa.Table(
+    "communication_queue",
+    metadata,
+    id_column("message_id"),
+    sa.Column("channel", sa.String(10), nullable=False),  # email, sms, voice, push
+    sa.Column("source", sa.String(30), nullable=False, server_default="query"),
+    fk_column("school_id", "schools.school_id"),
+    fk_column("student_id", "students.student_id"),
+    sa.Column("recipient", sa.String(320), nullable=False),
+    sa.Column("recipient_name", sa.String(200)),
+    sa.Column("subject", sa.String(300), nullable=False, server_default=""),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("html_body", sa.Text),
+    # When it may go: a scheduled message waits until then, everything else is due at once.
+    sa.Column("send_after", TZ, nullable=False),
+    sa.Column("status", sa.String(15), nullable=False, server_default="queued"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", TZ),
+    sa.Column("last_error", sa.Text),
+    sa.Column("provider_ref", sa.String(64)),
+    sa.Column("claim_token", sa.String(32)),
+    sa.Column("marked_at", TZ),
+    sa.Column("sent_at", TZ),
+    sa.Column("created_at", TZ, nullable=False),
+    # What queued it, once: a job that queues messages never queues the same one twice.
+    sa.Column("dedupe_key", sa.String(200), unique=True),
+    sa.CheckConstraint(
+        "channel in ('email', 'sms', 'voice', 'push')", name="ck_communication_queue_channel"
+    ),
+    sa.CheckConstraint(
+        "status in ('queued', 'sending', 'sent', 'failed', 'undeliverable', 'unconfirmed')",
+        name="ck_communication_queue_status",
+    ),
+    sa.Index("ix_communication_queue_due", "status", "send_after"),
+    sa.Index("ix_communication_queue_claim", "claim_token"),
+)
+
+# Every try of every message, with its outcome: the queue's audit trail.
+communication_attempts = sa.Table(
+    "communication_attempts",
+    metadata,
+    id_column("attempt_id"),
+    fk_column("message_id", "communication_queue.message_id", nullable=False),
+    sa.Column("job_id", sa.String(100), nullable=False),
+    sa.Column("token", sa.String(32), nullable=False),
+    sa.Column("started_at", TZ, nullable=False),
+    sa.Column("finished_at", TZ),
+    # sending, sent, retry, failed, undeliverable, unconfirmed
+    sa.Column("outcome", sa.String(15), nullable=False),
+    sa.Column("detail", sa.Text),
+    sa.Index("ix_communication_attempts_message", "message_id"),
+    sa.Index("ix_communication_attempts_token", "token"),
+)
+
+# A student's parents and guardians as Focus lists them; priority 1 is called first.
+student_contacts = sa.Table(
+    "student_contacts",
+    metadata,
+    id_column("contact_id"),
+    fk_column("student_id", "students.student_id", nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("relationship", sa.String(50)),
+    sa.Column("priority", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("email", sa.String(320)),
+    sa.Column("phone", sa.String(20)),  # E.164, e.g. +13525550100
+    sa.Index("ix_student_contacts_student", "student_id"),
+)
+
+# Which kinds of notification a contact wants by e-mail (the Parent Notification settings).
+NOTIFICATION_CATEGORIES = (
+    "attendance",
+    "billing",
+    "grades",
+    "discipline",
+    "assignments",
+    "events",
+)
+
+contact_notification_settings = sa.Table(
+    "contact_notification_settings",
+    metadata,
+    fk_column("contact_id", "student_contacts.contact_id", primary_key=True),
+    sa.Column("category", sa.String(20), primary_key=True),
+    sa.Column("email", sa.Boolean, nullable=False, server_default=sa.true()),
+)
+
+# Notifications other parts of Focus raise about a student (an absence, a fee, a grade ...).
+student_notifications = sa.Table(
+    "student_notifications",
+    metadata,
+    id_column("notification_id"),
+    fk_column("student_id", "students.student_id", nullable=False),
+    fk_column("school_id", "schools.school_id"),
+    sa.Column("category", sa.String(20), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.CheckConstraint(
+        "category in ('attendance', 'billing', 'grades', 'discipline', 'assignments', 'events')",
+        name="ck_student_notifications_category",
+    ),
+    sa.Index("ix_student_notifications_created", "created_at"),
+)
+
+# Automated Cron Messages (Setup): a message and its recipients, sent once it is due.
+automated_messages = sa.Table(
+    "automated_messages",
+    metadata,
+    id_column("automated_id"),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("send_at", TZ, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+)
+
+automated_message_recipients = sa.Table(
+    "automated_message_recipients",
+    metadata,
+    fk_column("automated_id", "automated_messages.automated_id", primary_key=True),
+    sa.Column("email", sa.String(320), primary_key=True),
+    sa.Column("name", sa.String(200)),
+)
+
+# Messages a district sets up for attendance (Communication > Settings > Attendance): a
+# day's absence of this type queues this message to each contact with the channel's address.
+attendance_message_settings = sa.Table(
+    "attendance_message_settings",
+    metadata,
+    id_column("setting_id"),
+    sa.Column("absence_type", sa.String(10), nullable=False),  # excused or unexcused
+    sa.Column("channel", sa.String(10), nullable=False),
+    sa.Column("subject", sa.String(300), nullable=False, server_default=""),
+    # {student} and {date} are filled in.
+    sa.Column("template", sa.Text, nullable=False),
+    sa.Column("max_priority", sa.Integer, nullable=False, server_default="1"),
+    sa.UniqueConstraint("absence_type", "channel", name="uq_attendance_message_settings"),
+)
