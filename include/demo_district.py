@@ -326,6 +326,7 @@ def generate(
             _attendance(conn, year)
         _tests_and_more(conn, year)
         _student_services(conn, year)
+        _communications(conn, students_count, today)
         configure_demo_platform(conn)
         if conn.dialect.name == "postgresql":
             _sync_sequences(conn)
@@ -1203,6 +1204,172 @@ def _sync_sequences(conn: sa.Connection) -> None:
                 )
 
 
+def _communications(conn: sa.Connection, n: int, today: dt.date) -> None:
+    """Families to write to and messages waiting for the communication jobs: a contact with
+    e-mail and mobile for every student (a second one with e-mail for every third), the
+    settings of unexcused-absence messages, notifications of the last days with each first
+    contact's settings, two Automated Cron Messages (one due this morning), and staff's
+    scheduled messages in the queue (two due earlier today, one texted, one tomorrow)."""
+    from job_library.schemas.communications import (
+        attendance_message_settings,
+        automated_message_recipients,
+        automated_messages,
+        communication_queue,
+        contact_notification_settings,
+        student_contacts,
+        student_notifications,
+    )
+
+    tz = dt.UTC
+    morning = dt.datetime.combine(today, dt.time(12, 0), tz)  # 07:00 in Florida
+    contacts, settings, notes = [], [], []
+    for i in range(n):
+        sid = FIRST_STUDENT_ID + i
+        last = LAST_NAMES[(i // 7) % len(LAST_NAMES)]
+        contacts.append(
+            dict(
+                contact_id=sid,
+                student_id=sid,
+                name=f"Parent {last}",
+                relationship="Parent",
+                priority=1,
+                email=f"parent{sid}@families.example" if i % 17 else None,
+                phone=f"+1352555{i % 10_000:04d}",
+            )
+        )
+        if i % 3 == 0:
+            contacts.append(
+                dict(
+                    contact_id=sid + 1_000_000,
+                    student_id=sid,
+                    name=f"Guardian {last}",
+                    relationship="Guardian",
+                    priority=2,
+                    email=f"guardian{sid}@families.example",
+                    phone=None,
+                )
+            )
+        for category in ("attendance", "grades", "events")[: 1 + i % 3]:
+            settings.append(dict(contact_id=sid, category=category, email=True))
+        if i % 9 == 0:
+            category = ("attendance", "grades", "events", "billing")[i % 4]
+            notes.append(
+                dict(
+                    student_id=sid,
+                    category=category,
+                    title={
+                        "attendance": "Absence",
+                        "grades": "New grade",
+                        "events": "Upcoming event",
+                        "billing": "Fee due",
+                    }[category],
+                    message=f"A new {category} notice is posted in the portal.",
+                    created_at=morning - dt.timedelta(days=i % 10),
+                )
+            )
+    _insert(conn, student_contacts, contacts)
+    _insert(conn, contact_notification_settings, settings)
+    _insert(conn, student_notifications, notes)
+    _insert(
+        conn,
+        attendance_message_settings,
+        [
+            dict(
+                absence_type="unexcused",
+                channel="email",
+                subject="Absence: {student}",
+                template="{student} was marked absent on {date}.",
+                max_priority=2,
+            ),
+            dict(
+                absence_type="unexcused",
+                channel="sms",
+                subject="",
+                template="Focus: {student} absent {date}",
+                max_priority=1,
+            ),
+        ],
+    )
+    _insert(
+        conn,
+        automated_messages,
+        [
+            dict(
+                automated_id=1,
+                title="Weekly digest",
+                subject="This week at school",
+                body="Conferences are on Thursday.",
+                send_at=morning,
+                active=True,
+            ),
+            dict(
+                automated_id=2,
+                title="Next week",
+                subject="Next week",
+                body="Not yet.",
+                send_at=morning + dt.timedelta(days=7),
+                active=True,
+            ),
+        ],
+    )
+    _insert(
+        conn,
+        automated_message_recipients,
+        [
+            dict(automated_id=1, email="principal@district.example", name="Principal"),
+            dict(automated_id=1, email="office@district.example", name="Front Office"),
+            dict(automated_id=2, email="office@district.example", name="Front Office"),
+        ],
+    )
+    first = FIRST_STUDENT_ID
+    _insert(
+        conn,
+        communication_queue,
+        [
+            dict(
+                channel=channel,
+                source="scheduled",
+                school_id=None,
+                student_id=first + k,
+                recipient=to,
+                recipient_name=None,
+                subject=subject,
+                body=body,
+                send_after=when,
+                status="queued",
+                attempts=0,
+                created_at=morning,
+            )
+            for k, (channel, to, subject, body, when) in enumerate(
+                (
+                    (
+                        "email",
+                        f"parent{first}@families.example",
+                        "Field trip",
+                        "The bus leaves at 8:15.",
+                        morning - dt.timedelta(hours=2),
+                    ),
+                    (
+                        "email",
+                        f"parent{first + 1}@families.example",
+                        "Picture day",
+                        "Picture day is Friday.",
+                        morning,
+                    ),
+                    ("sms", "+13525550001", "", "Early release today at 1 pm.", morning),
+                    (
+                        "email",
+                        f"parent{first + 2}@families.example",
+                        "Tomorrow",
+                        "Sent tomorrow.",
+                        morning + dt.timedelta(days=1),
+                    ),
+                )
+            )
+        ],
+    )
+
+
 # The demo district's site profile, System Preferences and Student Fields (README: "Demo").
 DEMO_SCHOOL_PREFERENCES = {("class_rank_by", 6): "weighted", ("class_rank_by", 7): "unweighted"}
 DEMO_DISTRICT_PREFERENCES = {
@@ -1210,6 +1377,8 @@ DEMO_DISTRICT_PREFERENCES = {
     "email_unsuccessful_only": "off",
     "rollover_second_school": "off",
     "mtss_enrollment_alert_profile": "Counselor",
+    "communication_not_before": "07:30",
+    "communication_not_after": "20:00",
 }
 
 

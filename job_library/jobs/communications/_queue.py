@@ -17,6 +17,7 @@ import logging
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -83,13 +84,15 @@ class DeliveryReport:
 
 def allowed_phone_schools(conn: sa.Connection, now_local: dt.datetime) -> tuple[list[int], bool]:
     """The schools whose families may get calls, texts and push now, and whether messages
-    with no school may (the district's hours).
+    with no school may (the district's hours). The times are read in the district's time
+    zone (System Preference ``timezone``).
 
     A school's own Do-not-send times win over the district's; a time not set does not limit.
     Sending is allowed from ``not_before`` (inclusive) through ``not_after`` (inclusive, to
     the minute): with 20:00 a text goes at 20:00 and waits from 20:01.
     """
     prefs = Preferences(conn)
+    now_local = now_local.astimezone(ZoneInfo(prefs.get("timezone")))
     district = (prefs.get(NOT_BEFORE), prefs.get(NOT_AFTER))
     own_before, own_after = prefs.by_school(NOT_BEFORE), prefs.by_school(NOT_AFTER)
     minute = now_local.time().replace(second=0, microsecond=0)
