@@ -95,7 +95,7 @@ NOTIFICATION_CATEGORIES = (
 contact_notification_settings = sa.Table(
     "contact_notification_settings",
     metadata,
-    fk_column("contact_id", "student_contacts.contact_id", primary_key=True),
+    fk_column("contact_id", "student_contacts.contact_id", nullable=False, primary_key=True),
     sa.Column("category", sa.String(20), primary_key=True),
     sa.Column("email", sa.Boolean, nullable=False, server_default=sa.true()),
 )
@@ -133,7 +133,7 @@ automated_messages = sa.Table(
 automated_message_recipients = sa.Table(
     "automated_message_recipients",
     metadata,
-    fk_column("automated_id", "automated_messages.automated_id", primary_key=True),
+    fk_column("automated_id", "automated_messages.automated_id", nullable=False, primary_key=True),
     sa.Column("email", sa.String(320), primary_key=True),
     sa.Column("name", sa.String(200)),
 )
