@@ -1209,7 +1209,8 @@ def _communications(conn: sa.Connection, n: int, today: dt.date) -> None:
     e-mail and mobile for every student (a second one with e-mail for every third), the
     settings of unexcused-absence messages, notifications of the last days with each first
     contact's settings, two Automated Cron Messages (one due this morning), and staff's
-    scheduled messages in the queue (two due earlier today, one texted, one tomorrow)."""
+    scheduled messages in the queue (two due earlier today, one tomorrow). E-mail only:
+    texts and calls need a provider connection (twilio_default) that `make run` does not set."""
     from job_library.schemas.communications import (
         attendance_message_settings,
         automated_message_recipients,
@@ -1281,13 +1282,6 @@ def _communications(conn: sa.Connection, n: int, today: dt.date) -> None:
                 template="{student} was marked absent on {date}.",
                 max_priority=2,
             ),
-            dict(
-                absence_type="unexcused",
-                channel="sms",
-                subject="",
-                template="Focus: {student} absent {date}",
-                max_priority=1,
-            ),
         ],
     )
     _insert(
@@ -1356,7 +1350,6 @@ def _communications(conn: sa.Connection, n: int, today: dt.date) -> None:
                         "Picture day is Friday.",
                         morning,
                     ),
-                    ("sms", "+13525550001", "", "Early release today at 1 pm.", morning),
                     (
                         "email",
                         f"parent{first + 2}@families.example",
