@@ -3,6 +3,8 @@ via Twilio's REST API; credentials come from Airflow connections, never from job
 
 Connections:
 - ``smtp_default`` (the execution e-mail's): host, port, login, ``from_email`` in extra.
+- ``communication_imap``: the mailbox replies arrive in (host, port, login, password;
+  extra ``folder``, default INBOX, and ``ssl``, default true).
 - ``twilio_default``: host is the API's base URL (``https://api.twilio.com``), login the
   Account SID, password the Auth Token; extra ``from_number`` (E.164) for texts and calls,
   ``notify_url`` (``https://notify.twilio.com``) and ``notify_service_sid`` for push.
@@ -20,6 +22,7 @@ from job_library.messaging import Channel, Outcome, Outgoing, Transport, Verdict
 
 SMTP_CONN_ID = "smtp_default"
 TWILIO_CONN_ID = "twilio_default"
+IMAP_CONN_ID = "communication_imap"
 
 # Twilio error codes that mean the number can never take the message (not retried):
 # 21211 invalid To, 21214 To cannot be reached, 21408 region not enabled, 21610 the
@@ -189,12 +192,66 @@ def _xml(text: str) -> str:
     return escape(text)
 
 
+class ImapInbox:
+    """The replies mailbox over IMAP (stdlib imaplib), one logged-in session.
+
+    :param conn_id: the Airflow connection (host, port, login, password, extra folder/ssl).
+    """
+
+    def __init__(self, conn_id: str = IMAP_CONN_ID) -> None:
+        import imaplib
+
+        from airflow.sdk import BaseHook
+
+        try:
+            conn = BaseHook.get_connection(conn_id)
+            extra: dict[str, Any] = conn.extra_dejson or {}
+            use_ssl = str(extra.get("ssl", "true")).lower() not in ("false", "0", "no")
+            kind = imaplib.IMAP4_SSL if use_ssl else imaplib.IMAP4
+            self._imap = kind(conn.host or "localhost", conn.port or (993 if use_ssl else 143))
+            self._imap.login(conn.login or "", conn.password or "")
+            folder = str(extra.get("folder") or "INBOX")
+            status, detail = self._imap.select(folder)
+            if status != "OK":
+                raise OSError(f"folder {folder!r}: {detail!r}")
+        except Exception as exc:
+            raise OSError(f"IMAP connection {conn_id!r}: {type(exc).__name__}: {exc}") from exc
+
+    def unseen(self, limit: int) -> list[tuple[str, bytes]]:
+        status, data = self._imap.uid("search", None, "UNSEEN")
+        uids = (data[0] or b"").split()[:limit] if status == "OK" else []
+        messages = []
+        for uid in uids:
+            status, parts = self._imap.uid("fetch", uid, "(BODY.PEEK[])")
+            raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
+            if status == "OK" and raw is not None:
+                messages.append((uid.decode(), raw))
+        return messages
+
+    def mark_seen(self, ids: list[str]) -> None:
+        if ids:
+            self._imap.uid("store", ",".join(ids), "+FLAGS", "(\\Seen)")
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._imap.logout()
+
+
 class AirflowMessaging:
     """Opens transports from Airflow connections, only when a channel has messages to send."""
 
-    def __init__(self, smtp_conn_id: str = SMTP_CONN_ID, twilio_conn_id: str = TWILIO_CONN_ID):
+    def __init__(
+        self,
+        smtp_conn_id: str = SMTP_CONN_ID,
+        twilio_conn_id: str = TWILIO_CONN_ID,
+        imap_conn_id: str = IMAP_CONN_ID,
+    ):
         self.smtp_conn_id = smtp_conn_id
         self.twilio_conn_id = twilio_conn_id
+        self.imap_conn_id = imap_conn_id
+
+    def open_inbox(self) -> ImapInbox:
+        return ImapInbox(self.imap_conn_id)
 
     def open(self, channel: Channel) -> Transport:
         if channel is Channel.EMAIL:

@@ -73,8 +73,26 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+class Inbox(Protocol):
+    """The mailbox replies to sent e-mails arrive in (IMAP)."""
+
+    def unseen(self, limit: int) -> list[tuple[str, bytes]]:
+        """Up to ``limit`` messages not yet marked seen: (server id, the raw message)."""
+        ...
+
+    def mark_seen(self, ids: list[str]) -> None:
+        """Mark these messages seen, so the next run does not fetch them again."""
+        ...
+
+    def close(self) -> None: ...
+
+
 class Messaging(Protocol):
     """Opens the transport of a channel; credentials come from the runner's connections."""
+
+    def open_inbox(self) -> Inbox:
+        """The replies mailbox; raises OSError (naming the connection) when unreachable."""
+        ...
 
     def open(self, channel: Channel) -> Transport:
         """A transport for ``channel``; raises OSError (naming the connection) when it cannot

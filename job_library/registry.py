@@ -19,6 +19,7 @@ _LOCATIONS: dict[str, str] = {
     "automatic_course_requests": "scheduling.automatic_course_requests:AutomaticCourseRequests",
     "auto_withdraw": "fps.auto_withdraw:AutoWithdraw",
     "automated_emails": "communications.automated_emails:AutomatedEmails",
+    "communication_email_replies": "communications.email_replies:CommunicationEmailReplies",
     "communication_queue": "communications.communication_queue:CommunicationQueue",
     "create_detentions_from_tardies": (
         "attendance.detentions_from_tardies:CreateDetentionsFromTardies"

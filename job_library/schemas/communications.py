@@ -22,6 +22,8 @@ communication_queue = sa.Table(
     sa.Column("source", sa.String(30), nullable=False, server_default="query"),
     fk_column("school_id", "schools.school_id"),
     fk_column("student_id", "students.student_id"),
+    # The Focus user who sent it (a teacher's message): replies go to their inbox.
+    fk_column("sender_user_id", "users.user_id"),
     sa.Column("recipient", sa.String(320), nullable=False),
     sa.Column("recipient_name", sa.String(200)),
     sa.Column("subject", sa.String(300), nullable=False, server_default=""),
@@ -151,4 +153,21 @@ attendance_message_settings = sa.Table(
     sa.Column("template", sa.Text, nullable=False),
     sa.Column("max_priority", sa.Integer, nullable=False, server_default="1"),
     sa.UniqueConstraint("absence_type", "channel", name="uq_attendance_message_settings"),
+)
+
+# Replies to sent e-mails, fetched from the replies mailbox over IMAP into the sender's inbox.
+communication_replies = sa.Table(
+    "communication_replies",
+    metadata,
+    id_column("reply_id"),
+    fk_column("message_id", "communication_queue.message_id", nullable=False),
+    fk_column("user_id", "users.user_id"),  # the inbox it lands in (the original sender)
+    # The reply's own Message-ID (or a digest of it when it has none): fetched once.
+    sa.Column("mail_id", sa.String(300), nullable=False, unique=True),
+    sa.Column("from_address", sa.String(320), nullable=False),
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("received_at", TZ, nullable=False),
+    sa.Column("read_at", TZ),
+    sa.Index("ix_communication_replies_user", "user_id"),
 )

@@ -81,6 +81,8 @@ def test_every_sis_job_of_the_issue_is_covered():
         "neogov_new_hires",
         "neogov_user_data",
         "scheduled_import",
+        # Reads a mailbox over IMAP: tests/job_library/communications/test_email_replies.py.
+        "communication_email_replies",
     }
     assert covered == sis - others
     # The first issue's twenty (CTE Pay Period 2 being a job of its own) and four of

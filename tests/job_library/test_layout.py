@@ -17,6 +17,7 @@ KEYS_AND_TITLES = {
     "automatic_course_requests": "Automatic Course Requests",
     "calculate_class_rank_and_gpa": "Calculate Class Rank and GPA",
     "class_size_averages": "Class Size Averages",
+    "communication_email_replies": "Communication Email Replies",
     "communication_queue": "Communication Queue",
     "create_detentions_from_tardies": "Create Detentions from Tardies",
     "cte_consecutive_absences": "CTE Consecutive Absences",

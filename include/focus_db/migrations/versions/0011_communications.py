@@ -19,6 +19,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(30), nullable=False, server_default="query"),
         sa.Column("school_id", sa.Integer, sa.ForeignKey("schools.school_id")),
         sa.Column("student_id", sa.Integer, sa.ForeignKey("students.student_id")),
+        sa.Column("sender_user_id", sa.Integer, sa.ForeignKey("users.user_id")),
         sa.Column("recipient", sa.String(320), nullable=False),
         sa.Column("recipient_name", sa.String(200)),
         sa.Column("subject", sa.String(300), nullable=False, server_default=""),
@@ -131,10 +132,29 @@ def upgrade() -> None:
         sa.Column("max_priority", sa.Integer, nullable=False, server_default="1"),
         sa.UniqueConstraint("absence_type", "channel", name="uq_attendance_message_settings"),
     )
+    op.create_table(
+        "communication_replies",
+        sa.Column("reply_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "message_id",
+            sa.Integer,
+            sa.ForeignKey("communication_queue.message_id"),
+            nullable=False,
+        ),
+        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.user_id")),
+        sa.Column("mail_id", sa.String(300), nullable=False, unique=True),
+        sa.Column("from_address", sa.String(320), nullable=False),
+        sa.Column("subject", sa.String(300), nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("received_at", TZ, nullable=False),
+        sa.Column("read_at", TZ),
+    )
+    op.create_index("ix_communication_replies_user", "communication_replies", ["user_id"])
 
 
 def downgrade() -> None:
     for table in (
+        "communication_replies",
         "attendance_message_settings",
         "automated_message_recipients",
         "automated_messages",
