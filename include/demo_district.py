@@ -1217,9 +1217,12 @@ def _communications(conn: sa.Connection, n: int, today: dt.date) -> None:
         automated_messages,
         communication_queue,
         contact_notification_settings,
+        erp_clauses,
+        pcard_requisitions,
         student_contacts,
         student_notifications,
     )
+    from job_library.schemas.sss import portal_alerts
 
     tz = dt.UTC
     morning = dt.datetime.combine(today, dt.time(12, 0), tz)  # 07:00 in Florida
@@ -1315,6 +1318,67 @@ def _communications(conn: sa.Connection, n: int, today: dt.date) -> None:
             dict(automated_id=2, email="office@district.example", name="Front Office"),
         ],
     )
+    # SSS alerts families have not opened: two unread for two days, one read, one new.
+    _insert(
+        conn,
+        portal_alerts,
+        [
+            dict(
+                student_id=FIRST_STUDENT_ID + k,
+                alert_type="sss_event",
+                profile="Parent",
+                school_id=None,
+                message=text,
+                created_at=morning - age,
+                read_at=morning if read else None,
+            )
+            for k, (text, age, read) in enumerate(
+                (
+                    ("A 504 plan meeting is scheduled.", dt.timedelta(days=2), False),
+                    ("An MTSS reading plan was started.", dt.timedelta(days=2), False),
+                    ("Counseling session notes are posted.", dt.timedelta(days=3), True),
+                    ("A new SSS event was added.", dt.timedelta(hours=1), False),
+                )
+            )
+        ],
+    )
+    # P-Card requisitions (ERP), the clauses of their reminders (preferences below).
+    _insert(
+        conn,
+        pcard_requisitions,
+        [
+            dict(
+                number=f"PC-{today.year}-{k:03d}",
+                requester=who,
+                amount=amount,
+                status=status,
+                status_date=today - dt.timedelta(days=age),
+            )
+            for k, (who, amount, status, age) in enumerate(
+                (
+                    ("Media Center", 212.40, "draft", 9),
+                    ("Athletics", 89.99, "pending_approval", 6),
+                    ("Front Office", 45.00, "draft", 2),
+                    ("Science Dept.", 310.00, "approved", 20),
+                ),
+                start=1,
+            )
+        ],
+    )
+    _insert(
+        conn,
+        erp_clauses,
+        [
+            dict(
+                title="Default P-Card Draft Email Text",
+                text="This P-Card draft has not been submitted yet.",
+            ),
+            dict(
+                title="Default P-Card Pending Approval Email",
+                text="This P-Card requisition is still waiting for approval.",
+            ),
+        ],
+    )
     first = FIRST_STUDENT_ID
     _insert(
         conn,
@@ -1372,6 +1436,8 @@ DEMO_DISTRICT_PREFERENCES = {
     "mtss_enrollment_alert_profile": "Counselor",
     "communication_not_before": "07:30",
     "communication_not_after": "20:00",
+    "pcard_reminder_days": "5",
+    "pcard_administrator_email": "pcard@district.example",
 }
 
 

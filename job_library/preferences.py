@@ -192,6 +192,32 @@ PREFERENCES: Mapping[str, Preference] = {
             "Past this time of day (HH:MM) queued calls, text messages and push notifications "
             "wait for the next allowed time; e-mail is not held.",
         ),
+        Preference(
+            "attendance_mobile_alert_codes",
+            "Attendance mobile alert codes",
+            PrefType.TEXT,
+            Scope.SCHOOL,
+            None,
+            "Attendance codes (short names, comma-separated) that text a student's contacts "
+            "through Attendance SMS; a school without its own list uses the district's.",
+        ),
+        Preference(
+            "pcard_reminder_days",
+            "P-Card reminder after days",
+            PrefType.INTEGER,
+            Scope.DISTRICT,
+            None,
+            "How many days a P-Card requisition may stay a draft or wait for approval before "
+            "PCard Email Reminder writes to the P-Card administrator.",
+        ),
+        Preference(
+            "pcard_administrator_email",
+            "P-Card administrator e-mail",
+            PrefType.TEXT,
+            Scope.DISTRICT,
+            None,
+            "Where PCard Email Reminder sends its reminders.",
+        ),
     )
 }
 

@@ -15,6 +15,7 @@ from job_library.base import Job
 _LOCATIONS: dict[str, str] = {
     "address_corrections": "sis.address_corrections:AddressCorrections",
     "alert_when_existing_mtss_students_enroll": "sss.mtss_enrollment_alert:MtssEnrollmentAlert",
+    "attendance_sms": "communications.attendance_sms:AttendanceSms",
     "attendance_summary_calculation": "attendance.attendance_summary:AttendanceSummaryCalculation",
     "automatic_course_requests": "scheduling.automatic_course_requests:AutomaticCourseRequests",
     "auto_withdraw": "fps.auto_withdraw:AutoWithdraw",
@@ -35,11 +36,13 @@ _LOCATIONS: dict[str, str] = {
     "email_notifications": "communications.email_notifications:EmailNotifications",
     "eoy_attendance_calculation": "florida.eoy_attendance:EoyAttendanceCalculation",
     "florida_test_id_assignment": "florida.florida_test_id:FloridaTestIdAssignment",
+    "focus_chat_alerts": "communications.focus_chat_alerts:FocusChatAlerts",
     "frontline_leave": "erp.frontline_leave:FrontlineLeave",
     "metlife_incoming": "erp.metlife_incoming:MetLifeIncoming",
     "missing_class": "system.missing_class:MissingClass",
     "neogov_new_hires": "erp.neogov:NeoGovNewHires",
     "neogov_user_data": "erp.neogov:NeoGovUserData",
+    "pcard_email_reminder": "erp.pcard_email_reminder:PcardEmailReminder",
     "parse_addresses": "sis.parse_addresses:ParseAddresses",
     "phone_communication_processing": (
         "communications.communication_queue:PhoneCommunicationProcessing"
@@ -55,6 +58,9 @@ _LOCATIONS: dict[str, str] = {
     "retitle_sections": "scheduling.retitle_sections:RetitleSections",
     "rollover": "sis.rollover:Rollover",
     "scheduled_import": "integrations.scheduled_import:ScheduledImport",
+    "sss_parent_portal_notifications": (
+        "communications.sss_parent_notifications:SssParentNotifications"
+    ),
     "set_next_school": "sis.set_next_school:SetNextSchool",
     "set_zoned_school": "sis.set_zoned_school:SetZonedSchool",
     "worker_check": "system.worker_check:WorkerCheck",

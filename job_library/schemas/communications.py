@@ -171,3 +171,36 @@ communication_replies = sa.Table(
     sa.Column("read_at", TZ),
     sa.Index("ix_communication_replies_user", "user_id"),
 )
+
+# Focus Chat: a message to a user, delivered by Focus Chat Alerts; read_at when opened.
+chat_messages = sa.Table(
+    "chat_messages",
+    metadata,
+    id_column("chat_id"),
+    fk_column("sender_user_id", "users.user_id", nullable=False),
+    fk_column("recipient_user_id", "users.user_id", nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("delivered_at", TZ),  # null: still queued
+    sa.Column("read_at", TZ),
+    sa.Index("ix_chat_messages_unread", "recipient_user_id", "read_at"),
+)
+
+# ERP purchasing-card requisitions, and the clause texts (ERP Setup > Clauses) of e-mails.
+pcard_requisitions = sa.Table(
+    "pcard_requisitions",
+    metadata,
+    id_column("requisition_id"),
+    sa.Column("number", sa.String(20), nullable=False, unique=True),
+    sa.Column("requester", sa.String(200), nullable=False),
+    sa.Column("amount", sa.Numeric(12, 2), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # draft, pending_approval, approved ...
+    sa.Column("status_date", sa.Date, nullable=False),  # when it entered that status
+)
+
+erp_clauses = sa.Table(
+    "erp_clauses",
+    metadata,
+    sa.Column("title", sa.String(100), primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+)

@@ -11,6 +11,7 @@ from job_library.registry import REGISTRY, catalog
 KEYS_AND_TITLES = {
     "address_corrections": "Address Corrections",
     "alert_when_existing_mtss_students_enroll": "Alert when existing MTSS students enroll",
+    "attendance_sms": "Attendance SMS",
     "attendance_summary_calculation": "Attendance Summary Calculation",
     "auto_withdraw": "AutoWithdraw",
     "automated_emails": "Automated Emails",
@@ -29,6 +30,7 @@ KEYS_AND_TITLES = {
     "email_notifications": "Email Notifications",
     "eoy_attendance_calculation": "EOY Attendance Calculation",
     "florida_test_id_assignment": "Florida Test ID Assignment",
+    "focus_chat_alerts": "Focus Chat Alerts",
     "frontline_leave": "Frontline Leave",
     "metlife_incoming": "MetLife Incoming",
     "missing_class": "Missing Class CRON Job",
@@ -36,6 +38,7 @@ KEYS_AND_TITLES = {
     "neogov_user_data": "NeoGov User Data",
     "nightly_immunization_compliance": "Nightly Immunization Compliance Job",
     "parse_addresses": "Parse Addresses",
+    "pcard_email_reminder": "PCard Email Reminder",
     "phone_communication_processing": "Phone Communication Processing",
     "recalculate_daily_attendance": "Recalculate Daily Attendance",
     "remove_fefp_code_from_dismissed_students": "Remove FEFP code from dismissed students",
@@ -44,6 +47,7 @@ KEYS_AND_TITLES = {
     "rollover": "Rollover",
     "scheduled_import": "Scheduled Import",
     "set_next_school": "Set Next School",
+    "sss_parent_portal_notifications": "SSS Parent Portal Notifications",
     "set_zoned_school": "Set Zoned School",
     "worker_check": "Worker Check",
 }

@@ -150,10 +150,44 @@ def upgrade() -> None:
         sa.Column("read_at", TZ),
     )
     op.create_index("ix_communication_replies_user", "communication_replies", ["user_id"])
+    op.create_table(
+        "chat_messages",
+        sa.Column("chat_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "sender_user_id", sa.Integer, sa.ForeignKey("users.user_id"), nullable=False
+        ),
+        sa.Column(
+            "recipient_user_id", sa.Integer, sa.ForeignKey("users.user_id"), nullable=False
+        ),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.Column("delivered_at", TZ),
+        sa.Column("read_at", TZ),
+    )
+    op.create_index(
+        "ix_chat_messages_unread", "chat_messages", ["recipient_user_id", "read_at"]
+    )
+    op.create_table(
+        "pcard_requisitions",
+        sa.Column("requisition_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("number", sa.String(20), nullable=False, unique=True),
+        sa.Column("requester", sa.String(200), nullable=False),
+        sa.Column("amount", sa.Numeric(12, 2), nullable=False),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("status_date", sa.Date, nullable=False),
+    )
+    op.create_table(
+        "erp_clauses",
+        sa.Column("title", sa.String(100), primary_key=True),
+        sa.Column("text", sa.Text, nullable=False),
+    )
 
 
 def downgrade() -> None:
     for table in (
+        "erp_clauses",
+        "pcard_requisitions",
+        "chat_messages",
         "communication_replies",
         "attendance_message_settings",
         "automated_message_recipients",
