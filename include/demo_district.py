@@ -1218,6 +1218,7 @@ def _communications(conn: sa.Connection, n: int, today: dt.date) -> None:
         communication_queue,
         contact_notification_settings,
         erp_clauses,
+        forms,
         pcard_requisitions,
         student_contacts,
         student_notifications,
@@ -1379,6 +1380,15 @@ def _communications(conn: sa.Connection, n: int, today: dt.date) -> None:
             ),
         ],
     )
+    # The two contact-details forms of Communication Status Update (preferences below).
+    _insert(
+        conn,
+        forms,
+        [
+            dict(form_id=1, title="Parent contact details"),
+            dict(form_id=2, title="Student contact details"),
+        ],
+    )
     first = FIRST_STUDENT_ID
     _insert(
         conn,
@@ -1425,6 +1435,29 @@ def _communications(conn: sa.Connection, n: int, today: dt.date) -> None:
             )
         ],
     )
+    # A call last week that the provider could not put through (the number is gone):
+    # Communication Status Update sends that parent the contact-details form.
+    _insert(
+        conn,
+        communication_queue,
+        [
+            dict(
+                channel="voice",
+                source="scheduled",
+                school_id=None,
+                student_id=first + 3,
+                recipient=f"+1352555{3:04d}",
+                subject="",
+                body="School closes early on Friday.",
+                send_after=morning - dt.timedelta(days=7),
+                status="undeliverable",
+                attempts=1,
+                last_error="400 21211 not a valid phone number",
+                marked_at=morning - dt.timedelta(days=7),
+                created_at=morning - dt.timedelta(days=7),
+            )
+        ],
+    )
 
 
 # The demo district's site profile, System Preferences and Student Fields (README: "Demo").
@@ -1437,6 +1470,8 @@ DEMO_DISTRICT_PREFERENCES = {
     "communication_not_before": "07:30",
     "communication_not_after": "20:00",
     "pcard_reminder_days": "5",
+    "callout_parent_reenrollment_form": "1",
+    "callout_student_reenrollment_form": "2",
     "pcard_administrator_email": "pcard@district.example",
 }
 

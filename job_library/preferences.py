@@ -202,6 +202,33 @@ PREFERENCES: Mapping[str, Preference] = {
             "through Attendance SMS; a school without its own list uses the district's.",
         ),
         Preference(
+            "callout_student_reenrollment_form",
+            "Call Out System Student Reenrollment Form",
+            PrefType.INTEGER,
+            Scope.DISTRICT,
+            None,
+            "The form (its id) published to a student whose own number could not be reached, "
+            "asking for new contact details.",
+        ),
+        Preference(
+            "callout_parent_reenrollment_form",
+            "Call Out System Parent Reenrollment Form",
+            PrefType.INTEGER,
+            Scope.DISTRICT,
+            None,
+            "The form (its id) published to a parent or guardian whose number could not be "
+            "reached, asking for new contact details.",
+        ),
+        Preference(
+            "callout_form_review_profile",
+            "Profile that reviews returned contact forms",
+            PrefType.TEXT,
+            Scope.DISTRICT,
+            "Registrar",
+            "The user profile shown a completed contact-details form (as a portal alert at "
+            "the student's school) so the records can be updated.",
+        ),
+        Preference(
             "pcard_reminder_days",
             "P-Card reminder after days",
             PrefType.INTEGER,

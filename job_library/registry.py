@@ -22,6 +22,12 @@ _LOCATIONS: dict[str, str] = {
     "automated_emails": "communications.automated_emails:AutomatedEmails",
     "communication_email_replies": "communications.email_replies:CommunicationEmailReplies",
     "communication_queue": "communications.communication_queue:CommunicationQueue",
+    "communication_status_update": (
+        "communications.communication_status_update:CommunicationStatusUpdate"
+    ),
+    "communication_status_updates": (
+        "communications.communication_status_update:CommunicationStatusUpdates"
+    ),
     "create_detentions_from_tardies": (
         "attendance.detentions_from_tardies:CreateDetentionsFromTardies"
     ),

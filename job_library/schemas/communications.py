@@ -204,3 +204,46 @@ erp_clauses = sa.Table(
     sa.Column("title", sa.String(100), primary_key=True),
     sa.Column("text", sa.Text, nullable=False),
 )
+
+# Forms built in the Application Editor, and the forms published to people to fill in.
+forms = sa.Table(
+    "forms",
+    metadata,
+    id_column("form_id"),
+    sa.Column("title", sa.String(200), nullable=False),
+)
+
+form_assignments = sa.Table(
+    "form_assignments",
+    metadata,
+    id_column("assignment_id"),
+    fk_column("form_id", "forms.form_id", nullable=False),
+    fk_column("student_id", "students.student_id", nullable=False),
+    fk_column("contact_id", "student_contacts.contact_id"),  # null: the student's own form
+    # The message that could not reach them (why the form was published).
+    fk_column("message_id", "communication_queue.message_id"),
+    sa.Column("published_at", TZ, nullable=False),
+    sa.Column("completed_at", TZ),
+    sa.Column("new_phone", sa.String(20)),
+    sa.Column("new_email", sa.String(320)),
+    sa.Column("shared_at", TZ),  # when the completed form was published to staff
+    sa.Index("ix_form_assignments_student", "student_id"),
+)
+
+# Attendance letter triggers: N absences (daily or period) in the year queue a letter.
+attendance_triggers = sa.Table(
+    "attendance_triggers",
+    metadata,
+    id_column("trigger_id"),
+    sa.Column("title", sa.String(100), nullable=False),
+    sa.Column("basis", sa.String(10), nullable=False),  # daily or period
+    sa.Column("category", sa.String(10), nullable=False),  # unexcused, excused or any
+    sa.Column("threshold", sa.Integer, nullable=False),
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("template", sa.Text, nullable=False),  # {student}, {count}
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.CheckConstraint("basis in ('daily', 'period')", name="ck_attendance_triggers_basis"),
+    sa.CheckConstraint(
+        "category in ('unexcused', 'excused', 'any')", name="ck_attendance_triggers_category"
+    ),
+)

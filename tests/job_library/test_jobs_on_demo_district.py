@@ -62,6 +62,8 @@ CASES = [
     ("phone_communication_processing", {}, [], True),
     ("sss_parent_portal_notifications", {}, [], True),
     ("pcard_email_reminder", {}, [], True),
+    ("communication_status_update", {}, [], True),
+    ("communication_status_updates", {}, [], True),
     ("focus_chat_alerts", {}, [], False),  # the demo has no Focus users to chat
     ("attendance_sms", {}, [], False),  # no mobile-alert codes: `make run` sends no texts
 ]
@@ -89,9 +91,9 @@ def test_every_sis_job_of_the_issue_is_covered():
         "communication_email_replies",
     }
     assert covered == sis - others
-    # The first issue's twenty (CTE Pay Period 2 being a job of its own) and eight of
+    # The first issue's twenty (CTE Pay Period 2 being a job of its own) and ten of
     # Communications (#21).
-    assert len(covered) == 29
+    assert len(covered) == 31
 
 
 @pytest.mark.parametrize(("key", "params", "before", "has_work"), CASES, ids=[c[0] for c in CASES])

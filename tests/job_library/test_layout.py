@@ -20,6 +20,8 @@ KEYS_AND_TITLES = {
     "class_size_averages": "Class Size Averages",
     "communication_email_replies": "Communication Email Replies",
     "communication_queue": "Communication Queue",
+    "communication_status_update": "Communication Status Update",
+    "communication_status_updates": "Communication Status Updates",
     "create_detentions_from_tardies": "Create Detentions from Tardies",
     "cte_consecutive_absences": "CTE Consecutive Absences",
     "cte_pay_period_2": "CTE Pay Period 2 Students",

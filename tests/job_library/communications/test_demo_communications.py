@@ -43,6 +43,6 @@ def test_the_demo_district_sends_its_messages(db, mail, twilio):
     assert {"Field trip", "Picture day", "This week at school"} <= set(subjects)
     assert "Tomorrow" not in subjects and "Next week" not in subjects
     assert twilio.received == []  # e-mail only: `make run` has no text provider
-    assert sorted({s for s, _ in statuses(db).values()}) == ["queued", "sent"]
+    assert sorted({s for s, _ in statuses(db).values()}) == ["queued", "sent", "undeliverable"]
     again = run_and_send(db, CommunicationQueue(), CommunicationQueueParams(), now=EVENING)
     assert again.counts["sent"] == 0

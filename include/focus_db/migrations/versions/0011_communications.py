@@ -177,6 +177,43 @@ def upgrade() -> None:
         sa.Column("status_date", sa.Date, nullable=False),
     )
     op.create_table(
+        "forms",
+        sa.Column("form_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("title", sa.String(200), nullable=False),
+    )
+    op.create_table(
+        "form_assignments",
+        sa.Column("assignment_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("form_id", sa.Integer, sa.ForeignKey("forms.form_id"), nullable=False),
+        sa.Column(
+            "student_id", sa.Integer, sa.ForeignKey("students.student_id"), nullable=False
+        ),
+        sa.Column("contact_id", sa.Integer, sa.ForeignKey("student_contacts.contact_id")),
+        sa.Column("message_id", sa.Integer, sa.ForeignKey("communication_queue.message_id")),
+        sa.Column("published_at", TZ, nullable=False),
+        sa.Column("completed_at", TZ),
+        sa.Column("new_phone", sa.String(20)),
+        sa.Column("new_email", sa.String(320)),
+        sa.Column("shared_at", TZ),
+    )
+    op.create_index("ix_form_assignments_student", "form_assignments", ["student_id"])
+    op.create_table(
+        "attendance_triggers",
+        sa.Column("trigger_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("title", sa.String(100), nullable=False),
+        sa.Column("basis", sa.String(10), nullable=False),
+        sa.Column("category", sa.String(10), nullable=False),
+        sa.Column("threshold", sa.Integer, nullable=False),
+        sa.Column("subject", sa.String(300), nullable=False),
+        sa.Column("template", sa.Text, nullable=False),
+        sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+        sa.CheckConstraint("basis in ('daily', 'period')", name="ck_attendance_triggers_basis"),
+        sa.CheckConstraint(
+            "category in ('unexcused', 'excused', 'any')",
+            name="ck_attendance_triggers_category",
+        ),
+    )
+    op.create_table(
         "erp_clauses",
         sa.Column("title", sa.String(100), primary_key=True),
         sa.Column("text", sa.Text, nullable=False),
@@ -185,6 +222,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in (
+        "attendance_triggers",
+        "form_assignments",
+        "forms",
         "erp_clauses",
         "pcard_requisitions",
         "chat_messages",
