@@ -1213,6 +1213,7 @@ def _communications(conn: sa.Connection, n: int, today: dt.date) -> None:
     texts and calls need a provider connection (twilio_default) that `make run` does not set."""
     from job_library.schemas.communications import (
         attendance_message_settings,
+        attendance_triggers,
         automated_message_recipients,
         automated_messages,
         communication_queue,
@@ -1377,6 +1378,31 @@ def _communications(conn: sa.Connection, n: int, today: dt.date) -> None:
             dict(
                 title="Default P-Card Pending Approval Email",
                 text="This P-Card requisition is still waiting for approval.",
+            ),
+        ],
+    )
+    # Attendance letter triggers: five unexcused days, eight absent class periods.
+    _insert(
+        conn,
+        attendance_triggers,
+        [
+            dict(
+                title="Five unexcused days",
+                basis="daily",
+                category="unexcused",
+                threshold=5,
+                subject="Attendance letter: {student}",
+                template="{student} has {count} unexcused absences this year.",
+                active=True,
+            ),
+            dict(
+                title="Eight class absences",
+                basis="period",
+                category="any",
+                threshold=8,
+                subject="Class attendance: {student}",
+                template="{student} has missed {count} class periods this year.",
+                active=True,
             ),
         ],
     )

@@ -15,6 +15,9 @@ from job_library.base import Job
 _LOCATIONS: dict[str, str] = {
     "address_corrections": "sis.address_corrections:AddressCorrections",
     "alert_when_existing_mtss_students_enroll": "sss.mtss_enrollment_alert:MtssEnrollmentAlert",
+    "attendance_daily_triggers": (
+        "communications.attendance_daily_triggers:AttendanceDailyTriggers"
+    ),
     "attendance_sms": "communications.attendance_sms:AttendanceSms",
     "attendance_summary_calculation": "attendance.attendance_summary:AttendanceSummaryCalculation",
     "automatic_course_requests": "scheduling.automatic_course_requests:AutomaticCourseRequests",

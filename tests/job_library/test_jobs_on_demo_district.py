@@ -63,6 +63,7 @@ CASES = [
     ("sss_parent_portal_notifications", {}, [], True),
     ("pcard_email_reminder", {}, [], True),
     ("communication_status_update", {}, [], True),
+    ("attendance_daily_triggers", {}, [], True),
     ("communication_status_updates", {}, [], True),
     ("focus_chat_alerts", {}, [], False),  # the demo has no Focus users to chat
     ("attendance_sms", {}, [], False),  # no mobile-alert codes: `make run` sends no texts
@@ -91,9 +92,9 @@ def test_every_sis_job_of_the_issue_is_covered():
         "communication_email_replies",
     }
     assert covered == sis - others
-    # The first issue's twenty (CTE Pay Period 2 being a job of its own) and ten of
+    # The first issue's twenty (CTE Pay Period 2 being a job of its own) and eleven of
     # Communications (#21).
-    assert len(covered) == 31
+    assert len(covered) == 32
 
 
 @pytest.mark.parametrize(("key", "params", "before", "has_work"), CASES, ids=[c[0] for c in CASES])

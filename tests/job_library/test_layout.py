@@ -11,6 +11,7 @@ from job_library.registry import REGISTRY, catalog
 KEYS_AND_TITLES = {
     "address_corrections": "Address Corrections",
     "alert_when_existing_mtss_students_enroll": "Alert when existing MTSS students enroll",
+    "attendance_daily_triggers": "Attendance Daily Triggers",
     "attendance_sms": "Attendance SMS",
     "attendance_summary_calculation": "Attendance Summary Calculation",
     "auto_withdraw": "AutoWithdraw",
