@@ -1220,9 +1220,12 @@ def _communications(conn: sa.Connection, n: int, today: dt.date) -> None:
         contact_notification_settings,
         erp_clauses,
         forms,
+        gl_periods,
+        gl_transactions,
         pcard_requisitions,
         student_contacts,
         student_notifications,
+        trial_balance_subscriptions,
     )
     from job_library.schemas.sss import portal_alerts
 
@@ -1405,6 +1408,34 @@ def _communications(conn: sa.Connection, n: int, today: dt.date) -> None:
                 active=True,
             ),
         ],
+    )
+    # Last month's books were closed a week ago; a correction was posted to them since.
+    closed = morning - dt.timedelta(days=7)
+    _insert(
+        conn,
+        gl_periods,
+        [
+            dict(period_id=1, title="Last month", closed_at=closed),
+            dict(period_id=2, title="This month", closed_at=None),
+        ],
+    )
+    _insert(
+        conn,
+        gl_transactions,
+        [
+            dict(
+                period_id=1, account="5100", amount=1250.00, posted_at=closed - dt.timedelta(days=3)
+            ),
+            dict(
+                period_id=1, account="5100", amount=-75.25, posted_at=closed + dt.timedelta(days=2)
+            ),
+            dict(period_id=2, account="5200", amount=310.00, posted_at=morning),
+        ],
+    )
+    _insert(
+        conn,
+        trial_balance_subscriptions,
+        [dict(email="finance@district.example", name="Finance Director")],
     )
     # The two contact-details forms of Communication Status Update (preferences below).
     _insert(

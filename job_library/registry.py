@@ -45,6 +45,7 @@ _LOCATIONS: dict[str, str] = {
     "email_notifications": "communications.email_notifications:EmailNotifications",
     "eoy_attendance_calculation": "florida.eoy_attendance:EoyAttendanceCalculation",
     "florida_test_id_assignment": "florida.florida_test_id:FloridaTestIdAssignment",
+    "field_trip_notifications": "erp.field_trip_notifications:FieldTripNotifications",
     "focus_chat_alerts": "communications.focus_chat_alerts:FocusChatAlerts",
     "frontline_leave": "erp.frontline_leave:FrontlineLeave",
     "metlife_incoming": "erp.metlife_incoming:MetLifeIncoming",
@@ -57,6 +58,9 @@ _LOCATIONS: dict[str, str] = {
         "communications.communication_queue:PhoneCommunicationProcessing"
     ),
     "nightly_immunization_compliance": "sis.immunization_compliance:NightlyImmunizationCompliance",
+    "process_trial_balance_subscriptions": (
+        "erp.trial_balance_subscriptions:ProcessTrialBalanceSubscriptions"
+    ),
     "recalculate_daily_attendance": (
         "attendance.recalculate_daily_attendance:RecalculateDailyAttendance"
     ),

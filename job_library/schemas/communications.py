@@ -247,3 +247,56 @@ attendance_triggers = sa.Table(
         "category in ('unexcused', 'excused', 'any')", name="ck_attendance_triggers_category"
     ),
 )
+
+# ERP general ledger periods and postings, and who subscribes to trial balance alerts.
+gl_periods = sa.Table(
+    "gl_periods",
+    metadata,
+    id_column("period_id"),
+    sa.Column("title", sa.String(50), nullable=False),
+    sa.Column("closed_at", TZ),  # null: open
+)
+
+gl_transactions = sa.Table(
+    "gl_transactions",
+    metadata,
+    id_column("txn_id"),
+    fk_column("period_id", "gl_periods.period_id", nullable=False),
+    sa.Column("account", sa.String(40), nullable=False),
+    sa.Column("amount", sa.Numeric(14, 2), nullable=False),
+    sa.Column("posted_at", TZ, nullable=False),
+    sa.Index("ix_gl_transactions_period", "period_id", "posted_at"),
+)
+
+trial_balance_subscriptions = sa.Table(
+    "trial_balance_subscriptions",
+    metadata,
+    sa.Column("email", sa.String(320), primary_key=True),
+    sa.Column("name", sa.String(200)),
+)
+
+# ERP Transportation: field trips and the notices raised about them for users.
+field_trip_notices = sa.Table(
+    "field_trip_notices",
+    metadata,
+    id_column("notice_id"),
+    sa.Column("trip_title", sa.String(200), nullable=False),
+    sa.Column("trip_date", sa.Date, nullable=False),
+    fk_column("user_id", "users.user_id", nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("notified_at", TZ),  # null: not yet alerted and e-mailed
+)
+
+# Alerts on a Focus user's portal that name no student (Transportation, ERP).
+user_alerts = sa.Table(
+    "user_alerts",
+    metadata,
+    id_column("alert_id"),
+    fk_column("user_id", "users.user_id", nullable=False),
+    sa.Column("alert_type", sa.String(30), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("read_at", TZ),
+    sa.Index("ix_user_alerts_user", "user_id"),
+)

@@ -153,20 +153,14 @@ def upgrade() -> None:
     op.create_table(
         "chat_messages",
         sa.Column("chat_id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column(
-            "sender_user_id", sa.Integer, sa.ForeignKey("users.user_id"), nullable=False
-        ),
-        sa.Column(
-            "recipient_user_id", sa.Integer, sa.ForeignKey("users.user_id"), nullable=False
-        ),
+        sa.Column("sender_user_id", sa.Integer, sa.ForeignKey("users.user_id"), nullable=False),
+        sa.Column("recipient_user_id", sa.Integer, sa.ForeignKey("users.user_id"), nullable=False),
         sa.Column("body", sa.Text, nullable=False),
         sa.Column("created_at", TZ, nullable=False),
         sa.Column("delivered_at", TZ),
         sa.Column("read_at", TZ),
     )
-    op.create_index(
-        "ix_chat_messages_unread", "chat_messages", ["recipient_user_id", "read_at"]
-    )
+    op.create_index("ix_chat_messages_unread", "chat_messages", ["recipient_user_id", "read_at"])
     op.create_table(
         "pcard_requisitions",
         sa.Column("requisition_id", sa.Integer, primary_key=True, autoincrement=True),
@@ -185,9 +179,7 @@ def upgrade() -> None:
         "form_assignments",
         sa.Column("assignment_id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("form_id", sa.Integer, sa.ForeignKey("forms.form_id"), nullable=False),
-        sa.Column(
-            "student_id", sa.Integer, sa.ForeignKey("students.student_id"), nullable=False
-        ),
+        sa.Column("student_id", sa.Integer, sa.ForeignKey("students.student_id"), nullable=False),
         sa.Column("contact_id", sa.Integer, sa.ForeignKey("student_contacts.contact_id")),
         sa.Column("message_id", sa.Integer, sa.ForeignKey("communication_queue.message_id")),
         sa.Column("published_at", TZ, nullable=False),
@@ -214,6 +206,46 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "gl_periods",
+        sa.Column("period_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("title", sa.String(50), nullable=False),
+        sa.Column("closed_at", TZ),
+    )
+    op.create_table(
+        "gl_transactions",
+        sa.Column("txn_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("period_id", sa.Integer, sa.ForeignKey("gl_periods.period_id"), nullable=False),
+        sa.Column("account", sa.String(40), nullable=False),
+        sa.Column("amount", sa.Numeric(14, 2), nullable=False),
+        sa.Column("posted_at", TZ, nullable=False),
+    )
+    op.create_index("ix_gl_transactions_period", "gl_transactions", ["period_id", "posted_at"])
+    op.create_table(
+        "trial_balance_subscriptions",
+        sa.Column("email", sa.String(320), primary_key=True),
+        sa.Column("name", sa.String(200)),
+    )
+    op.create_table(
+        "field_trip_notices",
+        sa.Column("notice_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("trip_title", sa.String(200), nullable=False),
+        sa.Column("trip_date", sa.Date, nullable=False),
+        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.user_id"), nullable=False),
+        sa.Column("message", sa.Text, nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.Column("notified_at", TZ),
+    )
+    op.create_table(
+        "user_alerts",
+        sa.Column("alert_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.user_id"), nullable=False),
+        sa.Column("alert_type", sa.String(30), nullable=False),
+        sa.Column("message", sa.Text, nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.Column("read_at", TZ),
+    )
+    op.create_index("ix_user_alerts_user", "user_alerts", ["user_id"])
+    op.create_table(
         "erp_clauses",
         sa.Column("title", sa.String(100), primary_key=True),
         sa.Column("text", sa.Text, nullable=False),
@@ -222,6 +254,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in (
+        "user_alerts",
+        "field_trip_notices",
+        "trial_balance_subscriptions",
+        "gl_transactions",
+        "gl_periods",
         "attendance_triggers",
         "form_assignments",
         "forms",
