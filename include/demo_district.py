@@ -1527,8 +1527,8 @@ DEMO_DISTRICT_PREFERENCES = {
     "communication_not_before": "07:30",
     "communication_not_after": "20:00",
     "pcard_reminder_days": "5",
-    "callout_parent_reenrollment_form": "1",
-    "callout_student_reenrollment_form": "2",
+    "callout_parent_form": "1",
+    "callout_student_form": "2",
     "pcard_administrator_email": "pcard@district.example",
 }
 

@@ -202,7 +202,7 @@ PREFERENCES: Mapping[str, Preference] = {
             "through Attendance SMS; a school without its own list uses the district's.",
         ),
         Preference(
-            "callout_student_reenrollment_form",
+            "callout_student_form",
             "Call Out System Student Reenrollment Form",
             PrefType.INTEGER,
             Scope.DISTRICT,
@@ -211,7 +211,7 @@ PREFERENCES: Mapping[str, Preference] = {
             "asking for new contact details.",
         ),
         Preference(
-            "callout_parent_reenrollment_form",
+            "callout_parent_form",
             "Call Out System Parent Reenrollment Form",
             PrefType.INTEGER,
             Scope.DISTRICT,

@@ -93,7 +93,7 @@ def test_a_school_uses_its_own_value_else_the_districts_else_the_default(engine)
         ("timezone", "America/Chicago", 4, "is set for the district, not per school"),
         ("rollover_second_school", "on", -1, "school -1 is not a school id"),
         ("mtss_enrollment_alert_profile", "  ", None, "the value is empty"),
-        ("no_such_thing", "1", None, "no preference 'no_such_thing'; known: class_rank_by"),
+        ("no_such_thing", "1", None, "no preference 'no_such_thing'; known: attendance_mobile_alert_codes"),
     ],
 )
 def test_a_bad_value_is_refused_naming_it_and_nothing_is_stored(
@@ -131,6 +131,15 @@ def test_the_listing_shows_every_preference_with_district_and_school_values(engi
         "class_rank_by",
         "rollover_second_school",
         "mtss_enrollment_alert_profile",
+        # Communications (#21)
+        "communication_not_before",
+        "communication_not_after",
+        "attendance_mobile_alert_codes",
+        "callout_student_form",
+        "callout_parent_form",
+        "callout_form_review_profile",
+        "pcard_reminder_days",
+        "pcard_administrator_email",
     }
     assert listing["class_rank_by"]["schools"] == {"6": "weighted"}
     assert listing["class_rank_by"]["choices"] == ["weighted", "unweighted"]

@@ -64,13 +64,13 @@ WHERE fa.completed_at IS NOT NULL AND fa.shared_at IS NULL
 def update_status(context: JobContext, max_listed: int) -> JobResult:
     conn = context.connection
     prefs = Preferences(conn)
-    parent_form = prefs.get("callout_parent_reenrollment_form")
-    student_form = prefs.get("callout_student_reenrollment_form")
+    parent_form = prefs.get("callout_parent_form")
+    student_form = prefs.get("callout_student_form")
     known = set(conn.execute(sa.select(forms.c.form_id)).scalars())
     missing = []
     for key, form in (
-        ("callout_parent_reenrollment_form", parent_form),
-        ("callout_student_reenrollment_form", student_form),
+        ("callout_parent_form", parent_form),
+        ("callout_student_form", student_form),
     ):
         if form is None:
             missing.append(f"{key} is not set")

@@ -30,8 +30,8 @@ def _setup(db, *, prefs: bool = True) -> list[int]:
             sa.insert(forms), [dict(form_id=1, title="Parent"), dict(form_id=2, title="Student")]
         )
         if prefs:
-            Preferences(conn).set("callout_parent_reenrollment_form", "1")
-            Preferences(conn).set("callout_student_reenrollment_form", "2")
+            Preferences(conn).set("callout_parent_form", "1")
+            Preferences(conn).set("callout_student_form", "2")
     failed = dict(
         status="undeliverable",
         attempts=1,
@@ -130,13 +130,13 @@ def test_without_the_forms_nothing_changes(db):
     _setup(db, prefs=False)
     result = run_in_transaction(db, CommunicationStatusUpdate(), PARAMS, now=MONDAY)
     assert not result.success
-    assert "callout_parent_reenrollment_form is not set" in result.summary
+    assert "callout_parent_form is not set" in result.summary
     assert _assignments(db) == []
 
 
 def test_a_form_that_does_not_exist_is_refused(db):
     _setup(db)
     with db.begin() as conn:
-        Preferences(conn).set("callout_student_reenrollment_form", "99")
+        Preferences(conn).set("callout_student_form", "99")
     result = run_in_transaction(db, CommunicationStatusUpdate(), PARAMS, now=MONDAY)
     assert "names form 99, which does not exist" in result.summary and not result.success
