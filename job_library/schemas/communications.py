@@ -29,8 +29,9 @@ communication_queue = sa.Table(
     sa.Column("subject", sa.String(300), nullable=False, server_default=""),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("html_body", sa.Text),
-    # When it may go: a scheduled message waits until then, everything else is due at once.
-    sa.Column("send_after", TZ, nullable=False),
+    # When it may go: a scheduled message waits until then, everything else is due at once
+    # (a district's own INSERT may leave it and created_at out: both default to now).
+    sa.Column("send_after", TZ, nullable=False, server_default=sa.func.current_timestamp()),
     sa.Column("status", sa.String(15), nullable=False, server_default="queued"),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("next_attempt_at", TZ),
@@ -39,7 +40,7 @@ communication_queue = sa.Table(
     sa.Column("claim_token", sa.String(32)),
     sa.Column("marked_at", TZ),
     sa.Column("sent_at", TZ),
-    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("created_at", TZ, nullable=False, server_default=sa.func.current_timestamp()),
     # What queued it, once: a job that queues messages never queues the same one twice.
     sa.Column("dedupe_key", sa.String(200), unique=True),
     sa.CheckConstraint(

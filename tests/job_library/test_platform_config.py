@@ -93,7 +93,12 @@ def test_a_school_uses_its_own_value_else_the_districts_else_the_default(engine)
         ("timezone", "America/Chicago", 4, "is set for the district, not per school"),
         ("rollover_second_school", "on", -1, "school -1 is not a school id"),
         ("mtss_enrollment_alert_profile", "  ", None, "the value is empty"),
-        ("no_such_thing", "1", None, "no preference 'no_such_thing'; known: attendance_mobile_alert_codes"),
+        (
+            "no_such_thing",
+            "1",
+            None,
+            "no preference 'no_such_thing'; known: attendance_mobile_alert_codes",
+        ),
     ],
 )
 def test_a_bad_value_is_refused_naming_it_and_nothing_is_stored(

@@ -446,3 +446,21 @@ def test_channels_can_be_limited(db, mail, twilio):
         db, AirflowMessaging(), job_id="t", now=MONDAY, log=LOG, channels=(Channel.EMAIL,)
     )
     assert report.counts["sent"] == 1 and twilio.received == []
+
+
+def test_a_row_a_district_inserts_with_a_query_goes_out_on_the_next_run(db, mail):
+    """Only the channel, recipient, subject and text: the rest are the table's defaults."""
+    with db.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO communication_queue (channel, recipient, subject, body) "
+                "VALUES ('email', 'board@district.org', 'Agenda', 'The agenda is attached.')"
+            )
+        )
+    now = dt.datetime.now(NY) + dt.timedelta(seconds=1)
+    result = run_and_send(db, CommunicationQueue(), PARAMS, now=now)
+    assert result.counts["sent"] == 1
+    assert mail.sent() == [("board@district.org", "Agenda", "The agenda is attached.")]
+    q = communication_queue
+    with db.connect() as conn:
+        assert conn.execute(sa.select(q.c.source, q.c.status)).one() == ("query", "sent")

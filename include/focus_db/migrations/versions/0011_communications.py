@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("subject", sa.String(300), nullable=False, server_default=""),
         sa.Column("body", sa.Text, nullable=False),
         sa.Column("html_body", sa.Text),
-        sa.Column("send_after", TZ, nullable=False),
+        sa.Column("send_after", TZ, nullable=False, server_default=sa.func.current_timestamp()),
         sa.Column("status", sa.String(15), nullable=False, server_default="queued"),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
         sa.Column("next_attempt_at", TZ),
@@ -34,7 +34,7 @@ def upgrade() -> None:
         sa.Column("claim_token", sa.String(32)),
         sa.Column("marked_at", TZ),
         sa.Column("sent_at", TZ),
-        sa.Column("created_at", TZ, nullable=False),
+        sa.Column("created_at", TZ, nullable=False, server_default=sa.func.current_timestamp()),
         sa.Column("dedupe_key", sa.String(200), unique=True),
         sa.CheckConstraint(
             "channel in ('email', 'sms', 'voice', 'push')", name="ck_communication_queue_channel"
