@@ -464,3 +464,33 @@ def test_a_row_a_district_inserts_with_a_query_goes_out_on_the_next_run(db, mail
     q = communication_queue
     with db.connect() as conn:
         assert conn.execute(sa.select(q.c.source, q.c.status)).one() == ("query", "sent")
+
+
+def test_the_twilio_stand_in_refuses_what_the_published_spec_does_not_allow(twilio):
+    """The check is not vacuous: a Messages request without To breaks Twilio's OpenAPI."""
+    import requests
+
+    from tests.twilio_server import ACCOUNT, TOKEN
+
+    response = requests.post(
+        f"{twilio.url}/2010-04-01/Accounts/{ACCOUNT}/Messages.json",
+        data={"From": "+13525550000", "Body": "no recipient"},
+        auth=(ACCOUNT, TOKEN),
+        timeout=5,
+    )
+    assert response.status_code == 201  # the stand-in answers, and records the violation
+    assert len(twilio.violations) == 1 and "request" in twilio.violations[0]
+    twilio.violations.clear()  # the fixture asserts none are left
+
+
+def test_run_job_is_refused_on_a_non_production_site(db):
+    from include.district_config import run_refusal
+    from job_library.site import write_site_profile
+
+    with db.begin() as conn:
+        profile = SiteProfile(kind=SiteKind.NON_PRODUCTION, add_ons={AddOn.COMMUNICATION})
+        write_site_profile(conn, profile, user="test")
+        assert "cannot be started with Run Job on a non-production site" in run_refusal(
+            conn, "communication_queue"
+        )
+        assert run_refusal(conn, "automated_emails") is None
