@@ -71,7 +71,13 @@ class SmtpTransport:
             raise OSError(f"SMTP connection {self.conn_id!r}: {type(exc).__name__}: {exc}") from exc
 
     def send(self, message: Outgoing) -> Outcome:
-        mail = build_email(message, self.sender)
+        address = message.recipient.strip()
+        if "@" not in address or any(c in address for c in " \r\n,;<>"):
+            return Outcome(Verdict.UNDELIVERABLE, f"not an e-mail address: {message.recipient!r}")
+        try:
+            mail = build_email(message, self.sender)
+        except (ValueError, TypeError) as exc:  # a header that cannot be written (line breaks)
+            return Outcome(Verdict.UNDELIVERABLE, f"cannot be written as an e-mail: {exc}")
         try:
             if self._hook._smtp_client is None:
                 self._connect()

@@ -107,6 +107,14 @@ def allowed_phone_schools(conn: sa.Connection, now_local: dt.datetime) -> tuple[
     return allowed, open_at(*district)
 
 
+def _write_first(conn: sa.Connection) -> None:
+    """On SQLite, take the write lock before reading: a transaction that has read cannot wait
+    for another writer (SQLite fails it at once), one that has not waits for the busy
+    timeout, so two runs sending at once take turns instead of failing."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(sa.delete(a).where(sa.false()))
+
+
 def _due(now: dt.datetime, sources: Collection[str] | None) -> sa.ColumnElement[bool]:
     cond = sa.and_(
         q.c.status == "queued",
@@ -179,6 +187,7 @@ def _unconfirm_stale(
         "again (check with the recipient)"
     )
     with engine.begin() as conn:
+        _write_first(conn)
         for row in conn.execute(
             sa.select(q.c.message_id, q.c.channel, q.c.recipient, q.c.subject)
             .where(stale)
@@ -243,6 +252,7 @@ def _mark(
     The UPDATE re-checks ``queued``: of two runs that pick the same rows, one marks them.
     """
     with engine.begin() as conn:
+        _write_first(conn)
         ids = (
             sa.select(q.c.message_id)
             .where(where)
@@ -293,6 +303,7 @@ def _mark(
 def _release(engine: sa.Engine, token: str) -> None:
     """Give a marked batch back to the queue when nothing of it was handed to a transport."""
     with engine.begin() as conn:
+        _write_first(conn)
         conn.execute(sa.delete(a).where(a.c.token == token, a.c.outcome == "sending"))
         conn.execute(
             sa.update(q)
@@ -376,6 +387,7 @@ def _record(
         return
     status = {"retry": "queued"}
     with engine.begin() as conn:
+        _write_first(conn)
         conn.execute(
             sa.update(q)
             .where(

@@ -494,3 +494,50 @@ def test_run_job_is_refused_on_a_non_production_site(db):
             conn, "communication_queue"
         )
         assert run_refusal(conn, "automated_emails") is None
+
+
+def test_bad_rows_are_listed_with_the_reason_and_never_stop_the_others(db, mail):
+    load_families(db)
+    bad_address, bad_subject, good = enqueue(
+        db,
+        dict(recipient="not an address", subject="x", body="y"),
+        dict(recipient="maria@families.test", subject="Line\nbreak", body="y"),
+        dict(recipient="rose@families.test", subject="Fine", body="Still sent."),
+    )
+    result = run_and_send(db, CommunicationQueue(), PARAMS)
+    assert result.success
+    assert statuses(db) == {
+        bad_address: ("undeliverable", 1),
+        bad_subject: ("undeliverable", 1),
+        good: ("sent", 1),
+    }
+    assert "not an e-mail address: 'not an address'" in result.text
+    assert "cannot be written as an e-mail" in result.text
+    assert mail.sent() == [("rose@families.test", "Fine", "Still sent.")]
+
+
+def test_two_runs_at_once_never_send_a_message_twice(db, mail):
+    import threading
+
+    load_families(db)
+    ids = enqueue(
+        db, *[dict(recipient=f"p{i}@families.test", subject=f"N{i}", body="x") for i in range(60)]
+    )
+    settings = DeliverySettings(batch_size=7)
+    errors = []
+
+    def run():
+        try:
+            deliver(db, AirflowMessaging(), job_id="t", now=MONDAY, log=LOG, settings=settings)
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    received = [m[0][0] for m in mail.messages]
+    assert sorted(received) == sorted(f"p{i}@families.test" for i in range(60))
+    assert {statuses(db)[i] for i in ids} == {("sent", 1)}
