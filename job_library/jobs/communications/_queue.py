@@ -64,6 +64,8 @@ class DeliveryReport:
     )
     listed: list[tuple[object, ...]] = field(default_factory=list)
     channel_errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    last_batch_retried: int = 0
     max_listed: int = 200
 
     def note(self, row: tuple[object, ...]) -> None:
@@ -233,7 +235,20 @@ def _send_channel(
                     log.error("%s", error)
                     report.channel_errors.append(error)
                     return
-            _send_batch(engine, transport, batch, token, now, log, settings, report)
+            errors_before = len(report.channel_errors)
+            sent = _send_batch(engine, transport, batch, token, now, log, settings, report)
+            if len(report.channel_errors) > errors_before:
+                return  # the transport failed in an unknown state: no more on it this run
+            if sent == 0 and report.last_batch_retried == len(batch):
+                # The server took none of a whole batch (down, or refusing for now): trying
+                # the rest one by one would only wait on it; they keep their turn.
+                note = (
+                    f"{channel}: the server took none of a batch of {len(batch)}; the "
+                    "remaining messages wait for the next run"
+                )
+                log.warning("%s", note)
+                report.notes.append(note)
+                return
     finally:
         if transport is not None:
             transport.close()
@@ -321,7 +336,8 @@ def _send_batch(
     log: logging.Logger,
     settings: DeliverySettings,
     report: DeliveryReport,
-) -> None:
+) -> int:
+    """Send one marked batch and record it; how many were sent."""
     results: list[dict[str, object]] = []
     stop_error: str | None = None
     for row in batch:
@@ -359,6 +375,8 @@ def _send_batch(
     if stop_error is not None:
         _release(engine, token)  # what the batch had not reached goes back to the queue
         report.channel_errors.append(f"sending stopped: {stop_error}")
+    report.last_batch_retried = sum(r["outcome"] == "retry" for r in results)
+    return sum(r["outcome"] == "sent" for r in results)
 
 
 def _result(
@@ -452,6 +470,8 @@ def delivery_result(
     )
     if report.channel_errors:
         summary += " " + " ".join(report.channel_errors)
+    if report.notes:
+        summary += " " + " ".join(f"{n}." for n in report.notes)
     success = not report.channel_errors and not (fail_on_errors and report.errors)
     if fail_on_errors and report.errors and not report.channel_errors:
         summary += f" Marked failed: {report.errors} message(s) were not sent."

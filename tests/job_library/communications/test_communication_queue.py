@@ -541,3 +541,19 @@ def test_two_runs_at_once_never_send_a_message_twice(db, mail):
     received = [m[0][0] for m in mail.messages]
     assert sorted(received) == sorted(f"p{i}@families.test" for i in range(60))
     assert {statuses(db)[i] for i in ids} == {("sent", 1)}
+
+
+def test_a_server_that_takes_none_of_a_batch_is_not_tried_for_the_rest(db, mail):
+    load_families(db)
+    mail.data_reply = "421 4.3.2 Service not available, closing channel"
+    ids = enqueue(
+        db, *[dict(recipient=f"p{i}@families.test", subject="S", body="B") for i in range(5)]
+    )
+    params = CommunicationQueueParams(batch_size=2)
+    result = run_and_send(db, CommunicationQueue(), params)
+    assert result.counts["retry"] == 2 and result.counts["sent"] == 0
+    assert "the server took none of a batch of 2; the remaining messages wait" in result.summary
+    assert [statuses(db)[i] for i in ids] == [("queued", 1)] * 2 + [("queued", 0)] * 3
+    mail.data_reply = None
+    later = run_and_send(db, CommunicationQueue(), params, now=MONDAY + dt.timedelta(minutes=15))
+    assert later.counts["sent"] == 5 and len(mail.messages) == 5
