@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/sis_bench.py
 	$(BIN)/python bench/throughput_bench.py
+	$(BIN)/python bench/communication_bench.py
 
 # Re-pin requirements.txt from requirements.in (needs the registry).
 lock: $(STAMP)

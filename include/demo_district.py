@@ -469,6 +469,7 @@ def generate(
         _tests_and_more(conn, year)
         _student_services(conn, year)
         _web_api_data(conn, year)
+        _communications(conn, students_count, today)
         configure_demo_platform(conn)
         _system_jobs(conn, year, files)
         load_demo_assessments(conn, year)
@@ -1431,6 +1432,319 @@ def _sync_sequences(conn: sa.Connection) -> None:
                 )
 
 
+def _communications(conn: sa.Connection, n: int, today: dt.date) -> None:
+    """Families to write to and messages waiting for the communication jobs: a contact with
+    e-mail and mobile for every student (a second one with e-mail for every third), the
+    settings of unexcused-absence messages, notifications of the last days with each first
+    contact's settings, two Automated Cron Messages (one due this morning), and staff's
+    scheduled messages in the queue (two due earlier today, one tomorrow). E-mail only:
+    texts and calls need a provider connection (twilio_default) that `make run` does not set."""
+    from job_library.schemas.communications import (
+        attendance_message_settings,
+        attendance_triggers,
+        automated_message_recipients,
+        automated_messages,
+        communication_queue,
+        contact_notification_settings,
+        erp_clauses,
+        forms,
+        gl_periods,
+        gl_transactions,
+        pcard_requisitions,
+        student_contacts,
+        student_notifications,
+        trial_balance_subscriptions,
+    )
+    from job_library.schemas.sss import portal_alerts
+
+    tz = dt.UTC
+    morning = dt.datetime.combine(today, dt.time(12, 0), tz)  # 07:00 in Florida
+    contacts, settings, notes = [], [], []
+    for i in range(n):
+        sid = FIRST_STUDENT_ID + i
+        last = LAST_NAMES[(i // 7) % len(LAST_NAMES)]
+        contacts.append(
+            dict(
+                contact_id=sid,
+                student_id=sid,
+                name=f"Parent {last}",
+                relationship="Parent",
+                priority=1,
+                email=f"parent{sid}@families.example" if i % 17 else None,
+                phone=f"+1352555{i % 10_000:04d}",
+            )
+        )
+        if i % 3 == 0:
+            contacts.append(
+                dict(
+                    contact_id=sid + 1_000_000,
+                    student_id=sid,
+                    name=f"Guardian {last}",
+                    relationship="Guardian",
+                    priority=2,
+                    email=f"guardian{sid}@families.example",
+                    phone=None,
+                )
+            )
+        for category in ("attendance", "grades", "events")[: 1 + i % 3]:
+            settings.append(dict(contact_id=sid, category=category, email=True))
+        if i % 9 == 0:
+            category = ("attendance", "grades", "events", "billing")[i % 4]
+            notes.append(
+                dict(
+                    student_id=sid,
+                    category=category,
+                    title={
+                        "attendance": "Absence",
+                        "grades": "New grade",
+                        "events": "Upcoming event",
+                        "billing": "Fee due",
+                    }[category],
+                    message=f"A new {category} notice is posted in the portal.",
+                    created_at=morning - dt.timedelta(days=i % 10),
+                )
+            )
+    _insert(conn, student_contacts, contacts)
+    _insert(conn, contact_notification_settings, settings)
+    _insert(conn, student_notifications, notes)
+    _insert(
+        conn,
+        attendance_message_settings,
+        [
+            dict(
+                absence_type="unexcused",
+                channel="email",
+                subject="Absence: {student}",
+                template="{student} was marked absent on {date}.",
+                max_priority=2,
+            ),
+        ],
+    )
+    _insert(
+        conn,
+        automated_messages,
+        [
+            dict(
+                automated_id=1,
+                title="Weekly digest",
+                subject="This week at school",
+                body="Conferences are on Thursday.",
+                send_at=morning,
+                active=True,
+            ),
+            dict(
+                automated_id=2,
+                title="Next week",
+                subject="Next week",
+                body="Not yet.",
+                send_at=morning + dt.timedelta(days=7),
+                active=True,
+            ),
+        ],
+    )
+    _insert(
+        conn,
+        automated_message_recipients,
+        [
+            dict(automated_id=1, email="principal@district.example", name="Principal"),
+            dict(automated_id=1, email="office@district.example", name="Front Office"),
+            dict(automated_id=2, email="office@district.example", name="Front Office"),
+        ],
+    )
+    # SSS alerts families have not opened: two unread for two days, one read, one new.
+    _insert(
+        conn,
+        portal_alerts,
+        [
+            dict(
+                student_id=FIRST_STUDENT_ID + k,
+                alert_type="sss_event",
+                profile="Parent",
+                school_id=None,
+                message=text,
+                created_at=morning - age,
+                read_at=morning if read else None,
+            )
+            for k, (text, age, read) in enumerate(
+                (
+                    ("A 504 plan meeting is scheduled.", dt.timedelta(days=2), False),
+                    ("An MTSS reading plan was started.", dt.timedelta(days=2), False),
+                    ("Counseling session notes are posted.", dt.timedelta(days=3), True),
+                    ("A new SSS event was added.", dt.timedelta(hours=1), False),
+                )
+            )
+        ],
+    )
+    # P-Card requisitions (ERP), the clauses of their reminders (preferences below).
+    _insert(
+        conn,
+        pcard_requisitions,
+        [
+            dict(
+                number=f"PC-{today.year}-{k:03d}",
+                requester=who,
+                amount=amount,
+                status=status,
+                status_date=today - dt.timedelta(days=age),
+            )
+            for k, (who, amount, status, age) in enumerate(
+                (
+                    ("Media Center", 212.40, "draft", 9),
+                    ("Athletics", 89.99, "pending_approval", 6),
+                    ("Front Office", 45.00, "draft", 2),
+                    ("Science Dept.", 310.00, "approved", 20),
+                ),
+                start=1,
+            )
+        ],
+    )
+    _insert(
+        conn,
+        erp_clauses,
+        [
+            dict(
+                title="Default P-Card Draft Email Text",
+                text="This P-Card draft has not been submitted yet.",
+            ),
+            dict(
+                title="Default P-Card Pending Approval Email",
+                text="This P-Card requisition is still waiting for approval.",
+            ),
+        ],
+    )
+    # Attendance letter triggers: five unexcused days, eight absent class periods.
+    _insert(
+        conn,
+        attendance_triggers,
+        [
+            dict(
+                title="Five unexcused days",
+                basis="daily",
+                category="unexcused",
+                threshold=5,
+                subject="Attendance letter: {student}",
+                template="{student} has {count} unexcused absences this year.",
+                active=True,
+            ),
+            dict(
+                title="Eight class absences",
+                basis="period",
+                category="any",
+                threshold=8,
+                subject="Class attendance: {student}",
+                template="{student} has missed {count} class periods this year.",
+                active=True,
+            ),
+        ],
+    )
+    # Last month's books were closed a week ago; a correction was posted to them since.
+    closed = morning - dt.timedelta(days=7)
+    _insert(
+        conn,
+        gl_periods,
+        [
+            dict(period_id=1, title="Last month", closed_at=closed),
+            dict(period_id=2, title="This month", closed_at=None),
+        ],
+    )
+    _insert(
+        conn,
+        gl_transactions,
+        [
+            dict(
+                period_id=1, account="5100", amount=1250.00, posted_at=closed - dt.timedelta(days=3)
+            ),
+            dict(
+                period_id=1, account="5100", amount=-75.25, posted_at=closed + dt.timedelta(days=2)
+            ),
+            dict(period_id=2, account="5200", amount=310.00, posted_at=morning),
+        ],
+    )
+    _insert(
+        conn,
+        trial_balance_subscriptions,
+        [dict(email="finance@district.example", name="Finance Director")],
+    )
+    # The two contact-details forms of Communication Status Update (preferences below).
+    _insert(
+        conn,
+        forms,
+        [
+            dict(form_id=1, title="Parent contact details"),
+            dict(form_id=2, title="Student contact details"),
+        ],
+    )
+    first = FIRST_STUDENT_ID
+    _insert(
+        conn,
+        communication_queue,
+        [
+            dict(
+                channel=channel,
+                source="scheduled",
+                school_id=None,
+                student_id=first + k,
+                recipient=to,
+                recipient_name=None,
+                subject=subject,
+                body=body,
+                send_after=when,
+                status="queued",
+                attempts=0,
+                created_at=morning,
+            )
+            for k, (channel, to, subject, body, when) in enumerate(
+                (
+                    (
+                        "email",
+                        f"parent{first}@families.example",
+                        "Field trip",
+                        "The bus leaves at 8:15.",
+                        morning - dt.timedelta(hours=2),
+                    ),
+                    (
+                        "email",
+                        f"parent{first + 1}@families.example",
+                        "Picture day",
+                        "Picture day is Friday.",
+                        morning,
+                    ),
+                    (
+                        "email",
+                        f"parent{first + 2}@families.example",
+                        "Tomorrow",
+                        "Sent tomorrow.",
+                        morning + dt.timedelta(days=1),
+                    ),
+                )
+            )
+        ],
+    )
+    # A call last week that the provider could not put through (the number is gone):
+    # Communication Status Update sends that parent the contact-details form.
+    _insert(
+        conn,
+        communication_queue,
+        [
+            dict(
+                channel="voice",
+                source="scheduled",
+                school_id=None,
+                student_id=first + 3,
+                recipient=f"+1352555{3:04d}",
+                subject="",
+                body="School closes early on Friday.",
+                send_after=morning - dt.timedelta(days=7),
+                status="undeliverable",
+                attempts=1,
+                last_error="400 21211 not a valid phone number",
+                marked_at=morning - dt.timedelta(days=7),
+                created_at=morning - dt.timedelta(days=7),
+            )
+        ],
+    )
+
+
 # The demo district's site profile, System Preferences and Student Fields (README: "Demo").
 DEMO_SCHOOL_PREFERENCES = {("class_rank_by", 6): "weighted", ("class_rank_by", 7): "unweighted"}
 DEMO_DISTRICT_PREFERENCES = {
@@ -1440,6 +1754,12 @@ DEMO_DISTRICT_PREFERENCES = {
     "mtss_enrollment_alert_profile": "Counselor",
     # The automated cashouts start after this (Authorize.net's batches settle then).
     "authorize_net_settlement_time": "16:30",
+    "communication_not_before": "07:30",
+    "communication_not_after": "20:00",
+    "pcard_reminder_days": "5",
+    "callout_parent_form": "1",
+    "callout_student_form": "2",
+    "pcard_administrator_email": "pcard@district.example",
 }
 
 

@@ -25,6 +25,7 @@ from job_library.base import (
     RunHistory,
 )
 from job_library.jobs.system.missing_class import MissingClass
+from job_library.messaging import Messaging
 from job_library.registry import get_job_class
 from job_library.schema import job_output
 from job_library.site import read_site_profile, unavailable_reason
@@ -73,6 +74,7 @@ def run_job(
     district_files: Path | None = None,
     connections: Callable[[str], ConnectionInfo] | None = None,
     http: HttpEndpoints | None = None,
+    messaging: Messaging | None = None,
 ) -> JobResult:
     """Run ``definition`` in one transaction and store its output, once per ``run_id``.
 
@@ -80,11 +82,18 @@ def run_job(
     exception then propagates (an infrastructure failure or a bug, for Airflow to retry).
     The run is fenced (include/run_fence.py): a try of a run whose changes an earlier try
     already committed returns that try's stored result and does not run the job again.
-    Actions the job deferred with ``context.after_commit`` run after the commit.
+    Actions the job deferred with ``context.after_commit`` run after the commit, then the
+    steps it left with ``context.finish_after_commit`` (sending queued messages), whose
+    result replaces the stored output. A class that sends messages gets ``messaging``, by
+    default the transports of the Airflow connections (opened only when used).
     The district's shared files (uploads, photos) are ``district_files``, by default the
     ``_district`` folder beside the jobs' own folders; connections are Airflow's.
     """
     job_class, params = resolve(definition)
+    if messaging is None and job_class.sends_messages:
+        from include.messaging_transports import AirflowMessaging
+
+        messaging = AirflowMessaging()
     tz = ZoneInfo(timezone)
     started = dt.datetime.now(dt.UTC)
     file_store.mkdir(parents=True, exist_ok=True)
@@ -105,6 +114,7 @@ def run_job(
                     district_files=district_files or file_store.parent / DISTRICT_FILES,
                     connections=connections or airflow_connection,
                     http=http or _airflow_endpoints,
+                    messaging=messaging,
                 )
                 # A class this site's profile does not allow (state, add-on) is refused.
                 refusal = unavailable_reason(job_class, read_site_profile(conn))
@@ -131,6 +141,11 @@ def run_job(
         log.error("%s", failure.describe())
         result = failure.applied_to(result)
         store_output(engine, definition.id, run_id, started, result)
+    else:
+        finished = context.finished(result)
+        if finished is not result:
+            result = finished
+            store_output(engine, definition.id, run_id, started, result)
     return result
 
 

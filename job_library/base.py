@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 if TYPE_CHECKING:
     from job_library.defaults import DefaultSchedule
+    from job_library.messaging import Messaging
     from job_library.preferences import Preferences
     from job_library.site import AddOn, SiteKind
     from job_library.student_fields import StudentFields
@@ -258,6 +259,7 @@ class JobContext:
     :param district_files: the district's shared files folder (uploads, photos), when set.
     :param connections: looks up an Airflow connection by id (ConnectionNotFound when none).
     :param http: the web APIs' endpoints by Airflow connection id, for web-API jobs.
+    :param messaging: the mail server and the SMS/voice/push provider, for jobs that send.
     """
 
     connection: Connection
@@ -271,7 +273,9 @@ class JobContext:
     district_files: Path | None = None
     connections: Callable[[str], ConnectionInfo] | None = None
     http: HttpEndpoints | None = None
+    messaging: Messaging | None = None
     _after_commit: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    _finish: list[Callable[[JobResult], JobResult]] = field(default_factory=list, repr=False)
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run ``action`` once the job's changes are committed (never when they roll back).
@@ -280,6 +284,39 @@ class JobContext:
         safely in the database, and the processed-files ledger covers a crash in between.
         """
         self._after_commit.append(action)
+
+    def finish_after_commit(self, step: Callable[[JobResult], JobResult]) -> None:
+        """Run ``step`` on the committed result once the job's changes (and the run's claim)
+        are committed; its result becomes the run's output.
+
+        For work that must commit on its own as it goes, such as sending queued messages:
+        each message is marked as being sent (and committed) before it leaves, so a crash
+        after sending never sends it again. A step that raises turns the run into a failure
+        that keeps the committed result's output.
+        """
+        self._finish.append(step)
+
+    def finished(self, result: JobResult) -> JobResult:
+        """Called by the runner after the commit and the deferred actions: runs the steps."""
+        steps = list(self._finish)
+        self._finish.clear()
+        for step in steps:
+            try:
+                result = step(result)
+            except Exception as exc:
+                note = (
+                    f"The changes above were committed, but the work after the commit failed: "
+                    f"{type(exc).__name__}: {exc}. The next run takes up what was left."
+                )
+                self.log.exception("%s", note)
+                return JobResult(
+                    success=False,
+                    summary=f"{result.summary} {note}",
+                    text=f"{result.text or result.summary}\n\n{note}",
+                    html=f"{result.html}<p><strong>{html.escape(note)}</strong></p>",
+                    counts={**result.counts, "after_commit_failed": 1},
+                )
+        return result
 
     @property
     def prefs(self) -> Preferences:
@@ -364,6 +401,8 @@ class Job(ABC):
     # What the site profile must have for this class to be offered and run (job_library.site).
     needs_state: ClassVar[str | None] = None
     needs_add_ons: ClassVar[frozenset[AddOn]] = frozenset()
+    # Whether the runner hands it the mail server and message provider (JobContext.messaging).
+    sends_messages: ClassVar[bool] = False
     # Kinds of site where Run Job is refused (it still runs on its schedule).
     manual_run_refused_on: ClassVar[frozenset[SiteKind]] = frozenset()
     # Per-class defaults: the schedule a new job starts with, a title built from its

@@ -88,19 +88,19 @@ class Preference:
                     f"preference {self.key}: {text!r} is not one of {', '.join(self.choices)}"
                 )
             return value.lower()
-        if self.type is PrefType.TIME:
-            try:
-                return dt.datetime.strptime(value, "%H:%M").strftime("%H:%M")
-            except ValueError:
-                raise PreferenceError(
-                    f"preference {self.key}: {text!r} is not a time of day HH:MM (e.g. 16:30)"
-                ) from None
         if self.type is PrefType.INTEGER:
             try:
                 return int(value)
             except ValueError:
                 raise PreferenceError(
                     f"preference {self.key}: {text!r} is not a whole number"
+                ) from None
+        if self.type is PrefType.TIME:
+            try:
+                return dt.datetime.strptime(value, "%H:%M").time()
+            except ValueError:
+                raise PreferenceError(
+                    f"preference {self.key}: {text!r} is not a time of day HH:MM (e.g. 16:30)"
                 ) from None
         if not value:
             raise PreferenceError(f"preference {self.key}: the value is empty; use unset instead")
@@ -112,6 +112,8 @@ class Preference:
         """The stored text of a typed value."""
         if self.type is PrefType.FLAG:
             return "true" if value else "false"
+        if self.type is PrefType.TIME:
+            return f"{value:%H:%M}"
         return str(value)
 
     def show(self, value: Any) -> str:
@@ -120,6 +122,8 @@ class Preference:
             return ""
         if self.type is PrefType.FLAG:
             return "on" if value else "off"
+        if self.type is PrefType.TIME:
+            return f"{value:%H:%M}"
         return str(value)
 
 
@@ -206,6 +210,77 @@ PREFERENCES: Mapping[str, Preference] = {
             None,
             "The time of day (district time) the district's Authorize.net account settles its "
             "card batches; the automated cashouts wait until it has passed.",
+        ),
+        Preference(
+            "communication_not_before",
+            "No calls, texts or push notifications before",
+            PrefType.TIME,
+            Scope.SCHOOL,
+            None,
+            "Queued calls, text messages and push notifications for the school's families wait "
+            "until this time of day (HH:MM); e-mail is not held.",
+        ),
+        Preference(
+            "communication_not_after",
+            "No calls, texts or push notifications after",
+            PrefType.TIME,
+            Scope.SCHOOL,
+            None,
+            "Past this time of day (HH:MM) queued calls, text messages and push notifications "
+            "wait for the next allowed time; e-mail is not held.",
+        ),
+        Preference(
+            "attendance_mobile_alert_codes",
+            "Attendance mobile alert codes",
+            PrefType.TEXT,
+            Scope.SCHOOL,
+            None,
+            "Attendance codes (short names, comma-separated) that text a student's contacts "
+            "through Attendance SMS; a school without its own list uses the district's.",
+        ),
+        Preference(
+            "callout_student_form",
+            "Call Out System Student Reenrollment Form",
+            PrefType.INTEGER,
+            Scope.DISTRICT,
+            None,
+            "The form (its id) published to a student whose own number could not be reached, "
+            "asking for new contact details.",
+        ),
+        Preference(
+            "callout_parent_form",
+            "Call Out System Parent Reenrollment Form",
+            PrefType.INTEGER,
+            Scope.DISTRICT,
+            None,
+            "The form (its id) published to a parent or guardian whose number could not be "
+            "reached, asking for new contact details.",
+        ),
+        Preference(
+            "callout_form_review_profile",
+            "Profile that reviews returned contact forms",
+            PrefType.TEXT,
+            Scope.DISTRICT,
+            "Registrar",
+            "The user profile shown a completed contact-details form (as a portal alert at "
+            "the student's school) so the records can be updated.",
+        ),
+        Preference(
+            "pcard_reminder_days",
+            "P-Card reminder after days",
+            PrefType.INTEGER,
+            Scope.DISTRICT,
+            None,
+            "How many days a P-Card requisition may stay a draft or wait for approval before "
+            "PCard Email Reminder writes to the P-Card administrator.",
+        ),
+        Preference(
+            "pcard_administrator_email",
+            "P-Card administrator e-mail",
+            PrefType.TEXT,
+            Scope.DISTRICT,
+            None,
+            "Where PCard Email Reminder sends its reminders.",
         ),
     )
 }

@@ -16,13 +16,24 @@ _LOCATIONS: dict[str, str] = {
     "address_corrections": "sis.address_corrections:AddressCorrections",
     "alert_when_existing_mtss_students_enroll": "sss.mtss_enrollment_alert:MtssEnrollmentAlert",
     "assign_lcps": "fps.assign_lcps:AssignLcps",
+    "attendance_daily_triggers": "communications.attendance_daily_triggers:AttendanceDailyTriggers",
+    "attendance_sms": "communications.attendance_sms:AttendanceSms",
     "attendance_summary_calculation": "attendance.attendance_summary:AttendanceSummaryCalculation",
     "auto_withdraw": "fps.auto_withdraw:AutoWithdraw",
+    "automated_emails": "communications.automated_emails:AutomatedEmails",
     "automatic_course_requests": "scheduling.automatic_course_requests:AutomaticCourseRequests",
     "automatic_updates": "system.automatic_updates:AutomaticUpdates",
     "basic_skills_assessment": "fps.basic_skills_assessment:BasicSkillsAssessment",
     "calculate_class_rank_and_gpa": "sis.class_rank_gpa:CalculateClassRankAndGpa",
     "class_size_averages": "florida.class_size_averages:ClassSizeAverages",
+    "communication_email_replies": "communications.email_replies:CommunicationEmailReplies",
+    "communication_queue": "communications.communication_queue:CommunicationQueue",
+    "communication_status_update": (
+        "communications.communication_status_update:CommunicationStatusUpdate"
+    ),
+    "communication_status_updates": (
+        "communications.communication_status_update:CommunicationStatusUpdates"
+    ),
     "create_detentions_from_tardies": (
         "attendance.detentions_from_tardies:CreateDetentionsFromTardies"
     ),
@@ -41,11 +52,14 @@ _LOCATIONS: dict[str, str] = {
     ),
     "document_management": "system.document_management:DocumentManagement",
     "edfi_data_sync": "integrations.edfi_sync:EdFiDataSync",
+    "email_notifications": "communications.email_notifications:EmailNotifications",
     "emergency_services_health_check": (
         "integrations.emergency_health_check:EmergencyServicesHealthCheck"
     ),
     "eoy_attendance_calculation": "florida.eoy_attendance:EoyAttendanceCalculation",
+    "field_trip_notifications": "erp.field_trip_notifications:FieldTripNotifications",
     "florida_test_id_assignment": "florida.florida_test_id:FloridaTestIdAssignment",
+    "focus_chat_alerts": "communications.focus_chat_alerts:FocusChatAlerts",
     "frontline_leave": "erp.frontline_leave:FrontlineLeave",
     "import_assessment_question_count": (
         "assessments.import_assessment_question_count:ImportAssessmentQuestionCount"
@@ -59,8 +73,15 @@ _LOCATIONS: dict[str, str] = {
     "neogov_user_data": "erp.neogov:NeoGovUserData",
     "nightly_immunization_compliance": "sis.immunization_compliance:NightlyImmunizationCompliance",
     "parse_addresses": "sis.parse_addresses:ParseAddresses",
+    "pcard_email_reminder": "erp.pcard_email_reminder:PcardEmailReminder",
+    "phone_communication_processing": (
+        "communications.communication_queue:PhoneCommunicationProcessing"
+    ),
     "portal_payments_automatched_cashout": "billing.portal_payments_cashout:PortalPaymentsCashout",
     "process_assessments": "florida.process_assessments:ProcessAssessments",
+    "process_trial_balance_subscriptions": (
+        "erp.trial_balance_subscriptions:ProcessTrialBalanceSubscriptions"
+    ),
     "purge_old_files": "system.purge_old_files:PurgeOldFiles",
     "recalculate_daily_attendance": (
         "attendance.recalculate_daily_attendance:RecalculateDailyAttendance"
@@ -76,6 +97,9 @@ _LOCATIONS: dict[str, str] = {
     "set_next_school": "sis.set_next_school:SetNextSchool",
     "set_zoned_school": "sis.set_zoned_school:SetZonedSchool",
     "sql_triggers": "system.sql_triggers:SqlTriggers",
+    "sss_parent_portal_notifications": (
+        "communications.sss_parent_notifications:SssParentNotifications"
+    ),
     "store_automated_cashout": "billing.store_cashout:StoreAutomatedCashout",
     "survey_site_maintenance": "system.survey_site_maintenance:SurveySiteMaintenance",
     "symlink_photos": "system.symlink_photos:SymlinkPhotos",

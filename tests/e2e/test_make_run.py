@@ -103,12 +103,15 @@ def test_make_run_starts_the_embedded_default_and_reuses_it(tmp_path):
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 dags = requests.get(f"{url}/api/v2/dags", headers=headers, timeout=10).json()
-                if len(dags["dags"]) == 4:
+                if len(dags["dags"]) == 5:
                     break
                 time.sleep(3)
             # The demo's Rollover, which runs after Set Next School, is inactive.
             expected = [j["id"] for j in demo_jobs(dt.date.today()) if j.get("active", True)]
-            assert sorted(d["dag_id"] for d in dags["dags"]) == sorted(expected)
+            # seed-defaults installs the Communication Queue (the demo site has the add-on).
+            assert sorted(d["dag_id"] for d in dags["dags"]) == sorted(
+                [*expected, "communication-queue"]
+            )
             assert len(expected) == 4 and any(e.startswith("set-next-school-") for e in expected)
             if attempt == 2:  # Ctrl-C stops every process of the embedded default
                 family = psutil.Process(proc.pid).children(recursive=True)
@@ -133,6 +136,7 @@ def test_make_run_starts_the_embedded_default_and_reuses_it(tmp_path):
     # start remembers it (an administrator who deletes it does not get it back).
     assert "daily_maintenance: job 'daily-maintenance' already runs this class" in outputs[0]
     assert "daily_maintenance: seeded before (job 'daily-maintenance')" in outputs[1]
+    assert "communication_queue: created job 'communication-queue'" in outputs[0]
     focus = sa.create_engine(f"sqlite:///{tmp_path / 'local' / 'focus.db'}")
     with focus.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM students")).scalar_one() == 300

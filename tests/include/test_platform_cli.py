@@ -162,6 +162,10 @@ def test_seed_defaults_installs_once_never_twice_and_not_again_after_a_delete(
     out = capsys.readouterr().out
     assert "daily_maintenance: created job 'daily-maintenance'" in out
     assert "test_queue: not installed: Test Queue needs the Communication / Call Out add-on" in out
+    assert (
+        "communication_queue: not installed: Communication Queue needs the Communication / "
+        "Call Out add-on" in out
+    )
     assert _jobs(db) == {"daily-maintenance": ("daily_maintenance", None, 1)}
     # Bought the add-on: the queue comes now, every 15 minutes; maintenance is not doubled.
     assert cli.main(["site", "--add", "communication"]) == 0
@@ -169,23 +173,29 @@ def test_seed_defaults_installs_once_never_twice_and_not_again_after_a_delete(
     out = capsys.readouterr().out
     assert "daily_maintenance: seeded before (job 'daily-maintenance'); left as it is" in out
     assert "test_queue: created job 'test-queue'" in out
+    assert "communication_queue: created job 'communication-queue'" in out
     assert _jobs(db) == {
         "daily-maintenance": ("daily_maintenance", None, 1),
         "test-queue": ("test_queue", 15, None),
+        "communication-queue": ("communication_queue", 15, None),
     }
     # An administrator deletes the maintenance job: seeding again does not bring it back.
     with db.begin() as conn:
         conn.execute(sa.delete(scheduled_jobs).where(scheduled_jobs.c.id == "daily-maintenance"))
     assert cli.main(["seed-defaults"]) == 0
-    assert set(_jobs(db)) == {"test-queue"}
-    assert {r[0] for r in _rows(db, seeded_defaults)} == {"daily_maintenance", "test_queue"}
+    assert set(_jobs(db)) == {"test-queue", "communication-queue"}
+    assert {r[0] for r in _rows(db, seeded_defaults)} == {
+        "daily_maintenance",
+        "test_queue",
+        "communication_queue",
+    }
 
 
 def test_seed_defaults_counts_an_existing_job_of_the_class(db, capsys):
     insert_rows(db, good_row("nightly-cleanup", job_class="daily_maintenance"))
     assert cli.main(["seed-defaults"]) == 0
     assert "job 'nightly-cleanup' already runs this class; none added" in capsys.readouterr().out
-    assert set(_jobs(db)) == {"nightly-cleanup"}
+    assert set(_jobs(db)) == {"nightly-cleanup", "communication-queue"}
 
 
 def test_list_says_when_retention_is_not_enforced(db, capsys):
@@ -284,6 +294,14 @@ def test_prefs_list_for_one_school_says_where_each_value_comes_from(db, capsys):
         f"{'basic_skills_tabe_language_or_reading':<32} {'not set':<20} (default)",
         f"{'process_assessments_counts_only':<32} {'off':<20} (default)",
         f"{'authorize_net_settlement_time':<32} {'not set':<20} (default)",
+        f"{'communication_not_before':<32} {'not set':<20} (default)",
+        f"{'communication_not_after':<32} {'not set':<20} (default)",
+        f"{'attendance_mobile_alert_codes':<32} {'not set':<20} (default)",
+        f"{'callout_student_form':<32} {'not set':<20} (default)",
+        f"{'callout_parent_form':<32} {'not set':<20} (default)",
+        f"{'callout_form_review_profile':<32} {'Registrar':<20} (default)",
+        f"{'pcard_reminder_days':<32} {'not set':<20} (default)",
+        f"{'pcard_administrator_email':<32} {'not set':<20} (default)",
     ]
     assert cli.main(["prefs", "list", "--school", "5"]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -513,6 +513,7 @@ def test_attendance_classes_default_to_school_days_and_the_catalog_says_so():
         "auto_withdraw",
         "cte_consecutive_absences",
         "create_detentions_from_tardies",
+        "attendance_daily_triggers",  # letters on school days only (#21)
     }
 
 

@@ -71,6 +71,21 @@ CASES = [
     ("process_assessments", {}, [], True),
     ("district_assessments_rescoring", {}, [], True),
     ("district_assessment_dynamic_scheduling", {}, [], True),
+    # The communication jobs queue here; their sending (after the commit) is run against a
+    # real SMTP server in tests/job_library/communications/test_demo_communications.py.
+    ("email_notifications", {}, [], True),
+    ("automated_emails", {}, [], True),
+    ("communication_queue", {}, [], True),  # queues the day's attendance messages
+    ("phone_communication_processing", {}, [], True),
+    ("sss_parent_portal_notifications", {}, [], True),
+    ("pcard_email_reminder", {}, [], True),
+    ("communication_status_update", {}, [], True),
+    ("attendance_daily_triggers", {}, [], True),
+    ("process_trial_balance_subscriptions", {}, [], True),
+    ("field_trip_notifications", {}, [], False),  # the demo has no Focus users to notify
+    ("communication_status_updates", {}, [], True),
+    ("focus_chat_alerts", {}, [], False),  # the demo has no Focus users to chat
+    ("attendance_sms", {}, [], False),  # no mobile-alert codes: `make run` sends no texts
 ]
 
 
@@ -104,11 +119,14 @@ def test_every_sis_job_of_the_issue_is_covered():
         "transfer_blackboard_api_data",
         "load_data_from_blackboard_api",
         "emergency_services_health_check",
+        # Reads a mailbox over IMAP: tests/job_library/communications/test_email_replies.py.
+        "communication_email_replies",
     }
     assert covered == sis - others
-    # The first issue's twenty (CTE Pay Period 2 being a job of its own), and seven of the
-    # adult education and assessment jobs (the two imports read files).
-    assert len(covered) == 28
+    # The first issue's twenty (CTE Pay Period 2 being a job of its own), seven of the adult
+    # education and assessment jobs (the two imports read files) and thirteen of
+    # Communications (#21).
+    assert len(covered) == 41
 
 
 @pytest.mark.parametrize(("key", "params", "before", "has_work"), CASES, ids=[c[0] for c in CASES])

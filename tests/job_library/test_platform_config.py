@@ -99,8 +99,8 @@ def test_a_school_uses_its_own_value_else_the_districts_else_the_default(engine)
             "no_such_thing",
             "1",
             None,
-            "no preference 'no_such_thing'; known: authorize_net_settlement_time, "
-            "basic_skills_check_level, basic_skills_tabe_language_or_reading",
+            "no preference 'no_such_thing'; known: attendance_mobile_alert_codes, "
+            "authorize_net_settlement_time, basic_skills_check_level",
         ),
     ],
 )
@@ -143,6 +143,15 @@ def test_the_listing_shows_every_preference_with_district_and_school_values(engi
         "basic_skills_tabe_language_or_reading",
         "process_assessments_counts_only",
         "authorize_net_settlement_time",
+        # Communications (#21)
+        "communication_not_before",
+        "communication_not_after",
+        "attendance_mobile_alert_codes",
+        "callout_student_form",
+        "callout_parent_form",
+        "callout_form_review_profile",
+        "pcard_reminder_days",
+        "pcard_administrator_email",
     }
     assert listing["authorize_net_settlement_time"]["type"] == "time"
     assert listing["class_rank_by"]["schools"] == {"6": "weighted"}

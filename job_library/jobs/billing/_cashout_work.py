@@ -46,11 +46,11 @@ def cash_out(context: JobContext, params: CashoutParams, source: str, conn_id: s
             "The Authorize.net batch settlement time is not set: set it with "
             f"`focus-jobs prefs set {PREFERENCE} HH:MM` (district time). Nothing was done.",
         )
-    settles = dt.datetime.combine(now.date(), dt.time.fromisoformat(at), tzinfo=now.tzinfo)
+    settles = dt.datetime.combine(now.date(), at, tzinfo=now.tzinfo)
     if now < settles:
         return JobResult.message(
             True,
-            f"Not yet: today's card batches settle at {at}; it is {now:%H:%M}. Nothing was "
+            f"Not yet: today's card batches settle at {at:%H:%M}; it is {now:%H:%M}. Nothing was "
             "read or cashed out; the next run after that time does it.",
             {"waiting": 1},
         )
