@@ -160,6 +160,7 @@ def installed_version(target: UpdateTarget) -> Version:
     done = subprocess.run(
         [
             str(target.python),
+            "-I",  # isolated: a project folder in the working directory must not answer
             "-c",
             "import importlib.metadata as m, sys; print(m.version(sys.argv[1]))",
             target.package,
