@@ -1,0 +1,239 @@
+"""Hand-written SQL baselines for the SIS benchmark (Postgres only).
+
+Each baseline is one statement written from the job's documented rules, not from its SQL
+(nothing here imports a job module): the best plan we could write for the same result. The
+benchmark checks that a job and its baseline leave identical table checksums.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+# Enrollment spans of the year, cut at the day before the run ("through"). Most enrollments
+# share a (calendar, first day, last day) span, so school days are counted once per span.
+_SPANS = """
+SELECT e.id, e.student_id, e.calendar_id, e.start_date,
+       CASE WHEN e.end_date < :through THEN e.end_date ELSE :through END AS last_day
+FROM student_enrollment e WHERE e.syear = :syear
+"""
+
+_ENROLLMENT_TOTALS = f"""
+SELECT s.id, d.days AS enrolled,
+       COALESCE(a.absent, 0) AS absent, COALESCE(a.excused, 0) AS excused,
+       COALESCE(a.absent_not_disc, 0) AS absent_not_disc
+FROM ({_SPANS}) s
+JOIN (
+    SELECT u.calendar_id, u.start_date, u.last_day, COUNT(c.school_date) AS days
+    FROM (SELECT DISTINCT calendar_id, start_date, last_day FROM ({_SPANS}) x) u
+    LEFT JOIN attendance_calendar c
+      ON c.calendar_id = u.calendar_id AND c.school_date BETWEEN u.start_date AND u.last_day
+    GROUP BY u.calendar_id, u.start_date, u.last_day
+) d ON d.calendar_id = s.calendar_id AND d.start_date = s.start_date AND d.last_day = s.last_day
+LEFT JOIN (
+    SELECT s2.id,
+           SUM(1 - ad.state_value) AS absent,
+           SUM(CASE WHEN ad.absence_type = 'excused' THEN 1 - ad.state_value ELSE 0 END)
+               AS excused,
+           SUM(CASE WHEN ad.disciplinary THEN 0 ELSE 1 - ad.state_value END) AS absent_not_disc
+    FROM attendance_day ad
+    JOIN ({_SPANS}) s2
+      ON s2.student_id = ad.student_id
+     AND ad.school_date BETWEEN s2.start_date AND s2.last_day
+    WHERE ad.state_value < 1
+      AND EXISTS (SELECT 1 FROM attendance_calendar c
+                  WHERE c.calendar_id = s2.calendar_id AND c.school_date = ad.school_date)
+    GROUP BY s2.id
+) a ON a.id = s.id
+"""
+
+ATTENDANCE_SUMMARY = f"""
+UPDATE student_enrollment t
+SET days_enrolled = v.enrolled, days_present = v.enrolled - v.absent,
+    days_excused = v.excused, days_unexcused = v.absent - v.excused
+FROM ({_ENROLLMENT_TOTALS}) v
+WHERE t.id = v.id
+  AND (t.days_enrolled, t.days_present, t.days_excused, t.days_unexcused)
+      IS DISTINCT FROM (v.enrolled, v.enrolled - v.absent, v.excused, v.absent - v.excused)
+"""
+
+EOY_ATTENDANCE = f"""
+UPDATE student_enrollment t
+SET fl_days_present = v.enrolled - v.absent, fl_days_absent = v.absent,
+    fl_days_absent_not_disc = v.absent_not_disc
+FROM ({_ENROLLMENT_TOTALS}) v
+WHERE t.id = v.id
+  AND (t.fl_days_present, t.fl_days_absent, t.fl_days_absent_not_disc)
+      IS DISTINCT FROM (v.enrolled - v.absent, v.absent, v.absent_not_disc)
+"""
+
+CLASS_RANK_GPA = """
+WITH latest AS (
+    SELECT DISTINCT ON (student_id) student_id, school_id, grade_id, drop_code
+    FROM student_enrollment
+    WHERE syear = :syear AND NOT second_school
+    ORDER BY student_id, start_date DESC, id DESC
+), gpas AS (
+    SELECT l.student_id, l.school_id, l.grade_id,
+           ROUND(h.points / h.credits, 3)::numeric(5, 3) AS gpa,
+           ROUND(h.weighted / h.credits, 3)::numeric(5, 3) AS weighted_gpa
+    FROM latest l
+    LEFT JOIN (
+        SELECT student_id, SUM(credits_earned) AS credits,
+               SUM(grade_points * credits_earned) AS points,
+               SUM(COALESCE(weighted_points, grade_points) * credits_earned) AS weighted
+        FROM course_history
+        WHERE syear <= :syear AND affects_gpa AND grade_points IS NOT NULL
+          AND credits_earned > 0
+        GROUP BY student_id
+    ) h ON h.student_id = l.student_id
+    WHERE l.drop_code IS NULL
+), ranked AS (
+    SELECT g.*,
+           CASE WHEN g.weighted_gpa IS NOT NULL THEN RANK() OVER (
+               PARTITION BY g.school_id, g.grade_id, g.weighted_gpa IS NULL
+               ORDER BY g.weighted_gpa DESC) END AS class_rank,
+           CASE WHEN g.weighted_gpa IS NOT NULL THEN COUNT(*) OVER (
+               PARTITION BY g.school_id, g.grade_id, g.weighted_gpa IS NULL) END AS class_size
+    FROM gpas g
+)
+INSERT INTO student_gpa AS sg
+    (student_id, syear, school_id, gpa, weighted_gpa, class_rank, class_size)
+SELECT r.student_id, :syear, r.school_id, r.gpa, r.weighted_gpa, r.class_rank, r.class_size
+FROM ranked r
+WHERE r.gpa IS NOT NULL
+   OR EXISTS (SELECT 1 FROM student_gpa o WHERE o.student_id = r.student_id AND o.syear = :syear)
+ON CONFLICT (student_id, syear) DO UPDATE SET
+    school_id = EXCLUDED.school_id, gpa = EXCLUDED.gpa, weighted_gpa = EXCLUDED.weighted_gpa,
+    class_rank = EXCLUDED.class_rank, class_size = EXCLUDED.class_size
+WHERE (sg.school_id, sg.gpa, sg.weighted_gpa, sg.class_rank, sg.class_size)
+      IS DISTINCT FROM (EXCLUDED.school_id, EXCLUDED.gpa, EXCLUDED.weighted_gpa,
+                        EXCLUDED.class_rank, EXCLUDED.class_size)
+"""
+
+IMMUNIZATION_COMPLIANCE = """
+WITH active AS (
+    SELECT DISTINCT ON (student_id) student_id, grade_id
+    FROM student_enrollment
+    WHERE syear = :syear AND NOT second_school AND start_date <= :today
+      AND (end_date IS NULL OR end_date >= :today)
+    ORDER BY student_id, start_date DESC, id DESC
+), applies AS (
+    SELECT g.grade_id, r.requirement_id, r.doses_required, UPPER(TRIM(r.vaccine)) AS vaccine
+    FROM grade_levels g
+    JOIN immunization_requirements r
+      ON r.syear = :syear
+     AND (r.grade_id = g.grade_id
+          OR (r.grade_id IS NULL AND NOT EXISTS (
+              SELECT 1 FROM immunization_requirements o
+              WHERE o.syear = :syear AND o.grade_id = g.grade_id
+                AND UPPER(TRIM(o.vaccine)) = UPPER(TRIM(r.vaccine)))))
+), doses AS (
+    SELECT student_id, UPPER(TRIM(vaccine)) AS vaccine,
+           COUNT(DISTINCT dose_date) FILTER (WHERE NOT exempt) AS doses,
+           BOOL_OR(exempt) AS exempt
+    FROM immunization_records
+    WHERE dose_date <= :today
+    GROUP BY student_id, UPPER(TRIM(vaccine))
+), found AS (
+    SELECT a.student_id, p.requirement_id, COALESCE(d.doses, 0) AS doses,
+           (COALESCE(d.doses, 0) >= p.doses_required OR COALESCE(d.exempt, FALSE)) AS compliant
+    FROM active a
+    JOIN applies p ON p.grade_id = a.grade_id
+    LEFT JOIN doses d ON d.student_id = a.student_id AND d.vaccine = p.vaccine
+), stale AS (
+    DELETE FROM immunization_compliance ic
+    USING active a
+    WHERE ic.student_id = a.student_id
+      AND ic.requirement_id IN (SELECT requirement_id FROM immunization_requirements
+                                WHERE syear = :syear)
+      AND NOT EXISTS (SELECT 1 FROM found f
+                      WHERE f.student_id = ic.student_id AND f.requirement_id = ic.requirement_id)
+)
+INSERT INTO immunization_compliance AS ic
+    (student_id, requirement_id, doses_received, compliant, checked_at)
+SELECT student_id, requirement_id, doses, compliant, :now FROM found
+ON CONFLICT (student_id, requirement_id) DO UPDATE SET
+    doses_received = EXCLUDED.doses_received, compliant = EXCLUDED.compliant,
+    checked_at = EXCLUDED.checked_at
+WHERE (ic.doses_received, ic.compliant) IS DISTINCT FROM (EXCLUDED.doses_received,
+                                                         EXCLUDED.compliant)
+"""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One SIS job of the benchmark: its parameters, the tables it writes (with the columns
+    left out of the checksum: ids from sequences) and its baseline statement."""
+
+    key: str
+    title: str
+    params: dict
+    tables: dict[str, tuple[str, ...]]
+    sql: str
+    binds: Callable[[int, dt.datetime], dict] = field(
+        default=lambda syear, now: {"syear": syear, "through": now.date() - dt.timedelta(days=1)}
+    )
+
+    def run_baseline(self, conn: sa.Connection, syear: int, now: dt.datetime) -> int:
+        return conn.execute(sa.text(self.sql), self.binds(syear, now)).rowcount
+
+
+CASES = (
+    Case(
+        "attendance_summary_calculation",
+        "Attendance Summary Calculation",
+        {},
+        {"student_enrollment": ()},
+        ATTENDANCE_SUMMARY,
+    ),
+    Case(
+        "eoy_attendance_calculation",
+        "EOY Attendance Calculation",
+        {},
+        {"student_enrollment": ()},
+        EOY_ATTENDANCE,
+    ),
+    Case(
+        "calculate_class_rank_and_gpa",
+        "Calculate Class Rank and GPA",
+        {},
+        {"student_gpa": ()},
+        CLASS_RANK_GPA,
+        lambda syear, now: {"syear": syear},
+    ),
+    Case(
+        "nightly_immunization_compliance",
+        "Nightly Immunization Compliance",
+        {},
+        {"immunization_compliance": ()},
+        IMMUNIZATION_COMPLIANCE,
+        lambda syear, now: {"syear": syear, "today": now.date(), "now": now},
+    ),
+)
+
+
+def checksum(conn: sa.Connection, tables: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Per table: row count and the sum of a 64-bit hash of every row's text (order-free),
+    over every column but the ones left out."""
+    out = {}
+    for table, skip in tables.items():
+        columns = conn.execute(
+            sa.text(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = 'public' AND table_name = :t ORDER BY ordinal_position"
+            ),
+            {"t": table},
+        ).scalars()
+        row = ", ".join(f"t.{c}" for c in columns if c not in skip)
+        count, total = conn.execute(
+            sa.text(
+                f"SELECT COUNT(*), COALESCE(SUM(hashtextextended(ROW({row})::text, 0)::numeric),"
+                f" 0) FROM {table} t"
+            )
+        ).one()
+        out[table] = f"{count}:{total}"
+    return out
