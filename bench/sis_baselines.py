@@ -163,6 +163,82 @@ WHERE (ic.doses_received, ic.compliant) IS DISTINCT FROM (EXCLUDED.doses_receive
                                                          EXCLUDED.compliant)
 """
 
+# Daily attendance of every student-day in the window: the day belongs to the primary
+# enrollment covering it that started last (then the higher id), if the day is on that
+# enrollment's calendar; minutes and the day's state from the school's attendance periods.
+RECALCULATE_DAILY_ATTENDANCE = """
+WITH owner AS (
+    SELECT DISTINCT ON (e.student_id, w.day) e.student_id, w.day, e.syear, e.school_id,
+           e.calendar_id
+    FROM student_enrollment e
+    JOIN (SELECT generate_series(:first_day, :last_day, INTERVAL '1 day')::date AS day) w
+      ON w.day >= e.start_date AND (e.end_date IS NULL OR w.day <= e.end_date)
+    WHERE NOT e.second_school
+    ORDER BY e.student_id, w.day, e.start_date DESC, e.id DESC
+), school_day AS (
+    SELECT p.school_id, p.syear, SUM(p.length_minutes) AS minutes,
+           LEAST(MAX(s.full_day_minutes), SUM(p.length_minutes)) AS full_day,
+           LEAST(MAX(s.half_day_minutes), SUM(p.length_minutes)) AS half_day
+    FROM school_periods p JOIN schools s ON s.school_id = p.school_id
+    WHERE p.attendance
+    GROUP BY p.school_id, p.syear
+), missed AS (
+    SELECT ap.student_id, ap.school_date, p.school_id, SUM(p.length_minutes) AS minutes,
+           BOOL_OR(ac.category = 'unexcused') AS unexcused, BOOL_OR(ac.disciplinary) AS disc
+    FROM attendance_period ap
+    JOIN school_periods p ON p.period_id = ap.period_id AND p.attendance
+    JOIN attendance_codes ac
+      ON ac.code_id = ap.attendance_code AND ac.category IN ('excused', 'unexcused')
+    WHERE ap.school_date BETWEEN :first_day AND :last_day
+    GROUP BY ap.student_id, ap.school_date, p.school_id
+), computed AS (
+    SELECT o.student_id, o.day AS school_date, o.syear, o.school_id,
+           d.minutes - COALESCE(m.minutes, 0) AS present, d.full_day, d.half_day,
+           m.unexcused, m.disc
+    FROM owner o
+    JOIN attendance_calendar c ON c.calendar_id = o.calendar_id AND c.school_date = o.day
+    JOIN school_day d ON d.school_id = o.school_id AND d.syear = o.syear
+    LEFT JOIN missed m
+      ON m.student_id = o.student_id AND m.school_date = o.day AND m.school_id = o.school_id
+), days AS (
+    SELECT student_id, school_date, syear, school_id, present AS minutes_present,
+           CASE WHEN present >= full_day THEN 1.0 WHEN present >= half_day THEN 0.5
+                ELSE 0.0 END AS state_value,
+           CASE WHEN present >= full_day THEN NULL WHEN unexcused THEN 'unexcused'
+                ELSE 'excused' END AS absence_type,
+           (present < full_day AND COALESCE(disc, FALSE)) AS disciplinary
+    FROM computed
+), changed AS (
+    -- compared first: ON CONFLICT would lock every unchanged day it meets
+    SELECT n.*, x.student_id IS NULL AS added
+    FROM days n
+    LEFT JOIN attendance_day x ON x.student_id = n.student_id AND x.school_date = n.school_date
+    WHERE x.student_id IS NULL
+       OR (x.syear, x.school_id, x.minutes_present, x.state_value, x.absence_type,
+           x.disciplinary)
+          IS DISTINCT FROM (n.syear, n.school_id, n.minutes_present, n.state_value,
+                            n.absence_type, n.disciplinary)
+), removed AS (
+    DELETE FROM attendance_day ad
+    WHERE ad.school_date BETWEEN :first_day AND :last_day
+      AND NOT EXISTS (SELECT 1 FROM days n
+                      WHERE n.student_id = ad.student_id AND n.school_date = ad.school_date)
+), updated AS (
+    UPDATE attendance_day t SET
+        syear = c.syear, school_id = c.school_id, minutes_present = c.minutes_present,
+        state_value = c.state_value, absence_type = c.absence_type,
+        disciplinary = c.disciplinary
+    FROM changed c
+    WHERE NOT c.added AND t.student_id = c.student_id AND t.school_date = c.school_date
+)
+INSERT INTO attendance_day (student_id, school_date, syear, school_id, minutes_present,
+                            state_value, absence_type, disciplinary)
+SELECT student_id, school_date, syear, school_id, minutes_present, state_value, absence_type,
+       disciplinary
+FROM changed WHERE added
+"""
+PAST_DAYS = 14
+
 
 @dataclass(frozen=True)
 class Case:
@@ -212,6 +288,17 @@ CASES = (
         {"immunization_compliance": ()},
         IMMUNIZATION_COMPLIANCE,
         lambda syear, now: {"syear": syear, "today": now.date(), "now": now},
+    ),
+    Case(
+        "recalculate_daily_attendance",
+        f"Recalculate Daily Attendance ({PAST_DAYS} past days)",
+        {"past_days": PAST_DAYS},
+        {"attendance_day": ()},
+        RECALCULATE_DAILY_ATTENDANCE,
+        lambda syear, now: {
+            "first_day": now.date() - dt.timedelta(days=PAST_DAYS),
+            "last_day": now.date(),
+        },
     ),
 )
 
