@@ -99,9 +99,7 @@ def enrollment_days_sql(
     sql = _ENROLLMENT_DAYS.format(
         fields=", ".join(f"{expr} AS {name}" for name, expr in totals.fields.items()),
         sums=", ".join(f"{expr} AS {name}" for name, expr in totals.sums.items()),
-        **{
-            f"last_day_{alias}": _LAST_DAY.format(e=alias) for alias in ("s", "e", "x")
-        },
+        **{f"last_day_{alias}": _LAST_DAY.format(e=alias) for alias in ("s", "e", "x")},
         **{
             f"school_filter_{alias}": in_list(f"{alias}.school_id", "school_ids", school_ids)
             for alias in ("s", "e", "x")
