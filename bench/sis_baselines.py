@@ -239,6 +239,67 @@ FROM changed WHERE added
 """
 PAST_DAYS = 14
 
+# Per active primary enrollment absent (a period with one of the codes) on its last school
+# day through :through: the run of such days back to the last day it was not; the students
+# with a run of :min_streak days or more get an alert to each chosen user who has none
+# about them since the run began. Other enrollments cannot have a run: their days are not read.
+CTE_CONSECUTIVE_ABSENCES = """
+WITH active AS (
+    SELECT e.id, e.student_id, e.school_id, e.calendar_id, e.start_date,
+           (SELECT MAX(c.school_date) FROM attendance_calendar c
+            WHERE c.calendar_id = e.calendar_id AND c.school_date >= e.start_date
+              AND c.school_date <= :through
+              AND (e.end_date IS NULL OR c.school_date <= e.end_date)) AS last_day
+    FROM student_enrollment e
+    WHERE e.syear = :syear AND NOT e.second_school
+      AND (e.end_date IS NULL OR e.end_date >= :through)
+), open_run AS (
+    SELECT a.* FROM active a
+    WHERE EXISTS (
+        SELECT 1 FROM attendance_period ap
+        JOIN school_periods p ON p.period_id = ap.period_id
+        JOIN attendance_codes ac ON ac.code_id = ap.attendance_code
+        WHERE ap.student_id = a.student_id AND ap.school_date = a.last_day
+          AND p.school_id = a.school_id AND ac.syear = :syear AND ac.short_name = ANY(:codes))
+), run AS (
+    SELECT o.id, o.student_id, o.school_id, o.last_day,
+           COUNT(c.school_date) AS streak, MIN(c.school_date) AS since
+    FROM open_run o
+    JOIN attendance_calendar c
+      ON c.calendar_id = o.calendar_id AND c.school_date >= o.start_date
+     AND c.school_date <= o.last_day
+     AND c.school_date > COALESCE((
+        SELECT MAX(d.school_date) FROM attendance_calendar d
+        WHERE d.calendar_id = o.calendar_id AND d.school_date >= o.start_date
+          AND d.school_date <= o.last_day
+          AND NOT EXISTS (
+              SELECT 1 FROM attendance_period ap
+              JOIN school_periods p ON p.period_id = ap.period_id
+              JOIN attendance_codes ac ON ac.code_id = ap.attendance_code
+              WHERE ap.student_id = o.student_id AND ap.school_date = d.school_date
+                AND p.school_id = o.school_id AND ac.syear = :syear
+                AND ac.short_name = ANY(:codes))), o.start_date - 1)
+    GROUP BY o.id, o.student_id, o.school_id, o.last_day
+    HAVING COUNT(c.school_date) >= :min_streak
+), per_student AS (
+    SELECT student_id, MAX(school_id) AS school_id, MAX(streak) AS streak,
+           MIN(since) AS since, MAX(last_day) AS until
+    FROM run GROUP BY student_id
+)
+INSERT INTO portal_alerts (student_id, alert_type, user_id, school_id, message, created_at)
+SELECT s.student_id, 'cte_absences', u.user_id, s.school_id,
+       'CTE consecutive absences: absent ' || s.streak || ' consecutive school day(s) with '
+       || 'code(s) ' || :label || ' since ' || s.since || ' (through ' || s.until || ').',
+       :now
+FROM per_student s
+JOIN users u ON u.user_id = ANY(:users)
+WHERE NOT EXISTS (
+    SELECT 1 FROM portal_alerts a
+    WHERE a.student_id = s.student_id AND a.user_id = u.user_id
+      AND a.alert_type = 'cte_absences' AND a.created_at >= s.since)
+"""
+CTE_USERS = [101, 102, 103]
+
 
 @dataclass(frozen=True)
 class Case:
@@ -288,6 +349,22 @@ CASES = (
         {"immunization_compliance": ()},
         IMMUNIZATION_COMPLIANCE,
         lambda syear, now: {"syear": syear, "today": now.date(), "now": now},
+    ),
+    Case(
+        "cte_consecutive_absences",
+        "CTE Consecutive Absences (code A, 2+ days, 3 users)",
+        {"users": CTE_USERS, "codes": ["A"], "days": 2},
+        {"portal_alerts": ("alert_id",)},
+        CTE_CONSECUTIVE_ABSENCES,
+        lambda syear, now: {
+            "syear": syear,
+            "through": now.date() - dt.timedelta(days=1),
+            "codes": ["A"],
+            "label": "A",
+            "min_streak": 2,
+            "users": CTE_USERS,
+            "now": now,
+        },
     ),
     Case(
         "recalculate_daily_attendance",

@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.sis_baselines import CASES, checksum  # noqa: E402
+from bench.sis_baselines import CASES, CTE_USERS, checksum  # noqa: E402
 
 TZ = ZoneInfo("America/New_York")
 PAST_DAYS = 14
@@ -121,7 +121,9 @@ def _run_job(conn: sa.Connection, key: str, params: dict) -> int:
     result = job.run(context, job.params_model(**params))
     if not result.success:
         raise SystemExit(f"{key}: {result.summary}")
-    return sum(v for k, v in result.counts.items() if k in ("updated", "added", "removed"))
+    return sum(
+        v for k, v in result.counts.items() if k in ("updated", "added", "removed", "alerts")
+    )
 
 
 def _default_year(conn: sa.Connection) -> int:
@@ -242,6 +244,15 @@ def _district(engine: sa.Engine, students: int) -> None:
         print(f"{district.describe()} Generated in {time.perf_counter() - started:.1f} s.")
     else:
         print(f"Reusing the demo district of {students:,} students in {engine.url.database}.")
+    with engine.begin() as conn:  # the users CTE Consecutive Absences alerts
+        for user_id in CTE_USERS:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO users (user_id, username, email) VALUES (:i, :n, :e) "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                {"i": user_id, "n": f"bench{user_id}", "e": f"bench{user_id}@example.org"},
+            )
     _corrections(engine)
 
 
