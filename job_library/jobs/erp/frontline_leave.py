@@ -110,7 +110,9 @@ def parse(data: bytes) -> pd.DataFrame:
     # is quoted and the commas add up to full rows. Then a short line implies a long one,
     # which pandas rejects below, and the count then names the first bad line.
     commas = text.count(",") - lines[0].count(",")
-    rows = sum(1 for line in body if line.strip())
+    # (A line of spaces counts as a row here: the commas then fall short and every line is
+    # counted exactly.)
+    rows = len(body) - body.count("")
     if '"' in text or commas != (len(header) - 1) * rows:
         _check_fields(pd.Series(body, dtype=object), len(header))
     try:
@@ -129,9 +131,10 @@ def parse(data: bytes) -> pd.DataFrame:
     frame["line"] = range(2, len(frame) + 2)
     frame["raw"] = body  # each row's line as sent, for staging it without writing it again
     # A row of empty fields is skipped; comparing every column is slow in pandas, so only
-    # when some line holds nothing but commas, quotes and spaces.
-    if any(not line.replace(",", "").replace('"', "").strip() for line in body):
-        blank = (frame[list(COLUMNS)] == "").all(axis=1)
+    # on the rows without a confirmation number.
+    maybe_blank = frame["confirmation_number"] == ""
+    if maybe_blank.any():
+        blank = maybe_blank & (frame[list(COLUMNS)] == "").all(axis=1)
         frame = frame[~blank].reset_index(drop=True)
     frame.attrs["header"] = header
     # Stripping is a Python-level loop in pandas: only pay for it when some field has spaces.
