@@ -317,6 +317,22 @@ _UPSERTS = {
 def _upsert(conn: sa.Connection, stage: sa.Table, table: sa.Table) -> tuple[int, int, int]:
     """Insert new absences, overwrite unpaid ones, leave paid ones: (created, updated, paid)."""
     only_substituted = "AND s.substitute_ein <> ''" if table is substitute_fulfillments else ""
+    upsert = _UPSERTS[table.name].format(stage=stage.name)
+    if conn.dialect.name == "postgresql":
+        # Counted by the upsert itself (a row it inserted has no xmax) rather than by a join
+        # of the staged rows with the table first; what it neither inserted nor updated was
+        # paid (the file holds each absence once).
+        staged = conn.execute(
+            sa.text(f"SELECT COUNT(*) FROM {stage.name} s WHERE true {only_substituted}")
+        ).scalar_one()
+        created, updated = conn.execute(
+            sa.text(
+                f"WITH up AS ({upsert} RETURNING (xmax = 0) AS created) "
+                "SELECT COUNT(*) FILTER (WHERE created), COUNT(*) FILTER (WHERE NOT created) "
+                "FROM up"
+            )
+        ).one()
+        return int(created), int(updated), int(staged - created - updated)
     created, updated, paid = conn.execute(
         sa.text(
             "SELECT COALESCE(SUM(CASE WHEN t.paid IS NULL THEN 1 ELSE 0 END), 0), "
@@ -327,7 +343,7 @@ def _upsert(conn: sa.Connection, stage: sa.Table, table: sa.Table) -> tuple[int,
             f"WHERE true {only_substituted}"
         )
     ).one()
-    conn.execute(sa.text(_UPSERTS[table.name].format(stage=stage.name)))
+    conn.execute(sa.text(upsert))
     return int(created), int(updated), int(paid)
 
 
