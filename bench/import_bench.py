@@ -3,8 +3,9 @@
     python bench/import_bench.py [--rows 100000] [--rounds 5] [--url postgresql+psycopg2://...]
 
 Each round runs the job, then the baseline (A B A B ...), each from the same starting state:
-the leave and substitute tables hold a tenth of the file's absences already (a third of
-those paid), the ledger is empty. The file has 1% rows with an EIN no employee has.
+the leave table holds a tenth of the file's absences already (a third of them paid), the
+substitute table some of those (a seventh paid), the ledger is empty. The file has 1% rows
+with an EIN no employee has.
 
 - job: Frontline Leave reads the file (from memory: the SFTP transfer is not measured),
   validates every row, stages the valid ones, upserts leave and substitutes and writes its
