@@ -1,12 +1,20 @@
-"""SIS job benchmark on Postgres: each job against one hand-written SQL statement, same run.
+"""SIS job benchmark on Postgres: each job against an independently written SQL baseline.
 
-    python bench/sis_bench.py --url postgresql+psycopg2://postgres@127.0.0.1:5432/focus_bench
+    python bench/sis_bench.py [--rounds 5] [--students 50000] [--jobs KEY ...]
+                              [--url postgresql+psycopg2://postgres@127.0.0.1:5432/focus_bench]
 
-Builds the demo district (50,000 students by default), applies a day of teacher corrections,
-then times Attendance Summary Calculation and Recalculate Daily Attendance against a single
-statement that produces the same rows. Every timed run is a child process in a transaction
-that is rolled back, so each starts from the same data; the child reports its peak memory
-above its own baseline (after imports and connecting). Targets: ratio <= 1.5, memory < 300 MB.
+Builds the demo district (50,000 students by default; an existing district of that size in
+the database is reused), applies a day of teacher corrections and VACUUM ANALYZE. Then, per
+job, rounds of job then baseline (A B A B ...): every run is a fresh child process whose
+work is one transaction, checksummed (row count and the sum of a hash of every row of the
+tables the job writes) and rolled back, so each run starts from the same data. The
+baselines (bench/sis_baselines.py) are written from the jobs' rules, not their SQL.
+
+Reported per job: median and minimum seconds of each side, the median and range of the
+per-round ratios job / baseline, the Postgres backend's peak private memory growth (RssAnon of
+the backend and its parallel workers, sampled every 10 ms from /proc), the temporary-file
+bytes Postgres wrote (pg_stat_database), and the Python process's peak RSS growth.
+Target: job <= 1.2x baseline (median of the per-round ratios).
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,14 +38,12 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench.sis_baselines import CASES, CTE_USERS, checksum  # noqa: E402
+
 TZ = ZoneInfo("America/New_York")
 PAST_DAYS = 14
-MAX_RATIO = 1.5
-MAX_MEMORY_MB = 300
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+MAX_RATIO = 1.2
+DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/focus_bench"
 
 
 def _now() -> dt.datetime:
@@ -45,41 +52,61 @@ def _now() -> dt.datetime:
     return dt.datetime.combine(demo_today(), dt.time(18, 0), TZ)
 
 
-def _summary_checksum(conn: sa.Connection) -> list:
-    return [
-        str(v)
-        for v in conn.execute(
-            sa.text(
-                "SELECT COUNT(days_enrolled), SUM(days_enrolled), SUM(days_present), "
-                "SUM(days_excused), SUM(days_unexcused) FROM student_enrollment"
-            )
-        ).one()
-    ]
+def _rss_kb(pid: int, field: str = "RssAnon") -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
-def _daily_checksum(conn: sa.Connection) -> list:
-    return [
-        str(v)
-        for v in conn.execute(
-            sa.text(
-                "SELECT COUNT(*), SUM(minutes_present), SUM(state_value), COUNT(absence_type), "
-                "SUM(CASE WHEN disciplinary THEN 1 ELSE 0 END), SUM(school_id) "
-                "FROM attendance_day"
-            )
-        ).one()
-    ]
+class BackendMemory:
+    """Samples the private memory (RssAnon) of a Postgres backend and of its parallel
+    workers from /proc while the work runs; ``peak_kb`` is the largest sum above the start."""
+
+    def __init__(self, url: str, pid: int) -> None:
+        self.pid = pid
+        self.start_kb = _rss_kb(pid)
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        workers: list[int] = []
+        tick = 0
+        with self._engine.connect() as conn:
+            while not self._stop.is_set():
+                if tick % 10 == 0:  # new parallel workers, every 100 ms
+                    workers = list(
+                        conn.execute(
+                            sa.text("SELECT pid FROM pg_stat_activity WHERE leader_pid = :p"),
+                            {"p": self.pid},
+                        ).scalars()
+                    )
+                    conn.rollback()
+                # a parallel worker starts for the query: all its private memory counts
+                total = _rss_kb(self.pid) - self.start_kb + sum(map(_rss_kb, workers))
+                self.peak_kb = max(self.peak_kb, total)
+                tick += 1
+                time.sleep(0.01)
+
+    def __enter__(self) -> BackendMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._engine.dispose()
 
 
-def _run_job(conn: sa.Connection, which: str) -> dict:
+def _run_job(conn: sa.Connection, key: str, params: dict) -> int:
     from job_library.base import JobContext
-    from job_library.jobs.attendance.attendance_summary import (
-        AttendanceSummaryCalculation,
-        AttendanceSummaryParams,
-    )
-    from job_library.jobs.attendance.recalculate_daily_attendance import (
-        RecalculateDailyAttendance,
-        RecalculateDailyAttendanceParams,
-    )
+    from job_library.registry import REGISTRY
 
     now = _now()
     context = JobContext(
@@ -90,104 +117,87 @@ def _run_job(conn: sa.Connection, which: str) -> dict:
         job_id="bench",
         job_title="bench",
     )
-    if which == "summary":
-        result = AttendanceSummaryCalculation().run(context, AttendanceSummaryParams())
-        return {"changed": result.counts["updated"], "checksum": _summary_checksum(conn)}
-    result = RecalculateDailyAttendance().run(
-        context, RecalculateDailyAttendanceParams(past_days=PAST_DAYS)
-    )
-    changed = sum(result.counts[k] for k in ("added", "updated", "removed"))
-    return {"changed": changed, "checksum": _daily_checksum(conn)}
-
-
-def _run_baseline(conn: sa.Connection, which: str) -> dict:
-    from include.demo_district import REFERENCE_DAY, DemoYear
-    from job_library.jobs.attendance.attendance_summary import (
-        SUMMARY_AGGREGATES,
-        enrollment_days_sql,
-    )
-    from job_library.jobs.attendance.recalculate_daily_attendance import (
-        DAILY_COLUMNS,
-        daily_attendance_sql,
+    job = REGISTRY[key]()
+    result = job.run(context, job.params_model(**params))
+    if not result.success:
+        raise SystemExit(f"{key}: {result.summary}")
+    return sum(
+        v for k, v in result.counts.items() if k in ("updated", "added", "removed", "alerts")
     )
 
-    now = _now()
-    if which == "summary":
-        fields = list(SUMMARY_AGGREGATES)
-        select = enrollment_days_sql(SUMMARY_AGGREGATES, None).text
-        sql = (
-            "UPDATE student_enrollment e SET "
-            + ", ".join(f"{f} = a.{f}" for f in fields)
-            + f" FROM ({select}) a WHERE e.id = a.enrollment_id AND ("
-            + ", ".join(f"e.{f}" for f in fields)
-            + ") IS DISTINCT FROM ("
-            + ", ".join(f"a.{f}" for f in fields)
-            + ")"
-        )
-        through = now.date() - dt.timedelta(days=1)
-        changed = conn.execute(
-            sa.text(sql), {"syear": DemoYear(REFERENCE_DAY).syear, "through": through}
-        ).rowcount
-        return {"changed": changed, "checksum": _summary_checksum(conn)}
-    cols = ", ".join(DAILY_COLUMNS)
-    values = [c for c in DAILY_COLUMNS if c not in ("student_id", "school_date")]
-    sql = (
-        f"WITH computed AS ({daily_attendance_sql(None).text}), "
-        "removed AS (DELETE FROM attendance_day ad "
-        "WHERE ad.school_date BETWEEN :first_day AND :last_day AND NOT EXISTS ("
-        "SELECT 1 FROM computed c WHERE c.student_id = ad.student_id "
-        "AND c.school_date = ad.school_date) RETURNING 1) "
-        f"INSERT INTO attendance_day ({cols}) SELECT {cols} FROM computed "
-        "ON CONFLICT (student_id, school_date) DO UPDATE SET "
-        + ", ".join(f"{v} = EXCLUDED.{v}" for v in values)
-        + " WHERE ("
-        + ", ".join(f"attendance_day.{v}" for v in values)
-        + ") IS DISTINCT FROM ("
-        + ", ".join(f"EXCLUDED.{v}" for v in values)
-        + ")"
-    )
-    params = {"first_day": now.date() - dt.timedelta(days=PAST_DAYS), "last_day": now.date()}
-    changed = conn.execute(sa.text(sql), params).rowcount
-    removed = conn.execute(
-        sa.text(
-            "SELECT COUNT(*) FROM attendance_day WHERE school_date BETWEEN :first_day AND :last_day"
-        ),
-        params,
-    ).scalar_one()
-    return {"changed": changed, "rows_in_window": removed, "checksum": _daily_checksum(conn)}
+
+def _default_year(conn: sa.Connection) -> int:
+    return conn.execute(sa.text("SELECT syear FROM school_years WHERE is_default")).scalar_one()
 
 
-def child(url: str, kind: str, which: str) -> None:
-    """One timed run, rolled back; prints seconds, peak memory growth and the result."""
-    engine = sa.create_engine(url)
+def child(url: str, kind: str, key: str) -> None:
+    """One timed run, rolled back; prints seconds, memory and the tables' checksums."""
+    case = next(c for c in CASES if c.key == key)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
-        conn.execute(sa.text("SELECT 1"))
+        backend = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        syear = _default_year(conn)
+        if kind == "job":  # the job's module and the registry load before the clock starts
+            from job_library.registry import REGISTRY
+
+            assert key in REGISTRY
         conn.rollback()
-        baseline = _peak_mb()
-        started = time.perf_counter()
-        with conn.begin() as transaction:
-            outcome = (_run_job if kind == "job" else _run_baseline)(conn, which)
+        python_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        with BackendMemory(url, backend) as memory, conn.begin() as transaction:
+            started = time.perf_counter()
+            if kind == "job":
+                changed = _run_job(conn, key, case.params)
+            else:
+                changed = case.run_baseline(conn, syear, _now())
             seconds = time.perf_counter() - started
+            sums = checksum(conn, case.tables)
             transaction.rollback()
-    outcome.update(seconds=seconds, memory_mb=_peak_mb() - baseline)
-    print(json.dumps(outcome))
+    python_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - python_start) / 1024
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "changed": changed,
+                "checksum": sums,
+                "backend_mb": memory.peak_kb / 1024,
+                "python_mb": python_mb,
+            }
+        )
+    )
 
 
-def _spawn(url: str, kind: str, which: str) -> dict:
+def _temp_bytes(engine: sa.Engine) -> int:
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT pg_stat_clear_snapshot()"))
+        return conn.execute(
+            sa.text("SELECT temp_bytes FROM pg_stat_database WHERE datname = current_database()")
+        ).scalar_one()
+
+
+def _spawn(url: str, kind: str, key: str, engine: sa.Engine) -> dict:
+    case = next(c for c in CASES if c.key == key)
+    # The rolled-back run before left dead row versions: clear them so every run reads the
+    # same table (outside the timing).
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text(f"VACUUM {', '.join(case.tables)}"))
+    before = _temp_bytes(engine)
     out = subprocess.run(
-        [sys.executable, __file__, "--url", url, "--child", kind, which],
+        [sys.executable, __file__, "--url", url, "--child", kind, key],
         capture_output=True,
         text=True,
-        check=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    if out.returncode:
+        raise SystemExit(f"{kind} {key} failed:\n{out.stderr[-3000:]}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    time.sleep(0.5)  # the backend reports its statistics as it exits
+    result["temp_mb"] = (_temp_bytes(engine) - before) / 2**20
+    return result
 
 
-def _corrections(url: str) -> None:
+def _corrections(engine: sa.Engine) -> None:
     """A day of teacher corrections: the last three days' daily attendance not yet
     calculated, and some period absences entered late (so recorded days are now wrong)."""
-    engine = sa.create_engine(url)
     today = _now().date()
     with engine.begin() as conn:
         conn.execute(
@@ -220,64 +230,106 @@ def _create_database(url: sa.URL) -> None:
     admin.dispose()
 
 
+def _district(engine: sa.Engine, students: int) -> None:
+    from include.demo_district import REFERENCE_DAY, generate
+    from include.focus_db.engine import migrate
+
+    _create_database(engine.url)
+    migrate(engine)
+    with engine.connect() as conn:
+        have = conn.execute(sa.text("SELECT COUNT(*) FROM students")).scalar_one()
+    if have != students:
+        started = time.perf_counter()
+        district = generate(engine, students, today=REFERENCE_DAY)
+        print(f"{district.describe()} Generated in {time.perf_counter() - started:.1f} s.")
+    else:
+        print(f"Reusing the demo district of {students:,} students in {engine.url.database}.")
+    with engine.begin() as conn:  # the users CTE Consecutive Absences alerts
+        for user_id in CTE_USERS:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO users (user_id, username, email) VALUES (:i, :n, :e) "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                {"i": user_id, "n": f"bench{user_id}", "e": f"bench{user_id}@example.org"},
+            )
+    _corrections(engine)
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument(
-        "--url",
-        default=os.environ.get(
-            "FOCUS_BENCH_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/focus_bench"
-        ),
-    )
+    p.add_argument("--url", default=os.environ.get("FOCUS_BENCH_URL", DEFAULT_URL))
     p.add_argument("--students", type=int, default=50_000)
-    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--jobs", nargs="*", help="job keys (default: every benchmarked job)")
     p.add_argument("--child", nargs=2, metavar=("KIND", "JOB"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
         child(args.url, *args.child)
         return 0
+    if args.rounds < 5:
+        p.error("--rounds: at least 5, so the median and minimum mean something")
 
-    from include.demo_district import REFERENCE_DAY, generate
-    from include.focus_db.engine import migrate
-
-    engine = sa.create_engine(args.url)
+    engine = sa.create_engine(args.url, poolclass=sa.pool.NullPool)
     if engine.dialect.name != "postgresql":
         print("error: the benchmark runs on Postgres (give --url postgresql+psycopg2://...)")
         return 2
-    _create_database(engine.url)
-    migrate(engine)
-    started = time.perf_counter()
-    district = generate(engine, args.students, today=REFERENCE_DAY)
-    print(f"{district.describe()} Generated in {time.perf_counter() - started:.1f} s.")
-    _corrections(args.url)
-
+    _district(engine, args.students)
+    cases = [c for c in CASES if not args.jobs or c.key in args.jobs]
+    load_before = _load()
     rows = []
     ok = True
-    for which, title in (
-        ("summary", "Attendance Summary Calculation"),
-        ("recalc", f"Recalculate Daily Attendance ({PAST_DAYS} past days)"),
-    ):
+    for case in cases:
         jobs, bases = [], []
-        for _ in range(args.repeat):  # alternate, so drift in the machine hits both
-            jobs.append(_spawn(args.url, "job", which))
-            bases.append(_spawn(args.url, "baseline", which))
-        if jobs[0]["checksum"] != bases[0]["checksum"]:
-            print(f"error: {title}: job and baseline differ: {jobs[0]} vs {bases[0]}")
-            ok = False
-        job_s = statistics.median(r["seconds"] for r in jobs)
-        base_s = statistics.median(r["seconds"] for r in bases)
-        memory = max(r["memory_mb"] for r in jobs)
-        ratio = job_s / base_s
-        ok = ok and ratio <= MAX_RATIO and memory < MAX_MEMORY_MB
-        rows.append((title, jobs[0]["changed"], job_s, base_s, ratio, memory))
+        for _ in range(args.rounds):  # A B A B: drift in the machine hits both sides
+            jobs.append(_spawn(args.url, "job", case.key, engine))
+            bases.append(_spawn(args.url, "baseline", case.key, engine))
+        sums = {json.dumps(r["checksum"], sort_keys=True) for r in jobs + bases}
+        same = len(sums) == 1
+        if not same:
+            print(f"error: {case.title}: job and baseline checksums differ: {sorted(sums)}")
+        ratios = [j["seconds"] / b["seconds"] for j, b in zip(jobs, bases, strict=True)]
+        ratio = statistics.median(ratios)
+        ok = ok and same and ratio <= MAX_RATIO
+        rows.append((case, jobs, bases, ratios, same))
+        print(f"{case.title}: ratios {', '.join(f'{r:.2f}' for r in ratios)}", flush=True)
+    load_after = _load()
+
+    def stats(runs: list[dict]) -> str:
+        seconds = [r["seconds"] for r in runs]
+        return f"{statistics.median(seconds):.2f} s ({min(seconds):.2f})"
 
     print()
-    print(f"{'job':<46} {'changed':>8} {'job s':>8} {'1 stmt s':>9} {'ratio':>6} {'peak MB':>8}")
-    for title, changed, job_s, base_s, ratio, memory in rows:
-        print(f"{title:<46} {changed:>8} {job_s:>8.2f} {base_s:>9.2f} {ratio:>6.2f} {memory:>8.1f}")
     print(
-        f"\ntargets: ratio <= {MAX_RATIO}, peak memory < {MAX_MEMORY_MB} MB above baseline; "
-        f"median of {args.repeat} runs each -> {'PASS' if ok else 'FAIL'}"
+        f"SIS jobs on Postgres, {args.students:,} students, {args.rounds} rounds of job then "
+        f"baseline ({dt.date.today()}, {os.cpu_count()} cores, load average 1/5/15 min "
+        f"{load_before} before, {load_after} after)"
     )
+    print()
+    print(
+        "| job | rows changed | job median (min) | baseline median (min) | ratio median "
+        "(range) | checksums | backend memory peak, job / baseline | temp files, job / "
+        "baseline | Python peak, job |"
+    )
+    print("|---|---:|---:|---:|---:|:---:|---:|---:|---:|")
+    for case, jobs, bases, ratios, same in rows:
+        backend_job = max(r["backend_mb"] for r in jobs)
+        backend_base = max(r["backend_mb"] for r in bases)
+        temp_job = max(r["temp_mb"] for r in jobs)
+        temp_base = max(r["temp_mb"] for r in bases)
+        print(
+            f"| {case.title} | {jobs[0]['changed']:,} | {stats(jobs)} | {stats(bases)} | "
+            f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f}) | "
+            f"{'equal' if same else 'DIFFER'} | {backend_job:.0f} / {backend_base:.0f} MB | "
+            f"{temp_job:.0f} / {temp_base:.0f} MB | {max(r['python_mb'] for r in jobs):.0f} MB |"
+        )
+    verdict = "PASS" if ok else "FAIL"
+    print(f"\ntarget: median ratio <= {MAX_RATIO}x and equal checksums -> {verdict}")
     return 0 if ok else 1
 
 

@@ -23,47 +23,87 @@ from job_library.sis_sql import (
     scratch_table,
 )
 
-# The school days of each enrollment up to the "through" day, with the daily attendance of
-# the days the student was absent (a day without a record counts as present). Daily
-# attendance belongs to the student, so a second-school enrollment sees the same absences on
-# the days it covers.
+# Per enrollment of the year: its school days from its start date through its end date or
+# :through, whichever is earlier ("span"), and sums over its absent days (attendance_day
+# below 1.0 on a school day of its calendar in that span). A day without a record counts as
+# present, so only the absent days (a few per cent) are read, not every school day. Most
+# enrollments share a span (calendar, first day, last day): school days are counted once per
+# span. Daily attendance belongs to the student, so a second-school enrollment sees the same
+# absences on the days it covers.
+_LAST_DAY = "CASE WHEN {e}.end_date < :through THEN {e}.end_date ELSE :through END"
 _ENROLLMENT_DAYS = """
-SELECT e.id AS enrollment_id, {aggregates}
+SELECT e.id AS enrollment_id, {fields}
 FROM student_enrollment e
-LEFT JOIN attendance_calendar c
-  ON c.calendar_id = e.calendar_id
- AND c.school_date >= e.start_date
- AND c.school_date <= :through
- AND (e.end_date IS NULL OR c.school_date <= e.end_date)
-LEFT JOIN attendance_day ad
-  ON ad.student_id = e.student_id
- AND ad.school_date = c.school_date
- AND ad.state_value < 1
-WHERE e.syear = :syear {school_filter}
-GROUP BY e.id
+JOIN (
+    SELECT u.calendar_id AS calendar_id, u.start_date AS start_date, u.last_day AS last_day,
+           COUNT(c.school_date) AS days
+    FROM (
+        SELECT DISTINCT s.calendar_id AS calendar_id, s.start_date AS start_date,
+               {last_day_s} AS last_day
+        FROM student_enrollment s
+        WHERE s.syear = :syear {school_filter_s}
+    ) u
+    LEFT JOIN attendance_calendar c
+      ON c.calendar_id = u.calendar_id
+     AND c.school_date >= u.start_date
+     AND c.school_date <= u.last_day
+    GROUP BY u.calendar_id, u.start_date, u.last_day
+) d ON d.calendar_id = e.calendar_id AND d.start_date = e.start_date
+   AND d.last_day = {last_day_e}
+LEFT JOIN (
+    SELECT x.id AS enrollment_id, {sums}
+    FROM attendance_day ad
+    JOIN student_enrollment x
+      ON x.student_id = ad.student_id
+     AND ad.school_date >= x.start_date
+     AND ad.school_date <= {last_day_x}
+    WHERE ad.state_value < 1
+      AND x.syear = :syear {school_filter_x}
+      AND EXISTS (SELECT 1 FROM attendance_calendar c
+                  WHERE c.calendar_id = x.calendar_id AND c.school_date = ad.school_date)
+    GROUP BY x.id
+) a ON a.enrollment_id = e.id
+WHERE e.syear = :syear {school_filter_e}
 """
 
-SUMMARY_AGGREGATES = {
-    "days_enrolled": "COUNT(c.school_date)",
-    "days_present": "COUNT(c.school_date) - COALESCE(SUM(1 - ad.state_value), 0)",
-    "days_excused": (
-        "COALESCE(SUM(CASE WHEN ad.absence_type = 'excused' THEN 1 - ad.state_value END), 0)"
-    ),
-    "days_unexcused": (
-        "COALESCE(SUM(CASE WHEN ad.absence_type = 'excused' THEN 0 ELSE 1 - ad.state_value END), 0)"
-    ),
-}
+
+@dataclass(frozen=True)
+class EnrollmentTotals:
+    """Enrollment fields computed from attendance: ``sums`` over each enrollment's absent
+    days (SQL aggregates over ``ad``, an attendance_day row below 1.0) and ``fields``, each
+    an expression of ``d.days`` (its school days) and ``a.<sum>`` (NULL without absences)."""
+
+    sums: Mapping[str, str]
+    fields: Mapping[str, str]
+
+
+SUMMARY_TOTALS = EnrollmentTotals(
+    sums={
+        "absent": "SUM(1 - ad.state_value)",
+        "excused": "SUM(CASE WHEN ad.absence_type = 'excused' THEN 1 - ad.state_value ELSE 0 END)",
+    },
+    fields={
+        "days_enrolled": "d.days",
+        "days_present": "d.days - COALESCE(a.absent, 0)",
+        "days_excused": "COALESCE(a.excused, 0)",
+        "days_unexcused": "COALESCE(a.absent, 0) - COALESCE(a.excused, 0)",
+    },
+)
 
 
 def enrollment_days_sql(
-    aggregates: Mapping[str, str], school_ids: Sequence[int] | None, prefix: str = ""
+    totals: EnrollmentTotals, school_ids: Sequence[int] | None, prefix: str = ""
 ) -> sa.TextClause:
-    """Per enrollment of ``:syear`` (at ``school_ids``, or all), ``aggregates`` over its school
-    days through ``:through``, after ``prefix`` (such as an INSERT INTO)."""
-    school_filter = in_list("e.school_id", "school_ids", school_ids)
+    """Per enrollment of ``:syear`` (at ``school_ids``, or all), the ``totals`` fields over its
+    school days through ``:through``, after ``prefix`` (such as an INSERT INTO)."""
     sql = _ENROLLMENT_DAYS.format(
-        aggregates=", ".join(f"{expr} AS {name}" for name, expr in aggregates.items()),
-        school_filter=school_filter,
+        fields=", ".join(f"{expr} AS {name}" for name, expr in totals.fields.items()),
+        sums=", ".join(f"{expr} AS {name}" for name, expr in totals.sums.items()),
+        **{f"last_day_{alias}": _LAST_DAY.format(e=alias) for alias in ("s", "e", "x")},
+        **{
+            f"school_filter_{alias}": in_list(f"{alias}.school_id", "school_ids", school_ids)
+            for alias in ("s", "e", "x")
+        },
     )
     clause = sa.text(prefix + sql).bindparams(
         sa.bindparam("through", type_=sa.Date), sa.bindparam("syear", type_=sa.Integer)
@@ -83,15 +123,15 @@ class EnrollmentChanges:
 
 def refresh_enrollment_fields(
     conn: sa.Connection,
-    aggregates: Mapping[str, str],
+    totals: EnrollmentTotals,
     *,
     syear: int,
     school_ids: Sequence[int] | None,
     through: dt.date,
     max_listed: int,
 ) -> EnrollmentChanges:
-    """Set the ``aggregates`` fields of every enrollment of ``syear`` where they differ."""
-    fields = list(aggregates)
+    """Set the ``totals`` fields of every enrollment of ``syear`` where they differ."""
+    fields = list(totals.fields)
     se = student_enrollment
     temp = scratch_table(
         conn,
@@ -103,7 +143,7 @@ def refresh_enrollment_fields(
     )
     insert = f"INSERT INTO {temp.name} (enrollment_id, {', '.join(fields)})"
     conn.execute(
-        enrollment_days_sql(aggregates, school_ids, insert),
+        enrollment_days_sql(totals, school_ids, insert),
         {"through": through, "syear": syear},
     )
     analyze(conn, temp)
@@ -242,7 +282,7 @@ class AttendanceSummaryCalculation(Job):
         through = context.now().date() - dt.timedelta(days=1)
         changes = refresh_enrollment_fields(
             conn,
-            SUMMARY_AGGREGATES,
+            SUMMARY_TOTALS,
             syear=syear,
             school_ids=school_ids,
             through=through,

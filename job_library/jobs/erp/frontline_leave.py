@@ -105,19 +105,16 @@ def parse(data: bytes) -> pd.DataFrame:
             f"wrong header {','.join(header)!r}: missing {missing or 'nothing'}, "
             f"unexpected {unexpected or 'nothing'}; expected {','.join(COLUMNS)}"
         )
-    # One row per line: count each line's fields (csv rules only where quotes appear).
-    raw = pd.Series(lines[1:], dtype=object)
-    fields = raw.str.count(",") + 1
-    for i in raw.index[raw.str.contains('"', regex=False)]:
-        fields[i] = len(next(csv.reader([raw[i]])))
-    blank = raw.str.strip() == ""
-    broken = raw.index[(fields != len(header)) & ~blank]
-    if len(broken):
-        line = int(broken[0]) + 2
-        raise MalformedFile(
-            f"line {line} has {fields[broken[0]]} field(s), expected {len(header)} "
-            "(a truncated or broken line)"
-        )
+    body = lines[1:]
+    # One row per line. Counting each line's fields is slow in pandas: skip it when no field
+    # is quoted and the commas add up to full rows. Then a short line implies a long one,
+    # which pandas rejects below, and the count then names the first bad line.
+    commas = text.count(",") - lines[0].count(",")
+    # (A line of spaces counts as a row here: the commas then fall short and every line is
+    # counted exactly.)
+    rows = len(body) - body.count("")
+    if '"' in text or commas != (len(header) - 1) * rows:
+        _check_fields(pd.Series(body, dtype=object), len(header))
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -128,16 +125,56 @@ def parse(data: bytes) -> pd.DataFrame:
             on_bad_lines="error",
         )
     except (pd.errors.ParserError, csv.Error) as exc:
+        _check_fields(pd.Series(body, dtype=object), len(header))
         raise MalformedFile(str(exc).replace("Error tokenizing data. C error: ", "")) from None
     frame.columns = header
     frame["line"] = range(2, len(frame) + 2)
-    blank = (frame[list(COLUMNS)] == "").all(axis=1)
-    frame = frame[~blank].reset_index(drop=True)
+    frame["raw"] = body  # each row's line as sent, for staging it without writing it again
+    # A row of empty fields is skipped; comparing every column is slow in pandas, so only
+    # on the rows without a confirmation number.
+    maybe_blank = frame["confirmation_number"] == ""
+    if maybe_blank.any():
+        blank = maybe_blank & (frame[list(COLUMNS)] == "").all(axis=1)
+        frame = frame[~blank].reset_index(drop=True)
+    frame.attrs["header"] = header
     # Stripping is a Python-level loop in pandas: only pay for it when some field has spaces.
-    if raw.str.contains(r"(?:^|,)\s|\s(?:,|$)", regex=True).any():
+    frame.attrs["stripped"] = False
+    if _edge_space("\n".join(body)):
+        frame.attrs["stripped"] = True
         for column in COLUMNS:
             frame[column] = frame[column].str.strip()
     return frame
+
+
+def _edge_space(body: str) -> bool:
+    """Whether a field of ``body`` (lines joined by newlines) starts or ends with white space:
+    a white space character next to a comma, a newline or either end of the text."""
+    if body.isascii():  # the usual file: a few substring searches instead of a set of chars
+        spaces = [c for c in " \t\r\x0b\x0c\x1c\x1d\x1e\x1f" if c in body]
+    else:
+        spaces = [c for c in set(body) if c.isspace() and c != "\n"]
+    return any(
+        body.startswith(c)
+        or body.endswith(c)
+        or any(f"{a}{c}" in body for a in ",\n")
+        or any(f"{c}{b}" in body for b in ",\n")
+        for c in spaces
+    )
+
+
+def _check_fields(raw: pd.Series, expected: int) -> None:
+    """Raise MalformedFile naming the first non-blank line without ``expected`` fields."""
+    fields = raw.str.count(",") + 1
+    for i in raw.index[raw.str.contains('"', regex=False)]:
+        fields[i] = len(next(csv.reader([raw[i]])))
+    blank = raw.str.strip() == ""
+    broken = raw.index[(fields != expected) & ~blank]
+    if len(broken):
+        line = int(broken[0]) + 2
+        raise MalformedFile(
+            f"line {line} has {fields[broken[0]]} field(s), expected {expected} "
+            "(a truncated or broken line)"
+        )
 
 
 def _validate(
@@ -162,24 +199,33 @@ def _validate(
     for _, passed, _ in checks:
         ok &= passed
     repeated = ok & frame.assign(day=dates).duplicated(["confirmation_number", "day"])
+    # Rejected rows' values are read column by column, not cell by cell (slow in pandas).
     rejected = [
-        Rejected(int(frame.at[i, "line"]), column, frame.at[i, column], reason)
+        Rejected(int(line), column, value, reason)
         for column, passed, reason in checks
-        for i in frame.index[~passed]
+        for line, value in zip(
+            frame["line"][~passed].tolist(), frame[column][~passed].tolist(), strict=True
+        )
     ]
     rejected += [
         Rejected(
-            int(frame.at[i, "line"]),
+            int(line),
             "confirmation_number",
-            frame.at[i, "confirmation_number"],
-            f"repeats the absence of {frame.at[i, 'leave_date']} earlier in the file",
+            number,
+            f"repeats the absence of {day} earlier in the file",
         )
-        for i in frame.index[repeated]
+        for line, number, day in zip(
+            frame["line"][repeated].tolist(),
+            frame["confirmation_number"][repeated].tolist(),
+            frame["leave_date"][repeated].tolist(),
+            strict=True,
+        )
     ]
     rejected.sort(key=lambda r: r.line)
     good = frame[ok & ~repeated].copy()
     # leave_date stays its validated YYYY-MM-DD text: the database reads it as a date.
     good["employee_id"] = good["ein"].map(employee_ids)
+    good.attrs.update(frame.attrs)  # how the rows were read decides how they are staged
     return good, rejected
 
 
@@ -197,11 +243,14 @@ _STAGE_COLUMNS = (
 
 
 def _stage(conn: sa.Connection, good: pd.DataFrame, source_file: str) -> sa.Table:
-    """The valid rows in a temporary table: COPY on Postgres, one batched insert elsewhere."""
+    """The valid rows in a temporary table: COPY on Postgres, one batched insert elsewhere.
+    Every row's source_file is the column's default."""
+    quoted = "'" + source_file.replace("'", "''") + "'"
     stage = sa.Table(
         "tmp_frontline_leave",
         sa.MetaData(),
         sa.Column("confirmation_number", sa.String(40)),
+        sa.Column("ein", sa.String(20)),
         sa.Column("leave_date", sa.Date),
         sa.Column("employee_id", sa.Integer),
         sa.Column("start_time", sa.String(5)),
@@ -210,19 +259,28 @@ def _stage(conn: sa.Connection, good: pd.DataFrame, source_file: str) -> sa.Tabl
         sa.Column("reason", sa.String(100)),
         sa.Column("substitute_ein", sa.String(20)),
         sa.Column("substitute_name", sa.String(200)),
-        sa.Column("source_file", sa.String(200)),
+        sa.Column("source_file", sa.String(200), server_default=sa.text(quoted)),
         prefixes=["TEMPORARY"],
     )
     stage.create(conn)
-    frame = good[list(_STAGE_COLUMNS)].assign(source_file=source_file)
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg2":
-        buffer = io.StringIO()
-        frame.to_csv(buffer, index=False, header=False)
-        buffer.seek(0)
+        if good.attrs.get("stripped", True):
+            columns = list(_STAGE_COLUMNS)
+            buffer = io.StringIO()
+            good[columns].to_csv(buffer, index=False, header=False)
+            buffer.seek(0)
+        else:
+            # The lines as sent are CSV already (fields in the header's order): COPY them
+            # with the employee id appended instead of writing every row out again.
+            columns = [*good.attrs["header"], "employee_id"]
+            ids = good["employee_id"].astype("int64").astype(str)
+            buffer = io.StringIO("\n".join((good["raw"] + "," + ids).tolist()))
         cursor = conn.connection.dbapi_connection.cursor()
-        cursor.copy_expert(f"COPY {stage.name} FROM STDIN WITH (FORMAT csv)", buffer)
-    elif len(frame):
-        records = frame.to_dict("records")
+        cursor.copy_expert(
+            f"COPY {stage.name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buffer
+        )
+    elif len(good):
+        records = good[list(_STAGE_COLUMNS)].to_dict("records")
         for record in records:
             record["hours"] = Decimal(record["hours"])
             record["employee_id"] = int(record["employee_id"])
@@ -259,6 +317,22 @@ _UPSERTS = {
 def _upsert(conn: sa.Connection, stage: sa.Table, table: sa.Table) -> tuple[int, int, int]:
     """Insert new absences, overwrite unpaid ones, leave paid ones: (created, updated, paid)."""
     only_substituted = "AND s.substitute_ein <> ''" if table is substitute_fulfillments else ""
+    upsert = _UPSERTS[table.name].format(stage=stage.name)
+    if conn.dialect.name == "postgresql":
+        # Counted by the upsert itself (a row it inserted has no xmax) rather than by a join
+        # of the staged rows with the table first; what it neither inserted nor updated was
+        # paid (the file holds each absence once).
+        staged = conn.execute(
+            sa.text(f"SELECT COUNT(*) FROM {stage.name} s WHERE true {only_substituted}")
+        ).scalar_one()
+        created, updated = conn.execute(
+            sa.text(
+                f"WITH up AS ({upsert} RETURNING (xmax = 0) AS created) "
+                "SELECT COUNT(*) FILTER (WHERE created), COUNT(*) FILTER (WHERE NOT created) "
+                "FROM up"
+            )
+        ).one()
+        return int(created), int(updated), int(staged - created - updated)
     created, updated, paid = conn.execute(
         sa.text(
             "SELECT COALESCE(SUM(CASE WHEN t.paid IS NULL THEN 1 ELSE 0 END), 0), "
@@ -269,7 +343,7 @@ def _upsert(conn: sa.Connection, stage: sa.Table, table: sa.Table) -> tuple[int,
             f"WHERE true {only_substituted}"
         )
     ).one()
-    conn.execute(sa.text(_UPSERTS[table.name].format(stage=stage.name)))
+    conn.execute(sa.text(upsert))
     return int(created), int(updated), int(paid)
 
 
@@ -370,7 +444,7 @@ class FrontlineLeave(Job):
                 f"left where it is ({where})."
             )
             return JobResult.message(False, summary, {"files": 0})
-        eins = sorted(set(rows["ein"]) | set(rows["substitute_ein"]))
+        eins = sorted(set(rows["ein"].unique()) | set(rows["substitute_ein"].unique()))
         employee_ids = dict(
             conn.execute(
                 sa.select(employees.c.ein, employees.c.employee_id).where(employees.c.ein.in_(eins))

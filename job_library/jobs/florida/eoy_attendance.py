@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.attendance.attendance_summary import (
+    EnrollmentTotals,
     enrollment_report,
     refresh_enrollment_fields,
 )
@@ -17,13 +18,19 @@ from job_library.sis_sql import resolve_year_and_schools
 # Same day rules as Attendance Summary Calculation (a school day without an absent
 # attendance_day counts as present); an out-of-school suspension day is left out of
 # fl_days_absent_not_disc.
-EOY_AGGREGATES = {
-    "fl_days_present": "COUNT(c.school_date) - COALESCE(SUM(1 - ad.state_value), 0)",
-    "fl_days_absent": "COALESCE(SUM(1 - ad.state_value), 0)",
-    "fl_days_absent_not_disc": (
-        "COALESCE(SUM(CASE WHEN ad.disciplinary = TRUE THEN 0 ELSE 1 - ad.state_value END), 0)"
-    ),
-}
+EOY_TOTALS = EnrollmentTotals(
+    sums={
+        "absent": "SUM(1 - ad.state_value)",
+        "absent_not_disc": (
+            "SUM(CASE WHEN ad.disciplinary = TRUE THEN 0 ELSE 1 - ad.state_value END)"
+        ),
+    },
+    fields={
+        "fl_days_present": "d.days - COALESCE(a.absent, 0)",
+        "fl_days_absent": "COALESCE(a.absent, 0)",
+        "fl_days_absent_not_disc": "COALESCE(a.absent_not_disc, 0)",
+    },
+)
 
 EOY_FIELDS = (
     ("fl_days_present", "FL Days Present"),
@@ -77,7 +84,7 @@ class EoyAttendanceCalculation(Job):
         through = context.now().date() - dt.timedelta(days=1)
         changes = refresh_enrollment_fields(
             conn,
-            EOY_AGGREGATES,
+            EOY_TOTALS,
             syear=syear,
             school_ids=school_ids,
             through=through,

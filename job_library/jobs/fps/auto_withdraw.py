@@ -60,6 +60,22 @@ FROM (
          AND c.school_date <= :through
          AND (e.end_date IS NULL OR c.school_date <= e.end_date)
         WHERE {enrollments}
+          AND e.id IN (
+            -- Only an enrollment absent on its last school day has a run: the days of the
+            -- others are never read (the absence test per day is what costs).
+            SELECT e.id
+            FROM student_enrollment e
+            JOIN schools s ON s.school_id = e.school_id
+            JOIN attendance_calendar c
+              ON c.calendar_id = e.calendar_id
+             AND c.school_date = (
+                SELECT MAX(l.school_date) FROM attendance_calendar l
+                WHERE l.calendar_id = e.calendar_id
+                  AND l.school_date >= e.start_date
+                  AND l.school_date <= :through
+                  AND (e.end_date IS NULL OR l.school_date <= e.end_date))
+            WHERE {enrollments} AND {absent}
+          )
     ) dd
 ) m
 WHERE m.first_present_rn IS NULL OR m.rn < m.first_present_rn

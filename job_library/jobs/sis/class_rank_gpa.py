@@ -28,49 +28,48 @@ from job_library.sis_sql import (
 # The students of the year: each at the school and grade of their latest primary enrollment
 # of the year, unless it was ended with a drop code (withdrawn). Their cumulative GPAs are
 # credit-weighted over the course history of this and earlier years that affects GPA and
-# carries credit; a course without weighted points weighs its grade points.
+# carries credit; a course without weighted points weighs its grade points. Rank within
+# school and grade level by rank_value (the chosen GPA), highest first; equal GPAs share a
+# rank and the next rank skips (1, 2, 2, 4). Students without a GPA are not ranked.
 _GPAS = """
-INSERT INTO {temp} (student_id, school_id, grade_id, gpa, weighted_gpa)
-SELECT x.student_id, x.school_id, x.grade_id,
-       ROUND(1.0 * h.points / h.credits, 3),
-       ROUND(1.0 * h.weighted / h.credits, 3)
+INSERT INTO {temp} (student_id, school_id, grade_id, gpa, weighted_gpa, rank_value,
+                    class_rank, class_size)
+SELECT r.student_id, r.school_id, r.grade_id, r.gpa, r.weighted_gpa, r.rank_value,
+       CASE WHEN r.rank_value IS NOT NULL THEN
+           RANK() OVER (PARTITION BY r.school_id, r.grade_id, r.rank_value IS NULL
+                        ORDER BY r.rank_value DESC) END,
+       CASE WHEN r.rank_value IS NOT NULL THEN
+           COUNT(*) OVER (PARTITION BY r.school_id, r.grade_id, r.rank_value IS NULL) END
 FROM (
-    SELECT e.student_id AS student_id, e.school_id AS school_id, e.grade_id AS grade_id,
-           e.drop_code AS drop_code,
-           ROW_NUMBER() OVER (PARTITION BY e.student_id
-                              ORDER BY e.start_date DESC, e.id DESC) AS rn
-    FROM student_enrollment e
-    WHERE e.syear = :syear AND e.second_school = FALSE
-) x
-LEFT JOIN (
-    SELECT ch.student_id AS student_id,
-           SUM(ch.credits_earned) AS credits,
-           SUM(ch.grade_points * ch.credits_earned) AS points,
-           SUM(COALESCE(ch.weighted_points, ch.grade_points) * ch.credits_earned) AS weighted
-    FROM course_history ch
-    WHERE ch.syear <= :syear
-      AND ch.affects_gpa = TRUE
-      AND ch.grade_points IS NOT NULL
-      AND ch.credits_earned > 0
-    GROUP BY ch.student_id
-) h ON h.student_id = x.student_id
-WHERE x.rn = 1 AND x.drop_code IS NULL {school_filter}
-"""
-
-# Rank within school and grade level by rank_value (the chosen GPA), highest first; equal
-# GPAs share a rank and the next rank skips (1, 2, 2, 4). Students without a GPA are not
-# ranked.
-_RANKS = """
-UPDATE {temp} SET
-    class_rank = (
-        SELECT COUNT(*) + 1 FROM {temp} o
-        WHERE o.school_id = {temp}.school_id AND o.grade_id = {temp}.grade_id
-          AND o.rank_value > {temp}.rank_value),
-    class_size = (
-        SELECT COUNT(*) FROM {temp} o
-        WHERE o.school_id = {temp}.school_id AND o.grade_id = {temp}.grade_id
-          AND o.rank_value IS NOT NULL)
-WHERE rank_value IS NOT NULL
+    SELECT g.*, {rank_value} AS rank_value
+    FROM (
+        SELECT x.student_id AS student_id, x.school_id AS school_id, x.grade_id AS grade_id,
+               ROUND(1.0 * h.points / h.credits, 3) AS gpa,
+               ROUND(1.0 * h.weighted / h.credits, 3) AS weighted_gpa
+        FROM (
+            SELECT e.student_id AS student_id, e.school_id AS school_id,
+                   e.grade_id AS grade_id, e.drop_code AS drop_code,
+                   ROW_NUMBER() OVER (PARTITION BY e.student_id
+                                      ORDER BY e.start_date DESC, e.id DESC) AS rn
+            FROM student_enrollment e
+            WHERE e.syear = :syear AND e.second_school = FALSE
+        ) x
+        LEFT JOIN (
+            SELECT ch.student_id AS student_id,
+                   SUM(ch.credits_earned) AS credits,
+                   SUM(ch.grade_points * ch.credits_earned) AS points,
+                   SUM(COALESCE(ch.weighted_points, ch.grade_points) * ch.credits_earned)
+                       AS weighted
+            FROM course_history ch
+            WHERE ch.syear <= :syear
+              AND ch.affects_gpa = TRUE
+              AND ch.grade_points IS NOT NULL
+              AND ch.credits_earned > 0
+            GROUP BY ch.student_id
+        ) h ON h.student_id = x.student_id
+        WHERE x.rn = 1 AND x.drop_code IS NULL {school_filter}
+    ) g
+) r
 """
 
 _FIELDS = ("school_id", "gpa", "weighted_gpa", "class_rank", "class_size")
@@ -193,7 +192,8 @@ def calculate(
         conn,
         "tmp_class_rank_gpa",
         [
-            sa.Column("student_id", sa.Integer, primary_key=True),
+            # no key index: one row per student by construction, and every read is a scan
+            sa.Column("student_id", sa.Integer, nullable=False),
             sa.Column("school_id", sa.Integer, nullable=False),
             sa.Column("grade_id", sa.Integer, nullable=False),
             sa.Column("gpa", sa.Numeric(5, 3)),
@@ -203,18 +203,19 @@ def calculate(
             sa.Column("rank_value", sa.Numeric(5, 3)),
         ],
     )
-    sql = _GPAS.format(
-        temp=temp.name, school_filter=in_list("x.school_id", "school_ids", school_ids)
-    )
-    conn.execute(bind_lists(sa.text(sql), school_ids=school_ids), {"syear": syear})
-    column = {"weighted": temp.c.weighted_gpa, "unweighted": temp.c.gpa}
     others = sorted(s for s, by in preferences.items() if by != rank_by)
     other = "unweighted" if rank_by == "weighted" else "weighted"
-    value = column[rank_by]
+    column = {"weighted": "g.weighted_gpa", "unweighted": "g.gpa"}
+    rank_value = column[rank_by]
     if others:
-        value = sa.case((temp.c.school_id.in_(others), column[other]), else_=value)
-    conn.execute(sa.update(temp).values(rank_value=value))
-    conn.execute(sa.text(_RANKS.format(temp=temp.name)))
+        rank_value = f"CASE WHEN g.school_id IN :others THEN {column[other]} ELSE {rank_value} END"
+    sql = _GPAS.format(
+        temp=temp.name,
+        rank_value=rank_value,
+        school_filter=in_list("x.school_id", "school_ids", school_ids),
+    )
+    clause = bind_lists(sa.text(sql), school_ids=school_ids, others=others or None)
+    conn.execute(clause, {"syear": syear})
     analyze(conn, temp)
     sg = student_gpa
     key = sa.and_(sg.c.student_id == temp.c.student_id, sg.c.syear == syear)

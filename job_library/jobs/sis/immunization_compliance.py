@@ -45,28 +45,39 @@ _VACCINE = "UPPER(TRIM({}))"
 
 # Per active student and applicable requirement: doses given (distinct dates, not exempt,
 # through today) and compliance (enough doses, or an exemption on file). A requirement for
-# the student's grade replaces the all-grades one for the same vaccine.
+# the student's grade replaces the all-grades one for the same vaccine. ``stored``: a
+# compliance record exists already. It is read here, before anything is written: asked
+# while inserting into immunization_compliance, a planner that takes the table for empty
+# (its first run) scans the growing table once per row.
 _COMPLIANCE = f"""
-INSERT INTO {{temp}} (student_id, requirement_id, doses_received, compliant)
-SELECT a.student_id, r.requirement_id,
-       COUNT(DISTINCT CASE WHEN ir.exempt = FALSE THEN ir.dose_date END),
-       CASE WHEN COUNT(DISTINCT CASE WHEN ir.exempt = FALSE THEN ir.dose_date END)
-                 >= r.doses_required
-              OR MAX(CASE WHEN ir.exempt = TRUE THEN 1 ELSE 0 END) = 1
-            THEN TRUE ELSE FALSE END
-FROM {{active}} a
-JOIN immunization_requirements r
-  ON r.syear = :syear
- AND (r.grade_id = a.grade_id
-      OR (r.grade_id IS NULL AND NOT EXISTS (
-          SELECT 1 FROM immunization_requirements g
-          WHERE g.syear = r.syear AND g.grade_id = a.grade_id
-            AND {_VACCINE.format("g.vaccine")} = {_VACCINE.format("r.vaccine")})))
-LEFT JOIN immunization_records ir
-  ON ir.student_id = a.student_id
- AND {_VACCINE.format("ir.vaccine")} = {_VACCINE.format("r.vaccine")}
- AND ir.dose_date <= :today
-GROUP BY a.student_id, r.requirement_id, r.doses_required
+INSERT INTO {{temp}} (student_id, requirement_id, doses_received, compliant, stored)
+SELECT n.student_id, n.requirement_id, n.doses_received, n.compliant,
+       CASE WHEN EXISTS (
+           SELECT 1 FROM immunization_compliance x
+           WHERE x.student_id = n.student_id AND x.requirement_id = n.requirement_id)
+       THEN TRUE ELSE FALSE END
+FROM (
+    SELECT a.student_id AS student_id, r.requirement_id AS requirement_id,
+           COUNT(DISTINCT CASE WHEN ir.exempt = FALSE THEN ir.dose_date END)
+               AS doses_received,
+           CASE WHEN COUNT(DISTINCT CASE WHEN ir.exempt = FALSE THEN ir.dose_date END)
+                     >= r.doses_required
+                  OR MAX(CASE WHEN ir.exempt = TRUE THEN 1 ELSE 0 END) = 1
+                THEN TRUE ELSE FALSE END AS compliant
+    FROM {{active}} a
+    JOIN immunization_requirements r
+      ON r.syear = :syear
+     AND (r.grade_id = a.grade_id
+          OR (r.grade_id IS NULL AND NOT EXISTS (
+              SELECT 1 FROM immunization_requirements g
+              WHERE g.syear = r.syear AND g.grade_id = a.grade_id
+                AND {_VACCINE.format("g.vaccine")} = {_VACCINE.format("r.vaccine")})))
+    LEFT JOIN immunization_records ir
+      ON ir.student_id = a.student_id
+     AND {_VACCINE.format("ir.vaccine")} = {_VACCINE.format("r.vaccine")}
+     AND ir.dose_date <= :today
+    GROUP BY a.student_id, r.requirement_id, r.doses_required
+) n
 """
 
 
@@ -175,6 +186,7 @@ def refresh_compliance(
             sa.Column("requirement_id", sa.Integer, primary_key=True),
             sa.Column("doses_received", sa.Integer, nullable=False),
             sa.Column("compliant", sa.Boolean, nullable=False),
+            sa.Column("stored", sa.Boolean, nullable=False),
         ],
     )
     conn.execute(
@@ -191,7 +203,7 @@ def refresh_compliance(
     differs = sa.or_(
         ic.c.doses_received != temp.c.doses_received, ic.c.compliant != temp.c.compliant
     )
-    missing = ~sa.exists().where(same_key)
+    missing = temp.c.stored == sa.false()
     # This year's records of active students whose requirement no longer applies.
     stale = sa.and_(
         ic.c.student_id.in_(sa.select(active.c.student_id)),
@@ -265,7 +277,7 @@ def refresh_compliance(
                 temp.c.doses_received,
                 temp.c.compliant,
                 sa.literal(now, sa.DateTime(timezone=True)),
-            ).where(~sa.exists().where(same_key)),
+            ).where(missing),
         )
     ).rowcount
     students_checked = conn.execute(sa.select(sa.func.count()).select_from(active)).scalar_one()

@@ -431,3 +431,50 @@ def test_hidden_and_partial_files_are_ignored(district, sftp):
     assert result.success
     assert result.summary == "No new file /FromAesop/Frontline_Leave.csv: nothing to do."
     assert _files(sftp) == [".Frontline_Leave.csv", "Frontline_Leave.csv.partial", "upload.tmp"]
+
+
+def test_columns_in_another_order_land_in_their_own_columns(district, sftp):
+    header = (
+        "hours,substitute_name,ein,reason,leave_date,confirmation_number,end_time,start_time,"
+        "substitute_ein"
+    )
+    _put(sftp, header + "\n6.5,Sam Sub,E200,Dentist,2026-11-12,CN9,12:00,08:00,S900\n")
+    result = _run(district, sftp)
+    assert result.counts["leave_created"] == 1 and result.counts["rejected_rows"] == 0
+    with district.connect() as conn:
+        row = conn.execute(
+            sa.select(
+                leave_requests.c.confirmation_number,
+                leave_requests.c.leave_date,
+                leave_requests.c.hours,
+                leave_requests.c.reason,
+                leave_requests.c.start_time,
+                leave_requests.c.end_time,
+                leave_requests.c.source_file,
+                employees.c.ein,
+            ).join(employees, employees.c.employee_id == leave_requests.c.employee_id)
+        ).one()
+    assert tuple(row) == (
+        "CN9",
+        dt.date(2026, 11, 12),
+        Decimal("6.50"),
+        "Dentist",
+        "08:00",
+        "12:00",
+        "/FromAesop/Leave_20261128020005.csv",
+        "E200",
+    )
+    assert _subs(district) == [("CN9", "S900", Decimal("6.50"))]
+
+
+def test_a_short_line_and_a_long_one_are_named_even_when_their_commas_add_up(district, sftp):
+    content = (
+        HEADER
+        + "\nCN1,E100,2026-11-02,08:00,15:00,7,Sick,S900\n"  # one field short
+        + "CN2,E200,2026-11-03,,,3.5,Personal,,,\n"  # one field too many
+    )
+    _put(sftp, content)
+    result = _run(district, sftp)
+    assert result.success is False
+    assert "line 2 has 8 field(s), expected 9" in result.summary
+    assert _leave(district) == []
