@@ -10,8 +10,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from job_library.platform_schema import system_preferences
-
 DISTRICT = 0  # the school_id of a district-level value
 _TRUE = ("true", "on", "yes", "y", "1")
 _FALSE = ("false", "off", "no", "n", "0")
@@ -199,6 +197,8 @@ class Preferences:
 
     def raw(self, key: str, school_id: int | None = None) -> str | None:
         """The stored text at exactly that level (no fallback), or None."""
+        from job_library.platform_schema import system_preferences
+
         pref = preference(key)
         t = system_preferences
         return self._conn.execute(
@@ -212,6 +212,8 @@ class Preferences:
 
         Raises PreferenceError when the stored text is not a valid value (naming where).
         """
+        from job_library.platform_schema import system_preferences
+
         pref = preference(key)
         school = self._school(pref, school_id)
         t = system_preferences
@@ -229,6 +231,8 @@ class Preferences:
 
     def by_school(self, key: str) -> dict[int, Any]:
         """Every school's own typed value of a school preference (one query)."""
+        from job_library.platform_schema import system_preferences
+
         pref = preference(key)
         if pref.scope is not Scope.SCHOOL:
             raise PreferenceError(f"preference {key} is set for the district, not per school")
@@ -242,9 +246,13 @@ class Preferences:
         try:
             return pref.parse(text)
         except PreferenceError as exc:
-            where, option = ("the district", "") if school == DISTRICT else (
-                f"school {school}",
-                f" --school {school}",
+            where, option = (
+                ("the district", "")
+                if school == DISTRICT
+                else (
+                    f"school {school}",
+                    f" --school {school}",
+                )
             )
             raise PreferenceError(
                 f"{exc} (stored for {where}); set it again with "
@@ -255,6 +263,8 @@ class Preferences:
         self, key: str, text: str, *, school_id: int | None = None, user: str = "focus-jobs"
     ) -> Any:
         """Check ``text`` through the preference's type and store it; returns the typed value."""
+        from job_library.platform_schema import system_preferences
+
         pref = preference(key)
         school = self._school(pref, school_id)
         value = pref.parse(text)
@@ -270,6 +280,8 @@ class Preferences:
 
     def unset(self, key: str, *, school_id: int | None = None) -> bool:
         """Remove the value at that level (the school then uses the district's or the default)."""
+        from job_library.platform_schema import system_preferences
+
         pref = preference(key)
         t = system_preferences
         return bool(
@@ -280,6 +292,8 @@ class Preferences:
 
     def listing(self) -> list[dict[str, Any]]:
         """Every preference with its district value and each school's own (for screens, CLI)."""
+        from job_library.platform_schema import system_preferences
+
         t = system_preferences
         stored: dict[str, dict[int, str]] = {}
         for key, school, text in self._conn.execute(

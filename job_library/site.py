@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from job_library.platform_schema import site_profile
-
 if TYPE_CHECKING:
     from job_library.base import Job
 
@@ -91,6 +89,8 @@ class SiteProfile(BaseModel):
 
 def read_site_profile(conn: sa.Connection) -> SiteProfile | None:
     """The stored profile, or None when it was never set (then every class is offered)."""
+    from job_library.platform_schema import site_profile
+
     row = conn.execute(
         sa.select(site_profile.c.state, site_profile.c.site_kind, site_profile.c.add_ons).where(
             site_profile.c.id == 1
@@ -103,6 +103,8 @@ def read_site_profile(conn: sa.Connection) -> SiteProfile | None:
 
 
 def write_site_profile(conn: sa.Connection, profile: SiteProfile, *, user: str) -> None:
+    from job_library.platform_schema import site_profile
+
     values = {
         "state": profile.state,
         "site_kind": str(profile.kind),

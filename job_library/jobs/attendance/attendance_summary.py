@@ -12,16 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobResult
 from job_library.defaults import WEEKDAYS, DefaultSchedule
 from job_library.output import listed_result
-from job_library.schemas.enrollment import student_enrollment
 from job_library.sis_params import SchoolYear
-from job_library.sis_sql import (
-    analyze,
-    bind_lists,
-    first_rows,
-    in_list,
-    resolve_year_and_schools,
-    scratch_table,
-)
 
 # The school days of each enrollment up to the "through" day, with the daily attendance of
 # the days the student was absent (a day without a record counts as present). Daily
@@ -60,6 +51,8 @@ def enrollment_days_sql(
 ) -> sa.TextClause:
     """Per enrollment of ``:syear`` (at ``school_ids``, or all), ``aggregates`` over its school
     days through ``:through``, after ``prefix`` (such as an INSERT INTO)."""
+    from job_library.sis_sql import bind_lists, in_list
+
     school_filter = in_list("e.school_id", "school_ids", school_ids)
     sql = _ENROLLMENT_DAYS.format(
         aggregates=", ".join(f"{expr} AS {name}" for name, expr in aggregates.items()),
@@ -91,6 +84,9 @@ def refresh_enrollment_fields(
     max_listed: int,
 ) -> EnrollmentChanges:
     """Set the ``aggregates`` fields of every enrollment of ``syear`` where they differ."""
+    from job_library.schemas.enrollment import student_enrollment
+    from job_library.sis_sql import analyze, first_rows, scratch_table
+
     fields = list(aggregates)
     se = student_enrollment
     temp = scratch_table(
@@ -234,6 +230,8 @@ class AttendanceSummaryCalculation(Job):
     params_model = AttendanceSummaryParams
 
     def run(self, context: JobContext, params: AttendanceSummaryParams) -> JobResult:
+        from job_library.sis_sql import resolve_year_and_schools
+
         conn = context.connection
         resolved = resolve_year_and_schools(conn, params.syear, params.schools)
         if isinstance(resolved, str):

@@ -14,11 +14,9 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-import job_library.schemas  # noqa: F401  (every Focus table is a target, SIS ones too)
 from job_library.base import Job, JobContext, JobKind, JobResult, RemoteFileError, RemoteSource
 from job_library.file_drop import checksum, earlier_import, record_import, settled, survey
 from job_library.output import html_table
-from job_library.schema import metadata
 
 # The catalog's own bookkeeping and the district's configuration are never import targets:
 # a vendor's file must not rewrite the site profile, System Preferences (whose values are
@@ -46,6 +44,8 @@ _INTEGER_BITS = ((sa.SmallInteger, 16), (sa.BigInteger, 64), (sa.Integer, 32))
 
 def importable_tables() -> list[str]:
     """The Focus tables an import template may write."""
+    from job_library.schema import metadata
+
     return sorted(name for name in metadata.tables if name not in _NOT_IMPORTABLE)
 
 
@@ -158,6 +158,8 @@ class ImportTemplate(BaseModel):
     @field_validator("column_mapping")
     @classmethod
     def _mapped_columns_exist(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        from job_library.schema import metadata
+
         table = metadata.tables.get(info.data.get("target_table", ""))
         if table is None:
             return value  # the target table's own error says what is wrong
@@ -179,6 +181,8 @@ class ImportTemplate(BaseModel):
     @field_validator("key_columns")
     @classmethod
     def _keys_identify_a_row(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        from job_library.schema import metadata
+
         table = metadata.tables.get(info.data.get("target_table", ""))
         mapping = info.data.get("column_mapping")
         if table is None or mapping is None:
@@ -373,6 +377,8 @@ class ScheduledImport(Job):
         return RemoteSource(params.connection, params.directory, params.file_pattern)
 
     def run(self, context: JobContext, params: ImportTemplate) -> JobResult:
+        from job_library.schema import metadata
+
         remote = context.remote
         if remote is None:
             raise RuntimeError(f"the import needs the SFTP connection {params.connection!r}")
