@@ -174,6 +174,13 @@ def preference(key: str) -> Preference:
         ) from None
 
 
+# What raw() reads, as a bare table clause: every DAG-file parse reads the district's time zone
+# through it, and job_library.platform_schema (with job_library.schema) costs more than the read.
+_VALUES = sa.table(
+    "system_preferences", *(sa.column(name) for name in ("key", "school_id", "value"))
+)
+
+
 class Preferences:
     """Reads and writes System Preferences on one connection (a job's is its transaction).
 
@@ -197,10 +204,8 @@ class Preferences:
 
     def raw(self, key: str, school_id: int | None = None) -> str | None:
         """The stored text at exactly that level (no fallback), or None."""
-        from job_library.platform_schema import system_preferences
-
         pref = preference(key)
-        t = system_preferences
+        t = _VALUES
         return self._conn.execute(
             sa.select(t.c.value).where(
                 t.c.key == pref.key, t.c.school_id == self._school(pref, school_id)

@@ -87,10 +87,17 @@ class SiteProfile(BaseModel):
         }
 
 
+# What a DAG-file parse reads of the profile, as a bare table clause: a worker reads it before
+# every task, and job_library.platform_schema (with job_library.schema) costs more than the read.
+_PROFILE = sa.table(
+    "site_profile",
+    *(sa.column(name) for name in ("id", "state", "site_kind", "add_ons")),
+)
+
+
 def read_site_profile(conn: sa.Connection) -> SiteProfile | None:
     """The stored profile, or None when it was never set (then every class is offered)."""
-    from job_library.platform_schema import site_profile
-
+    site_profile = _PROFILE
     row = conn.execute(
         sa.select(site_profile.c.state, site_profile.c.site_kind, site_profile.c.add_ons).where(
             site_profile.c.id == 1
