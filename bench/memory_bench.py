@@ -132,7 +132,8 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="memory-bench-"))
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "FOCUS_"))}
-    env |= {"FOCUS_HOME": str(home), "AIRFLOW__API__PORT": str(port)}
+    # PYTHONPATH: this checkout's code in every process, whichever checkout is installed.
+    env |= {"FOCUS_HOME": str(home), "AIRFLOW__API__PORT": str(port), "PYTHONPATH": str(ROOT)}
     log = (home / "make-run.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "include.local_airflow"],
