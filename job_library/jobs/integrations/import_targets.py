@@ -4,7 +4,7 @@
 Checking a template happens on every parse of the DAG file (a worker's too), and importing
 the table definitions (job_library.schemas, about fifty SIS tables) would cost more than the
 rest of that parse. TARGETS is therefore derived from them ahead of time;
-tests/job_library/integrations/test_scheduled_import.py fails when it is out of date. After a
+tests/job_library/integrations/test_import_targets.py fails when it is out of date. After a
 table changes, regenerate it: ``python -m job_library.jobs.integrations.import_targets``,
 then ``ruff format`` the file.
 """

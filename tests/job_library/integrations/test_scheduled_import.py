@@ -404,11 +404,3 @@ def test_a_file_still_being_written_is_left_for_the_next_run(hr, sftp):
             remote=SftpFiles(client, settle_seconds=0.3),
         )  # fmt: skip
     assert later.counts["files"] == 1 and later.counts["inserted"] == 1
-
-
-def test_the_import_targets_catalog_matches_the_table_definitions():
-    # Checking a template reads TARGETS, not the tables (a DAG-file parse must not import
-    # them); regenerate with `python -m job_library.jobs.integrations.import_targets`.
-    from job_library.jobs.integrations.import_targets import TARGETS, from_tables
-
-    assert from_tables() == TARGETS
