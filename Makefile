@@ -31,6 +31,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/parse_bench.py
+	$(BIN)/python bench/task_bench.py
+	$(BIN)/python bench/memory_bench.py
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/sis_bench.py
 	$(BIN)/python bench/throughput_bench.py

@@ -26,16 +26,7 @@ from include.definitions import (
     row_to_document,
 )
 from include.focus_db.engine import get_engine, get_parse_engine, redact, redact_url
-from include.notifications import (
-    UNSUCCESSFUL_ONLY_SETTING,
-    RunInfo,
-    build_message,
-    send_with_retry,
-    should_send,
-    smtp_send,
-)
 from include.repository import JobTable, get_flag, read_snapshot, read_table, write_snapshot
-from include.runner import resolve, run_job, skipped_result, store_output
 from include.schedule import FocusSchedule
 from include.school_calendar import (
     DistrictCalendar,
@@ -52,7 +43,12 @@ from job_library.registry import get_job_class
 from job_library.site import SiteProfile, read_site_profile, unavailable_reason
 
 if TYPE_CHECKING:
+    from include.notifications import RunInfo
     from include.sftp_files import SftpFiles
+
+# What only a task's execution needs (the runner and the job's tables, the e-mail, SFTP) is
+# imported inside execute(): a worker parses this file before every task, and a DAG is built
+# from a class's metadata alone (tests/dags/test_cheap_build.py).
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +86,8 @@ class FocusJobOperator(BaseOperator):
         self.days = days
 
     def execute(self, context: Any) -> dict[str, Any]:
+        from include.runner import run_job, skipped_result, store_output
+
         s = settings()
         engine = get_engine(s.db_url)
         dag_run = context["dag_run"]
@@ -193,6 +191,14 @@ class FocusJobOperator(BaseOperator):
 
     def _notify(self, engine: sa.Engine, result: JobResult, info: RunInfo) -> None:
         """Send the execution e-mail; whatever goes wrong is logged, never raised."""
+        from include.notifications import (
+            UNSUCCESSFUL_ONLY_SETTING,
+            build_message,
+            send_with_retry,
+            should_send,
+            smtp_send,
+        )
+
         try:
             with engine.connect() as conn:
                 unsuccessful_only = get_flag(conn, UNSUCCESSFUL_ONLY_SETTING)
@@ -216,6 +222,8 @@ class FocusJobOperator(BaseOperator):
 
 def run_info(dag_run: Any, scheduled: bool, started: dt.datetime) -> RunInfo:
     """Who ran it, from the run's conf (set by the Jobs screen) or Airflow's own record."""
+    from include.notifications import RunInfo
+
     conf = dict(getattr(dag_run, "conf", None) or {})
     user = None
     if not scheduled:
@@ -342,10 +350,13 @@ def build_job_dag(
             # After a sensor that gave up (skipped), the job still runs and says "no file".
             trigger_rule="none_failed",
         )
-        source = job_class.remote_source(resolve(definition)[1]) if job_class else None
+        source = (
+            job_class.remote_source(job_class.params_model.model_validate(definition.params))
+            if job_class
+            else None
+        )
         if source is not None:
-            # Imported here: the SFTP provider costs a second, and only file jobs need it.
-            from include.file_sensor import FocusFileSensor
+            from include.file_sensor import FocusFileSensor  # imports no SFTP provider
 
             wait = FocusFileSensor(
                 task_id=WAIT_TASK_ID,

@@ -41,9 +41,34 @@ def _email_adapter() -> TypeAdapter:
     return TypeAdapter(EmailStr)
 
 
+# Plain ASCII addresses (dot-atom local part of common characters, a domain of at least two
+# LDH labels ending in a letters-only TLD) that email-validator always accepts. A worker's
+# one-DAG parse checks them without importing it (about 40 ms); anything else, and any domain
+# with a label that may be special-use, gets the full check. tests/include/
+# test_definitions_and_import.py compares both verdicts.
+_PLAIN_EMAIL = re.compile(
+    r"[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
+    re.IGNORECASE,
+)
+_MAYBE_SPECIAL = frozenset(
+    {"arpa", "invalid", "local", "localhost", "onion", "test", "example", "internal", "alt"}
+)
+
+
+def _plain_email(address: str) -> bool:
+    """Whether ``address`` is certainly valid without email-validator (False: not known)."""
+    if len(address) > 254 or not _PLAIN_EMAIL.fullmatch(address):
+        return False
+    local, _, domain = address.rpartition("@")
+    labels = domain.lower().split(".")
+    return len(local) <= 64 and len(domain) <= 253 and _MAYBE_SPECIAL.isdisjoint(labels)
+
+
 @functools.lru_cache(maxsize=4096)
 def _is_email(address: str) -> bool:
     # The same few addresses recur on many jobs; a parse validates each once.
+    if _plain_email(address):
+        return True
     try:
         _email_adapter().validate_python(address)
     except ValidationError:

@@ -204,7 +204,50 @@ def supervise(cmd: list[str], env: dict[str, str]) -> int:
             stop_process_tree(proc)
 
 
+# What `airflow standalone` starts, started by run_components() instead: standalone's own
+# process imports the whole of Airflow only to relay the components' output, about 150 MB of
+# the embedded default's memory (bench/memory_bench.py).
+COMPONENTS = ("scheduler", "dag-processor", "api-server", "triggerer")
+
+
+def run_components(airflow: str, env: dict[str, str]) -> int:
+    """Start Airflow's components, print their output prefixed with their names (as
+    standalone does), and stop them all on SIGTERM / Ctrl-C; returns when all have ended."""
+    import threading
+
+    procs = {
+        name: subprocess.Popen(
+            [airflow, name], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        for name in COMPONENTS
+    }
+    width = max(map(len, COMPONENTS))
+
+    def relay(name: str, proc: subprocess.Popen) -> None:
+        for line in proc.stdout:
+            text = line.decode("utf-8", "replace").rstrip()
+            print(f"{name:<{width}} | {text}", flush=True)
+        print(f"{name:<{width}} | exited with {proc.wait()}", flush=True)
+
+    def stop(signum: int, _frame: object) -> None:
+        for proc in procs.values():
+            with contextlib.suppress(ProcessLookupError):
+                proc.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    threads = [threading.Thread(target=relay, args=item, daemon=True) for item in procs.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return max((p.returncode or 0) for p in procs.values())
+
+
 def main() -> int:
+    if sys.argv[1:] == ["components"]:  # the process supervise() starts (below)
+        airflow = shutil.which("airflow", path=os.environ["PATH"]) or "airflow"
+        return run_components(airflow, dict(os.environ))
     from include.mail_catcher import smtp_address, start_mail_catcher
 
     focus_home = Path(os.environ.get("FOCUS_HOME") or PROJECT_ROOT / ".local")
@@ -230,9 +273,8 @@ def main() -> int:
         flush=True,
     )
     print(mail_line + "\n", flush=True)
-    airflow = shutil.which("airflow", path=env["PATH"]) or "airflow"
     try:
-        return supervise([airflow, "standalone"], env)
+        return supervise([sys.executable, "-m", "include.local_airflow", "components"], env)
     finally:
         if catcher is not None:
             catcher.stop()

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from job_library.base import JobResult, RemoteEntry, RemoteFiles
-from job_library.schema import processed_files
 
 # Left by an upload still in progress or an editor: never a vendor's finished file.
 _UNFINISHED_SUFFIXES = (".partial", ".tmp")
@@ -142,6 +141,8 @@ def settled(remote: RemoteFiles, paths: list[str]) -> tuple[list[str], list[str]
 
 def earlier_import(conn: sa.Connection, job_id: str, sha256: str) -> sa.Row | None:
     """The ledger row of an earlier import of the same bytes by this job, if any."""
+    from job_library.schema import processed_files
+
     return conn.execute(
         sa.select(processed_files.c.file_name, processed_files.c.processed_at).where(
             processed_files.c.job_id == job_id, processed_files.c.sha256 == sha256
@@ -151,6 +152,8 @@ def earlier_import(conn: sa.Connection, job_id: str, sha256: str) -> sa.Row | No
 
 def ledgered_names(conn: sa.Connection, job_id: str, names: Iterable[str]) -> set[str]:
     """Which of ``names`` this job's ledger holds."""
+    from job_library.schema import processed_files
+
     names = list(names)
     if not names:
         return set()
@@ -171,6 +174,8 @@ def record_import(
     ``again``: the same bytes were imported once more on purpose (the ledger keeps one row
     per file content, now naming the latest import).
     """
+    from job_library.schema import processed_files
+
     if again:
         conn.execute(
             sa.update(processed_files)

@@ -10,8 +10,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from job_library.platform_schema import system_preferences
-
 DISTRICT = 0  # the school_id of a district-level value
 _TRUE = ("true", "on", "yes", "y", "1")
 _FALSE = ("false", "off", "no", "n", "0")
@@ -296,6 +294,13 @@ def preference(key: str) -> Preference:
         ) from None
 
 
+# What raw() reads, as a bare table clause: every DAG-file parse reads the district's time zone
+# through it, and job_library.platform_schema (with job_library.schema) costs more than the read.
+_VALUES = sa.table(
+    "system_preferences", *(sa.column(name) for name in ("key", "school_id", "value"))
+)
+
+
 class Preferences:
     """Reads and writes System Preferences on one connection (a job's is its transaction).
 
@@ -320,7 +325,7 @@ class Preferences:
     def raw(self, key: str, school_id: int | None = None) -> str | None:
         """The stored text at exactly that level (no fallback), or None."""
         pref = preference(key)
-        t = system_preferences
+        t = _VALUES
         return self._conn.execute(
             sa.select(t.c.value).where(
                 t.c.key == pref.key, t.c.school_id == self._school(pref, school_id)
@@ -332,6 +337,8 @@ class Preferences:
 
         Raises PreferenceError when the stored text is not a valid value (naming where).
         """
+        from job_library.platform_schema import system_preferences
+
         pref = preference(key)
         school = self._school(pref, school_id)
         t = system_preferences
@@ -349,6 +356,8 @@ class Preferences:
 
     def by_school(self, key: str) -> dict[int, Any]:
         """Every school's own typed value of a school preference (one query)."""
+        from job_library.platform_schema import system_preferences
+
         pref = preference(key)
         if pref.scope is not Scope.SCHOOL:
             raise PreferenceError(f"preference {key} is set for the district, not per school")
@@ -379,6 +388,8 @@ class Preferences:
         self, key: str, text: str, *, school_id: int | None = None, user: str = "focus-jobs"
     ) -> Any:
         """Check ``text`` through the preference's type and store it; returns the typed value."""
+        from job_library.platform_schema import system_preferences
+
         pref = preference(key)
         school = self._school(pref, school_id)
         value = pref.parse(text)
@@ -394,6 +405,8 @@ class Preferences:
 
     def unset(self, key: str, *, school_id: int | None = None) -> bool:
         """Remove the value at that level (the school then uses the district's or the default)."""
+        from job_library.platform_schema import system_preferences
+
         pref = preference(key)
         t = system_preferences
         return bool(
@@ -404,6 +417,8 @@ class Preferences:
 
     def listing(self) -> list[dict[str, Any]]:
         """Every preference with its district value and each school's own (for screens, CLI)."""
+        from job_library.platform_schema import system_preferences
+
         t = system_preferences
         stored: dict[str, dict[int, str]] = {}
         for key, school, text in self._conn.execute(

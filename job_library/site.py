@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from job_library.platform_schema import site_profile
-
 if TYPE_CHECKING:
     from job_library.base import Job
 
@@ -89,8 +87,17 @@ class SiteProfile(BaseModel):
         }
 
 
+# What a DAG-file parse reads of the profile, as a bare table clause: a worker reads it before
+# every task, and job_library.platform_schema (with job_library.schema) costs more than the read.
+_PROFILE = sa.table(
+    "site_profile",
+    *(sa.column(name) for name in ("id", "state", "site_kind", "add_ons")),
+)
+
+
 def read_site_profile(conn: sa.Connection) -> SiteProfile | None:
     """The stored profile, or None when it was never set (then every class is offered)."""
+    site_profile = _PROFILE
     row = conn.execute(
         sa.select(site_profile.c.state, site_profile.c.site_kind, site_profile.c.add_ons).where(
             site_profile.c.id == 1
@@ -103,6 +110,8 @@ def read_site_profile(conn: sa.Connection) -> SiteProfile | None:
 
 
 def write_site_profile(conn: sa.Connection, profile: SiteProfile, *, user: str) -> None:
+    from job_library.platform_schema import site_profile
+
     values = {
         "state": profile.state,
         "site_kind": str(profile.kind),

@@ -1,16 +1,17 @@
-"""The Focus plugin: the job timetable, and the Scheduled Jobs API inside Airflow's api-server."""
+"""The Scheduled Jobs screen in Airflow's api-server (timetable: focus_timetable_plugin.py)."""
 
 from __future__ import annotations
 
 from airflow.plugins_manager import AirflowPlugin
 
-from include.jobs_api import app as jobs_api
-from include.timetable import FocusJobTimetable
+from include.deferred_app import DeferredApp
+
+# Imported on the first request: every component loads this module with the plugins folder.
+jobs_api = DeferredApp("include.jobs_api:app")
 
 
 class FocusJobsPlugin(AirflowPlugin):
     name = "focus_jobs"
-    timetables = [FocusJobTimetable]
     fastapi_apps = [{"app": jobs_api, "url_prefix": "/focus-jobs", "name": "Focus Scheduled Jobs"}]
     external_views = [
         {

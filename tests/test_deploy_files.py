@@ -43,3 +43,4 @@ def test_dockerfile_installs_the_project_and_places_the_dag_file_and_plugin():
     assert "pip install --no-cache-dir -r /opt/focus/requirements.txt" in text
     assert "/opt/airflow/dags/focus_jobs.py" in text
     assert "/opt/airflow/plugins/focus_jobs_plugin.py" in text
+    assert "/opt/airflow/plugins/focus_timetable_plugin.py" in text

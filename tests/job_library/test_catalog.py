@@ -91,7 +91,6 @@ def test_building_one_job_imports_only_that_job():
             "job_library.jobs.sis.address_corrections",
             "job_library.output",
             "job_library.registry",
-            "job_library.schema",
             "job_library.usps",  # the USPS tables themselves load on first use
         ]
     )

@@ -12,16 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobResult
 from job_library.defaults import WEEKDAYS, DefaultSchedule
 from job_library.output import listed_result
-from job_library.schemas.enrollment import student_enrollment
 from job_library.sis_params import SchoolYear
-from job_library.sis_sql import (
-    analyze,
-    bind_lists,
-    first_rows,
-    in_list,
-    resolve_year_and_schools,
-    scratch_table,
-)
 
 # Per enrollment of the year: its school days from its start date through its end date or
 # :through, whichever is earlier ("span"), and sums over its absent days (attendance_day
@@ -96,6 +87,8 @@ def enrollment_days_sql(
 ) -> sa.TextClause:
     """Per enrollment of ``:syear`` (at ``school_ids``, or all), the ``totals`` fields over its
     school days through ``:through``, after ``prefix`` (such as an INSERT INTO)."""
+    from job_library.sis_sql import bind_lists, in_list
+
     sql = _ENROLLMENT_DAYS.format(
         fields=", ".join(f"{expr} AS {name}" for name, expr in totals.fields.items()),
         sums=", ".join(f"{expr} AS {name}" for name, expr in totals.sums.items()),
@@ -131,6 +124,9 @@ def refresh_enrollment_fields(
     max_listed: int,
 ) -> EnrollmentChanges:
     """Set the ``totals`` fields of every enrollment of ``syear`` where they differ."""
+    from job_library.schemas.enrollment import student_enrollment
+    from job_library.sis_sql import analyze, first_rows, scratch_table
+
     fields = list(totals.fields)
     se = student_enrollment
     temp = scratch_table(
@@ -274,6 +270,8 @@ class AttendanceSummaryCalculation(Job):
     params_model = AttendanceSummaryParams
 
     def run(self, context: JobContext, params: AttendanceSummaryParams) -> JobResult:
+        from job_library.sis_sql import resolve_year_and_schools
+
         conn = context.connection
         resolved = resolve_year_and_schools(conn, params.syear, params.schools)
         if isinstance(resolved, str):

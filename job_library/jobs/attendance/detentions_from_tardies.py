@@ -11,17 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
-from job_library.schemas.discipline import detentions, tardy_thresholds
-from job_library.schemas.enrollment import students
 from job_library.sis_params import SchoolYear
-from job_library.sis_sql import (
-    analyze,
-    bind_lists,
-    first_rows,
-    in_list,
-    resolve_year_and_schools,
-    scratch_table,
-)
 
 # Each period marked with a tardy code is one tardy, numbered per student and school in
 # date and period order; a threshold of N tardies is reached by the Nth one, whose date
@@ -102,6 +92,8 @@ class CreateDetentionsFromTardies(Job):
     params_model = DetentionsFromTardiesParams
 
     def run(self, context: JobContext, params: DetentionsFromTardiesParams) -> JobResult:
+        from job_library.sis_sql import resolve_year_and_schools
+
         conn = context.connection
         resolved = resolve_year_and_schools(conn, params.syear, params.schools)
         if isinstance(resolved, str):
@@ -120,6 +112,10 @@ def add_detentions(
     max_listed: int,
 ) -> NewDetentions:
     """Add the detentions due for tardies of ``syear`` through ``through``."""
+    from job_library.schemas.discipline import detentions, tardy_thresholds
+    from job_library.schemas.enrollment import students
+    from job_library.sis_sql import analyze, bind_lists, first_rows, in_list, scratch_table
+
     dt_ = detentions
     temp = scratch_table(
         conn,

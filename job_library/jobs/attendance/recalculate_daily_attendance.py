@@ -11,9 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
-from job_library.schemas.attendance import attendance_day
-from job_library.schemas.district import schools
-from job_library.sis_sql import analyze, bind_lists, first_rows, in_list, scratch_table
 
 DAILY_COLUMNS = (
     "student_id",
@@ -97,6 +94,8 @@ WHERE e.second_school = FALSE
 
 
 def _with_binds(sql: str, school_ids: Sequence[int] | None) -> sa.TextClause:
+    from job_library.sis_sql import bind_lists
+
     clause = sa.text(sql).bindparams(
         sa.bindparam("first_day", type_=sa.Date),
         sa.bindparam("last_day", type_=sa.Date),
@@ -106,6 +105,8 @@ def _with_binds(sql: str, school_ids: Sequence[int] | None) -> sa.TextClause:
 
 
 def _daily_select(school_ids: Sequence[int] | None) -> str:
+    from job_library.sis_sql import in_list
+
     school_filter = in_list("e.school_id", "school_ids", school_ids)
     return _DAILY_SELECT.format(school_filter=school_filter)
 
@@ -157,6 +158,8 @@ class RecalculateDailyAttendance(Job):
     params_model = RecalculateDailyAttendanceParams
 
     def run(self, context: JobContext, params: RecalculateDailyAttendanceParams) -> JobResult:
+        from job_library.schemas.district import schools
+
         conn = context.connection
         today = context.now().date()
         first = today - dt.timedelta(days=params.past_days)
@@ -217,6 +220,9 @@ def recalculate(
     One pass joins the calculated days with the recorded ones into a staging table marked
     added / updated / removed; the writes then touch only the marked rows.
     """
+    from job_library.schemas.attendance import attendance_day
+    from job_library.sis_sql import analyze, first_rows, scratch_table
+
     temp = scratch_table(
         conn,
         "tmp_daily_attendance",

@@ -25,7 +25,6 @@ from job_library.file_drop import (
     survey,
 )
 from job_library.output import html_table
-from job_library.schema import employees, leave_requests, substitute_fulfillments
 from job_library.site import AddOn
 
 if TYPE_CHECKING:
@@ -316,6 +315,8 @@ _UPSERTS = {
 
 def _upsert(conn: sa.Connection, stage: sa.Table, table: sa.Table) -> tuple[int, int, int]:
     """Insert new absences, overwrite unpaid ones, leave paid ones: (created, updated, paid)."""
+    from job_library.schema import substitute_fulfillments
+
     only_substituted = "AND s.substitute_ein <> ''" if table is substitute_fulfillments else ""
     upsert = _UPSERTS[table.name].format(stage=stage.name)
     if conn.dialect.name == "postgresql":
@@ -418,6 +419,8 @@ class FrontlineLeave(Job):
         before are imported once more (an administrator renamed a Leave file back to re-run
         it). A leftover claim whose bytes are in the ledger was imported under another name.
         """
+        from job_library.schema import employees, leave_requests, substitute_fulfillments
+
         remote, conn = context.remote, context.connection
         try:
             data = remote.read(path)

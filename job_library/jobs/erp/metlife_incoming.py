@@ -15,7 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobKind, JobResult, RemoteFileError
 from job_library.file_drop import checksum, earlier_import, record_import, settled
 from job_library.output import html_table
-from job_library.schema import deduction_codes, employee_deductions, employees
 from job_library.site import AddOn
 
 FOLDER = "/metlife"
@@ -112,6 +111,8 @@ class MetLifeIncoming(Job):
     remote_wait = (FOLDER, "MetLife.csv")
 
     def run(self, context: JobContext, params: MetLifeParams) -> JobResult:
+        from job_library.schema import deduction_codes, employees
+
         remote = context.remote
         if remote is None:
             raise RuntimeError("MetLife Incoming needs the SFTP connection 'metlife_sftp'")
@@ -221,6 +222,8 @@ class MetLifeIncoming(Job):
 
 def _apply(conn: sa.Connection, applied: list[dict]) -> tuple[int, int]:
     """Set each employee's deduction for the code: one statement per kind of change."""
+    from job_library.schema import employee_deductions
+
     if not applied:
         return 0, 0
     code = applied[0]["code"]

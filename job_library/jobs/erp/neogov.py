@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from job_library.base import Job, JobContext, JobKind, JobResult, RemoteFileError, RemoteFiles
 from job_library.file_drop import checksum, earlier_import, record_import, settled, survey
 from job_library.output import html_table
-from job_library.schema import employees, users
 from job_library.site import AddOn
 
 FOLDER = "/neogov"
@@ -318,6 +317,8 @@ class NeoGovNewHires(Job):
     remote_wait = (FOLDER, "*.*")
 
     def run(self, context: JobContext, params: object) -> JobResult:
+        from job_library.schema import employees
+
         remote = _remote(context)
         try:
             remote.makedirs(DONE)
@@ -347,6 +348,8 @@ class NeoGovNewHires(Job):
         conn: sa.Connection, records: list[Record]
     ) -> tuple[list[dict], list[NotApplied]]:
         """The employees to create and the records refused, with the reason."""
+        from job_library.schema import employees
+
         eins = {r.values["ein"] for r in records}
         ssns = {_ssn(r.values["ssn"]) for r in records if _SSN.fullmatch(r.values["ssn"])}
         taken_eins = set(
@@ -406,6 +409,8 @@ class NeoGovUserData(Job):
     remote_wait = (USERDATA, "*")
 
     def run(self, context: JobContext, params: object) -> JobResult:
+        from job_library.schema import users
+
         remote = _remote(context)
         try:
             created = remote.makedirs(USERDATA)
@@ -488,6 +493,8 @@ def _plan(
     conn: sa.Connection, merged: list[Record]
 ) -> tuple[list[dict], list[Record], list[NotApplied], int]:
     """The user updates to make, the records to retry, those refused, how many unchanged."""
+    from job_library.schema import employees, users
+
     eins = [r.values["ein"] for r in merged]
     known = set(conn.execute(sa.select(employees.c.ein).where(employees.c.ein.in_(eins))).scalars())
     accounts = {

@@ -12,17 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
-from job_library.schemas.district import school_years, schools
-from job_library.schemas.florida import florida_classsize_counts
 from job_library.sis_params import SchoolYear
-from job_library.sis_sql import (
-    analyze,
-    bind_lists,
-    first_rows,
-    in_list,
-    resolve_year_and_schools,
-    scratch_table,
-)
 
 GRADE_GROUPS = ("PK-3", "4-8", "9-12")
 # Florida's class size grade groups by grade level short name; other grades are not counted.
@@ -159,6 +149,9 @@ class ClassSizeAverages(Job):
     params_model = ClassSizeAveragesParams
 
     def run(self, context: JobContext, params: ClassSizeAveragesParams) -> JobResult:
+        from job_library.schemas.district import school_years
+        from job_library.sis_sql import resolve_year_and_schools
+
         conn = context.connection
         resolved = resolve_year_and_schools(conn, params.syear, params.schools)
         if isinstance(resolved, str):
@@ -200,6 +193,10 @@ def calculate(
     max_listed: int,
 ) -> ClassSizeChanges:
     """Store the class size counts as of ``as_of`` under effective date ``stored``."""
+    from job_library.schemas.district import schools
+    from job_library.schemas.florida import florida_classsize_counts
+    from job_library.sis_sql import analyze, bind_lists, first_rows, in_list, scratch_table
+
     sections = scratch_table(
         conn,
         "tmp_classsize_sections",

@@ -13,7 +13,6 @@ from job_library.jobs.attendance.attendance_summary import (
     refresh_enrollment_fields,
 )
 from job_library.sis_params import SchoolYear
-from job_library.sis_sql import resolve_year_and_schools
 
 # Same day rules as Attendance Summary Calculation (a school day without an absent
 # attendance_day counts as present); an out-of-school suspension day is left out of
@@ -76,6 +75,8 @@ class EoyAttendanceCalculation(Job):
     params_model = EoyAttendanceParams
 
     def run(self, context: JobContext, params: EoyAttendanceParams) -> JobResult:
+        from job_library.sis_sql import resolve_year_and_schools
+
         conn = context.connection
         resolved = resolve_year_and_schools(conn, params.syear, params.schools)
         if isinstance(resolved, str):

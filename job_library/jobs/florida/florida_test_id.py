@@ -10,15 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
-from job_library.schemas.assessments import (
-    standardized_tests,
-    student_test_scores,
-    student_tests,
-    test_parts,
-    test_score_types,
-)
-from job_library.schemas.enrollment import students
-from job_library.sis_sql import analyze, bind_lists, first_rows, in_list, scratch_table
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 LARGEST = 36**4 - 1  # ZZZZ
@@ -127,6 +118,8 @@ class FloridaTestIdAssignment(Job):
     params_model = FloridaTestIdParams
 
     def run(self, context: JobContext, params: FloridaTestIdParams) -> JobResult:
+        from job_library.schemas.assessments import standardized_tests, test_score_types
+
         conn = context.connection
         names = sorted(set(params.tests))
         if names:
@@ -164,6 +157,15 @@ class FloridaTestIdAssignment(Job):
 def assign(conn: sa.Connection, tests: Sequence[str] | None, max_listed: int) -> Assigned | str:
     """Give every unassigned test/part of ``tests`` (all when None) its FLTESTID value; an
     error message instead when a student would pass ZZZZ."""
+    from job_library.schemas.assessments import (
+        standardized_tests,
+        student_test_scores,
+        student_tests,
+        test_parts,
+    )
+    from job_library.schemas.enrollment import students
+    from job_library.sis_sql import analyze, bind_lists, first_rows, in_list, scratch_table
+
     temp = scratch_table(
         conn,
         "tmp_fltestid",

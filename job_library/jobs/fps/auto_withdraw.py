@@ -12,17 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
-from job_library.schemas.district import schools
-from job_library.schemas.enrollment import student_enrollment, student_enrollment_codes, students
 from job_library.sis_params import SchoolYear
-from job_library.sis_sql import (
-    analyze,
-    bind_lists,
-    first_rows,
-    in_list,
-    resolve_year_and_schools,
-    scratch_table,
-)
 from job_library.site import AddOn
 
 # Per enrollment picked by ``{enrollments}`` (a condition on ``e``, with ``s`` its school),
@@ -179,6 +169,10 @@ class AutoWithdraw(Job):
     params_model = AutoWithdrawParams
 
     def run(self, context: JobContext, params: AutoWithdrawParams) -> JobResult:
+        from job_library.schemas.district import schools
+        from job_library.schemas.enrollment import student_enrollment_codes
+        from job_library.sis_sql import resolve_year_and_schools
+
         conn = context.connection
         resolved = resolve_year_and_schools(conn, params.syear, params.schools)
         if isinstance(resolved, str):
@@ -229,6 +223,8 @@ class AutoWithdraw(Job):
 
 def bind_scope(sql: str, school_ids: Sequence[int] | None) -> sa.TextClause:
     """``sql`` with ``:through`` bound as a date and ``:school_ids`` (when given) expanded."""
+    from job_library.sis_sql import bind_lists
+
     clause = sa.text(sql).bindparams(sa.bindparam("through", type_=sa.Date))
     return bind_lists(clause, school_ids=school_ids)
 
@@ -245,6 +241,9 @@ def withdraw(
 ) -> Withdrawals:
     """End every active adult enrollment whose last ``absences`` school days through
     ``through`` were all absences, on the last day attended, with ``drop_code_id``."""
+    from job_library.schemas.enrollment import student_enrollment, students
+    from job_library.sis_sql import analyze, first_rows, in_list, scratch_table
+
     temp = scratch_table(
         conn,
         "tmp_auto_withdraw",

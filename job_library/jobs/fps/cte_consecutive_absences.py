@@ -17,18 +17,7 @@ from job_library.jobs.fps.auto_withdraw import (
     streak_columns,
 )
 from job_library.output import listed_result
-from job_library.schema import users
-from job_library.schemas.attendance import attendance_codes
-from job_library.schemas.enrollment import students
-from job_library.schemas.sss import portal_alerts
 from job_library.sis_params import SchoolYear
-from job_library.sis_sql import (
-    analyze,
-    first_rows,
-    in_list,
-    resolve_year_and_schools,
-    scratch_table,
-)
 from job_library.site import AddOn
 
 ALERT_TYPE = "cte_absences"
@@ -79,6 +68,11 @@ def create_alerts(
 ) -> Alerts:
     """A portal alert of ``alert_type`` to each user in ``user_ids`` for each candidate
     student, except where that user already has one about the student since ``since``."""
+    from job_library.schema import users
+    from job_library.schemas.enrollment import students
+    from job_library.schemas.sss import portal_alerts
+    from job_library.sis_sql import analyze, first_rows, scratch_table
+
     pairs = scratch_table(
         conn,
         f"tmp_{alert_type}_pairs",
@@ -146,6 +140,8 @@ def create_alerts(
 
 def unknown_users(conn: sa.Connection, user_ids: Sequence[int]) -> str | None:
     """An error naming the ids in ``user_ids`` that are no user, or None."""
+    from job_library.schema import users
+
     known = set(
         conn.execute(sa.select(users.c.user_id).where(users.c.user_id.in_(user_ids))).scalars()
     )
@@ -237,6 +233,9 @@ class CteConsecutiveAbsences(Job):
     params_model = CteConsecutiveAbsencesParams
 
     def run(self, context: JobContext, params: CteConsecutiveAbsencesParams) -> JobResult:
+        from job_library.schemas.attendance import attendance_codes
+        from job_library.sis_sql import resolve_year_and_schools
+
         conn = context.connection
         resolved = resolve_year_and_schools(conn, params.syear, params.schools)
         if isinstance(resolved, str):
@@ -305,6 +304,8 @@ def _streak_candidates(
     code_ids: Sequence[int],
     codes_label: str,
 ) -> sa.Table:
+    from job_library.sis_sql import analyze, in_list, scratch_table
+
     streaks = scratch_table(conn, "tmp_cte_absence_streaks", streak_columns())
     school_filter = in_list("e.school_id", "school_ids", school_ids)
     sql = absence_streaks_sql(

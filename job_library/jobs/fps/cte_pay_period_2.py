@@ -16,13 +16,6 @@ from job_library.jobs.fps.cte_consecutive_absences import (
     unknown_users,
 )
 from job_library.sis_params import SchoolYear
-from job_library.sis_sql import (
-    analyze,
-    bind_lists,
-    in_list,
-    resolve_year_and_schools,
-    scratch_table,
-)
 from job_library.site import AddOn
 
 ALERT_TYPE = "cte_pay_period_2"
@@ -123,6 +116,8 @@ class CtePayPeriod2(Job):
     params_model = CtePayPeriod2Params
 
     def run(self, context: JobContext, params: CtePayPeriod2Params) -> JobResult:
+        from job_library.sis_sql import resolve_year_and_schools
+
         conn = context.connection
         resolved = resolve_year_and_schools(conn, params.syear, params.schools)
         if isinstance(resolved, str):
@@ -159,6 +154,8 @@ def _candidates(
     today: dt.date,
     margin: int,
 ) -> sa.Table:
+    from job_library.sis_sql import analyze, bind_lists, in_list, scratch_table
+
     candidates = scratch_table(conn, "tmp_cte_pay_period_alerts", candidate_columns())
     school_filter = in_list("e.school_id", "school_ids", school_ids)
     clause = sa.text(

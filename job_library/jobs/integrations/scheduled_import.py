@@ -14,11 +14,10 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-import job_library.schemas  # noqa: F401  (every Focus table is a target, SIS ones too)
 from job_library.base import Job, JobContext, JobKind, JobResult, RemoteFileError, RemoteSource
 from job_library.file_drop import checksum, earlier_import, record_import, settled, survey
+from job_library.jobs.integrations.import_targets import TARGETS
 from job_library.output import html_table
-from job_library.schema import metadata
 
 # The catalog's own bookkeeping and the district's configuration are never import targets:
 # a vendor's file must not rewrite the site profile, System Preferences (whose values are
@@ -46,7 +45,7 @@ _INTEGER_BITS = ((sa.SmallInteger, 16), (sa.BigInteger, 64), (sa.Integer, 32))
 
 def importable_tables() -> list[str]:
     """The Focus tables an import template may write."""
-    return sorted(name for name in metadata.tables if name not in _NOT_IMPORTABLE)
+    return sorted(name for name in TARGETS if name not in _NOT_IMPORTABLE)
 
 
 def _required(column: sa.Column) -> bool:
@@ -56,14 +55,9 @@ def _required(column: sa.Column) -> bool:
     return not column.nullable and not generated and not has_default
 
 
-def _unique_sets(table: sa.Table) -> list[frozenset[str]]:
+def _unique_sets(table: str) -> list[frozenset[str]]:
     """The primary key and every unique column set of ``table``, each once."""
-    sets = [frozenset(c.name for c in table.primary_key.columns)]
-    for constraint in table.constraints:
-        if isinstance(constraint, sa.UniqueConstraint):
-            sets.append(frozenset(c.name for c in constraint.columns))
-    sets += [frozenset({c.name}) for c in table.columns if c.unique]
-    return list(dict.fromkeys(sets))
+    return [frozenset(keys) for keys in TARGETS[table][2]]
 
 
 class ImportTemplate(BaseModel):
@@ -158,30 +152,31 @@ class ImportTemplate(BaseModel):
     @field_validator("column_mapping")
     @classmethod
     def _mapped_columns_exist(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
-        table = metadata.tables.get(info.data.get("target_table", ""))
-        if table is None:
+        table = info.data.get("target_table", "")
+        if table not in TARGETS:
             return value  # the target table's own error says what is wrong
+        columns, required, _ = TARGETS[table]
         targets = list(value.values())
-        unknown = sorted(set(targets) - set(table.columns.keys()))
+        unknown = sorted(set(targets) - set(columns))
         if unknown:
             raise ValueError(
-                f"names {', '.join(unknown)}, not columns of {table.name} "
-                f"(its columns: {', '.join(table.columns.keys())})"
+                f"names {', '.join(unknown)}, not columns of {table} "
+                f"(its columns: {', '.join(columns)})"
             )
         twice = sorted({t for t in targets if targets.count(t) > 1})
         if twice:
             raise ValueError(f"maps two file columns to {', '.join(twice)}")
-        missing = [c.name for c in table.columns if _required(c) and c.name not in targets]
+        missing = [c for c in required if c not in targets]
         if missing:
-            raise ValueError(f"{table.name} needs {', '.join(missing)} for new rows: map them")
+            raise ValueError(f"{table} needs {', '.join(missing)} for new rows: map them")
         return value
 
     @field_validator("key_columns")
     @classmethod
     def _keys_identify_a_row(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        table = metadata.tables.get(info.data.get("target_table", ""))
+        table = info.data.get("target_table", "")
         mapping = info.data.get("column_mapping")
-        if table is None or mapping is None:
+        if table not in TARGETS or mapping is None:
             return value
         unmapped = [k for k in value if k not in mapping.values()]
         if unmapped:
@@ -189,7 +184,7 @@ class ImportTemplate(BaseModel):
         if frozenset(value) not in _unique_sets(table):
             keys = " | ".join(",".join(sorted(s)) for s in _unique_sets(table))
             raise ValueError(
-                f"{','.join(value)} do not identify a row of {table.name}: use its primary "
+                f"{','.join(value)} do not identify a row of {table}: use its primary "
                 f"key or a unique column set ({keys})"
             )
         return value
@@ -373,6 +368,9 @@ class ScheduledImport(Job):
         return RemoteSource(params.connection, params.directory, params.file_pattern)
 
     def run(self, context: JobContext, params: ImportTemplate) -> JobResult:
+        import job_library.schemas  # noqa: F401  (every Focus table is a target, SIS ones too)
+        from job_library.schema import metadata
+
         remote = context.remote
         if remote is None:
             raise RuntimeError(f"the import needs the SFTP connection {params.connection!r}")
@@ -469,7 +467,7 @@ def _validate(
     keys = template.key_columns
     checks = [_check_repeated_keys(keys)]
     checks += [_check_reference(conn, table, fk, template) for fk in table.foreign_keys]
-    for unique in _unique_sets(table):
+    for unique in _unique_sets(table.name):
         if unique != frozenset(keys) and unique <= set(template.column_mapping.values()):
             checks.append(_check_unique(conn, table, sorted(unique), keys, template))
     for check in checks:

@@ -13,17 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import html_table, listed_result
-from job_library.schemas.enrollment import students
-from job_library.schemas.scheduling import automatic_course_requests, courses, schedule_requests
 from job_library.sis_params import SchoolYear
-from job_library.sis_sql import (
-    analyze,
-    bind_lists,
-    first_rows,
-    in_list,
-    resolve_year_and_schools,
-    scratch_table,
-)
 
 # Queued rows of the year with why each cannot be processed (NULL: it can). The course must
 # be the row's school's course for the row's year; the student needs an enrollment record
@@ -110,6 +100,8 @@ class AutomaticCourseRequests(Job):
     params_model = AutomaticCourseRequestsParams
 
     def run(self, context: JobContext, params: AutomaticCourseRequestsParams) -> JobResult:
+        from job_library.sis_sql import resolve_year_and_schools
+
         conn = context.connection
         resolved = resolve_year_and_schools(conn, params.syear, params.schools)
         if isinstance(resolved, str):
@@ -128,6 +120,10 @@ def process_queue(
     max_listed: int,
 ) -> QueueOutcome:
     """Create the schedule requests of the valid queued rows and stamp those rows."""
+    from job_library.schemas.enrollment import students
+    from job_library.schemas.scheduling import courses, schedule_requests
+    from job_library.sis_sql import analyze, bind_lists, first_rows, in_list, scratch_table
+
     queue = scratch_table(
         conn,
         "tmp_acr_queue",
@@ -234,6 +230,8 @@ def process_queue(
 
 def _mark_processed(conn: sa.Connection, queue: sa.Table, now: dt.datetime) -> int:
     """Stamp every valid queued row of ``queue`` with the run time."""
+    from job_library.schemas.scheduling import automatic_course_requests
+
     acr = automatic_course_requests
     return conn.execute(
         sa.update(acr)

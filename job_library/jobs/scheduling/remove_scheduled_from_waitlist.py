@@ -11,17 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
-from job_library.schemas.enrollment import students
-from job_library.schemas.scheduling import course_periods, waitlist
 from job_library.sis_params import SchoolYear
-from job_library.sis_sql import (
-    analyze,
-    bind_lists,
-    first_rows,
-    in_list,
-    resolve_year_and_schools,
-    scratch_table,
-)
 
 # A waitlist entry whose student has a schedule record in that very section that has not
 # ended (it may start later).
@@ -75,6 +65,8 @@ class RemoveScheduledFromWaitlist(Job):
     params_model = RemoveScheduledFromWaitlistParams
 
     def run(self, context: JobContext, params: RemoveScheduledFromWaitlistParams) -> JobResult:
+        from job_library.sis_sql import resolve_year_and_schools
+
         conn = context.connection
         resolved = resolve_year_and_schools(conn, params.syear, params.schools)
         if isinstance(resolved, str):
@@ -93,6 +85,10 @@ def remove_scheduled(
     max_listed: int,
 ) -> WaitlistChanges:
     """Remove the waitlist entries of scheduled students and close up the gaps."""
+    from job_library.schemas.enrollment import students
+    from job_library.schemas.scheduling import course_periods, waitlist
+    from job_library.sis_sql import analyze, bind_lists, first_rows, in_list, scratch_table
+
     temp = scratch_table(
         conn,
         "tmp_waitlist_scheduled",

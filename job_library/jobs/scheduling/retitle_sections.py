@@ -10,16 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
-from job_library.schemas.scheduling import course_periods, courses
 from job_library.sis_params import SchoolYear
-from job_library.sis_sql import (
-    analyze,
-    bind_lists,
-    first_rows,
-    in_list,
-    resolve_year_and_schools,
-    scratch_table,
-)
 
 # A section's title as Focus builds it when a section is saved: period, section short name
 # and teacher ("P2 - 02 - Jones, Bo"); a section without a teacher ends at its short name.
@@ -75,6 +66,8 @@ class RetitleSections(Job):
     params_model = RetitleSectionsParams
 
     def run(self, context: JobContext, params: RetitleSectionsParams) -> JobResult:
+        from job_library.sis_sql import resolve_year_and_schools
+
         conn = context.connection
         resolved = resolve_year_and_schools(conn, params.syear, params.schools)
         if isinstance(resolved, str):
@@ -88,6 +81,9 @@ def retitle(
     conn: sa.Connection, *, syear: int, school_ids: Sequence[int] | None, max_listed: int
 ) -> Retitled:
     """Give every section of ``syear`` (at ``school_ids``, or all) its built title."""
+    from job_library.schemas.scheduling import course_periods, courses
+    from job_library.sis_sql import analyze, bind_lists, first_rows, in_list, scratch_table
+
     temp = scratch_table(
         conn,
         "tmp_section_titles",

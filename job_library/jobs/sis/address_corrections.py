@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import html_table
-from job_library.schema import student_addresses
 from job_library.usps import tables as _usps
 from job_library.usps import word as _word
 
@@ -100,6 +99,8 @@ class AddressCorrections(Job):
     def run(self, context: JobContext, params: Params) -> JobResult:
         import pandas as pd  # loaded by a run, not by every DAG-file parse
 
+        from job_library.schema import student_addresses
+
         conn = context.connection
         cols = [student_addresses.c.address_id, *(student_addresses.c[f] for f in TEXT_FIELDS)]
         before = pd.read_sql(sa.select(*cols).order_by(student_addresses.c.address_id), conn)
@@ -116,6 +117,8 @@ class AddressCorrections(Job):
 
 def _write(conn: sa.Connection, changed: pd.DataFrame) -> None:
     """Apply all corrections with one UPDATE ... FROM a temporary table."""
+    from job_library.schema import student_addresses
+
     if changed.empty:
         return
     temp = sa.Table(

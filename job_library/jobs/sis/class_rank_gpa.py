@@ -12,18 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
 from job_library.preferences import PreferenceError
-from job_library.schemas.district import grade_levels, schools
-from job_library.schemas.enrollment import students
-from job_library.schemas.grades import student_gpa
 from job_library.sis_params import SchoolYear
-from job_library.sis_sql import (
-    analyze,
-    bind_lists,
-    first_rows,
-    in_list,
-    resolve_year_and_schools,
-    scratch_table,
-)
 
 # The students of the year: each at the school and grade of their latest primary enrollment
 # of the year, unless it was ended with a drop code (withdrawn). Their cumulative GPAs are
@@ -139,6 +128,8 @@ class CalculateClassRankAndGpa(Job):
     params_model = ClassRankGpaParams
 
     def run(self, context: JobContext, params: ClassRankGpaParams) -> JobResult:
+        from job_library.sis_sql import resolve_year_and_schools
+
         conn = context.connection
         resolved = resolve_year_and_schools(conn, params.syear, params.schools)
         if isinstance(resolved, str):
@@ -167,6 +158,8 @@ class CalculateClassRankAndGpa(Job):
 def school_preferences(context: JobContext) -> dict[int, str] | str:
     """Each school's class rank preference, {school id: weighted | unweighted} (a school
     without its own value gets the district's, when set), or an error naming a bad value."""
+    from job_library.schemas.district import schools
+
     try:
         own = context.prefs.by_school(PREFERENCE)
         district = context.prefs.get(PREFERENCE)
@@ -188,6 +181,11 @@ def calculate(
     max_listed: int,
 ) -> GpaChanges:
     """Write the GPAs, class ranks and class sizes of ``syear``'s students where they differ."""
+    from job_library.schemas.district import grade_levels
+    from job_library.schemas.enrollment import students
+    from job_library.schemas.grades import student_gpa
+    from job_library.sis_sql import analyze, bind_lists, first_rows, in_list, scratch_table
+
     temp = scratch_table(
         conn,
         "tmp_class_rank_gpa",

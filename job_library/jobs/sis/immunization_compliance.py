@@ -11,16 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
-from job_library.schemas.enrollment import students
-from job_library.schemas.health import immunization_compliance, immunization_requirements
-from job_library.sis_sql import (
-    analyze,
-    bind_lists,
-    first_rows,
-    in_list,
-    resolve_year_and_schools,
-    scratch_table,
-)
 
 # Active students of the year with the grade of their primary enrollment (the one that
 # started last when two are open today).
@@ -129,6 +119,9 @@ class NightlyImmunizationCompliance(Job):
     params_model = ImmunizationComplianceParams
 
     def run(self, context: JobContext, params: ImmunizationComplianceParams) -> JobResult:
+        from job_library.schemas.health import immunization_requirements
+        from job_library.sis_sql import resolve_year_and_schools
+
         conn = context.connection
         resolved = resolve_year_and_schools(conn, None, params.schools)
         if isinstance(resolved, str):
@@ -162,6 +155,10 @@ def refresh_compliance(
     max_listed: int,
 ) -> ComplianceChanges:
     """Bring immunization_compliance up to date for the active students of ``syear``."""
+    from job_library.schemas.enrollment import students
+    from job_library.schemas.health import immunization_compliance, immunization_requirements
+    from job_library.sis_sql import analyze, bind_lists, first_rows, in_list, scratch_table
+
     today = now.date()
     active = scratch_table(
         conn,

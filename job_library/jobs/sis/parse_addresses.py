@@ -13,11 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
-from job_library.schema import student_addresses
-from job_library.schemas.addresses import address_catalog, address_parsed
-from job_library.schemas.district import school_years
-from job_library.schemas.enrollment import student_enrollment
-from job_library.sis_sql import analyze, scratch_table
 from job_library.usps import directional, suffix
 
 PAGE = 5_000  # addresses read, parsed and staged at a time: memory stays flat
@@ -196,6 +191,8 @@ class CatalogStreets:
 def read_catalog(conn: sa.Connection) -> tuple[str, CatalogStreets]:
     """The Address Catalog in one pass: a fingerprint of every row (any row added, removed or
     edited changes it) and its distinct streets."""
+    from job_library.schemas.addresses import address_catalog
+
     ac = address_catalog
     digest = hashlib.sha256()
     streets = CatalogStreets()
@@ -280,6 +277,8 @@ class ParseAddresses(Job):
 
 
 def _resolve_years(conn: sa.Connection, years: Sequence[int]) -> list[int] | str:
+    from job_library.schemas.district import school_years
+
     sy = school_years
     if not years:
         default = conn.execute(sa.select(sy.c.syear).where(sy.c.is_default == sa.true())).scalar()
@@ -318,6 +317,11 @@ def parse_addresses(
 ) -> ParseRun:
     """Parse the addresses of the students enrolled in ``years`` that are new, changed or
     were parsed against another catalog; stage the results, then replace their rows."""
+    from job_library.schema import student_addresses
+    from job_library.schemas.addresses import address_parsed
+    from job_library.schemas.enrollment import student_enrollment
+    from job_library.sis_sql import analyze, scratch_table
+
     a, p = student_addresses, address_parsed
     stamp, streets = read_catalog(conn)
     in_years = a.c.student_id.in_(
@@ -421,6 +425,8 @@ def parse_addresses(
 
 def replace_rows(conn: sa.Connection, stage: sa.Table, stamp: str, now: dt.datetime) -> None:
     """Insert the staged parses (their old rows are already deleted)."""
+    from job_library.schemas.addresses import address_parsed
+
     p = address_parsed
     columns = [*_PARTS, "source", "in_catalog", "parse_error"]
     conn.execute(

@@ -12,17 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.sis.set_next_school import SetNextSchool
 from job_library.output import listed_result
-from job_library.schema import job_output, scheduled_jobs_read
-from job_library.schemas.district import grade_levels, school_years, schools
-from job_library.schemas.enrollment import student_enrollment_codes, students
-from job_library.sis_sql import (
-    analyze,
-    bind_lists,
-    first_rows,
-    in_list,
-    resolve_year_and_schools,
-    scratch_table,
-)
 
 # The school preference (System Preferences) that rolls second-school records too.
 SECOND_SCHOOL_PREFERENCE = "rollover_second_school"
@@ -191,6 +180,8 @@ class Rollover(Job):
     params_model = RolloverParams
 
     def run(self, context: JobContext, params: RolloverParams) -> JobResult:
+        from job_library.sis_sql import resolve_year_and_schools
+
         conn = context.connection
         resolved = resolve_year_and_schools(conn, params.syear, params.schools)
         if isinstance(resolved, str):
@@ -217,6 +208,8 @@ class Rollover(Job):
 def _second_school_rollers(context: JobContext) -> list[int]:
     """The schools whose "Rollover Second School Enrollment Records" preference is on (a
     school's own value, else the district's)."""
+    from job_library.schemas.district import schools
+
     own = context.prefs.by_school(SECOND_SCHOOL_PREFERENCE)
     district = bool(context.prefs.get(SECOND_SCHOOL_PREFERENCE))
     ids = context.connection.execute(sa.select(schools.c.school_id)).scalars()
@@ -225,6 +218,9 @@ def _second_school_rollers(context: JobContext) -> list[int]:
 
 def _next_year(conn: sa.Connection, syear: int, start: dt.date, code: str) -> NextYear | str:
     """The year after ``syear`` with the code's id, or a message naming the bad value."""
+    from job_library.schemas.district import school_years
+    from job_library.schemas.enrollment import student_enrollment_codes
+
     y = school_years
     years = {
         row.syear: row
@@ -268,6 +264,8 @@ def _set_next_school_not_ready(conn: sa.Connection, tz: dt.tzinfo | None) -> str
     Each active definition's latest stored run must have succeeded; a district that has no
     active Set Next School job sets next schools by hand and is not checked.
     """
+    from job_library.schema import job_output, scheduled_jobs_read
+
     j = scheduled_jobs_read
     o = job_output
     runs = job_output.alias("runs")
@@ -317,6 +315,10 @@ def roll_over(
     second_school_ids: Sequence[int] = (),
 ) -> RolloverChanges:
     """Create next year's enrollment records of the records still open at the year's end."""
+    from job_library.schemas.district import grade_levels
+    from job_library.schemas.enrollment import students
+    from job_library.sis_sql import analyze, bind_lists, first_rows, in_list, scratch_table
+
     scope = scratch_table(
         conn,
         "tmp_rollover_scope",

@@ -12,18 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobResult
 from job_library.jobs.sis.set_zoned_school import ACTIVE, match_catalog, resolve_grades
 from job_library.output import listed_result
-from job_library.schemas.addresses import address_catalog
-from job_library.schemas.district import grade_levels, school_grade_levels
-from job_library.schemas.enrollment import student_enrollment, students
 from job_library.sis_params import SchoolYear
-from job_library.sis_sql import (
-    analyze,
-    bind_lists,
-    first_rows,
-    in_list,
-    resolve_year_and_schools,
-    scratch_table,
-)
 
 # Active primary enrollments with the grade each student rolls into: the same grade when
 # retained, else the grade's next grade; that grade must be used for zoning and open to
@@ -109,6 +98,9 @@ class SetNextSchool(Job):
     params_model = SetNextSchoolParams
 
     def run(self, context: JobContext, params: SetNextSchoolParams) -> JobResult:
+        from job_library.schemas.addresses import address_catalog
+        from job_library.sis_sql import resolve_year_and_schools
+
         conn = context.connection
         resolved = resolve_year_and_schools(conn, params.syear, params.schools)
         if isinstance(resolved, str):
@@ -149,6 +141,8 @@ class SetNextSchool(Job):
 
 def _grades_without_zoned_next(conn: sa.Connection, grades: dict[str, dict]) -> list[str]:
     """The chosen grades whose next grade is missing or lacks a zoning flag."""
+    from job_library.schemas.district import grade_levels
+
     g = grade_levels
     ids = [row["next_grade_id"] for row in grades.values() if row["next_grade_id"] is not None]
     open_ids = set(
@@ -175,6 +169,10 @@ def set_next_schools(
     max_listed: int,
 ) -> NextSchoolChanges:
     """Write the zoned school of the grade rolled into as next_school, where it offers it."""
+    from job_library.schemas.district import grade_levels, school_grade_levels
+    from job_library.schemas.enrollment import student_enrollment, students
+    from job_library.sis_sql import analyze, bind_lists, first_rows, in_list, scratch_table
+
     scope = scratch_table(
         conn,
         "tmp_next_school_scope",

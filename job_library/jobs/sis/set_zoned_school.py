@@ -11,17 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
-from job_library.schemas.district import grade_levels
-from job_library.schemas.enrollment import student_enrollment, students
 from job_library.sis_params import SchoolYear
-from job_library.sis_sql import (
-    analyze,
-    bind_lists,
-    first_rows,
-    in_list,
-    resolve_year_and_schools,
-    scratch_table,
-)
 
 
 def _same(column: str) -> str:
@@ -80,6 +70,8 @@ ACTIVE = "e.syear = :syear AND (e.end_date IS NULL OR e.end_date >= :today)"
 def match_catalog(conn: sa.Connection, scope: sa.Table, catalog_year: int) -> sa.Table:
     """A temporary table of the catalog row matched per enrollment of ``scope`` (columns
     enrollment_id, student_id, grade_id: the grade to zone for) in ``catalog_year``."""
+    from job_library.sis_sql import analyze, scratch_table
+
     temp = scratch_table(
         conn,
         "tmp_zoning_matches",
@@ -100,6 +92,8 @@ def match_catalog(conn: sa.Connection, scope: sa.Table, catalog_year: int) -> sa
 def resolve_grades(conn: sa.Connection, names: Sequence[str]) -> dict[str, dict] | str:
     """The grade levels named by short name, {name: row mapping}, or an error naming the
     unknown ones."""
+    from job_library.schemas.district import grade_levels
+
     wanted = sorted(set(names))
     g = grade_levels
     rows = {
@@ -172,6 +166,8 @@ class SetZonedSchool(Job):
     params_model = SetZonedSchoolParams
 
     def run(self, context: JobContext, params: SetZonedSchoolParams) -> JobResult:
+        from job_library.sis_sql import resolve_year_and_schools
+
         conn = context.connection
         resolved = resolve_year_and_schools(conn, params.syear, params.schools)
         if isinstance(resolved, str):
@@ -214,6 +210,9 @@ def set_zoned_schools(
     max_listed: int,
 ) -> ZoningChanges:
     """Write the catalog's zoned school and district on every active enrollment in scope."""
+    from job_library.schemas.enrollment import student_enrollment, students
+    from job_library.sis_sql import analyze, bind_lists, first_rows, in_list, scratch_table
+
     scope = scratch_table(
         conn,
         "tmp_zoned_scope",

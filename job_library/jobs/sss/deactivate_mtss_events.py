@@ -10,9 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
-from job_library.schemas.enrollment import students
-from job_library.schemas.sss import mtss_events
-from job_library.sis_sql import analyze, first_rows, scratch_table
 from job_library.site import AddOn
 
 # An active event whose student is withdrawn from the event's school: they had an
@@ -75,6 +72,10 @@ class DeactivateMtssEvents(Job):
 def inactivate(conn: sa.Connection, today: dt.date, max_listed: int) -> InactivatedEvents:
     """Inactivate, as of ``today``, the active MTSS events of students withdrawn from the
     event's school."""
+    from job_library.schemas.enrollment import students
+    from job_library.schemas.sss import mtss_events
+    from job_library.sis_sql import analyze, first_rows, scratch_table
+
     temp = scratch_table(
         conn,
         "tmp_mtss_withdrawn",

@@ -10,10 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
-from job_library.schemas.district import schools
-from job_library.schemas.enrollment import students
-from job_library.schemas.sss import portal_alerts
-from job_library.sis_sql import analyze, first_rows, scratch_table
 from job_library.site import AddOn
 
 ALERT_TYPE = "sss_event"
@@ -101,6 +97,11 @@ def create_enrollment_alerts(
 ) -> EnrollmentAlerts:
     """An SSS event alert for ``profile`` per student with inactive MTSS events enrolled at a
     new school, unless one was already made for that student and school."""
+    from job_library.schemas.district import schools
+    from job_library.schemas.enrollment import students
+    from job_library.schemas.sss import portal_alerts
+    from job_library.sis_sql import analyze, first_rows, scratch_table
+
     temp = scratch_table(
         conn,
         "tmp_mtss_new_enrollments",

@@ -9,8 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
 from job_library.output import listed_result
-from job_library.schemas.enrollment import students
-from job_library.sis_sql import analyze, first_rows, scratch_table
 from job_library.site import AddOn
 
 # Dismissed: at least one active ESE exceptionality, and every active one has service
@@ -74,6 +72,9 @@ class RemoveFefpCode(Job):
 
 def clear_codes(conn: sa.Connection, clear_mckay: bool, max_listed: int) -> ClearedCodes:
     """Null the ESE FEFP code (and Charter/McKay) of every fully dismissed ESE student."""
+    from job_library.schemas.enrollment import students
+    from job_library.sis_sql import analyze, first_rows, scratch_table
+
     st = students
     temp = scratch_table(
         conn,

@@ -13,7 +13,6 @@ from job_library.base import Job, JobContext, JobResult
 from job_library.defaults import DefaultSchedule
 from job_library.output import html_table
 from job_library.retention import RETENTION_DAYS
-from job_library.schema import job_output, scheduled_jobs_read
 
 
 class DailyMaintenanceParams(BaseModel):
@@ -59,6 +58,8 @@ class DailyMaintenance(Job):
     uses_run_history = True
 
     def run(self, context: JobContext, params: DailyMaintenanceParams) -> JobResult:
+        from job_library.schema import job_output, scheduled_jobs_read
+
         conn = context.connection
         now = context.now()
         retention = dict(

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobResult
-from job_library.schema import worker_checks
 
 # The name a worker is given in the production profile (include/cluster.py).
 WORKER_NAME_VARIABLE = "FOCUS_WORKER_NAME"
@@ -48,6 +47,8 @@ class WorkerCheck(Job):
     params_model = WorkerCheckParams
 
     def run(self, context: JobContext, params: WorkerCheckParams) -> JobResult:
+        from job_library.schema import worker_checks
+
         worker = worker_name()
         context.connection.execute(
             sa.insert(worker_checks).values(
