@@ -61,6 +61,8 @@ SAMPLE_PARAMS: dict[str, dict[str, Any]] = {
         "column_mapping": {"Employee ID": "ein", "Last": "last_name"},
         "key_columns": ["ein"],
     },
+    "create_process_assessments": {"process": "fsa_ela", "cohorts": ["2027"]},
+    "import_ics_file": {"ics_url": "https://calendar.example.org/district.ics"},
 }
 
 CHILD = """

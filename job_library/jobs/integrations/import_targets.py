@@ -96,15 +96,149 @@ TARGETS: dict[str, Target] = {
         ("student_id", "school_date", "syear", "school_id", "minutes_present", "state_value"),
         (("school_date", "student_id"),),
     ),
+    "attendance_message_settings": (
+        ("setting_id", "absence_type", "channel", "subject", "template", "max_priority"),
+        ("absence_type", "channel", "template"),
+        (("setting_id",), ("absence_type", "channel")),
+    ),
     "attendance_period": (
         ("student_id", "school_date", "period_id", "attendance_code", "course_period_id"),
         ("student_id", "school_date", "period_id", "attendance_code"),
         (("period_id", "school_date", "student_id"),),
     ),
+    "attendance_triggers": (
+        ("trigger_id", "title", "basis", "category", "threshold", "subject", "template", "active"),
+        ("title", "basis", "category", "threshold", "subject", "template"),
+        (("trigger_id",),),
+    ),
+    "automated_message_recipients": (
+        ("automated_id", "email", "name"),
+        ("automated_id", "email"),
+        (("automated_id", "email"),),
+    ),
+    "automated_messages": (
+        ("automated_id", "title", "subject", "body", "send_at", "active"),
+        ("title", "subject", "body", "send_at"),
+        (("automated_id",),),
+    ),
     "automatic_course_requests": (
         ("id", "student_id", "syear", "school_id", "course_id", "queued_at", "processed_at"),
         ("student_id", "syear", "school_id", "course_id", "queued_at"),
         (("id",),),
+    ),
+    "blackboard_links": (
+        ("kind", "focus_id", "blackboard_id", "external_id", "linked_at"),
+        ("kind", "focus_id", "blackboard_id", "linked_at"),
+        (("focus_id", "kind"),),
+    ),
+    "calendar_events": (
+        ("event_id", "school_id", "event_date", "title", "description", "uid"),
+        ("school_id", "event_date", "title"),
+        (("event_id",), ("uid",)),
+    ),
+    "cash_drawers": (
+        ("drawer_id", "title", "school_id", "portal_enabled"),
+        ("title",),
+        (("drawer_id",),),
+    ),
+    "cashouts": (
+        (
+            "cashout_id",
+            "drawer_id",
+            "source",
+            "batch_id",
+            "settled_at",
+            "amount",
+            "payments",
+            "created_at",
+            "created_by",
+        ),
+        (
+            "drawer_id",
+            "source",
+            "batch_id",
+            "settled_at",
+            "amount",
+            "payments",
+            "created_at",
+            "created_by",
+        ),
+        (("cashout_id",), ("batch_id", "drawer_id", "source")),
+    ),
+    "chat_messages": (
+        (
+            "chat_id",
+            "sender_user_id",
+            "recipient_user_id",
+            "body",
+            "created_at",
+            "delivered_at",
+            "read_at",
+        ),
+        ("sender_user_id", "recipient_user_id", "body", "created_at"),
+        (("chat_id",),),
+    ),
+    "communication_attempts": (
+        (
+            "attempt_id",
+            "message_id",
+            "job_id",
+            "token",
+            "started_at",
+            "finished_at",
+            "outcome",
+            "detail",
+        ),
+        ("message_id", "job_id", "token", "started_at", "outcome"),
+        (("attempt_id",),),
+    ),
+    "communication_queue": (
+        (
+            "message_id",
+            "channel",
+            "source",
+            "school_id",
+            "student_id",
+            "sender_user_id",
+            "recipient",
+            "recipient_name",
+            "subject",
+            "body",
+            "html_body",
+            "send_after",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_error",
+            "provider_ref",
+            "claim_token",
+            "marked_at",
+            "sent_at",
+            "created_at",
+            "dedupe_key",
+        ),
+        ("channel", "recipient", "body"),
+        (("message_id",), ("dedupe_key",)),
+    ),
+    "communication_replies": (
+        (
+            "reply_id",
+            "message_id",
+            "user_id",
+            "mail_id",
+            "from_address",
+            "subject",
+            "body",
+            "received_at",
+            "read_at",
+        ),
+        ("message_id", "mail_id", "from_address", "subject", "body", "received_at"),
+        (("reply_id",), ("mail_id",)),
+    ),
+    "contact_notification_settings": (
+        ("contact_id", "category", "email"),
+        ("contact_id", "category"),
+        (("category", "contact_id"),),
     ),
     "course_history": (
         (
@@ -149,6 +283,8 @@ TARGETS: dict[str, Target] = {
             "course_number",
             "credits",
             "class_size_core",
+            "program_number",
+            "eoc_exam",
         ),
         ("school_id", "syear", "title", "short_name"),
         (("course_id",), ("school_id", "short_name", "syear")),
@@ -188,6 +324,63 @@ TARGETS: dict[str, Target] = {
         ("student_id", "school_id", "syear", "incident_date", "minutes", "reason"),
         (("detention_id",), ("student_id", "threshold_id")),
     ),
+    "district_assessment_items": (
+        ("assessment_id", "item_no", "correct_answer", "points", "standard"),
+        ("assessment_id", "item_no", "correct_answer"),
+        (("assessment_id", "item_no"),),
+    ),
+    "district_assessment_rescore_queue": (
+        ("id", "assessment_id", "queued_at", "processed_at"),
+        ("assessment_id", "queued_at"),
+        (("id",),),
+    ),
+    "district_assessment_responses": (
+        ("assessment_id", "student_id", "item_no", "response"),
+        ("assessment_id", "student_id", "item_no"),
+        (("assessment_id", "item_no", "student_id"),),
+    ),
+    "district_assessment_results": (
+        (
+            "assessment_id",
+            "student_id",
+            "points_earned",
+            "points_possible",
+            "completed_at",
+            "scored_at",
+        ),
+        ("assessment_id", "student_id", "points_earned", "points_possible", "scored_at"),
+        (("assessment_id", "student_id"),),
+    ),
+    "district_assessment_sections": (
+        ("assessment_id", "course_period_id"),
+        ("assessment_id", "course_period_id"),
+        (("assessment_id", "course_period_id"),),
+    ),
+    "district_assessment_students": (
+        ("assessment_id", "student_id", "use_text_to_speech", "added_by"),
+        ("assessment_id", "student_id"),
+        (("assessment_id", "student_id"),),
+    ),
+    "district_assessments": (
+        ("assessment_id", "syear", "title", "external_id", "dynamic", "start_date", "end_date"),
+        ("syear", "title"),
+        (("assessment_id",), ("external_id",)),
+    ),
+    "document_text": (
+        ("upload_id", "status", "method", "content", "reason", "processed_at"),
+        ("upload_id", "status", "processed_at"),
+        (("upload_id",),),
+    ),
+    "drawer_payments": (
+        ("payment_id", "drawer_id", "source", "transaction_id", "amount", "paid_at", "cashout_id"),
+        ("drawer_id", "source", "transaction_id", "amount", "paid_at"),
+        (("payment_id",), ("transaction_id",)),
+    ),
+    "emergency_services_schools": (
+        ("school_id", "lockdown_scenario_id", "assistance_scenario_id"),
+        ("school_id",),
+        (("school_id",),),
+    ),
     "employee_deductions": (
         ("deduction_id", "employee_id", "code", "amount", "start_date", "end_date"),
         ("employee_id", "code", "amount"),
@@ -197,6 +390,11 @@ TARGETS: dict[str, Target] = {
         ("employee_id", "ein", "ssn", "first_name", "last_name", "email", "hire_date"),
         ("ein",),
         (("employee_id",), ("ein",), ("ssn",)),
+    ),
+    "erp_clauses": (
+        ("title", "text"),
+        ("title", "text"),
+        (("title",),),
     ),
     "ese_records": (
         (
@@ -211,6 +409,36 @@ TARGETS: dict[str, Target] = {
         ("student_id", "exceptionality"),
         (("ese_id",),),
     ),
+    "field_trip_notices": (
+        ("notice_id", "trip_title", "trip_date", "user_id", "message", "created_at", "notified_at"),
+        ("trip_title", "trip_date", "user_id", "message", "created_at"),
+        (("notice_id",),),
+    ),
+    "fl_aefl_levels": (
+        (
+            "id",
+            "program_number",
+            "test_family",
+            "subject",
+            "low_score",
+            "high_score",
+            "level",
+            "rank",
+            "lcp",
+            "source",
+        ),
+        (
+            "program_number",
+            "test_family",
+            "subject",
+            "low_score",
+            "high_score",
+            "level",
+            "rank",
+            "source",
+        ),
+        (("id",), ("low_score", "program_number", "subject", "test_family")),
+    ),
     "florida_classsize_counts": (
         (
             "id",
@@ -224,6 +452,47 @@ TARGETS: dict[str, Target] = {
         ),
         ("school_id", "syear", "effective_date", "grade_group", "sections", "students", "average"),
         (("id",), ("effective_date", "grade_group", "school_id", "syear")),
+    ),
+    "form_assignments": (
+        (
+            "assignment_id",
+            "form_id",
+            "student_id",
+            "contact_id",
+            "message_id",
+            "published_at",
+            "completed_at",
+            "new_phone",
+            "new_email",
+            "shared_at",
+        ),
+        ("form_id", "student_id", "published_at"),
+        (("assignment_id",),),
+    ),
+    "forms": (
+        ("form_id", "title"),
+        ("title",),
+        (("form_id",),),
+    ),
+    "fps_basic_skills_minimums": (
+        ("program_number", "test_family", "subject", "min_score", "min_level"),
+        ("program_number", "test_family", "subject"),
+        (("program_number", "subject", "test_family"),),
+    ),
+    "fps_programs": (
+        ("program_number", "title", "cost_code"),
+        ("program_number", "title"),
+        (("program_number",),),
+    ),
+    "gl_periods": (
+        ("period_id", "title", "closed_at"),
+        ("title",),
+        (("period_id",),),
+    ),
+    "gl_transactions": (
+        ("txn_id", "period_id", "account", "amount", "posted_at"),
+        ("period_id", "account", "amount", "posted_at"),
+        (("txn_id",),),
     ),
     "grade_levels": (
         (
@@ -252,6 +521,11 @@ TARGETS: dict[str, Target] = {
         ("requirement_id", "syear", "grade_id", "vaccine", "doses_required"),
         ("syear", "vaccine", "doses_required"),
         (("requirement_id",), ("grade_id", "syear", "vaccine")),
+    ),
+    "item_bank_question_counts": (
+        ("item_bank", "standard", "question_count", "updated_at"),
+        ("item_bank", "standard", "question_count", "updated_at"),
+        (("item_bank", "standard"),),
     ),
     "job_output": (
         (
@@ -298,6 +572,16 @@ TARGETS: dict[str, Target] = {
         ("student_id", "school_id", "title", "start_date"),
         (("event_id",),),
     ),
+    "pcard_requisitions": (
+        ("requisition_id", "number", "requester", "amount", "status", "status_date"),
+        ("number", "requester", "amount", "status", "status_date"),
+        (("requisition_id",), ("number",)),
+    ),
+    "photo_uploads": (
+        ("photo_id", "person_kind", "person_id", "stored_path", "uploaded_at"),
+        ("person_kind", "person_id", "stored_path", "uploaded_at"),
+        (("photo_id",),),
+    ),
     "portal_alerts": (
         (
             "alert_id",
@@ -318,6 +602,11 @@ TARGETS: dict[str, Target] = {
         ("job_id", "file_name", "sha256", "rows", "processed_at"),
         (("id",), ("job_id", "sha256")),
     ),
+    "profile_permissions": (
+        ("profile_id", "permission", "can_use"),
+        ("profile_id", "permission"),
+        (("permission", "profile_id"),),
+    ),
     "schedule": (
         (
             "id",
@@ -328,6 +617,17 @@ TARGETS: dict[str, Target] = {
             "course_period_id",
             "start_date",
             "end_date",
+            "exclude_from_lcp",
+            "aefl_subject_area",
+            "aefl_initial_level",
+            "aefl_final_level",
+            "lcps",
+            "pre_test_id",
+            "post_test_id_1",
+            "post_test_id_2",
+            "post_test_id_3",
+            "basic_skills_exam",
+            "eoc_assessment_status",
         ),
         ("student_id", "syear", "school_id", "course_id", "course_period_id", "start_date"),
         (("id",), ("course_period_id", "start_date", "student_id")),
@@ -380,10 +680,30 @@ TARGETS: dict[str, Target] = {
         ("job_class", "job_id", "seeded_at"),
         (("job_class",),),
     ),
+    "sent_records": (
+        ("job_id", "target", "record_key", "digest", "remote_id", "sent_at"),
+        ("job_id", "target", "record_key", "digest", "sent_at"),
+        (("job_id", "record_key", "target"),),
+    ),
+    "settled_transactions": (
+        ("transaction_id", "batch_id", "status", "amount", "invoice_number"),
+        ("transaction_id", "batch_id", "status", "amount"),
+        (("transaction_id",),),
+    ),
+    "settlement_batches": (
+        ("batch_id", "settled_at", "state", "complete"),
+        ("batch_id", "settled_at", "state"),
+        (("batch_id",),),
+    ),
     "site_profile": (
         ("id", "state", "site_kind", "add_ons", "updated_at", "updated_by"),
         ("id", "site_kind", "updated_at", "updated_by"),
         (("id",),),
+    ),
+    "sql_trigger_rules": (
+        ("rule_id", "title", "table_name", "conditions", "set_column", "set_value", "active"),
+        ("title", "table_name", "conditions", "set_column"),
+        (("rule_id",),),
     ),
     "staff": (
         ("staff_id", "first_name", "last_name", "user_id"),
@@ -399,6 +719,11 @@ TARGETS: dict[str, Target] = {
         ("address_id", "student_id", "address", "address2", "city", "state", "zipcode"),
         ("student_id",),
         (("address_id",),),
+    ),
+    "student_contacts": (
+        ("contact_id", "student_id", "name", "relationship", "priority", "email", "phone"),
+        ("student_id", "name"),
+        (("contact_id",),),
     ),
     "student_enrollment": (
         (
@@ -438,6 +763,19 @@ TARGETS: dict[str, Target] = {
         ("student_id", "syear", "school_id"),
         (("student_id", "syear"),),
     ),
+    "student_notifications": (
+        (
+            "notification_id",
+            "student_id",
+            "school_id",
+            "category",
+            "title",
+            "message",
+            "created_at",
+        ),
+        ("student_id", "category", "title", "message", "created_at"),
+        (("notification_id",),),
+    ),
     "student_test_scores": (
         ("student_test_id", "part_id", "score_type_id", "score"),
         ("student_test_id", "part_id", "score_type_id"),
@@ -447,6 +785,11 @@ TARGETS: dict[str, Target] = {
         ("student_test_id", "student_id", "test_id", "syear", "test_date"),
         ("student_id", "test_id", "syear", "test_date"),
         (("student_test_id",),),
+    ),
+    "student_uploads": (
+        ("upload_id", "student_id", "field_id", "file_name", "stored_path", "uploaded_at"),
+        ("student_id", "field_id", "file_name", "stored_path", "uploaded_at"),
+        (("upload_id",), ("stored_path",)),
     ),
     "students": (
         (
@@ -486,7 +829,15 @@ TARGETS: dict[str, Target] = {
         (("threshold_id",), ("school_id", "syear", "tardies")),
     ),
     "test_parts": (
-        ("part_id", "test_id", "short_name", "title"),
+        (
+            "part_id",
+            "test_id",
+            "short_name",
+            "title",
+            "subject",
+            "graduation_requirement",
+            "passing_score",
+        ),
         ("test_id", "short_name", "title"),
         (("part_id",), ("short_name", "test_id")),
     ),
@@ -494,6 +845,31 @@ TARGETS: dict[str, Target] = {
         ("score_type_id", "test_id", "short_name"),
         ("test_id", "short_name"),
         (("score_type_id",), ("short_name", "test_id")),
+    ),
+    "trial_balance_subscriptions": (
+        ("email", "name"),
+        ("email",),
+        (("email",),),
+    ),
+    "two_factor_auth": (
+        ("user_id", "method", "secret", "phone", "enabled", "updated_at"),
+        ("user_id", "method"),
+        (("user_id",),),
+    ),
+    "upload_fields": (
+        ("field_id", "title", "category", "retention_years", "retain_by"),
+        ("title",),
+        (("field_id",),),
+    ),
+    "user_alerts": (
+        ("alert_id", "user_id", "alert_type", "message", "created_at", "read_at"),
+        ("user_id", "alert_type", "message", "created_at"),
+        (("alert_id",),),
+    ),
+    "user_preferences": (
+        ("user_id", "name", "value"),
+        ("user_id", "name"),
+        (("name", "user_id"),),
     ),
     "users": (
         ("user_id", "ein", "username", "email"),
