@@ -193,7 +193,9 @@ class CteConsecutiveAbsencesParams(BaseModel):
 
     users: list[int] = Field(
         json_schema_extra={"x-focus-lookup": "users"},
-        min_length=1, title="Alert users", description="Ids of the users who get the alert."
+        min_length=1,
+        title="Alert users",
+        description="Ids of the users who get the alert.",
     )
     codes: list[str] = Field(
         json_schema_extra={"x-focus-lookup": "attendance_codes"},

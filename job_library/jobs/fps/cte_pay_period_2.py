@@ -84,7 +84,9 @@ class CtePayPeriod2Params(BaseModel):
 
     users: list[int] = Field(
         json_schema_extra={"x-focus-lookup": "users"},
-        min_length=1, title="Alert users", description="Ids of the users who get the alert."
+        min_length=1,
+        title="Alert users",
+        description="Ids of the users who get the alert.",
     )
     margin: int = Field(
         default=10,
