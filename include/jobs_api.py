@@ -68,7 +68,6 @@ from include.jobs_listing import (
 from include.lookups import UnknownLookup
 from include.lookups import items as lookup_items
 from include.lookups import names as lookup_names
-from include.platform_api import is_admin
 from include.platform_api import router as platform_router
 from include.repository import (
     delete,
@@ -225,7 +224,7 @@ def icon(name: str, request: Request) -> Response:
 @app.get("/api/me", dependencies=[CanRead])
 def me(user: GetUserDep) -> dict[str, Any]:
     """Who is logged in and whether the screen shows create, edit, delete, run and import."""
-    return {"username": user.get_name(), "can_edit": _can_edit(user), "is_admin": is_admin(user)}
+    return {"username": user.get_name(), "can_edit": _can_edit(user)}
 
 
 def _can_edit(user: Any) -> bool:

@@ -129,14 +129,9 @@ def test_anonymous_requests_get_401_and_old_addresses_lead_to_airflows_pages(ser
 
 
 def test_each_role_gets_the_screen_it_may_use(server):
-    for role, can_edit, admin in (
-        ("admin", True, True),
-        ("op", True, False),
-        ("user", True, False),
-        ("viewer", False, False),
-    ):
+    for role, can_edit in (("admin", True), ("op", True), ("user", True), ("viewer", False)):
         me = api(server, role).get("/api/me").json()
-        assert me == {"username": role, "can_edit": can_edit, "is_admin": admin}
+        assert me == {"username": role, "can_edit": can_edit}
 
 
 def test_the_screen_is_a_react_app_of_airflows_own_page(server):
