@@ -383,6 +383,10 @@ def _caller_token(request: Request) -> str:
     return request.cookies.get("_token", "")
 
 
+def _id_taken(job_id: Any) -> FieldError:
+    return FieldError(str(job_id)[:100], "id", job_id, "is taken by another job: choose another id")
+
+
 def _save(
     request: Request,
     document: dict[str, Any],
@@ -391,37 +395,35 @@ def _save(
     create: bool,
     allow_missing_class: bool,
 ) -> Response:
-    """All or nothing: the response is built before the commit, and nothing after it fails."""
+    """All or nothing, and every error of the save at once (each beside its field): the
+    response is built before the commit, and nothing after it fails."""
     try:
         definition = parse_definition(document)
     except InvalidDefinition as exc:
-        return _errors(exc.errors)
+        errors = list(exc.errors)
+        raw_id = document.get("id")
+        if create and isinstance(raw_id, str) and raw_id:
+            with _engine().connect() as conn:
+                if read_table(conn, job_id=raw_id, active_only=False).rows:
+                    errors.insert(0, _id_taken(raw_id))
+        return _errors(errors)
     with _engine().begin() as conn:
         stored = read_table(conn, active_only=False).rows
         exists = any(r.get("id") == definition.id for r in stored)
-        if create and exists:
-            return _errors(
-                [
-                    FieldError(
-                        definition.id,
-                        "id",
-                        definition.id,
-                        "is taken by another job: choose another id",
-                    )
-                ]
-            )
         if not create and not exists:
             raise HTTPException(404, f"no job with id {definition.id!r}")
+        errors = [_id_taken(definition.id)] if create and exists else []
         job_class = get_job_class(definition.job_class)
         unavailable = job_class and unavailable_reason(job_class, read_site_profile(conn))
         if create and unavailable:
-            return _errors([FieldError(definition.id, "class", definition.job_class, unavailable)])
-        errors = save_errors(
+            errors.append(FieldError(definition.id, "class", definition.job_class, unavailable))
+        errors += save_errors(
             [definition],
             stored,
             allow_missing_class=allow_missing_class,
             missing_class_hint=MISSING_CLASS_HINT,
-        ) or check_order(conn, [definition])
+        )
+        errors += check_order(conn, [definition])
         if errors:
             return _errors(errors)
         response = JSONResponse(

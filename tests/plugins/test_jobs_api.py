@@ -882,3 +882,63 @@ def test_preview_works_before_an_id_or_title_and_suggests_the_id(server):
     assert bad.status_code == 422
     fields = {e["field"] for e in bad.json()["errors"]}
     assert "run_time" in fields
+
+
+def test_a_save_lists_every_error_at_once_beside_its_field(server):
+    user = api(server, "user")
+    taken = {**NEW_JOB, "id": "address-corrections", "weekdays": ["someday"], "priority": "top"}
+    refused = user.post("/api/jobs", json=taken)
+    assert refused.status_code == 422
+    assert [(e["field"], e["value"]) for e in refused.json()["errors"]] == [
+        ("id", "address-corrections"),
+        ("weekdays.0", "someday"),
+        ("priority", "top"),
+    ]
+    # Valid fields, but the id is taken and the class is not in the catalog: both at once.
+    both = user.post("/api/jobs", json={**NEW_JOB, "id": "address-corrections", "class": "php"})
+    assert [e["field"] for e in both.json()["errors"]] == ["id", "class"]
+    assert all(e["message"] and e["text"] for e in both.json()["errors"])
+
+
+def test_five_thousand_jobs_are_sorted_filtered_and_paged_on_the_server(server):
+    engine = sa.create_engine(server["focus_db"])
+    insert_rows(
+        engine,
+        *[
+            good_row(f"bulk-{i:04d}", title=f"Bulk {i:04d}", priority=i % 1000, run_hour=i % 24)
+            for i in range(5000)
+        ],
+    )
+    try:
+        viewer = api(server, "viewer")
+        third = viewer.get(
+            "/api/jobs",
+            params=[
+                ("filter", "title:starts_with:bulk"),
+                ("sort", "priority"),
+                ("desc", "true"),
+                ("page", "3"),
+                ("page_size", "100"),
+            ],
+        ).json()
+        assert (third["total"], third["pages"], third["page"]) == (5000, 50, 3)
+        # Priorities 999 down: 5 jobs each, so page 3 (jobs 201-300) holds 959 down to 940.
+        priorities = [j["priority"] for j in third["jobs"]]
+        assert priorities == sorted(priorities, reverse=True)
+        assert (priorities[0], priorities[-1]) == (959, 940)
+        evening = viewer.get(
+            "/api/jobs",
+            params=[
+                ("filter", "title:starts_with:bulk"),
+                ("filter", "job_time:after:9:59 PM"),
+                ("filter", "priority:at_most:100"),
+                ("page_size", "500"),
+            ],
+        ).json()
+        expected = {f"bulk-{i:04d}" for i in range(5000) if i % 24 >= 22 and i % 1000 <= 100}
+        assert {j["id"] for j in evening["jobs"]} == expected
+        assert evening["total"] == len(expected)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM scheduled_jobs WHERE id LIKE 'bulk-%'"))
+        engine.dispose()
