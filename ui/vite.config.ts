@@ -35,6 +35,7 @@ export default defineConfig(({ command }) => ({
   },
   test: {
     environment: "happy-dom",
+    testTimeout: 30000,
     globals: false,
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.tsx", "src/**/*.test.ts"],

@@ -38,8 +38,9 @@ export function HistoryTab(props: {
   onQuery: (q: HistoryQuery) => void;
   onView: (jobId: string, runId: string) => void;
   refreshKey: number;
+  pollMs?: number;
 }) {
-  const { query, onQuery, onView, refreshKey } = props;
+  const { query, onQuery, onView, refreshKey, pollMs = POLL_MS } = props;
   const [from, setFrom] = useState(query.from);
   const [to, setTo] = useState(query.to);
   const [data, setData] = useState<HistoryPage | null>(null);
@@ -88,9 +89,9 @@ export function HistoryTab(props: {
   // While a listed run is queued or running, ask again every few seconds.
   useEffect(() => {
     if (!data?.live) return;
-    const timer = window.setTimeout(() => setTick((n) => n + 1), POLL_MS);
+    const timer = window.setTimeout(() => setTick((n) => n + 1), pollMs);
     return () => window.clearTimeout(timer);
-  }, [data]);
+  }, [data, pollMs]);
 
   return (
     <Stack gap="3">

@@ -103,11 +103,31 @@ function FormField(props: {
   children: ReactNode;
   help?: string;
   required?: boolean;
+  controlId?: string;
+  group?: boolean;
 }) {
-  const { name, label, errors, children, help, required } = props;
+  const { name, label, errors, children, help, required, controlId, group } = props;
   const mine = errorsFor(errors, name);
+  if (group) {
+    // Several controls (check boxes, a time's three parts): a fieldset, so each keeps its own label.
+    return (
+      <Fieldset.Root invalid={mine.length > 0} data-field={name} width="auto">
+        <Fieldset.Legend fontSize="sm" fontWeight="medium" color="fg">
+          {label}
+        </Fieldset.Legend>
+        {children}
+        {help && <Fieldset.HelperText>{help}</Fieldset.HelperText>}
+        <Fieldset.ErrorText data-error-for={name}>{mine.join(" ")}</Fieldset.ErrorText>
+      </Fieldset.Root>
+    );
+  }
   return (
-    <Field.Root invalid={mine.length > 0} required={required} data-field={name}>
+    <Field.Root
+      invalid={mine.length > 0}
+      required={required}
+      data-field={name}
+      id={controlId}
+    >
       <Field.Label>
         {label}
         {required && <Field.RequiredIndicator />}
@@ -119,14 +139,27 @@ function FormField(props: {
   );
 }
 
+export function ClassSearch(props: { search: string; onSearch: (text: string) => void }) {
+  return (
+    <Input
+      size="sm"
+      maxWidth="md"
+      placeholder="Search classes by name or module"
+      aria-label="Search job classes"
+      value={props.search}
+      onChange={(e) => props.onSearch(e.target.value)}
+    />
+  );
+}
+
 export function ClassPicker(props: {
   catalog: CatalogEntry[];
   value: string;
   onChange: (key: string) => void;
   disabled?: boolean;
+  search: string;
 }) {
-  const { catalog, value, onChange, disabled } = props;
-  const [search, setSearch] = useState("");
+  const { catalog, value, onChange, disabled, search } = props;
   const groups = useMemo(() => {
     const q = search.trim().toLowerCase();
     const found = catalog.filter(
@@ -147,19 +180,8 @@ export function ClassPicker(props: {
   const count = groups.reduce((n, [, items]) => n + items.length, 0);
   return (
     <Stack gap="1">
-      {!disabled && (
-        <Input
-          size="sm"
-          placeholder="Search classes by name or module"
-          aria-label="Search job classes"
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
-        />
-      )}
-      <NativeSelect.Root size="sm" disabled={disabled}>
+      <NativeSelect.Root size="sm" disabled={disabled} maxWidth="md">
         <NativeSelect.Field
-          id="f-class"
-          aria-label="Job class"
           value={value}
           onChange={(e) => onChange(e.target.value)}
         >
@@ -343,6 +365,7 @@ export function JobForm(props: {
   const [previewError, setPreviewError] = useState<string | null>(null);
   const [previewing, setPreviewing] = useState(false);
   const firstError = useRef<HTMLDivElement>(null);
+  const [classSearch, setClassSearch] = useState("");
 
   useEffect(() => {
     if (!jobId) return;
@@ -538,8 +561,15 @@ export function JobForm(props: {
           </div>
           <Fieldset.Root disabled={readOnly}>
             <Stack gap="4">
-              <FormField name="class" label="Job class" errors={errors} required>
-                <ClassPicker catalog={catalog} value={String(doc.class ?? "")} onChange={chooseClass} disabled={readOnly || Boolean(jobId)} />
+              {!readOnly && !jobId && <ClassSearch search={classSearch} onSearch={setClassSearch} />}
+              <FormField name="class" label="Job class" errors={errors} required controlId="f-class">
+                <ClassPicker
+                  catalog={catalog}
+                  value={String(doc.class ?? "")}
+                  onChange={chooseClass}
+                  disabled={readOnly || Boolean(jobId)}
+                  search={classSearch}
+                />
                 {entry?.description && (
                   <Text fontSize="sm" color="fg.muted" maxWidth="2xl">
                     {entry.description}
@@ -547,10 +577,9 @@ export function JobForm(props: {
                 )}
               </FormField>
               <HStack gap="4" align="start">
-                <FormField name="title" label="Job Title" errors={errors} required>
+                <FormField controlId="f-title" name="title" label="Job Title" errors={errors} required>
                   <Input
-                    id="f-title"
-                    size="sm"
+                                        size="sm"
                     value={String(doc.title ?? "")}
                     onChange={(e) => {
                       setTitleTouched(true);
@@ -560,15 +589,13 @@ export function JobForm(props: {
                     }}
                   />
                 </FormField>
-                <FormField
-                  name="id"
+                <FormField controlId="f-id" name="id"
                   label="Job ID"
                   errors={errors}
                   help={jobId ? "The id of a saved job cannot change." : idTouched ? undefined : "Made from the title until you type one."}
                 >
                   <Input
-                    id="f-id"
-                    size="sm"
+                                        size="sm"
                     value={String(doc.id ?? "")}
                     disabled={Boolean(jobId) || readOnly}
                     onChange={(e) => {
@@ -603,15 +630,14 @@ export function JobForm(props: {
                   </HStack>
                 </RadioGroup.Root>
                 {mode === "time" && (
-                  <FormField name="run_time" label="Run time" errors={errors}>
+                  <FormField group name="run_time" label="Run time" errors={errors}>
                     <TimePicker12 id="f-run" label="Run time" value={doc.run_time as string} onChange={(v) => set({ run_time: v })} disabled={readOnly} />
                   </FormField>
                 )}
                 {mode === "repeat" && (
-                  <FormField name="repeat_minutes" label="Every (minutes)" errors={errors}>
+                  <FormField controlId="f-repeat" name="repeat_minutes" label="Every (minutes)" errors={errors}>
                     <Input
-                      id="f-repeat"
-                      size="sm"
+                                            size="sm"
                       maxWidth="24"
                       inputMode="numeric"
                       value={doc.repeat_minutes === null || doc.repeat_minutes === undefined ? "" : String(doc.repeat_minutes)}
@@ -621,30 +647,29 @@ export function JobForm(props: {
                 )}
                 {mode === "after" && (
                   <HStack gap="4" align="start">
-                    <FormField name="run_after" label="After the jobs (ids, separated by commas)" errors={errors}>
+                    <FormField controlId="f-run-after" name="run_after" label="After the jobs (ids, separated by commas)" errors={errors}>
                       <Input
-                        id="f-run-after"
-                        size="sm"
+                                                size="sm"
                         value={Array.isArray(doc.run_after) ? doc.run_after.join(", ") : ""}
                         onChange={(e) => set({ run_after: parseList(e.target.value, "string") })}
                       />
                     </FormField>
-                    <FormField name="not_before" label="Not before" errors={errors}>
+                    <FormField group name="not_before" label="Not before" errors={errors}>
                       <TimePicker12 id="f-not-before" label="Not before" value={doc.not_before as string} onChange={(v) => set({ not_before: v })} disabled={readOnly} optional />
                     </FormField>
                   </HStack>
                 )}
               </Fieldset.Root>
               <HStack gap="6" align="start">
-                <FormField name="timeframe_start" label="Scheduled timeframe: start" errors={errors}>
+                <FormField group name="timeframe_start" label="Scheduled timeframe: start" errors={errors}>
                   <TimePicker12 id="f-tf-start" label="Timeframe start" value={doc.timeframe_start as string} onChange={(v) => set({ timeframe_start: v })} disabled={readOnly} optional />
                 </FormField>
-                <FormField name="timeframe_end" label="Scheduled timeframe: end" errors={errors}>
+                <FormField group name="timeframe_end" label="Scheduled timeframe: end" errors={errors}>
                   <TimePicker12 id="f-tf-end" label="Timeframe end" value={doc.timeframe_end as string} onChange={(v) => set({ timeframe_end: v })} disabled={readOnly} optional />
                 </FormField>
               </HStack>
-              <FormField name="weekdays" label="Weekdays" errors={errors}>
-                <HStack gap="3" role="group" aria-label="Weekdays">
+              <FormField group name="weekdays" label="Weekdays" errors={errors}>
+                <HStack gap="3">
                   {WEEKDAYS.map(([value, label]) => (
                     <Checkbox.Root
                       key={value}
@@ -665,11 +690,10 @@ export function JobForm(props: {
                 </HStack>
               </FormField>
               <HStack gap="6" align="start">
-                <FormField name="school_days_only" label="School days only" errors={errors}>
+                <FormField controlId="f-school-days" name="school_days_only" label="School days only" errors={errors}>
                   <NativeSelect.Root size="sm" width="52" disabled={readOnly}>
                     <NativeSelect.Field
-                      id="f-school-days"
-                      value={doc.school_days_only === true ? "yes" : doc.school_days_only === false ? "no" : ""}
+                                            value={doc.school_days_only === true ? "yes" : doc.school_days_only === false ? "no" : ""}
                       onChange={(e) => set({ school_days_only: e.target.value === "" ? null : e.target.value === "yes" })}
                     >
                       <option value="">Class default ({entry?.school_days_only_default ? "yes" : "no"})</option>
@@ -679,7 +703,7 @@ export function JobForm(props: {
                     <NativeSelect.Indicator />
                   </NativeSelect.Root>
                 </FormField>
-                <FormField name="calendar_schools" label="Calendars of the schools" errors={errors} help="None chosen: every school's calendar.">
+                <FormField group name="calendar_schools" label="Calendars of the schools" errors={errors} help="None chosen: every school's calendar.">
                   <LookupField
                     name="schools"
                     label="Calendars of the schools"
@@ -692,19 +716,18 @@ export function JobForm(props: {
                 </FormField>
               </HStack>
               <HStack gap="6" align="start">
-                <FormField name="priority" label="Priority" errors={errors}>
+                <FormField controlId="f-priority" name="priority" label="Priority" errors={errors}>
                   <Input
-                    id="f-priority"
-                    size="sm"
+                                        size="sm"
                     width="28"
                     inputMode="numeric"
                     value={doc.priority === null || doc.priority === undefined ? "" : String(doc.priority)}
                     onChange={(e) => set({ priority: /^-?\d+$/.test(e.target.value.trim()) ? Number(e.target.value) : e.target.value })}
                   />
                 </FormField>
-                <FormField name="store_history" label="Store Execution History" errors={errors}>
+                <FormField controlId="f-history" name="store_history" label="Store Execution History" errors={errors}>
                   <NativeSelect.Root size="sm" width="56" disabled={readOnly}>
-                    <NativeSelect.Field id="f-history" value={String(doc.store_history ?? "")} onChange={(e) => set({ store_history: e.target.value || null })}>
+                    <NativeSelect.Field value={String(doc.store_history ?? "")} onChange={(e) => set({ store_history: e.target.value || null })}>
                       <option value="">Daily Maintenance default</option>
                       {HISTORY.map((h) => (
                         <option key={h} value={h}>
@@ -715,23 +738,22 @@ export function JobForm(props: {
                     <NativeSelect.Indicator />
                   </NativeSelect.Root>
                 </FormField>
-                <FormField name="start_date" label="Start Date" errors={errors}>
-                  <Input id="f-start" size="sm" type="date" value={String(doc.start_date ?? "")} onChange={(e) => set({ start_date: e.target.value || null })} />
+                <FormField controlId="f-start" name="start_date" label="Start Date" errors={errors}>
+                  <Input size="sm" type="date" value={String(doc.start_date ?? "")} onChange={(e) => set({ start_date: e.target.value || null })} />
                 </FormField>
-                <FormField name="end_date" label="End Date" errors={errors}>
-                  <Input id="f-end" size="sm" type="date" value={String(doc.end_date ?? "")} onChange={(e) => set({ end_date: e.target.value || null })} />
+                <FormField controlId="f-end" name="end_date" label="End Date" errors={errors}>
+                  <Input size="sm" type="date" value={String(doc.end_date ?? "")} onChange={(e) => set({ end_date: e.target.value || null })} />
                 </FormField>
               </HStack>
-              <FormField name="emails" label="E-mail the outcome to" errors={errors} help="Addresses separated by commas.">
+              <FormField controlId="f-emails" name="emails" label="E-mail the outcome to" errors={errors} help="Addresses separated by commas.">
                 <Input
-                  id="f-emails"
-                  size="sm"
+                                    size="sm"
                   maxWidth="2xl"
                   value={Array.isArray(doc.emails) ? doc.emails.join(", ") : ""}
                   onChange={(e) => set({ emails: parseList(e.target.value, "string") })}
                 />
               </FormField>
-              <FormField name="active" label="Active" errors={errors}>
+              <FormField group name="active" label="Active" errors={errors}>
                 <Checkbox.Root checked={doc.active !== false} onCheckedChange={(e) => set({ active: e.checked === true })} disabled={readOnly}>
                   <Checkbox.HiddenInput id="f-active" />
                   <Checkbox.Control />
@@ -745,6 +767,11 @@ export function JobForm(props: {
                     {specs.map((spec) => (
                       <FormField
                         key={spec.name}
+                        group={
+                          spec.control.kind === "boolean" ||
+                          spec.control.kind === "time" ||
+                          (spec.control.kind === "lookup" && spec.control.multiple)
+                        }
                         name={`params.${spec.name}`}
                         label={spec.label}
                         errors={errors}

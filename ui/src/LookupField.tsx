@@ -88,7 +88,7 @@ export function LookupField(props: {
   };
   const stored = chosen.filter((v) => !items.some((i) => same(i.value, v)));
   return (
-    <Stack gap="1" maxWidth="lg" data-param={param} role="group" aria-label={label}>
+    <Stack gap="1" maxWidth="lg" data-param={param}>
       {items.length > 8 && (
         <Input size="xs" placeholder={`Search ${name}`} aria-label={`Search ${label}`} value={search} onChange={(e) => setSearch(e.target.value)} />
       )}
