@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from include.dag_builder import TASK_ID
+from include.dag_builder import TASK_ID, WAIT_TASK_ID
 from include.jobs_listing import moment_display
 from job_library.schema import job_output
 
@@ -63,10 +63,20 @@ def _tables() -> tuple[sa.Table, sa.Table]:
     return DagRun.__table__, TaskInstance.__table__
 
 
+def _task_of(task: Any, dag_run: sa.Table, task_id: str) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        task.c.dag_id == dag_run.c.dag_id,
+        task.c.run_id == dag_run.c.run_id,
+        task.c.task_id == task_id,
+        task.c.map_index == -1,
+    )
+
+
 def _query(window: Window) -> tuple[sa.Select, sa.ColumnElement]:
     dag_run, ti = _tables()
     when = sa.func.coalesce(dag_run.c.start_date, dag_run.c.queued_at, dag_run.c.run_after)
     task = ti.alias("job_task")
+    wait = ti.alias("wait_task")
     query = (
         sa.select(
             dag_run.c.dag_id,
@@ -83,17 +93,11 @@ def _query(window: Window) -> tuple[sa.Select, sa.ColumnElement]:
             task.c.start_date.label("task_start"),
             task.c.end_date.label("task_end"),
             task.c.duration.label("task_duration"),
+            wait.c.state.label("wait_state"),
         )
         .select_from(dag_run)
-        .outerjoin(
-            task,
-            sa.and_(
-                task.c.dag_id == dag_run.c.dag_id,
-                task.c.run_id == dag_run.c.run_id,
-                task.c.task_id == TASK_ID,
-                task.c.map_index == -1,
-            ),
-        )
+        .outerjoin(task, _task_of(task, dag_run, TASK_ID))
+        .outerjoin(wait, _task_of(wait, dag_run, WAIT_TASK_ID))
         .where(dag_run.c.dag_id.in_(window.job_ids))
     )
     if window.date_from:
@@ -152,14 +156,24 @@ def sort_runs(entries: list[dict[str, Any]], sort: str, desc: bool) -> list[dict
     return filled + blanks
 
 
-def state_of(run_state: str | None, task_state: str | None) -> str:
+def _text(state: Any) -> str | None:
+    return str(getattr(state, "value", state) or "") or None
+
+
+def state_of(run_state: Any, task_state: Any, wait_state: Any = None) -> str:
     """Airflow's state as the history shows it: the job task's when it has one (skipped,
-    up_for_retry ...), queued while the task waits for a slot, else the DAG run's."""
-    run_state = str(getattr(run_state, "value", run_state) or "queued")
-    task_state = str(getattr(task_state, "value", task_state) or "") or None
-    if task_state in (None, "none", "scheduled", "queued"):
-        return "queued" if run_state in ("queued", "running") else run_state
-    return task_state
+    up_for_retry ...); before it starts, the file sensor's while that waits (running,
+    deferred ...), else queued (waiting for a slot); without tasks, the DAG run's."""
+    run = _text(run_state) or "queued"
+    task = _text(task_state)
+    if task not in (None, "none", "scheduled", "queued"):
+        return task
+    if run not in ("queued", "running"):
+        return run
+    waiting = _text(wait_state)
+    if run == "running" and waiting in ("running", "deferred", "up_for_reschedule"):
+        return waiting
+    return "queued"
 
 
 def duration_of(row: Any, now: dt.datetime) -> float | None:
@@ -216,7 +230,7 @@ def run_entry(row: Any, zone: ZoneInfo, titles: dict[str, str], now: dt.datetime
         "time_display": moment_display(at, zone, weekday=False),
         "duration_seconds": seconds,
         "duration_display": duration_display(seconds),
-        "state": state_of(row.state, row.task_state),
+        "state": state_of(row.state, row.task_state, row.wait_state),
         "ran_by": ran_by(row.run_type, row.conf, row.triggering_user_name),
         "_at": at.timestamp(),
     }
@@ -264,18 +278,14 @@ def outputs(
 def run_state(session: Session, dag_id: str, run_id: str, now: dt.datetime) -> str | None:
     """One run's state as the history shows it, or None when Airflow has no such run."""
     dag_run, ti = _tables()
+    task, wait = ti.alias("job_task"), ti.alias("wait_task")
     row = session.execute(
-        sa.select(dag_run.c.state, ti.c.state.label("task_state"))
-        .select_from(dag_run)
-        .outerjoin(
-            ti,
-            sa.and_(
-                ti.c.dag_id == dag_run.c.dag_id,
-                ti.c.run_id == dag_run.c.run_id,
-                ti.c.task_id == TASK_ID,
-                ti.c.map_index == -1,
-            ),
+        sa.select(
+            dag_run.c.state, task.c.state.label("task_state"), wait.c.state.label("wait_state")
         )
+        .select_from(dag_run)
+        .outerjoin(task, _task_of(task, dag_run, TASK_ID))
+        .outerjoin(wait, _task_of(wait, dag_run, WAIT_TASK_ID))
         .where(dag_run.c.dag_id == dag_id, dag_run.c.run_id == run_id)
     ).first()
-    return state_of(row.state, row.task_state) if row else None
+    return state_of(row.state, row.task_state, row.wait_state) if row else None

@@ -110,6 +110,11 @@ def airflow_db(tmp_path: Path) -> Iterator[Session]:
         end=_at("2027-01-15T04:31:00"))  # fmt: skip
     task("daily-maintenance", "late-evening", "success", _at("2027-01-15T04:30:00"),
          _at("2027-01-15T04:31:00"), 60.0)  # fmt: skip
+    # A file job waiting for its file: the sensor is deferred, the job task not started.
+    run("address-corrections", "file-waiting", "running", start=_at("2027-01-15T17:00:00"))
+    task("address-corrections", "file-waiting", None)
+    task("address-corrections", "file-waiting", "deferred", _at("2027-01-15T17:00:01"),
+         task_id="wait_for_file")  # fmt: skip
     # Another DAG of the same Airflow: not a job, not listed.
     run("someone-elses-dag", "x", "success", start=_at("2027-01-15T09:00:00"))
     with engine.begin() as conn:
@@ -135,7 +140,7 @@ def _read(session, *, sort="time", desc=True, page=1, page_size=25, **window):
 
 def test_every_run_with_airflows_state_duration_and_who_ran_it(airflow_db):
     runs, total = _read(airflow_db)
-    assert total == 6
+    assert total == 7
     got = [
         (r["run_id"], r["state"], r["duration_seconds"], r["duration_display"], r["ran_by"])
         for r in runs
@@ -143,6 +148,7 @@ def test_every_run_with_airflows_state_duration_and_who_ran_it(airflow_db):
     assert got == [
         ("manual-queued", "queued", None, "", "viewer2"),
         ("manual-running", "running", 90.0, "1 min 30 s", "admin"),
+        ("file-waiting", "deferred", None, "", "Scheduled"),
         ("asset-skipped", "skipped", 0.0, "0 s", "Scheduled"),
         ("manual-failed", "failed", 3.5, "3.5 s", "user (10.0.0.5)"),
         ("scheduled-ok", "success", 42.0, "42 s", "Scheduled"),
@@ -159,30 +165,30 @@ def test_every_run_with_airflows_state_duration_and_who_ran_it(airflow_db):
 def test_dates_are_the_districts_and_a_job_can_be_picked(airflow_db):
     day = dt.date(2027, 1, 15)
     on_the_15th, total = _read(airflow_db, date_from=day, date_to=day)
-    assert total == 5 and "late-evening" not in {r["run_id"] for r in on_the_15th}
+    assert total == 6 and "late-evening" not in {r["run_id"] for r in on_the_15th}
     on_the_14th, _ = _read(airflow_db, date_to=day - dt.timedelta(days=1))
     assert [r["run_id"] for r in on_the_14th] == ["late-evening"]
     mine, total = _read(airflow_db, job_ids=("address-corrections",))
-    assert total == 2 and {r["job_id"] for r in mine} == {"address-corrections"}
+    assert total == 3 and {r["job_id"] for r in mine} == {"address-corrections"}
     assert _read(airflow_db, job_ids=()) == ([], 0)
 
 
 def test_sorting_and_paging(airflow_db):
     first, total = _read(airflow_db, page_size=4)
     second, _ = _read(airflow_db, page=2, page_size=4)
-    assert total == 6 and len(first) == 4
-    assert [r["run_id"] for r in second] == ["scheduled-ok", "late-evening"]
+    assert total == 7 and len(first) == 4
+    assert [r["run_id"] for r in second] == ["manual-failed", "scheduled-ok", "late-evening"]
     oldest_first, _ = _read(airflow_db, desc=False, page_size=1)
     assert oldest_first[0]["run_id"] == "late-evening"
     by_duration, _ = _read(airflow_db, sort="duration", desc=False)
-    assert [r["duration_seconds"] for r in by_duration] == [0.0, 3.5, 42.0, 60.0, 90.0, None]
+    assert [r["duration_seconds"] for r in by_duration] == [0.0, 3.5, 42.0, 60.0, 90.0, None, None]
     by_duration_desc, _ = _read(airflow_db, sort="duration", desc=True)
     assert by_duration_desc[0]["duration_seconds"] == 90.0
     assert by_duration_desc[-1]["duration_seconds"] is None  # blanks last both ways
     by_job, _ = _read(airflow_db, sort="job", desc=False, page_size=2)
     assert [r["title"] for r in by_job] == ["Address Corrections"] * 2
     by_state, _ = _read(airflow_db, sort="state", desc=False)
-    assert [r["state"] for r in by_state][:2] == ["failed", "queued"]
+    assert [r["state"] for r in by_state][:3] == ["deferred", "failed", "queued"]
     by_who, _ = _read(airflow_db, sort="ran_by", desc=False)
     assert by_who[0]["ran_by"] == "admin"
 
@@ -217,7 +223,7 @@ def test_the_stored_output_and_airflows_links_join_each_run(airflow_db, sqlite_e
     runs, _ = _read(airflow_db, job_ids=("address-corrections",))
     with sqlite_engine.connect() as conn:
         shown = with_outputs(conn, runs, "/airflow")
-    running, ok = shown
+    running, _waiting, ok = shown
     assert running["has_output"] is False and running["summary"] is None
     assert running["success"] is None
     assert (ok["success"], ok["summary"], ok["has_output"]) == (True, "3 addresses corrected", True)
@@ -241,6 +247,14 @@ def test_the_stored_output_and_airflows_links_join_each_run(airflow_db, sqlite_e
 )
 def test_state_as_airflow_has_it(run_state, task_state, shown):
     assert state_of(run_state, task_state) == shown
+
+
+@pytest.mark.parametrize(
+    ("wait_state", "shown"),
+    [("deferred", "deferred"), ("running", "running"), ("success", "queued"), (None, "queued")],
+)
+def test_a_file_job_shows_its_sensor_while_it_waits(wait_state, shown):
+    assert state_of("running", None, wait_state) == shown
 
 
 def test_who_ran_it_and_how_long():
