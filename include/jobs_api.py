@@ -681,7 +681,11 @@ def import_jobs(
     try:
         entries = read_jobs_file(data, "upload")
     except ImportFileError as exc:
-        return JSONResponse(status_code=422, content={"errors": [{"text": str(exc)}]})
+        whole_file = {"row": None, "job_id": None, "field": None, "value": None}
+        return JSONResponse(
+            status_code=422,
+            content={"errors": [whole_file | {"message": str(exc), "text": str(exc)}]},
+        )
     definitions, errors = validate_documents(entries)
     with _engine().begin() as conn:
         if not errors:
