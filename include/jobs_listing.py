@@ -187,12 +187,31 @@ class _Context:
     titles: dict[str, Any]
 
 
-def _entry(raw: dict[str, Any], ctx: _Context) -> Listed:
+Parsed = dict[tuple[Any, ...], "JobDefinition | Exception"]
+
+
+def _parse(raw: dict[str, Any], before: Parsed, now: Parsed) -> JobDefinition:
+    """The row's definition, validated once per content of the row (a rebuilt listing
+    validates only the rows that changed); raises what validating it raised."""
+    key = tuple(raw.values())
+    found = before.get(key)
+    if found is None:
+        try:
+            found = parse_definition(row_to_document(raw))
+        except Exception as exc:
+            found = exc
+    now[key] = found
+    if isinstance(found, Exception):
+        raise found.with_traceback(None)
+    return found
+
+
+def _entry(raw: dict[str, Any], ctx: _Context, before: Parsed, now: Parsed) -> Listed:
     """One row's entry; the row is parsed once, whatever it holds."""
     try:  # whatever one row holds, the other rows are still listed
         if bad_zone := district_timezone_error(str(raw.get("id"))[:100], ctx.timezone):
             raise bad_zone
-        d = parse_definition(row_to_document(raw))
+        d = _parse(raw, before, now)
         plain = d.schedule(ctx.timezone).next_fire(ctx.now) if d.active else None
     except Exception as exc:
         entry = flagged_entry(raw, exc)
@@ -284,7 +303,8 @@ def _fingerprint(
     calendar: DistrictCalendar,
     runs: dict[str, dict[str, Any]],
 ) -> tuple[Any, ...]:
-    rows = tuple(tuple(sorted(r.items())) for r in table.rows)
+    # read_table gives every row its columns in one order: the values alone identify it.
+    rows = tuple(tuple(r.values()) for r in table.rows)
     profile = site.model_dump_json() if site is not None else None
     done = tuple(sorted((k, str(v.get("finished_at")), v.get("success")) for k, v in runs.items()))
     return (table.timezone, rows, profile, calendar, done)
@@ -296,6 +316,7 @@ class ListingCache:
     def __init__(self, clock: Callable[[], dt.datetime] | None = None) -> None:
         self._lock = threading.Lock()
         self._kept: dict[str, tuple[tuple[Any, ...], Listing]] = {}
+        self._parsed: dict[str, Parsed] = {}
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.builds = 0  # how many times a listing was built (tests read it)
 
@@ -324,7 +345,8 @@ class ListingCache:
             runs=runs,
             titles={r["id"]: r["title"] for r in table.rows},
         )
-        listed = [_entry(r, ctx) for r in table.rows]
+        before, parsed = self._parsed.get(url, {}), {}
+        listed = [_entry(r, ctx, before, parsed) for r in table.rows]
         upcoming = [row.next_run_utc for row in listed if row.next_run_utc is not None]
         listing = Listing(
             timezone=table.timezone,
@@ -336,6 +358,7 @@ class ListingCache:
         self.builds += 1
         with self._lock:
             self._kept[url] = (key, listing)
+            self._parsed[url] = parsed  # only the rows there are now
         return listing
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from include import jobs_listing
 from include.jobs_listing import FilterError, ListingCache, parse_filter, select
 from tests.rows import good_row, insert_rows
 
@@ -169,7 +170,7 @@ def test_sorting_uses_the_values_behind_the_shown_text(jobs):
     assert _ids(listing, sort="weekdays")[-1] == "afternoon"  # Mon..Fri before Mon, Sat
 
 
-def test_five_thousand_jobs_are_listed_from_one_build(sqlite_engine):
+def test_five_thousand_jobs_are_listed_from_one_build(sqlite_engine, monkeypatch):
     rows = [
         good_row(
             f"job-{i:04d}",
@@ -197,11 +198,17 @@ def test_five_thousand_jobs_are_listed_from_one_build(sqlite_engine):
     assert [r.entry["id"] for r in page_3] == [f"job-{i:04d}" for i in range(50, 75)]
     # The same table again: the listing is reused, not rebuilt.
     assert _listing(sqlite_engine, cache) is listing and cache.builds == 1
-    # Any change to a row rebuilds it, even one made directly in the database.
+    # Any change to a row rebuilds it, even one made directly in the database; only the
+    # changed row is validated again.
     with sqlite_engine.begin() as conn:
         conn.execute(sa.text("UPDATE scheduled_jobs SET active = false WHERE id = 'job-0042'"))
+    validated = []
+    real_parse = jobs_listing.parse_definition
+    monkeypatch.setattr(
+        jobs_listing, "parse_definition", lambda doc: validated.append(doc["id"]) or real_parse(doc)
+    )
     changed = _listing(sqlite_engine, cache)
-    assert cache.builds == 2
+    assert cache.builds == 2 and validated == ["job-0042"]
     assert next(r for r in changed.listed if r.entry["id"] == "job-0042").entry["active"] is False
 
 
