@@ -571,7 +571,7 @@ export function JobForm(props: {
                   search={classSearch}
                 />
                 {entry?.description && (
-                  <Text fontSize="sm" color="fg.muted" maxWidth="2xl">
+                  <Text fontSize="sm" color="fg.muted" maxWidth="2xl" lineClamp={3} title={entry.description}>
                     {entry.description}
                   </Text>
                 )}
@@ -703,7 +703,7 @@ export function JobForm(props: {
                     <NativeSelect.Indicator />
                   </NativeSelect.Root>
                 </FormField>
-                <FormField group name="calendar_schools" label="Calendars of the schools" errors={errors} help="None chosen: every school's calendar.">
+                <FormField group name="calendar_schools" label="Calendars of the schools (none chosen: every school's)" errors={errors}>
                   <LookupField
                     name="schools"
                     label="Calendars of the schools"

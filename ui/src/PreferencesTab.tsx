@@ -49,11 +49,11 @@ function PreferenceRow(props: { pref: Preference; canEdit: boolean; onSaved: () 
       {canEdit && (
         <Table.Cell>
           <HStack gap="1" flexWrap="nowrap">
-            {pref.choices.length ? (
+            {pref.choices.length || pref.type === "flag" ? (
               <NativeSelect.Root size="xs" width="36">
                 <NativeSelect.Field aria-label={`${pref.title} value`} value={value} onChange={(e) => setValue(e.target.value)}>
                   <option value="">—</option>
-                  {pref.choices.map((c) => (
+                  {(pref.type === "flag" ? ["on", "off"] : pref.choices).map((c) => (
                     <option key={c} value={c}>
                       {c}
                     </option>
