@@ -51,7 +51,7 @@ ui: ui/node_modules/.package-lock.json
 # What CI checks of the screen: lint, types, component tests, and a rebuild equal to the commit.
 ui-check: ui/node_modules/.package-lock.json
 	cd ui && npm run lint && npm run typecheck && npm test && npm run build
-	git diff --exit-code -- ui/dist
+	git diff --exit-code --stat -- ui/dist
 	test -z "$$(git status --porcelain -- ui/dist)" || { git status --short -- ui/dist; echo "ui/dist differs from the commit: run make ui and commit it" >&2; exit 1; }
 
 clean:

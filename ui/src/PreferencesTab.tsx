@@ -5,7 +5,7 @@ import { useEffect, useState } from "react";
 import { request } from "./api";
 import { notify } from "./toaster";
 
-interface Preference {
+export interface Preference {
   key: string;
   title: string;
   type: string;
@@ -17,9 +17,16 @@ interface Preference {
   schools: Record<string, string>;
 }
 
+/** A stored value as a person reads it: flags are on / off (the database keeps true / false). */
+export function shown(pref: Pick<Preference, "type">, value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  if (pref.type !== "flag") return value;
+  return ["true", "1", "on", "yes"].includes(value.toLowerCase()) ? "on" : "off";
+}
+
 function PreferenceRow(props: { pref: Preference; canEdit: boolean; onSaved: () => void }) {
   const { pref, canEdit, onSaved } = props;
-  const [value, setValue] = useState(pref.district ?? "");
+  const [value, setValue] = useState(shown(pref, pref.district) ?? "");
   const [school, setSchool] = useState("");
   const save = async () => {
     const schoolId = school.trim() === "" ? null : Number(school);
@@ -44,8 +51,8 @@ function PreferenceRow(props: { pref: Preference; canEdit: boolean; onSaved: () 
           {pref.description}
         </Text>
       </Table.Cell>
-      <Table.Cell data-testid="pref-district">{pref.district ?? <Text as="span" color="fg.muted">default: {pref.default}</Text>}</Table.Cell>
-      <Table.Cell fontSize="sm">{schools.length ? schools.map(([s, v]) => `school ${s}: ${v}`).join("; ") : "—"}</Table.Cell>
+      <Table.Cell data-testid="pref-district">{shown(pref, pref.district) ?? <Text as="span" color="fg.muted">default: {pref.default}</Text>}</Table.Cell>
+      <Table.Cell fontSize="sm">{schools.length ? schools.map(([s, v]) => `school ${s}: ${shown(pref, v)}`).join("; ") : "—"}</Table.Cell>
       {canEdit && (
         <Table.Cell>
           <HStack gap="1" flexWrap="nowrap">

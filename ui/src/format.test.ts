@@ -105,3 +105,13 @@ describe("parameter schema", () => {
     expect(parseList("1, 2, x", "integer")).toEqual([1, 2, "x"]);
   });
 });
+
+describe("preferences", () => {
+  it("shows a stored flag as on or off", async () => {
+    const { shown } = await import("./PreferencesTab");
+    expect(shown({ type: "flag" }, "true")).toBe("on");
+    expect(shown({ type: "flag" }, "false")).toBe("off");
+    expect(shown({ type: "text" }, "Teacher")).toBe("Teacher");
+    expect(shown({ type: "flag" }, null)).toBeNull();
+  });
+});
