@@ -75,10 +75,12 @@ def _login(browser, airflow: Airflow, user: str, *, dark: bool = False):
     nav = page.get_by_role("link", name="Scheduled Jobs").first
     try:
         nav.wait_for(timeout=120_000)
-    except Exception:
+    except Exception as exc:
         _shot(page, "login-failure")
         links = page.evaluate("[...document.querySelectorAll('a')].map((a) => a.href).join(' ')")
-        raise AssertionError(f"no Scheduled Jobs in Airflow's navigation at {page.url}: {links}")
+        raise AssertionError(
+            f"no Scheduled Jobs in Airflow's navigation at {page.url}: {links}"
+        ) from exc
     nav.click()
     page.wait_for_url(re.compile(r".*/plugin/scheduled-jobs$"))
     page.locator("#jobs-table tbody tr[data-id]").first.wait_for(timeout=120_000)
@@ -341,7 +343,22 @@ def test_viewer_reads_jobs_and_opens_one_read_only(browser, airflow: Airflow):
         assert page.get_by_role("button", name=re.compile("^Run Job")).count() == 0
         assert page.get_by_role("button", name=re.compile("^Delete")).count() == 0
         _shot(page, "09-viewer-jobs")
-        page.get_by_role("button", name="View Address Corrections").click()
+        # The keyboard alone: add a filter, open its operator menu, pick "equals", type.
+        page.get_by_role("button", name="Add filter").focus()
+        page.keyboard.press("Enter")
+        page.get_by_role("button", name=re.compile("Filter 1 operator")).focus()
+        page.keyboard.press("Enter")
+        page.get_by_role("menuitem", name="equals").wait_for()
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+        page.get_by_role("button", name="Filter 1 operator: equals").wait_for()
+        page.keyboard.press("Tab")
+        page.keyboard.type("Address Corrections")
+        page.wait_for_function(
+            "document.querySelectorAll('#jobs-table tbody tr[data-id]').length === 1"
+        )
+        page.get_by_role("button", name="View Address Corrections").focus()
+        page.keyboard.press("Enter")
         page.get_by_role("heading", name=re.compile("View job: Address Corrections")).wait_for()
         assert page.get_by_role("button", name="Save").count() == 0
         assert page.locator("#f-title").is_disabled()

@@ -428,7 +428,7 @@ export function JobForm(props: {
         <Alert.Title>{summary}</Alert.Title>
       </Alert.Root>
     ) : (
-      <Spinner aria-label="Loading the job" />
+      <Spinner role="status" aria-label="Loading the job" />
     );
   }
 
@@ -796,7 +796,7 @@ export function JobForm(props: {
       </Box>
       <Box as="aside" width="80" flexShrink={0} borderWidth="1px" borderRadius="md" p="3" position="sticky" top="2" aria-label="Preview next 10 runs">
         <Heading size="sm" as="h3" mb="2">
-          Preview next 10 runs {previewing && <Spinner size="xs" ml="1" aria-label="Updating the preview" />}
+          Preview next 10 runs {previewing && <Spinner size="xs" ml="1" role="status" aria-label="Updating the preview" />}
         </Heading>
         {!doc.class && <Text fontSize="sm" color="fg.muted">Choose a class to see when the job would run.</Text>}
         {previewError && (

@@ -64,7 +64,7 @@ export function JobsScreen() {
       </Box>
     );
   }
-  if (!me) return <Spinner m="4" aria-label="Loading Scheduled Jobs" />;
+  if (!me) return <Spinner m="4" role="status" aria-label="Loading Scheduled Jobs" />;
 
   const showOutput = (dagId: string, runId: string) => setView({ kind: "output", dagId, runId });
   const runStarted = () => setHistoryKey((n) => n + 1);

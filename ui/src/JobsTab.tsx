@@ -249,7 +249,7 @@ export function JobsTab(props: {
       <HStack justify="space-between" flexWrap="nowrap">
         <Text fontSize="xs" color="fg.muted">
           {zone && `Times in the district time zone (${data?.timezone}, ${zone}).`}
-          {loading && <Spinner size="xs" ml="2" aria-label="Loading" />}
+          {loading && <Spinner size="xs" ml="2" role="status" aria-label="Loading" />}
         </Text>
         {data && (
           <Pager

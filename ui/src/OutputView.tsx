@@ -84,7 +84,7 @@ export function OutputView(props: { dagId: string; runId: string; onBack?: () =>
           <Alert.Title>
             {waiting ? "This run has stored no output yet; it shows here when the job finishes." : error}
           </Alert.Title>
-          {waiting && <Spinner size="xs" ml="2" aria-label="Waiting for the output" />}
+          {waiting && <Spinner size="xs" ml="2" role="status" aria-label="Waiting for the output" />}
         </Alert.Root>
       )}
       {output && (
