@@ -107,6 +107,7 @@ def _axe(page, where: str = SCREEN) -> None:
     """No serious or critical accessibility violation in the screen (axe-core's WCAG rules)."""
     if not AXE.exists():
         _unavailable(f"axe-core is not installed: run `make ui` (looked for {AXE})")
+    page.mouse.move(0, 0)  # the resting page: no button under the pointer
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate(
         """async (where) => {
@@ -116,7 +117,8 @@ def _axe(page, where: str = SCREEN) -> None:
             });
             return result.violations.map((v) => ({
                 id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+                nodes: v.nodes.slice(0, 3).map(
+                    (n) => [n.target.join(" "), n.html.slice(0, 160), n.failureSummary]),
             }));
         }""",
         where,
@@ -251,6 +253,7 @@ def test_admin_lists_filters_creates_edits_deletes_and_runs(browser, airflow: Ai
         page.get_by_text(re.compile("The job was not saved")).first.wait_for()
         assert _status(airflow, "browser-attendance") == 404
         page.locator("#f-priority").fill("777")
+        page.get_by_role("heading", name="Create Job").scroll_into_view_if_needed()
         _shot(page, "03-create-job")
         _axe(page)
         page.get_by_role("button", name="Save").click()

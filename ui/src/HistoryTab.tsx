@@ -118,7 +118,7 @@ export function HistoryTab(props: {
           </label>
           <Input id="h-to" size="sm" type="date" value={to} onChange={(e) => setTo(e.target.value)} />
         </Stack>
-        <Button type="submit" size="sm" colorPalette="blue">
+        <Button type="submit" size="sm">
           Search
         </Button>
         <Stack gap="0.5">

@@ -521,7 +521,7 @@ export function JobForm(props: {
             </Heading>
             <HStack gap="2">
               {!readOnly && (
-                <Button type="submit" colorPalette="blue" size="sm" loading={saving}>
+                <Button type="submit" size="sm" loading={saving}>
                   Save
                 </Button>
               )}

@@ -159,7 +159,7 @@ export function JobsTab(props: {
         <FilterBar filters={query.filters} onChange={(f) => onQuery({ ...query, filters: f, page: 1 })} />
         <HStack gap="2" flexWrap="nowrap" flexShrink={0}>
           {me.can_edit && (
-            <Button size="sm" colorPalette="blue" onClick={() => onOpen(null)}>
+            <Button size="sm" onClick={() => onOpen(null)}>
               Create Job
             </Button>
           )}
