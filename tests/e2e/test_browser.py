@@ -523,3 +523,41 @@ def test_history_search_by_dates_finds_nothing_before_the_runs(browser, airflow:
         page.locator("#history-table tbody tr[data-job]").first.wait_for(timeout=60_000)
     finally:
         context.close()
+
+
+def test_import_then_export_the_jobs_file(browser, airflow: Airflow):
+    import yaml
+
+    jobs = [
+        {
+            "id": f"bulk-{i}",
+            "title": f"Bulk {i}",
+            "class": "daily_maintenance",
+            "run_time": "05:00",
+            "active": False,
+        }
+        for i in range(2)
+    ]
+    context, page = _login(browser, airflow, "admin")
+    try:
+        page.get_by_test_id("import-file").set_input_files(
+            files=[
+                {
+                    "name": "bulk.yaml",
+                    "mimeType": "application/yaml",
+                    "buffer": yaml.safe_dump({"jobs": jobs}).encode(),
+                }
+            ]
+        )
+        page.get_by_text("2 created, 0 updated.").wait_for()
+        _row(page, "bulk-0").wait_for()
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Export").click()
+        exported = yaml.safe_load(Path(download.value.path()).read_text())
+        assert {"bulk-0", "bulk-1"} <= {j["id"] for j in exported["jobs"]}
+    finally:
+        context.close()
+        engine = sa.create_engine(airflow.focus_db)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM scheduled_jobs WHERE id IN ('bulk-0', 'bulk-1')"))
+        engine.dispose()
