@@ -346,7 +346,7 @@ def test_viewer_reads_jobs_and_opens_one_read_only(browser, airflow: Airflow):
         assert page.get_by_role("button", name=re.compile("^Run Job")).count() == 0
         assert page.get_by_role("button", name=re.compile("^Delete")).count() == 0
         _shot(page, "09-viewer-jobs")
-        # The keyboard alone: add a filter, open its operator menu, pick "equals", type.
+        # By keyboard: add a filter, open its operator menu, pick "equals", type the value.
         page.get_by_role("button", name="Add filter").focus()
         page.keyboard.press("Enter")
         page.get_by_role("button", name=re.compile("Filter 1 operator")).focus()
@@ -355,7 +355,7 @@ def test_viewer_reads_jobs_and_opens_one_read_only(browser, airflow: Airflow):
         page.keyboard.press("ArrowDown")
         page.keyboard.press("Enter")
         page.get_by_role("button", name="Filter 1 operator: equals").wait_for()
-        page.keyboard.press("Tab")
+        page.get_by_label(re.compile("Filter 1 value")).focus()
         page.keyboard.type("Address Corrections")
         page.wait_for_function(
             "document.querySelectorAll('#jobs-table tbody tr[data-id]').length === 1"
