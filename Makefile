@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run run-cluster test lint bench lock clean
+.PHONY: install run run-cluster test lint bench lock clean ui ui-check
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,20 @@ bench: $(STAMP)
 lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile --python-version 3.11 requirements.in -o requirements.txt
+
+# The Jobs screen (ui/): its bundle ui/dist/main.js is committed, so `make run` needs no Node.
+ui/node_modules/.package-lock.json: ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+	touch $@
+
+ui: ui/node_modules/.package-lock.json
+	cd ui && npm run build
+
+# What CI checks of the screen: lint, types, component tests, and a rebuild equal to the commit.
+ui-check: ui/node_modules/.package-lock.json
+	cd ui && npm run lint && npm run typecheck && npm test && npm run build
+	git diff --exit-code --stat -- ui/dist
+	test -z "$$(git status --porcelain -- ui/dist)" || { git status --short -- ui/dist; echo "ui/dist differs from the commit: run make ui and commit it" >&2; exit 1; }
 
 clean:
 	rm -rf $(VENV) .local .local-cluster

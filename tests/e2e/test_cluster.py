@@ -354,7 +354,7 @@ def test_viewer_and_user_may_read_the_plugins_list(profile: Profile):
     for user in ("viewer", "user", "op", "admin"):
         answer = profile.call("GET", "/api/v2/plugins", user)
         assert answer.status_code == 200, (user, answer.text)
-        names = {v["name"] for p in answer.json()["plugins"] for v in p["external_views"]}
+        names = {v["name"] for p in answer.json()["plugins"] for v in p["react_apps"]}
         assert {"Scheduled Jobs", "Job output"} <= names
 
 

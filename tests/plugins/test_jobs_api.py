@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -58,6 +59,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     port = _free_port()
     base = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "FOCUS_"))}
     env = airflow_env(focus_home=home / "focus", port=port, base=base)
+    env["FOCUS_UI_DIST"] = str(_bundle(home / "ui-dist"))
     passwords = prepare(env)
     subprocess.run(["airflow", "dags", "reserialize"], env=env, check=True, capture_output=True)
     log_path = home / "api-server.log"
@@ -87,6 +89,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
             os.killpg(os.getpgid(proc.pid), signal.SIGKILL)
 
 
+def _bundle(folder: Path) -> Path:
+    """A stand-in for the built screen (ui/ builds the real one): what the plugin serves."""
+    (folder / "assets").mkdir(parents=True)
+    (folder / "main.js").write_text('globalThis["Scheduled Jobs"] = () => null;\n')
+    (folder / "assets" / "chunk.css").write_text("body { color: inherit; }\n")
+    return folder
+
+
 def _wait_for_token_as(url: str, user: str, password: str, log: Path) -> str:
     if user == "admin":
         return _wait_for_token(url, password, log)
@@ -101,21 +111,70 @@ def api(server: dict, role: str | None) -> Api:
     return Api(f"{server['url']}/focus-jobs", server["tokens"].get(role) if role else None)
 
 
-def test_anonymous_requests_get_401_and_the_screen_sends_them_to_login(server):
+def test_anonymous_requests_get_401_and_old_addresses_lead_to_airflows_pages(server):
     anonymous = api(server, None)
-    assert anonymous.get("/api/jobs").status_code == 401
+    for path in ("/api/jobs", "/api/history", "/api/lookups/schools", "/api/me", "/api/catalog"):
+        refused = anonymous.get(path)
+        assert refused.status_code == 401, path
+        assert isinstance(refused.json()["detail"], str)
     assert anonymous.post("/api/jobs", json=NEW_JOB).status_code == 401
+    # The iframe screen is gone: its addresses now open Airflow's own pages (which log in).
     page = anonymous.get("/", allow_redirects=False)
-    assert page.status_code in (302, 307)
-    assert page.headers["location"].startswith("/auth/login?next=")
+    assert page.status_code == 307 and page.headers["location"] == "/plugin/scheduled-jobs"
+    out = anonymous.get("/output/address-corrections/manual__2026-01-01T00:00:00+00:00",
+                        allow_redirects=False)  # fmt: skip
+    assert out.headers["location"] == (
+        "/dags/address-corrections/runs/manual__2026-01-01T00%3A00%3A00%2B00%3A00/plugin/job-output"
+    )
 
 
 def test_each_role_gets_the_screen_it_may_use(server):
     for role, can_edit in (("admin", True), ("op", True), ("user", True), ("viewer", False)):
         me = api(server, role).get("/api/me").json()
         assert me == {"username": role, "can_edit": can_edit}
-        page = api(server, role).get("/")
-        assert page.status_code == 200 and "<title>Scheduled Jobs</title>" in page.text
+
+
+def test_the_screen_is_a_react_app_of_airflows_own_page(server):
+    plugins = requests.get(
+        f"{server['url']}/api/v2/plugins",
+        headers={"Authorization": f"Bearer {server['tokens']['admin']}"},
+        timeout=30,
+    ).json()["plugins"]
+    ours = next(p for p in plugins if p["name"] == "focus_jobs")
+    assert ours["external_views"] == []  # no iframe remains
+    apps = {a["url_route"]: a for a in ours["react_apps"]}
+    assert {(r, a["destination"], a["name"]) for r, a in apps.items()} == {
+        ("scheduled-jobs", "nav", "Scheduled Jobs"),
+        ("job-output", "dag_run", "Job output"),
+        ("task-job-output", "task_instance", "Job output"),
+    }
+    for entry in apps.values():
+        assert entry["bundle_url"] == "focus-jobs/ui/main.js"
+        for key in ("icon", "icon_dark_mode"):
+            icon = requests.get(f"{server['url']}/{entry[key]}", timeout=30)
+            assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+            assert icon.text.startswith("<svg")
+    # The bundle: no login needed (it is code), revalidated by its ETag, nothing outside it.
+    bundle = requests.get(f"{server['url']}/focus-jobs/ui/main.js", timeout=30)
+    assert bundle.status_code == 200 and bundle.headers["content-type"].startswith(
+        "text/javascript"
+    )
+    assert 'globalThis["Scheduled Jobs"]' in bundle.text
+    assert bundle.headers["cache-control"] == "no-cache"
+    again = requests.get(
+        f"{server['url']}/focus-jobs/ui/main.js",
+        headers={"If-None-Match": bundle.headers["etag"]},
+        timeout=30,
+    )
+    assert again.status_code == 304
+    css = requests.get(f"{server['url']}/focus-jobs/ui/assets/chunk.css", timeout=30)
+    assert css.headers["content-type"].startswith("text/css")
+    for bad in ("../main.js", "..%2F..%2Fetc%2Fpasswd", "assets/../../ui-dist/main.js", "nope.js"):
+        assert requests.get(f"{server['url']}/focus-jobs/ui/{bad}", timeout=30).status_code == 404
+    assert (
+        requests.get(f"{server['url']}/focus-jobs/icons/..%2Fjobs_api.py", timeout=30).status_code
+        == 404
+    )
 
 
 def test_op_may_edit_a_job(server):
@@ -160,8 +219,28 @@ def test_listing_sorts_filters_and_pages(server):
     assert titles == sorted(titles, key=str.lower)
     only = user.get("/api/jobs", params=[("filter", "class:maintenance")]).json()["jobs"]
     assert [j["id"] for j in only] == ["daily-maintenance"]
-    assert only[0]["job_time"] == "1:00 AM"
+    listing = user.get("/api/jobs", params=[("filter", "class_title:equals:daily maintenance")])
+    body = listing.json()
+    assert [j["id"] for j in body["jobs"]] == ["daily-maintenance"]
+    maintenance = body["jobs"][0]
+    assert body["timezone"] == "America/New_York"
+    assert body["timezone_abbreviation"] in ("EST", "EDT")
+    summer = maintenance["next_run"].endswith("-04:00")
+    assert maintenance["job_time"] == f"1:00 AM {'EDT' if summer else 'EST'}"
+    assert maintenance["class_title"] == "Daily Maintenance"
+    assert maintenance["next_run_display"].endswith(f"1:00 AM {'EDT' if summer else 'EST'}")
     assert user.get("/api/jobs", params={"sort": "colour"}).status_code == 400
+    early = user.get("/api/jobs", params=[("filter", "job_time:before:1:30 AM")]).json()["jobs"]
+    assert "daily-maintenance" in {j["id"] for j in early}
+    assert all(j["run_time"] < "01:30" for j in early)
+    bad = user.get("/api/jobs", params=[("filter", "priority:before:noon")])
+    assert bad.status_code == 400
+    assert bad.json() == {
+        "detail": "filter 'priority:before:noon': before works on job_time, start_date, "
+        "end_date, next_run"
+    }
+    zero = user.get("/api/jobs", params={"page": 0})
+    assert zero.status_code == 422 and zero.json()["detail"].startswith("page: ")
 
 
 def test_user_creates_edits_previews_and_a_bad_save_changes_nothing(server):
@@ -207,6 +286,9 @@ def test_run_now_records_who_and_from_where(server):
     ).json()
     assert airflow["run_type"] == "manual"
     assert airflow["conf"] == {"triggered_by": "user", "ip": "127.0.0.1"}
+    assert response.json()["run_url"] == (
+        f"/dags/address-corrections/runs/{quote(run_id, safe='')}"
+    )
 
 
 def test_export_then_import_all_or_nothing(server):
@@ -237,50 +319,113 @@ def test_export_then_import_all_or_nothing(server):
     assert accepted.json() == {"created": 1, "updated": 0}
 
 
-def test_history_lists_runs_newest_first_and_output_is_sanitised(server):
+def _airflow_tables(server: dict) -> tuple[sa.Engine, sa.Table, sa.Table]:
+    from airflow.models import import_all_models
+
+    import_all_models()
+    from airflow.models.dagrun import DagRun
+    from airflow.models.taskinstance import TaskInstance
+
+    return sa.create_engine(server["airflow_db"]), DagRun.__table__, TaskInstance.__table__
+
+
+def _finish(server: dict, run_id: str, run_state: str, task_state: str, seconds: float) -> None:
+    """Record in Airflow's database what its scheduler and worker would have: the run's end
+    and its job task with the task's own duration."""
+    engine, dag_run, ti = _airflow_tables(server)
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    with engine.begin() as conn:
+        conn.execute(
+            dag_run.update()
+            .where(dag_run.c.dag_id == "address-corrections", dag_run.c.run_id == run_id)
+            .values(state=run_state, start_date=start, end_date=start + dt.timedelta(minutes=1))
+        )
+        # Airflow created the run's task instances when the run was triggered.
+        done = conn.execute(
+            ti.update()
+            .where(
+                ti.c.dag_id == "address-corrections",
+                ti.c.run_id == run_id,
+                ti.c.task_id == "run_job",
+            )
+            .values(
+                state=task_state,
+                start_date=start + dt.timedelta(seconds=2),
+                end_date=start + dt.timedelta(seconds=2 + seconds),
+                duration=seconds,
+            )
+        )
+        assert done.rowcount == 1
+    engine.dispose()
+
+
+def test_history_reads_airflows_runs_and_shows_output_sanitised(server):
+    user, viewer = api(server, "user"), api(server, "viewer")
+    ran = [user.post("/api/jobs/address-corrections/run").json()["dag_run_id"] for _ in range(3)]
+    queued = viewer.get("/api/history", params={"job": "address-corrections", "page_size": 500})
+    body = queued.json()
+    mine = {r["run_id"]: r for r in body["runs"] if r["run_id"] in ran}
+    assert set(mine) == set(ran) and body["live"] is True
+    first = mine[ran[0]]
+    assert (first["state"], first["duration_seconds"], first["ran_by"]) == (
+        "queued",
+        None,
+        "user (127.0.0.1)",
+    )
+    assert first["title"] == "Address Corrections" and first["has_output"] is False
+    assert first["run_url"] == f"/dags/address-corrections/runs/{quote(ran[0], safe='')}"
+    assert first["log_url"] == first["run_url"] + "/tasks/run_job"
+    assert first["time_display"].endswith(("EST", "EDT"))
+
+    _finish(server, ran[0], "success", "success", 42.0)
+    _finish(server, ran[1], "failed", "failed", 3.0)
+    _finish(server, ran[2], "success", "skipped", 0.0)
     engine = sa.create_engine(server["focus_db"])
     now = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
         conn.execute(
             sa.insert(job_output),
-            [
-                {
-                    "job_id": "address-corrections",
-                    "run_id": "r-old",
-                    "started_at": now - dt.timedelta(days=3),
-                    "finished_at": now - dt.timedelta(days=3) + dt.timedelta(seconds=42),
-                    "success": True,
-                    "summary": "old",
-                    "text_output": "old text",
-                    "html_output": "<p>old</p>",
-                },
-                {
-                    "job_id": "address-corrections",
-                    "run_id": "r-new",
-                    "started_at": now - dt.timedelta(hours=1),
-                    "finished_at": now - dt.timedelta(hours=1) + dt.timedelta(seconds=5),
-                    "success": False,
-                    "summary": "new",
-                    "text_output": "new text",
-                    "html_output": "<p>Hi</p><script>alert(1)</script><img src=x onerror=alert(2)>",
-                },
-            ],
+            {
+                "job_id": "address-corrections",
+                "run_id": ran[0],
+                "started_at": now - dt.timedelta(minutes=5),
+                "finished_at": now - dt.timedelta(minutes=4),
+                "success": True,
+                "summary": "3 addresses corrected",
+                "text_output": "new text",
+                "html_output": "<p>Hi</p><script>alert(1)</script><img src=x onerror=alert(2)>",
+            },
         )
     engine.dispose()
-    viewer = api(server, "viewer")
-    runs = viewer.get("/api/history").json()["runs"]
-    mine = [
-        r for r in runs if r["job_id"] == "address-corrections" and r["run_id"].startswith("r-")
+    done = viewer.get(
+        "/api/history",
+        params={"job": "address-corrections", "sort": "duration", "desc": "true", "page_size": 500},
+    ).json()["runs"]
+    finished = [
+        (r["run_id"], r["state"], r["duration_seconds"]) for r in done if r["run_id"] in ran
     ]
-    assert [r["run_id"] for r in mine] == ["r-new", "r-old"]
-    assert mine[1]["duration_seconds"] == 42 and mine[1]["title"] == "Address Corrections"
-    since = (now - dt.timedelta(days=1)).date().isoformat()
-    recent = viewer.get("/api/history", params={"from": since}).json()["runs"]
-    assert "r-old" not in {r["run_id"] for r in recent}
-    out = viewer.get("/api/history/address-corrections/r-new").json()
-    assert out["text"] == "new text"
+    assert finished == [
+        (ran[0], "success", 42.0),
+        (ran[1], "failed", 3.0),
+        (ran[2], "skipped", 0.0),
+    ]
+    shown = next(r for r in done if r["run_id"] == ran[0])
+    assert (shown["summary"], shown["success"], shown["has_output"]) == (
+        "3 addresses corrected",
+        True,
+        True,
+    )
+    out = viewer.get(f"/api/history/address-corrections/{quote(ran[0], safe='')}").json()
+    assert out["text"] == "new text" and out["state"] == "success"
     assert "<p>Hi</p>" in out["html"]
     assert "<script" not in out["html"] and "onerror" not in out["html"]
+    assert out["run_url"] == shown["run_url"] and out["log_url"] == shown["log_url"]
+    none = viewer.get(f"/api/history/address-corrections/{quote(ran[1], safe='')}")
+    assert none.status_code == 404 and "has stored no output" in none.json()["detail"]
+    tomorrow = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).date().isoformat()
+    later = viewer.get("/api/history", params={"from": tomorrow}).json()
+    assert later["runs"] == [] and later["total"] == 0 and later["live"] is False
+    assert viewer.get("/api/history", params={"sort": "colour"}).status_code == 400
 
 
 def test_openapi_document_describes_the_api(server):
@@ -324,7 +469,6 @@ def test_the_demo_site_profile_is_shown_read_only(server):
         ],
     }
     assert api(server, "admin").put("/api/site", json={}).status_code == 405
-    assert 'id="tab-prefs"' in api(server, "viewer").get("/").text
 
 
 def test_everyone_reads_preferences_and_only_an_admin_changes_them(server):
@@ -648,3 +792,153 @@ def test_export_filters_on_what_the_list_shows_for_a_run_after_job(server):
     every = [("filter", "job_time:every")]
     assert viewer.get("/api/jobs", params=every).json()["jobs"] == []
     assert yaml.safe_load(viewer.get("/api/export", params=every).text)["jobs"] == []
+
+
+# --- The native screen's additions: lookups, Run Job per role, preview before an id ---------
+
+
+def test_lookups_for_every_role_and_a_sentence_for_an_unknown_one(server):
+    viewer = api(server, "viewer")
+    assert set(viewer.get("/api/lookups").json()["lookups"]) >= {
+        "schools",
+        "users",
+        "profiles",
+        "attendance_codes",
+        "drop_codes",
+        "connections",
+        "student_fields",
+    }
+    schools = viewer.get("/api/lookups/schools", params={"q": "oak"}).json()
+    assert schools["name"] == "schools" and schools["truncated"] is False
+    assert [s["label"] for s in schools["items"]] == ["Oak Ridge Elementary"]
+    oak = schools["items"][0]["value"]
+    picked = viewer.get("/api/lookups/schools", params=[("value", str(oak)), ("value", "999")])
+    assert picked.json()["items"] == schools["items"]
+    connections = viewer.get("/api/lookups/connections").json()["items"]
+    by_id = {c["value"]: c for c in connections}
+    assert by_id["frontline_sftp"]["group"] == "sftp"  # from airflow_settings.yaml
+    assert by_id["focus_airflow_api"]["group"] == "http"  # from the environment
+    codes = viewer.get("/api/lookups/attendance_codes").json()["items"]
+    assert {"A", "P"} <= {c["value"] for c in codes}
+    unknown = viewer.get("/api/lookups/colours")
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"].startswith("there is no lookup named 'colours' (lookups: ")
+    assert viewer.get("/api/lookups/schools", params={"limit": 0}).status_code == 422
+    catalog = {c["key"]: c for c in viewer.get("/api/catalog").json()}
+    schema = catalog["recalculate_daily_attendance"]["params_schema"]
+    assert schema["properties"]["schools"]["x-focus-lookup"] == "schools"
+    assert catalog["recalculate_daily_attendance"]["module_title"] == "SIS"
+
+
+def test_run_job_is_offered_by_role_and_a_refusal_is_a_sentence(server):
+    viewer_jobs = api(server, "viewer").get("/api/jobs", params={"page_size": 500}).json()["jobs"]
+    assert not any(j["can_run"] for j in viewer_jobs)
+    user = api(server, "user")
+    jobs = {j["id"]: j for j in user.get("/api/jobs", params={"page_size": 500}).json()["jobs"]}
+    assert jobs["address-corrections"]["can_run"] is True
+    engine = sa.create_engine(server["focus_db"])
+    insert_rows(engine, good_row("api-asleep", active=False), good_row("api-unknown-dag"))
+    try:
+        asleep = user.get("/api/jobs", params=[("filter", "id:equals:api-asleep")]).json()
+        assert asleep["jobs"][0]["can_run"] is False and asleep["jobs"][0]["active"] is False
+        refused = user.post("/api/jobs/api-asleep/run")
+        assert refused.status_code == 409
+        assert refused.json() == {
+            "detail": "Job 'api-asleep' is inactive: activate it (Edit, Active) before running it."
+        }
+        # Airflow has not parsed this job's DAG yet: its refusal, as a sentence.
+        unknown = user.post("/api/jobs/api-unknown-dag/run")
+        assert unknown.status_code == 409
+        detail = unknown.json()["detail"]
+        assert detail.startswith("Airflow refused the run: ") and detail.endswith(".")
+        assert "{" not in detail and "api-unknown-dag" in detail
+        missing = user.post("/api/jobs/api-never/run")
+        assert missing.status_code == 404
+        assert missing.json() == {"detail": "There is no job with id 'api-never'."}
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM scheduled_jobs WHERE id LIKE 'api-%'"))
+        engine.dispose()
+
+
+def test_preview_works_before_an_id_or_title_and_suggests_the_id(server):
+    user = api(server, "user")
+    schedule = {"run_time": "03:15", "weekdays": ["mon", "wed"], "class": "address_corrections"}
+    bare = user.post("/api/preview", json=schedule)
+    assert bare.status_code == 200, bare.text
+    body = bare.json()
+    assert len(body["runs"]) == 10 and body["suggested_id"] is None
+    assert body["runs_display"][0].endswith(("3:15 AM EST", "3:15 AM EDT"))
+    assert body["timezone_abbreviation"] in ("EST", "EDT")
+    # Parameters the form has not filled yet do not stop the preview.
+    titled = user.post(
+        "/api/preview",
+        json={**schedule, "class": "cte_consecutive_absences", "params": {}, "id": "",
+              "title": "Élan: Nightly  Address Corrections!"},
+    )  # fmt: skip
+    assert titled.status_code == 200, titled.text
+    assert titled.json()["suggested_id"] == "elan-nightly-address-corrections"
+    bad = user.post("/api/preview", json={"run_time": "25:00", "weekdays": []})
+    assert bad.status_code == 422
+    fields = {e["field"] for e in bad.json()["errors"]}
+    assert "run_time" in fields
+
+
+def test_a_save_lists_every_error_at_once_beside_its_field(server):
+    user = api(server, "user")
+    taken = {**NEW_JOB, "id": "address-corrections", "weekdays": ["someday"], "priority": "top"}
+    refused = user.post("/api/jobs", json=taken)
+    assert refused.status_code == 422
+    assert [(e["field"], e["value"]) for e in refused.json()["errors"]] == [
+        ("id", "address-corrections"),
+        ("weekdays.0", "someday"),
+        ("priority", "top"),
+    ]
+    # Valid fields, but the id is taken and the class is not in the catalog: both at once.
+    both = user.post("/api/jobs", json={**NEW_JOB, "id": "address-corrections", "class": "php"})
+    assert [e["field"] for e in both.json()["errors"]] == ["id", "class"]
+    assert all(e["message"] and e["text"] for e in both.json()["errors"])
+
+
+def test_five_thousand_jobs_are_sorted_filtered_and_paged_on_the_server(server):
+    engine = sa.create_engine(server["focus_db"])
+    insert_rows(
+        engine,
+        *[
+            good_row(f"bulk-{i:04d}", title=f"Bulk {i:04d}", priority=i % 1000, run_hour=i % 24)
+            for i in range(5000)
+        ],
+    )
+    try:
+        viewer = api(server, "viewer")
+        third = viewer.get(
+            "/api/jobs",
+            params=[
+                ("filter", "title:starts_with:bulk"),
+                ("sort", "priority"),
+                ("desc", "true"),
+                ("page", "3"),
+                ("page_size", "100"),
+            ],
+        ).json()
+        assert (third["total"], third["pages"], third["page"]) == (5000, 50, 3)
+        # Priorities 999 down: 5 jobs each, so page 3 (jobs 201-300) holds 959 down to 940.
+        priorities = [j["priority"] for j in third["jobs"]]
+        assert priorities == sorted(priorities, reverse=True)
+        assert (priorities[0], priorities[-1]) == (959, 940)
+        evening = viewer.get(
+            "/api/jobs",
+            params=[
+                ("filter", "title:starts_with:bulk"),
+                ("filter", "job_time:after:9:59 PM"),
+                ("filter", "priority:at_most:100"),
+                ("page_size", "500"),
+            ],
+        ).json()
+        expected = {f"bulk-{i:04d}" for i in range(5000) if i % 24 >= 22 and i % 1000 <= 100}
+        assert {j["id"] for j in evening["jobs"]} == expected
+        assert evening["total"] == len(expected)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM scheduled_jobs WHERE id LIKE 'bulk-%'"))
+        engine.dispose()

@@ -53,6 +53,7 @@ class DetentionsFromTardiesParams(BaseModel):
 
     syear: SchoolYear = None
     schools: list[int] = Field(
+        json_schema_extra={"x-focus-lookup": "schools"},
         default_factory=list,
         title="Schools",
         description="Ids of the schools to review; leave empty for every school.",

@@ -123,6 +123,7 @@ class RecalculateDailyAttendanceParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     schools: list[int] = Field(
+        json_schema_extra={"x-focus-lookup": "schools"},
         default_factory=list,
         title="Schools",
         description="Ids of the schools to recalculate; leave empty for every school.",

@@ -37,6 +37,7 @@ class MetLifeParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     deduction_code: str = Field(
+        json_schema_extra={"x-focus-lookup": "deduction_codes"},
         min_length=1,
         max_length=20,
         title="Deduction code",

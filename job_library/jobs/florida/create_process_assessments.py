@@ -49,7 +49,7 @@ class CreateProcessAssessmentsParams(BaseModel):
         max_length=10,
         title="EOC Exam",
         description="EOC: short name of the end-of-course exam to process.",
-        json_schema_extra={"x-focus-lookup": "standardized_tests"},
+        json_schema_extra={"x-focus-lookup": "tests"},
     )
     eoc_administration_start: dt.date | None = Field(
         default=None, title="EOC Administration Start Date"

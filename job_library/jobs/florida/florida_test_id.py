@@ -83,6 +83,7 @@ class FloridaTestIdParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     tests: list[str] = Field(
+        json_schema_extra={"x-focus-lookup": "tests"},
         default_factory=list,
         title="Tests",
         description="Short names of the tests to assign; leave empty for every test with "

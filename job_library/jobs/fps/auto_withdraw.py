@@ -121,6 +121,7 @@ class AutoWithdrawParams(BaseModel):
         description="Withdraw after this many consecutive school days absent (5, 6 or 7).",
     )
     drop_code: str = Field(
+        json_schema_extra={"x-focus-lookup": "drop_codes"},
         min_length=1,
         max_length=10,
         title="Drop code",
@@ -128,6 +129,7 @@ class AutoWithdrawParams(BaseModel):
     )
     syear: SchoolYear = None
     schools: list[int] = Field(
+        json_schema_extra={"x-focus-lookup": "schools"},
         default_factory=list,
         title="Schools",
         description="Ids of adult education schools; leave empty for every adult school.",

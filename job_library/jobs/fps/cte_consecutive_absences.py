@@ -188,9 +188,13 @@ class CteConsecutiveAbsencesParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     users: list[int] = Field(
-        min_length=1, title="Alert users", description="Ids of the users who get the alert."
+        json_schema_extra={"x-focus-lookup": "users"},
+        min_length=1,
+        title="Alert users",
+        description="Ids of the users who get the alert.",
     )
     codes: list[str] = Field(
+        json_schema_extra={"x-focus-lookup": "attendance_codes"},
         min_length=1,
         title="Absence codes",
         description="Short names of the absence codes that count (such as A, E).",
@@ -204,6 +208,7 @@ class CteConsecutiveAbsencesParams(BaseModel):
     )
     syear: SchoolYear = None
     schools: list[int] = Field(
+        json_schema_extra={"x-focus-lookup": "schools"},
         default_factory=list,
         title="Schools",
         description="Ids of the schools to check; leave empty for every school.",

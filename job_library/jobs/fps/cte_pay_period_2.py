@@ -76,7 +76,10 @@ class CtePayPeriod2Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     users: list[int] = Field(
-        min_length=1, title="Alert users", description="Ids of the users who get the alert."
+        json_schema_extra={"x-focus-lookup": "users"},
+        min_length=1,
+        title="Alert users",
+        description="Ids of the users who get the alert.",
     )
     margin: int = Field(
         default=10,
@@ -87,6 +90,7 @@ class CtePayPeriod2Params(BaseModel):
     )
     syear: SchoolYear = None
     schools: list[int] = Field(
+        json_schema_extra={"x-focus-lookup": "schools"},
         default_factory=list,
         title="Schools",
         description="Ids of the schools to check; leave empty for every school.",

@@ -66,6 +66,7 @@ class ImportTemplate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     connection: str = Field(
+        json_schema_extra={"x-focus-lookup": "connections"},
         pattern=r"^[A-Za-z0-9_.-]{1,100}$",
         title="SFTP connection",
         description="The Airflow connection of the SFTP server (credentials live there).",

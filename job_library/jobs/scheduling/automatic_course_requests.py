@@ -42,6 +42,7 @@ class AutomaticCourseRequestsParams(BaseModel):
 
     syear: SchoolYear = None
     schools: list[int] = Field(
+        json_schema_extra={"x-focus-lookup": "schools"},
         default_factory=list,
         title="Schools",
         description="Ids of the schools whose queued requests are processed; leave empty for all.",

@@ -33,6 +33,7 @@ class RetitleSectionsParams(BaseModel):
 
     syear: SchoolYear = None
     schools: list[int] = Field(
+        json_schema_extra={"x-focus-lookup": "schools"},
         default_factory=list,
         title="Schools",
         description="Ids of the schools whose sections to retitle; leave empty for every school.",

@@ -73,6 +73,7 @@ class ClassRankGpaParams(BaseModel):
 
     syear: SchoolYear = None
     schools: list[int] = Field(
+        json_schema_extra={"x-focus-lookup": "schools"},
         default_factory=list,
         title="Schools",
         description="Ids of the schools to calculate; leave empty for every school.",

@@ -75,6 +75,7 @@ class ImmunizationComplianceParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     schools: list[int] = Field(
+        json_schema_extra={"x-focus-lookup": "schools"},
         default_factory=list,
         title="Schools",
         description="Ids of the schools whose active students to check; leave empty for "

@@ -103,6 +103,7 @@ class RolloverParams(BaseModel):
         "school year. Records are created in the year after it.",
     )
     schools: list[int] = Field(
+        json_schema_extra={"x-focus-lookup": "schools"},
         default_factory=list,
         title="Schools",
         description="Ids of the schools whose enrollments are rolled; leave empty for every "
@@ -113,6 +114,7 @@ class RolloverParams(BaseModel):
         description="Start date of the enrollment records created for the next school year.",
     )
     enrollment_code: str = Field(
+        json_schema_extra={"x-focus-lookup": "enrollment_codes"},
         min_length=1,
         max_length=20,
         title="Enrollment code",

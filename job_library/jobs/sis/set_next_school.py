@@ -39,11 +39,13 @@ class SetNextSchoolParams(BaseModel):
 
     syear: SchoolYear = None
     schools: list[int] = Field(
+        json_schema_extra={"x-focus-lookup": "schools"},
         default_factory=list,
         title="Schools",
         description="Ids of the enrolled schools to update; leave empty for every school.",
     )
     grades: list[str] = Field(
+        json_schema_extra={"x-focus-lookup": "grade_levels"},
         default_factory=list,
         title="Grade levels",
         description="Short names of the students' current grade levels to run for; leave "

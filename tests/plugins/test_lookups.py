@@ -1,0 +1,127 @@
+"""Lookups: district records as value and label for the screen's pickers, on SQLite and Postgres."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from include import lookups
+from include.demo_district import generate
+from job_library.registry import catalog
+
+CONNECTIONS = [("sftp_frontline", "sftp"), ("focus_airflow_api", "http"), ("neogov", "sftp")]
+
+
+@pytest.fixture
+def district(engine: sa.Engine) -> sa.Engine:
+    generate(engine, 20, today=dt.date(2026, 10, 14))
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO users (user_id, username, email) VALUES (:i, :u, :e)"),
+            [
+                {"i": 901, "u": "jdoe", "e": "jdoe@district.org"},
+                {"i": 902, "u": "svc_import", "e": None},
+            ],
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO staff (staff_id, first_name, last_name, user_id) "
+                "VALUES (9001, 'Jane', 'Doe', 901)"
+            )
+        )
+        conn.execute(
+            sa.text("INSERT INTO deduction_codes (code, title) VALUES ('MLSUP', 'MetLife Life')")
+        )
+        student = conn.execute(sa.text("SELECT MIN(student_id) FROM students")).scalar_one()
+        conn.execute(
+            sa.text(
+                "INSERT INTO portal_alerts (student_id, alert_type, profile, message, created_at) "
+                "VALUES (:s, 'sss_event', 'School Nurse', 'x', :t)"
+            ),
+            {"s": student, "t": dt.datetime(2026, 10, 1, tzinfo=dt.UTC)},
+        )
+    return engine
+
+
+def _items(engine: sa.Engine, name: str, **kwargs):
+    with engine.connect() as conn:
+        return lookups.items(conn, name, connections=lambda: CONNECTIONS, **kwargs)
+
+
+def test_schools_by_title_filtered_picked_and_capped(district):
+    schools, more = _items(district, "schools")
+    assert more is False
+    labels = [s["label"] for s in schools]
+    assert labels == sorted(labels) and "Oak Ridge Elementary" in labels
+    oak = next(s for s in schools if s["label"] == "Oak Ridge Elementary")
+    assert isinstance(oak["value"], int) and "group" not in oak
+    elementary, _ = _items(district, "schools", q="ELEM")
+    assert elementary and all("Elementary" in s["label"] for s in elementary)
+    picked, _ = _items(district, "schools", values=[str(oak["value"]), "9999"])
+    assert picked == [oak]
+    two, more = _items(district, "schools", limit=2)
+    assert len(two) == 2 and more is True
+    assert _items(district, "schools", q="%")[0] == []  # a wildcard is just a character
+
+
+def test_users_codes_profiles_and_fields(district):
+    users, _ = _items(district, "users")
+    assert {"value": 901, "label": "Doe, Jane (jdoe)"} in users
+    assert {"value": 902, "label": "svc_import"} in users
+    assert _items(district, "users", q="jane")[0] == [{"value": 901, "label": "Doe, Jane (jdoe)"}]
+
+    codes, _ = _items(district, "attendance_codes")
+    values = [c["value"] for c in codes]
+    assert len(values) == len(set(values))  # one per short name, whatever the school years
+    absent = next(c for c in codes if c["value"] == "A")
+    assert absent["label"].startswith("A - ") and absent["group"] == "unexcused"
+
+    drops = {c["value"] for c in _items(district, "drop_codes")[0]}
+    adds = {c["value"] for c in _items(district, "enrollment_codes")[0]}
+    assert drops and adds and not drops & adds
+
+    profiles = [p["value"] for p in _items(district, "profiles")[0]]
+    assert {"Counselor", "School Nurse", "Teacher"} <= set(profiles)
+    assert len(profiles) == len(set(profiles))
+
+    fields = _items(district, "student_fields")[0]
+    assert fields and all(f["group"] in ("students", "schedule") for f in fields)
+    assert _items(district, "deduction_codes")[0] == [
+        {"value": "MLSUP", "label": "MLSUP - MetLife Life"}
+    ]
+    assert _items(district, "grade_levels", values=["01"])[0][0]["value"] == "01"
+    assert _items(district, "tests")[0]
+
+
+def test_connections_come_from_airflow_grouped_by_type(district):
+    found, _ = _items(district, "connections")
+    assert found == [
+        {"value": "focus_airflow_api", "label": "focus_airflow_api (http)", "group": "http"},
+        {"value": "neogov", "label": "neogov (sftp)", "group": "sftp"},
+        {"value": "sftp_frontline", "label": "sftp_frontline (sftp)", "group": "sftp"},
+    ]
+    assert [c["value"] for c in _items(district, "connections", q="front")[0]] == ["sftp_frontline"]
+
+
+def test_an_unknown_lookup_names_the_ones_there_are(sqlite_engine):
+    with pytest.raises(lookups.UnknownLookup, match="no lookup named 'colours'") as caught:
+        _items(sqlite_engine, "colours")
+    assert "schools" in str(caught.value)
+
+
+def test_a_district_without_a_table_gets_no_items_not_an_error(tmp_path):
+    bare = sa.create_engine(f"sqlite:///{tmp_path / 'bare.db'}")
+    for name in set(lookups.names()) - {"connections"}:
+        assert _items(bare, name) == ([], False), name
+
+
+def test_every_lookup_a_parameter_declares_exists():
+    declared = set()
+    for entry in catalog():
+        text = json.dumps(entry["params_schema"])
+        declared |= {part.split('"')[0] for part in text.split('"x-focus-lookup": "')[1:]}
+    assert {"schools", "users", "attendance_codes", "drop_codes", "connections"} <= declared
+    assert declared <= set(lookups.names())
