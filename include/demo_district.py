@@ -17,7 +17,7 @@ from job_library.jobs.attendance.recalculate_daily_attendance import (
     DAILY_COLUMNS,
     daily_attendance_sql,
 )
-from job_library.schema import student_addresses
+from job_library.schema import student_addresses, users
 from job_library.schemas import SIS_TABLES
 from job_library.schemas.addresses import address_catalog
 from job_library.schemas.assessments import standardized_tests, test_parts, test_score_types
@@ -461,6 +461,7 @@ def generate(
     year = DemoYear(today or dt.date.today())
     with engine.begin() as conn:
         _clear(conn)
+        _focus_users(conn)
         today = _structure(conn, students_count, year)
         _people(conn, students_count, year)
         with _bulk_load(conn, "schedule", "attendance_period", "attendance_day"):
@@ -470,6 +471,7 @@ def generate(
         _student_services(conn, year)
         _web_api_data(conn, year)
         _communications(conn, students_count, today)
+        _staff_messages(conn, today)
         configure_demo_platform(conn)
         _system_jobs(conn, year, files)
         load_demo_assessments(conn, year)
@@ -1421,7 +1423,7 @@ def _bulk_load(conn: sa.Connection, *tables: str) -> Iterator[None]:
 
 def _sync_sequences(conn: sa.Connection) -> None:
     """Move Postgres sequences past the ids inserted explicitly above."""
-    for table in (*SIS_TABLES, student_addresses):
+    for table in (*SIS_TABLES, student_addresses, users):
         for column in table.primary_key.columns:
             if column.autoincrement is True:
                 conn.execute(
@@ -1745,6 +1747,81 @@ def _communications(conn: sa.Connection, n: int, today: dt.date) -> None:
     )
 
 
+# The demo's Focus users (staff accounts): who chats, who gets field-trip notices, whom the
+# jobs' user lists offer. Ids and names apart from the ones tests load (101-103).
+DEMO_USERS = (
+    (9001, "mgarcia", "Administrator", "mgarcia@district.example"),
+    (9002, "dokafor", "Counselor", "dokafor@district.example"),
+    (9003, "lnguyen", "Registrar", "lnguyen@district.example"),
+    (9004, "sbrooks", "Teacher", "sbrooks@district.example"),
+    (9005, "tpatel", "Teacher", "tpatel@district.example"),
+    (9006, "rmoore", "Teacher", None),  # no e-mail address: listed, not e-mailed
+)
+
+
+def _focus_users(conn: sa.Connection) -> None:
+    """Replace the demo's Focus users (the SIS rows naming them are gone already)."""
+    ids = [uid for uid, *_ in DEMO_USERS]
+    conn.execute(sa.delete(users).where(users.c.user_id.in_(ids)))
+    _insert(
+        conn,
+        users,
+        [dict(user_id=uid, username=name, email=email) for uid, name, _, email in DEMO_USERS],
+    )
+
+
+def _staff_messages(conn: sa.Connection, today: dt.date) -> None:
+    """Focus Chat messages between the demo's staff (unread ones, one not delivered yet, one
+    read, one to the teacher without an e-mail address) and Transportation's field-trip
+    notices (new ones and one already sent)."""
+    from job_library.schemas.communications import chat_messages, field_trip_notices
+
+    morning = dt.datetime.combine(today, dt.time(12, 0), dt.UTC)
+    hour = dt.timedelta(hours=1)
+    _insert(
+        conn,
+        chat_messages,
+        [
+            dict(
+                sender_user_id=sender,
+                recipient_user_id=recipient,
+                body=body,
+                created_at=morning - age,
+                delivered_at=None if queued else morning - age,
+                read_at=morning if read else None,
+            )
+            for sender, recipient, body, age, queued, read in (
+                (9001, 9002, "Can we meet about the 504 plans at 2?", 3 * hour, False, False),
+                (9004, 9003, "A new student sat in my 3rd period today.", 2 * hour, False, False),
+                (9002, 9005, "Please send me the grades for the review.", hour, True, False),
+                (9003, 9001, "The enrollment report is on your desk.", 5 * hour, False, True),
+                (9001, 9006, "Staff meeting moved to Thursday.", 4 * hour, False, False),
+            )
+        ],
+    )
+    _insert(
+        conn,
+        field_trip_notices,
+        [
+            dict(
+                trip_title=title,
+                trip_date=today + dt.timedelta(days=days),
+                user_id=user,
+                message=message,
+                created_at=morning - hour,
+                notified_at=morning - hour if sent else None,
+            )
+            for title, days, user, message, sent in (
+                ("Science museum", 14, 9004, "The request was approved.", False),
+                ("Science museum", 14, 9001, "A bus is assigned: bus 12.", False),
+                ("State capitol", 21, 9005, "The departure moved to 7:30.", False),
+                ("Zoo", 9, 9006, "The request was approved.", False),
+                ("Aquarium", 3, 9004, "The request was approved.", True),
+            )
+        ],
+    )
+
+
 # The demo district's site profile, System Preferences and Student Fields (README: "Demo").
 DEMO_SCHOOL_PREFERENCES = {("class_rank_by", 6): "weighted", ("class_rank_by", 7): "unweighted"}
 DEMO_DISTRICT_PREFERENCES = {
@@ -1760,6 +1837,8 @@ DEMO_DISTRICT_PREFERENCES = {
     "callout_parent_form": "1",
     "callout_student_form": "2",
     "pcard_administrator_email": "pcard@district.example",
+    # Texts for unexcused absences (the demo's "A"); `make run` has no SMS connection.
+    "attendance_mobile_alert_codes": "A",
 }
 
 

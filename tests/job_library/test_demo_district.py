@@ -11,7 +11,7 @@ from include import cli
 from include.demo_district import REFERENCE_DAY, DemoYear, generate
 from job_library.jobs.sis.parse_addresses import ParseAddresses, ParseAddressesParams
 from job_library.jobs.sis.set_zoned_school import SetZonedSchool, SetZonedSchoolParams
-from job_library.schema import student_addresses
+from job_library.schema import student_addresses, users
 from job_library.schemas.attendance import attendance_day
 from job_library.schemas.district import (
     attendance_calendar,
@@ -20,7 +20,7 @@ from job_library.schemas.district import (
     school_years,
 )
 from job_library.schemas.enrollment import student_enrollment, students
-from tests.job_library.district import fingerprint
+from tests.job_library.district import USERS, fingerprint, load_users
 from tests.job_library.jobs_context import run_in_transaction
 
 N = 120
@@ -87,6 +87,24 @@ def test_the_same_count_gives_the_same_district(db):
     assert fingerprint(db) == first
     generate(db, N + 1, today=REFERENCE_DAY)
     assert fingerprint(db) != first
+
+
+def test_the_demo_users_are_replaced_and_others_kept(db):
+    """Its Focus users come back the same on every run; users it did not make stay."""
+
+    def rows():
+        with db.connect() as conn:
+            return conn.execute(sa.select(users).order_by(users.c.user_id)).all()
+
+    generate(db, N, today=REFERENCE_DAY)
+    load_users(db)
+    first = rows()
+    assert {r.user_id for r in first} >= set(USERS)
+    assert len(first) == len(USERS) + 6
+    with db.begin() as conn:  # someone renamed a demo user
+        conn.execute(sa.update(users).where(users.c.user_id == 9001).values(email="x@y.example"))
+    generate(db, N, today=REFERENCE_DAY)
+    assert rows() == first
 
 
 def test_the_addresses_match_the_address_catalog(db):

@@ -82,10 +82,10 @@ CASES = [
     ("communication_status_update", {}, [], True),
     ("attendance_daily_triggers", {}, [], True),
     ("process_trial_balance_subscriptions", {}, [], True),
-    ("field_trip_notifications", {}, [], False),  # the demo has no Focus users to notify
+    ("field_trip_notifications", {}, [], True),
     ("communication_status_updates", {}, [], True),
-    ("focus_chat_alerts", {}, [], False),  # the demo has no Focus users to chat
-    ("attendance_sms", {}, [], False),  # no mobile-alert codes: `make run` sends no texts
+    ("focus_chat_alerts", {}, [], True),
+    ("attendance_sms", {}, [], True),
 ]
 
 
