@@ -125,7 +125,8 @@ def test_make_run_starts_the_embedded_default_and_reuses_it(tmp_path):
         finally:
             _stop(proc)
     assert "Demo jobs: 5 created" in outputs[0]
-    assert "Demo jobs: none added (5 job(s) already defined)" in outputs[1]
+    # The second start finds the five demo jobs and the Communication Queue seed-defaults added.
+    assert "Demo jobs: none added (6 job(s) already defined)" in outputs[1]
     mail = tmp_path / "local" / "mail"
     assert f"is kept in {mail}" in outputs[0] or "no local mail catcher" in outputs[0]
     # A small demo district is seeded into the new database, and kept by the second start.
