@@ -214,7 +214,8 @@ def test_listing_sorts_filters_and_pages(server):
     assert priorities == sorted(priorities, reverse=True) and priorities[0] == 900
     first = user.get("/api/jobs", params={"sort": "title", "page_size": 2, "page": 1}).json()
     second = user.get("/api/jobs", params={"sort": "title", "page_size": 2, "page": 2}).json()
-    assert first["pages"] == 3 and first["total"] == 5
+    # The demo's five jobs and the Communication Queue that seed-defaults installs.
+    assert first["pages"] == 3 and first["total"] == 6
     titles = [j["title"] for j in first["jobs"] + second["jobs"]]
     assert titles == sorted(titles, key=str.lower)
     only = user.get("/api/jobs", params=[("filter", "class:maintenance")]).json()["jobs"]
@@ -789,9 +790,14 @@ def test_export_filters_on_what_the_list_shows_for_a_run_after_job(server):
     assert [j["class"] for j in listed] == ["rollover"]
     exported = yaml.safe_load(viewer.get("/api/export", params=after).text)["jobs"]
     assert [j["id"] for j in exported] == [listed[0]["id"]]
+    # Only the seeded Communication Queue repeats ("Every 15 min"); Rollover never matches.
     every = [("filter", "job_time:every")]
-    assert viewer.get("/api/jobs", params=every).json()["jobs"] == []
-    assert yaml.safe_load(viewer.get("/api/export", params=every).text)["jobs"] == []
+    repeating = viewer.get("/api/jobs", params=every).json()["jobs"]
+    assert [(j["id"], j["job_time"]) for j in repeating] == [
+        ("communication-queue", "Every 15 min")
+    ]
+    exported = yaml.safe_load(viewer.get("/api/export", params=every).text)["jobs"]
+    assert [j["id"] for j in exported] == ["communication-queue"]
 
 
 # --- The native screen's additions: lookups, Run Job per role, preview before an id ---------
