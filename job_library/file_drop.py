@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import fnmatch
 import hashlib
 import html
+import io
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -208,3 +210,26 @@ def combined(results: list[JobResult]) -> JobResult:
         html="".join(r.html or f"<p>{html.escape(r.summary)}</p>" for r in results),
         counts=dict(counts),
     )
+
+
+def read_csv(data: bytes, columns: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a UTF-8 CSV file with exactly ``columns`` (any order) as its header; raises
+    ValueError naming what makes the file unreadable."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 (byte offset {exc.start})") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in next(reader, [])]
+    if sorted(header) != sorted(columns):
+        raise ValueError(f"wrong header {','.join(header)!r}: expected {','.join(columns)}")
+    rows = []
+    for fields in reader:
+        if not any(f.strip() for f in fields):
+            continue
+        if len(fields) != len(header):
+            raise ValueError(
+                f"line {reader.line_num} has {len(fields)} field(s), expected {len(header)}"
+            )
+        rows.append((reader.line_num, {h: f.strip() for h, f in zip(header, fields, strict=True)}))
+    return rows

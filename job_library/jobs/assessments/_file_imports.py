@@ -4,14 +4,19 @@ moving each applied file to the folder's processed/ once its rows are committed.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from job_library.base import JobContext, JobResult, RemoteFileError
-from job_library.file_drop import checksum, earlier_import, record_import, settled, survey
+from job_library.file_drop import (
+    checksum,
+    earlier_import,
+    read_csv,
+    record_import,
+    settled,
+    survey,
+)
 from job_library.output import listed_result
 
 
@@ -32,29 +37,6 @@ class Applied:
     counts: dict[str, int]
     changes: list[tuple] = field(default_factory=list)
     bad: list[BadRow] = field(default_factory=list)
-
-
-def read_csv(data: bytes, columns: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
-    """The rows of a UTF-8 CSV file with exactly ``columns`` (any order) as its header; raises
-    ValueError naming what makes the file unreadable."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 (byte offset {exc.start})") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in next(reader, [])]
-    if sorted(header) != sorted(columns):
-        raise ValueError(f"header {','.join(header)!r}: expected {','.join(columns)}")
-    rows = []
-    for fields in reader:
-        if not any(f.strip() for f in fields):
-            continue
-        if len(fields) != len(header):
-            raise ValueError(
-                f"line {reader.line_num} has {len(fields)} field(s), expected {len(header)}"
-            )
-        rows.append((reader.line_num, {h: f.strip() for h, f in zip(header, fields, strict=True)}))
-    return rows
 
 
 def import_drop(

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import html
-import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -47,24 +45,9 @@ class MetLifeParams(BaseModel):
 
 def _read(data: bytes) -> list[tuple[int, dict[str, str]]]:
     """The rows of MetLife.csv; raises ValueError naming what makes the file unreadable."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 (byte offset {exc.start})") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in next(reader, [])]
-    if sorted(header) != sorted(COLUMNS):
-        raise ValueError(f"wrong header {','.join(header)!r}: expected {','.join(COLUMNS)}")
-    rows = []
-    for fields in reader:
-        if not any(f.strip() for f in fields):
-            continue
-        if len(fields) != len(header):
-            raise ValueError(
-                f"line {reader.line_num} has {len(fields)} field(s), expected {len(header)}"
-            )
-        rows.append((reader.line_num, {h: f.strip() for h, f in zip(header, fields, strict=True)}))
-    return rows
+    from job_library.file_drop import read_csv
+
+    return read_csv(data, COLUMNS)
 
 
 def _explain(row: dict[str, str], employee_ids: dict[str, int]) -> str | None:
