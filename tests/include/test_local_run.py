@@ -178,3 +178,55 @@ def test_a_job_with_addresses_mails_the_catcher_at_once_without_errors(
     assert b"Subject: Scheduled job 'Address Corrections' succeeded" in files[0].read_bytes()
     assert elapsed < 5  # no retry back-off
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+_WRITE = """
+import time
+import sqlalchemy as sa
+from airflow import settings
+print("ready", flush=True)
+started = time.monotonic()
+with settings.engine.begin() as conn:
+    conn.execute(sa.text("INSERT INTO t VALUES (2)"))
+print(f"waited {time.monotonic() - started:.1f}", flush=True)
+"""
+
+
+def test_airflow_waits_out_a_sqlite_write_lock_longer_than_the_drivers_five_seconds(tmp_path):
+    """The embedded default's processes share one SQLite file: a write that waits behind
+    another process's 7-second transaction succeeds instead of failing "database is locked"."""
+    import sqlite3
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "FOCUS_"))}
+    env = airflow_env(focus_home=tmp_path, base=base)
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS"] == "include.sqlite_wait.CONNECT_ARGS"
+    path = Path(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///"))
+    path.parent.mkdir(parents=True)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA journal_mode=WAL")
+    holder.execute("CREATE TABLE t (x INTEGER)")
+    holder.execute("BEGIN IMMEDIATE")  # the write lock, held from before Airflow starts
+    holder.execute("INSERT INTO t VALUES (1)")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _WRITE], env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(7)
+        holder.execute("COMMIT")
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    assert float(out.split()[-1]) >= 5
+    assert sorted(r[0] for r in holder.execute("SELECT x FROM t")) == [1, 2]
+
+
+def test_a_database_the_district_chose_gets_no_sqlite_arguments(tmp_path):
+    env = airflow_env(
+        focus_home=tmp_path,
+        base={"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "postgresql+psycopg2://airflow@db/airflow"},
+    )
+    assert "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS" not in env
+    assert "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS_ASYNC" not in env
