@@ -22,21 +22,6 @@ TIMEZONE = "America/New_York"
 DAG_FACTORY = "dag-factory==1.1.0"
 CACHE = ROOT / ".bench-venvs"
 
-# Parameters for classes whose model has required fields without a default.
-SAMPLE_PARAMS: dict[str, dict[str, Any]] = {
-    "rollover": {"enrollment_date": "2027-08-10", "enrollment_code": "E01"},
-    "auto_withdraw": {"drop_code": "W26", "absences": 5},
-    "cte_consecutive_absences": {"users": [1], "codes": ["A"], "days": 2},
-    "cte_pay_period_2": {"users": [1]},
-    "scheduled_import": {
-        "connection": "district_sftp",
-        "directory": "/imports/staff",
-        "file_pattern": "staff_*.csv",
-        "target_table": "employees",
-        "column_mapping": {"Employee ID": "ein", "Last": "last_name"},
-        "key_columns": ["ein"],
-    },
-}
 WEEKDAY_SETS = [["mon", "tue", "wed", "thu", "fri"], ["sat"], ["mon", "wed", "fri"], None]
 _CRON_DAYS = {"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6}
 
@@ -101,33 +86,11 @@ def documents(n: int, classes: Sequence[str] | None = None) -> list[dict[str, An
     return docs
 
 
-def _sample(schema: dict[str, Any], defs: dict[str, Any]) -> Any:
-    if "$ref" in schema:
-        return _sample(defs[schema["$ref"].split("/")[-1]], defs)
-    if "enum" in schema:
-        return schema["enum"][0]
-    for option in schema.get("anyOf", []):
-        if option.get("type") != "null":
-            return _sample(option, defs)
-    kind = schema.get("type")
-    if kind in ("integer", "number"):
-        return max(1, schema.get("minimum", 1))
-    if kind == "boolean":
-        return False
-    if kind == "array":
-        return [_sample(schema.get("items", {}), defs)] * max(1, schema.get("minItems", 1))
-    return "2027-08-10" if schema.get("format") == "date" else "A"
-
-
 def sample_params(key: str) -> dict[str, Any]:
-    """Parameters a job of this class validates with (its required fields filled in)."""
-    from job_library.registry import REGISTRY
+    """Parameters a job of this class validates with (job_library.registry.example_params)."""
+    from job_library.registry import example_params
 
-    if key in SAMPLE_PARAMS:
-        return SAMPLE_PARAMS[key]
-    schema = REGISTRY[key].params_model.model_json_schema()
-    props, defs = schema.get("properties", {}), schema.get("$defs", {})
-    return {name: _sample(props[name], defs) for name in schema.get("required", [])}
+    return example_params(key)
 
 
 def focus_home(home: Path, docs: list[dict[str, Any]]) -> None:

@@ -387,6 +387,9 @@ class Job(ABC):
     module: ClassVar[str]
     kind: ClassVar[JobKind] = JobKind.BUILT_IN
     params_model: ClassVar[type[BaseModel]] = NoParams
+    # Parameters a job of this class validates with, for benchmarks and the build checks;
+    # None: the model's required fields filled in from their types (registry.example_params).
+    example_params: ClassVar[dict[str, Any] | None] = None
     implemented: ClassVar[bool] = True
     # Whether the runner should hand it the scheduler's run history (JobContext.history).
     uses_run_history: ClassVar[bool] = False

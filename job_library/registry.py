@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 from job_library.base import Job
 
@@ -166,3 +167,33 @@ def catalog() -> list[dict[str, object]]:
         }
         for cls in sorted(REGISTRY.values(), key=lambda c: c.title)
     ]
+
+
+def _sample(schema: dict[str, Any], defs: dict[str, Any]) -> Any:
+    """A value of a JSON-schema type (the first enum member, the minimum, a date)."""
+    if "$ref" in schema:
+        return _sample(defs[schema["$ref"].split("/")[-1]], defs)
+    if "enum" in schema:
+        return schema["enum"][0]
+    for option in schema.get("anyOf", []):
+        if option.get("type") != "null":
+            return _sample(option, defs)
+    kind = schema.get("type")
+    if kind in ("integer", "number"):
+        return max(1, schema.get("minimum", 1))
+    if kind == "boolean":
+        return False
+    if kind == "array":
+        return [_sample(schema.get("items", {}), defs)] * max(1, schema.get("minItems", 1))
+    return "2027-08-10" if schema.get("format") == "date" else "A"
+
+
+def example_params(key: str) -> dict[str, Any]:
+    """Parameters a job of class ``key`` validates with: the class's ``example_params``, or
+    its model's required fields filled in from their types."""
+    cls = REGISTRY[key]
+    if cls.example_params is not None:
+        return dict(cls.example_params)
+    schema = cls.params_model.model_json_schema()
+    props, defs = schema.get("properties", {}), schema.get("$defs", {})
+    return {name: _sample(props[name], defs) for name in schema.get("required", [])}

@@ -15,12 +15,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 
 from include.repository import upsert, validate_documents
-from job_library.registry import REGISTRY
+from job_library.registry import REGISTRY, example_params
 
 ROOT = Path(__file__).resolve().parents[2]
 DAG_FILE = ROOT / "dags" / "focus_jobs.py"
@@ -48,23 +47,6 @@ FORBIDDEN_ON_BUILD = (
 FORBIDDEN_ON_IMPORT = FORBIDDEN_ON_BUILD
 
 # Parameters for classes whose model has required fields the generic filler cannot guess.
-SAMPLE_PARAMS: dict[str, dict[str, Any]] = {
-    "rollover": {"enrollment_date": "2027-08-10", "enrollment_code": "E01"},
-    "auto_withdraw": {"drop_code": "W26", "absences": 5},
-    "cte_consecutive_absences": {"users": [1], "codes": ["A"], "days": 2},
-    "cte_pay_period_2": {"users": [1]},
-    "scheduled_import": {
-        "connection": "district_sftp",
-        "directory": "/imports/staff",
-        "file_pattern": "staff_*.csv",
-        "target_table": "employees",
-        "column_mapping": {"Employee ID": "ein", "Last": "last_name"},
-        "key_columns": ["ein"],
-    },
-    "create_process_assessments": {"process": "fsa_ela", "cohorts": ["2027"]},
-    "import_ics_file": {"ics_url": "https://calendar.example.org/district.ics"},
-}
-
 CHILD = """
 import importlib, importlib.machinery, importlib.util, json, os, sys
 import airflow.sdk, airflow.sdk.execution_time.task_runner, airflow.dag_processing.dagbag
@@ -103,36 +85,6 @@ print(json.dumps(report))
 """
 
 
-def _sample(schema: dict[str, Any], defs: dict[str, Any]) -> Any:
-    """A value the JSON schema accepts, for a required field without a default."""
-    if "$ref" in schema:
-        return _sample(defs[schema["$ref"].split("/")[-1]], defs)
-    if "enum" in schema:
-        return schema["enum"][0]
-    for option in schema.get("anyOf", []):
-        if option.get("type") != "null":
-            return _sample(option, defs)
-    kind = schema.get("type")
-    if kind == "integer" or kind == "number":
-        return max(1, schema.get("minimum", 1))
-    if kind == "boolean":
-        return False
-    if kind == "array":
-        return [_sample(schema.get("items", {}), defs)] * max(1, schema.get("minItems", 1))
-    if schema.get("format") == "date":
-        return "2027-08-10"
-    return "A"
-
-
-def sample_params(key: str) -> dict[str, Any]:
-    if key in SAMPLE_PARAMS:
-        return SAMPLE_PARAMS[key]
-    schema = REGISTRY[key].params_model.model_json_schema()
-    defs = schema.get("$defs", {})
-    props = schema.get("properties", {})
-    return {name: _sample(props[name], defs) for name in schema.get("required", [])}
-
-
 def test_building_each_class_dag_imports_nothing_its_run_needs(focus_env: Path):
     jobs = [(key, f"cheap-{i:02d}") for i, key in enumerate(REGISTRY)]
     documents = [
@@ -142,12 +94,12 @@ def test_building_each_class_dag_imports_nothing_its_run_needs(focus_env: Path):
             "class": key,
             "kind": str(REGISTRY[key].kind),
             "run_time": "02:00",
-            "params": sample_params(key),
+            "params": example_params(key),
         }
         for key, job_id in jobs
     ]
     definitions, errors = validate_documents(documents)
-    assert not errors, f"give these classes SAMPLE_PARAMS: {errors}"
+    assert not errors, f"give these classes example_params: {errors}"
     engine = sa.create_engine(os.environ["FOCUS_DB_URL"])
     with engine.begin() as conn:
         upsert(conn, definitions, user="test")

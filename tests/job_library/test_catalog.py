@@ -102,3 +102,16 @@ def test_an_unknown_key_is_not_in_the_catalog():
     assert get_job_class("legacy_php_export") is None
     assert "legacy_php_export" not in REGISTRY
     assert len(REGISTRY) == len(list(REGISTRY)) == len(catalog())
+
+
+def test_every_class_has_parameters_it_validates_with():
+    """The benchmarks and the build checks make jobs of every class from these."""
+    from job_library.registry import example_params
+
+    refused = {}
+    for key, cls in REGISTRY.items():
+        try:
+            cls.params_model.model_validate(example_params(key))
+        except ValueError as exc:
+            refused[key] = str(exc).splitlines()[0]
+    assert refused == {}, "give these classes example_params"

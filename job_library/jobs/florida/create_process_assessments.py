@@ -95,6 +95,7 @@ class CreateProcessAssessments(Job):
     module = "Florida State Reporting"
     needs_state = "FL"
     params_model = CreateProcessAssessmentsParams
+    example_params = {"process": "fsa_ela", "cohorts": ["2027"]}
 
     def run(self, context: JobContext, params: CreateProcessAssessmentsParams) -> JobResult:
         from job_library.jobs.florida._process_assessments_work import run_process

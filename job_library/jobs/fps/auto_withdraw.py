@@ -169,6 +169,7 @@ class AutoWithdraw(Job):
     school_days_only_default = True
     needs_add_ons = frozenset({AddOn.FPS})
     params_model = AutoWithdrawParams
+    example_params = {"drop_code": "W26", "absences": 5}
 
     def run(self, context: JobContext, params: AutoWithdrawParams) -> JobResult:
         from job_library.schemas.district import schools

@@ -236,6 +236,7 @@ class CteConsecutiveAbsences(Job):
     school_days_only_default = True
     needs_add_ons = frozenset({AddOn.FPS})
     params_model = CteConsecutiveAbsencesParams
+    example_params = {"users": [1], "codes": ["A"], "days": 2}
 
     def run(self, context: JobContext, params: CteConsecutiveAbsencesParams) -> JobResult:
         from job_library.schemas.attendance import attendance_codes

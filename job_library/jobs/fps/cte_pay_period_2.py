@@ -118,6 +118,7 @@ class CtePayPeriod2(Job):
     module = "FPS"
     needs_add_ons = frozenset({AddOn.FPS})
     params_model = CtePayPeriod2Params
+    example_params = {"users": [1]}
 
     def run(self, context: JobContext, params: CtePayPeriod2Params) -> JobResult:
         from job_library.sis_sql import resolve_year_and_schools

@@ -54,6 +54,7 @@ class ImportIcsFile(Job):
     module = "Integrations"
     kind = JobKind.INTEGRATION
     params_model = ImportIcsParams
+    example_params = {"ics_url": "https://calendar.example.org/district.ics"}
 
     def run(self, context: JobContext, params: ImportIcsParams) -> JobResult:
         from job_library.jobs.integrations._import_ics_work import import_feed

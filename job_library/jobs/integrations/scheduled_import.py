@@ -363,6 +363,14 @@ class ScheduledImport(Job):
     module = "Importer"
     kind = JobKind.IMPORT
     params_model = ImportTemplate
+    example_params = {
+        "connection": "district_sftp",
+        "directory": "/imports/staff",
+        "file_pattern": "staff_*.csv",
+        "target_table": "employees",
+        "column_mapping": {"Employee ID": "ein", "Last": "last_name"},
+        "key_columns": ["ein"],
+    }
 
     @classmethod
     def remote_source(cls, params: ImportTemplate) -> RemoteSource:

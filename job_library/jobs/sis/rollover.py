@@ -180,6 +180,7 @@ class Rollover(Job):
     )
     module = "SIS"
     params_model = RolloverParams
+    example_params = {"enrollment_date": "2027-08-10", "enrollment_code": "E01"}
 
     def run(self, context: JobContext, params: RolloverParams) -> JobResult:
         from job_library.sis_sql import resolve_year_and_schools
