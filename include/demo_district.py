@@ -467,6 +467,7 @@ def generate(
         with _bulk_load(conn, "schedule", "attendance_period", "attendance_day"):
             _schedules(conn, students_count, year)
             _attendance(conn, year)
+            _morning_marks(conn, year)
         _tests_and_more(conn, year)
         _student_services(conn, year)
         _web_api_data(conn, year)
@@ -1066,6 +1067,35 @@ def _attendance(conn: sa.Connection, year: DemoYear) -> None:
     table.drop(conn)
 
 
+def _morning_marks(conn: sa.Connection, year: DemoYear) -> None:
+    """The build day's first period, as teachers leave it by mid-morning: when the district is
+    built on a school day whose attendance is not yet complete, every 23rd student at their
+    main school is marked absent (code A) in period 1. Daily attendance for the day is left
+    to be calculated, as it would be that evening; Attendance SMS finds these marks when the
+    demo runs on the day it was built."""
+    today = year.today
+    if today not in year.school_days or today <= year.as_of:
+        return
+    conn.execute(
+        sa.text("""
+        INSERT INTO attendance_period (student_id, school_date, period_id, attendance_code,
+                                       course_period_id)
+        SELECT e.student_id, :today, cp.period_id, 2, MIN(s.course_period_id)
+        FROM student_enrollment e
+        JOIN schedule s
+          ON s.student_id = e.student_id AND s.school_id = e.school_id
+         AND s.start_date <= :today AND (s.end_date IS NULL OR s.end_date >= :today)
+        JOIN course_periods cp ON cp.course_period_id = s.course_period_id
+        JOIN school_periods sp ON sp.period_id = cp.period_id
+        WHERE e.second_school = FALSE AND e.student_id % 23 = 0
+          AND e.start_date <= :today AND (e.end_date IS NULL OR e.end_date >= :today)
+          AND sp.sort_order = 1
+        GROUP BY e.student_id, cp.period_id
+    """).bindparams(sa.bindparam("today", type_=sa.Date)),
+        {"today": today},
+    )
+
+
 def _tests_and_more(conn: sa.Connection, year: DemoYear) -> None:
     """Standardized tests with scores for grades 3-10, and adult CASAS tests."""
     _insert(
@@ -1439,8 +1469,8 @@ def _communications(conn: sa.Connection, n: int, today: dt.date) -> None:
     e-mail and mobile for every student (a second one with e-mail for every third), the
     settings of unexcused-absence messages, notifications of the last days with each first
     contact's settings, two Automated Cron Messages (one due this morning), and staff's
-    scheduled messages in the queue (two due earlier today, one tomorrow). E-mail only:
-    texts and calls need a provider connection (twilio_default) that `make run` does not set."""
+    scheduled messages in the queue (two due earlier today, one tomorrow). The texts come
+    from Attendance SMS on the build day's morning marks (_morning_marks)."""
     from job_library.schemas.communications import (
         attendance_message_settings,
         attendance_triggers,

@@ -256,6 +256,7 @@ def main() -> int:
         airflow = shutil.which("airflow", path=os.environ["PATH"]) or "airflow"
         return run_components(airflow, dict(os.environ))
     from include.mail_catcher import smtp_address, start_mail_catcher
+    from include.text_catcher import start_text_catcher, text_address
 
     focus_home = Path(os.environ.get("FOCUS_HOME") or PROJECT_ROOT / ".local")
     env = airflow_env(focus_home=focus_home)
@@ -271,6 +272,17 @@ def main() -> int:
     except OSError as exc:  # another make run (or a real server) has the port: use that one
         catcher = None
         mail_line = f"  no local mail catcher: {host}:{smtp_port} is taken ({exc.strerror})"
+    text_folder = focus_home / "texts"
+    text_host, text_port = text_address()
+    try:
+        texts = start_text_catcher(text_folder, text_host, text_port)
+        text_line = (
+            f"  texts, calls and push from jobs (twilio_default, {text_host}:{text_port}) "
+            f"are kept in {text_folder}"
+        )
+    except OSError as exc:
+        texts = None
+        text_line = f"  no local text catcher: {text_host}:{text_port} is taken ({exc.strerror})"
     print(f"\nFocus Scheduled Jobs on Airflow: {url}", flush=True)
     print(
         f"  log in as admin / {passwords['admin']}  (viewer / {passwords['viewer']} is read-only)"
@@ -279,12 +291,15 @@ def main() -> int:
         f"  logins are kept in {env['AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE']}",
         flush=True,
     )
-    print(mail_line + "\n", flush=True)
+    print(mail_line, flush=True)
+    print(text_line + "\n", flush=True)
     try:
         return supervise([sys.executable, "-m", "include.local_airflow", "components"], env)
     finally:
         if catcher is not None:
             catcher.stop()
+        if texts is not None:
+            texts.stop()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import secrets
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -159,49 +158,6 @@ class TwilioStandIn:
                 self.violations.append(f"{what} {path}: {type(exc).__name__}: {detail}")
 
     def _created(self, path: str, form: dict[str, str]) -> dict[str, Any]:
-        sid = secrets.token_hex(16)
-        if path.endswith("/Messages.json"):
-            return {
-                "account_sid": ACCOUNT,
-                "api_version": "2010-04-01",
-                "body": form.get("Body"),
-                "date_created": "Thu, 24 Aug 2023 05:01:45 +0000",
-                "date_sent": None,
-                "date_updated": "Thu, 24 Aug 2023 05:01:45 +0000",
-                "direction": "outbound-api",
-                "error_code": None,
-                "error_message": None,
-                "from": form.get("From"),
-                "messaging_service_sid": None,
-                "num_media": "0",
-                "num_segments": "1",
-                "price": None,
-                "price_unit": None,
-                "sid": f"SM{sid}",
-                "status": "queued",
-                "subresource_uris": {},
-                "to": form.get("To"),
-                "uri": f"/2010-04-01/Accounts/{ACCOUNT}/Messages/SM{sid}.json",
-            }
-        if path.endswith("/Calls.json"):
-            return {
-                "sid": f"CA{sid}",
-                "account_sid": ACCOUNT,
-                "to": form.get("To"),
-                "to_formatted": form.get("To"),
-                "from": form.get("From"),
-                "from_formatted": form.get("From"),
-                "status": "queued",
-                "direction": "outbound-api",
-                "api_version": "2010-04-01",
-                "uri": f"/2010-04-01/Accounts/{ACCOUNT}/Calls/CA{sid}.json",
-            }
-        return {
-            "sid": f"NT{sid}",
-            "account_sid": ACCOUNT,
-            "service_sid": SERVICE,
-            "identities": [form.get("Identity")],
-            "body": form.get("Body"),
-            "title": form.get("Title"),
-            "priority": "high",
-        }
+        from include.text_catcher import created_body
+
+        return created_body(path, form, ACCOUNT, SERVICE)

@@ -100,6 +100,11 @@ def test_make_run_starts_the_embedded_default_and_reuses_it(tmp_path):
                 assert "4" in config.text
             pool = requests.get(f"{url}/api/v2/pools/focus_jobs", headers=headers, timeout=10)
             assert pool.json()["slots"] == 4
+            # Texts, calls and push go to the embedded text catcher (include/text_catcher.py).
+            twilio = requests.get(
+                f"{url}/api/v2/connections/twilio_default", headers=headers, timeout=10
+            ).json()
+            assert twilio["host"] == "http://127.0.0.1:8026"
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 dags = requests.get(f"{url}/api/v2/dags", headers=headers, timeout=10).json()
@@ -129,6 +134,8 @@ def test_make_run_starts_the_embedded_default_and_reuses_it(tmp_path):
     assert "Demo jobs: none added (6 job(s) already defined)" in outputs[1]
     mail = tmp_path / "local" / "mail"
     assert f"is kept in {mail}" in outputs[0] or "no local mail catcher" in outputs[0]
+    texts = tmp_path / "local" / "texts"
+    assert f"are kept in {texts}" in outputs[0] or "no local text catcher" in outputs[0]
     # A small demo district is seeded into the new database, and kept by the second start.
     as_of = DemoYear(dt.date.today()).as_of  # the demo year holds the day it was seeded
     assert f"Demo district as of {as_of:%Y-%m-%d}: 8 schools, 300 students," in outputs[0]
