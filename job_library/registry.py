@@ -19,6 +19,7 @@ _LOCATIONS: dict[str, str] = {
     "attendance_daily_triggers": "communications.attendance_daily_triggers:AttendanceDailyTriggers",
     "attendance_sms": "communications.attendance_sms:AttendanceSms",
     "attendance_summary_calculation": "attendance.attendance_summary:AttendanceSummaryCalculation",
+    "attended_hours": "attendance.attended_hours:AttendedHours",
     "auto_withdraw": "fps.auto_withdraw:AutoWithdraw",
     "automated_emails": "communications.automated_emails:AutomatedEmails",
     "automatic_course_requests": "scheduling.automatic_course_requests:AutomaticCourseRequests",
@@ -104,6 +105,7 @@ _LOCATIONS: dict[str, str] = {
     "survey_site_maintenance": "system.survey_site_maintenance:SurveySiteMaintenance",
     "symlink_photos": "system.symlink_photos:SymlinkPhotos",
     "transfer_blackboard_api_data": "integrations.blackboard_transfer:TransferBlackboardApiData",
+    "update_attended_hours": "attendance.update_attended_hours:UpdateAttendedHours",
     "worker_check": "system.worker_check:WorkerCheck",
 }
 

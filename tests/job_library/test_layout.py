@@ -15,6 +15,7 @@ KEYS_AND_TITLES = {
     "attendance_daily_triggers": "Attendance Daily Triggers",
     "attendance_sms": "Attendance SMS",
     "attendance_summary_calculation": "Attendance Summary Calculation",
+    "attended_hours": "Attended Hours",
     "auto_withdraw": "AutoWithdraw",
     "automated_emails": "Automated Emails",
     "automatic_course_requests": "Automatic Course Requests",
@@ -76,6 +77,7 @@ KEYS_AND_TITLES = {
     "survey_site_maintenance": "Survey Site Maintenance",
     "symlink_photos": "Symlink Photos",
     "transfer_blackboard_api_data": "Transfer Blackboard API Data",
+    "update_attended_hours": "Update Attended Hours",
     "worker_check": "Worker Check",
 }
 
