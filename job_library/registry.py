@@ -106,6 +106,7 @@ _LOCATIONS: dict[str, str] = {
     "symlink_photos": "system.symlink_photos:SymlinkPhotos",
     "transfer_blackboard_api_data": "integrations.blackboard_transfer:TransferBlackboardApiData",
     "update_attended_hours": "attendance.update_attended_hours:UpdateAttendedHours",
+    "wdis_total_hours": "attendance.wdis_total_hours:WdisTotalHours",
     "worker_check": "system.worker_check:WorkerCheck",
 }
 

@@ -78,6 +78,7 @@ KEYS_AND_TITLES = {
     "symlink_photos": "Symlink Photos",
     "transfer_blackboard_api_data": "Transfer Blackboard API Data",
     "update_attended_hours": "Update Attended Hours",
+    "wdis_total_hours": "WDIS Total Hours",
     "worker_check": "Worker Check",
 }
 
