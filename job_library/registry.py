@@ -17,6 +17,9 @@ _LOCATIONS: dict[str, str] = {
     "alert_when_existing_mtss_students_enroll": "sss.mtss_enrollment_alert:MtssEnrollmentAlert",
     "assign_lcps": "fps.assign_lcps:AssignLcps",
     "attendance_daily_triggers": "communications.attendance_daily_triggers:AttendanceDailyTriggers",
+    "attendance_scanner_absences": (
+        "attendance.attendance_scanner_absences:AttendanceScannerAbsences"
+    ),
     "attendance_sms": "communications.attendance_sms:AttendanceSms",
     "attendance_summary_calculation": "attendance.attendance_summary:AttendanceSummaryCalculation",
     "attended_hours": "attendance.attended_hours:AttendedHours",

@@ -13,6 +13,7 @@ KEYS_AND_TITLES = {
     "alert_when_existing_mtss_students_enroll": "Alert when existing MTSS students enroll",
     "assign_lcps": "Assign LCPs",
     "attendance_daily_triggers": "Attendance Daily Triggers",
+    "attendance_scanner_absences": "Attendance Scanner Absences",
     "attendance_sms": "Attendance SMS",
     "attendance_summary_calculation": "Attendance Summary Calculation",
     "attended_hours": "Attended Hours",
