@@ -107,6 +107,9 @@ _LOCATIONS: dict[str, str] = {
     "store_automated_cashout": "billing.store_cashout:StoreAutomatedCashout",
     "survey_site_maintenance": "system.survey_site_maintenance:SurveySiteMaintenance",
     "symlink_photos": "system.symlink_photos:SymlinkPhotos",
+    "sync_recent_course_period_changes": (
+        "scheduling.sync_recent_course_period_changes:SyncRecentCoursePeriodChanges"
+    ),
     "transfer_blackboard_api_data": "integrations.blackboard_transfer:TransferBlackboardApiData",
     "update_attended_hours": "attendance.update_attended_hours:UpdateAttendedHours",
     "wdis_total_hours": "attendance.wdis_total_hours:WdisTotalHours",

@@ -77,6 +77,7 @@ KEYS_AND_TITLES = {
     "store_automated_cashout": "Store Automated Cashout",
     "survey_site_maintenance": "Survey Site Maintenance",
     "symlink_photos": "Symlink Photos",
+    "sync_recent_course_period_changes": "Sync Recent Course Period Changes",
     "transfer_blackboard_api_data": "Transfer Blackboard API Data",
     "update_attended_hours": "Update Attended Hours",
     "wdis_total_hours": "WDIS Total Hours",
