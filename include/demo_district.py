@@ -13,6 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from include.demo_assessments import load_demo_assessments
+from include.demo_attendance_hours import load_demo_attendance_hours
 from job_library.jobs.attendance.recalculate_daily_attendance import (
     DAILY_COLUMNS,
     daily_attendance_sql,
@@ -476,6 +477,7 @@ def generate(
         configure_demo_platform(conn)
         _system_jobs(conn, year, files)
         load_demo_assessments(conn, year)
+        load_demo_attendance_hours(conn, year)
         if conn.dialect.name == "postgresql":
             _sync_sequences(conn)
         counts = {

@@ -18,8 +18,12 @@ _LOCATIONS: dict[str, str] = {
     "alert_when_existing_mtss_students_enroll": "sss.mtss_enrollment_alert:MtssEnrollmentAlert",
     "assign_lcps": "fps.assign_lcps:AssignLcps",
     "attendance_daily_triggers": "communications.attendance_daily_triggers:AttendanceDailyTriggers",
+    "attendance_scanner_absences": (
+        "attendance.attendance_scanner_absences:AttendanceScannerAbsences"
+    ),
     "attendance_sms": "communications.attendance_sms:AttendanceSms",
     "attendance_summary_calculation": "attendance.attendance_summary:AttendanceSummaryCalculation",
+    "attended_hours": "attendance.attended_hours:AttendedHours",
     "auto_withdraw": "fps.auto_withdraw:AutoWithdraw",
     "automated_emails": "communications.automated_emails:AutomatedEmails",
     "automatic_course_requests": "scheduling.automatic_course_requests:AutomaticCourseRequests",
@@ -104,7 +108,12 @@ _LOCATIONS: dict[str, str] = {
     "store_automated_cashout": "billing.store_cashout:StoreAutomatedCashout",
     "survey_site_maintenance": "system.survey_site_maintenance:SurveySiteMaintenance",
     "symlink_photos": "system.symlink_photos:SymlinkPhotos",
+    "sync_recent_course_period_changes": (
+        "scheduling.sync_recent_course_period_changes:SyncRecentCoursePeriodChanges"
+    ),
     "transfer_blackboard_api_data": "integrations.blackboard_transfer:TransferBlackboardApiData",
+    "update_attended_hours": "attendance.update_attended_hours:UpdateAttendedHours",
+    "wdis_total_hours": "attendance.wdis_total_hours:WdisTotalHours",
     "worker_check": "system.worker_check:WorkerCheck",
 }
 

@@ -59,3 +59,26 @@ attendance_day = sa.Table(
     ),
     sa.Index("ix_attendance_day_school_date", "school_id", "school_date"),
 )
+
+# Attendance Scanner add-on: one row per student check-in at a section's scanner.
+attendance_scanner_logins = sa.Table(
+    "attendance_scanner_logins",
+    metadata,
+    id_column("login_id"),
+    fk_column("student_id", "students.student_id", nullable=False),
+    fk_column("course_period_id", "course_periods.course_period_id", nullable=False),
+    sa.Column("school_date", sa.Date, nullable=False),
+    sa.Column("scanned_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_attendance_scanner_logins_date", "school_date", "course_period_id"),
+)
+
+# Florida WDIS survey windows of a school year: W (winter/spring), S (summer), F (fall).
+fl_survey_periods = sa.Table(
+    "fl_survey_periods",
+    metadata,
+    sa.Column("syear", sa.Integer, sa.ForeignKey("school_years.syear"), primary_key=True),
+    sa.Column("survey", sa.String(1), primary_key=True),
+    sa.Column("start_date", sa.Date, nullable=False),
+    sa.Column("end_date", sa.Date, nullable=False),
+    sa.CheckConstraint("survey in ('W', 'S', 'F')", name="ck_fl_survey_periods_survey"),
+)

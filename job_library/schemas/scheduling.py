@@ -41,6 +41,11 @@ course_periods = sa.Table(
     sa.Column("room", sa.String(20)),
     sa.Column("total_seats", sa.Integer),
     sa.Column("filled_seats", sa.Integer, nullable=False, server_default="0"),
+    # Attendance Scanner add-on: students of the section check in at a scanner.
+    sa.Column("attendance_scanner", sa.Boolean, nullable=False, server_default=sa.false()),
+    # When a section import last created or changed the section (Sync Recent Course Period
+    # Changes reads the recent ones).
+    sa.Column("imported_at", sa.DateTime(timezone=True)),
     sa.Index("ix_course_periods_course", "course_id"),
 )
 
@@ -69,6 +74,16 @@ schedule = sa.Table(
     sa.Column("basic_skills_exam", sa.String(1)),
     # Florida EOC Course Assessment Status: P passed, F failed, N not tested.
     sa.Column("eoc_assessment_status", sa.String(1)),
+    # FPS hours (Attended Hours, WDIS Total Hours): ATTENDED_HOURS, CUSTOM_57 (total),
+    # CUSTOM_76/78/80 (survey W/S/F hours) and ATT_HOURS_W/S/F (survey attended hours).
+    sa.Column("attended_hours", sa.Numeric(7, 2)),
+    sa.Column("total_hours", sa.Numeric(7, 2)),
+    sa.Column("survey_w_hours", sa.Numeric(7, 2)),
+    sa.Column("survey_s_hours", sa.Numeric(7, 2)),
+    sa.Column("survey_f_hours", sa.Numeric(7, 2)),
+    sa.Column("att_hours_w", sa.Numeric(7, 2)),
+    sa.Column("att_hours_s", sa.Numeric(7, 2)),
+    sa.Column("att_hours_f", sa.Numeric(7, 2)),
     sa.UniqueConstraint(
         "student_id", "course_period_id", "start_date", name="uq_schedule_student_section"
     ),
@@ -117,4 +132,32 @@ waitlist = sa.Table(
     sa.Column("position", sa.Integer, nullable=False),
     sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint("student_id", "course_period_id", name="uq_waitlist_student_section"),
+)
+
+# Gradebooks a teacher combined by period: the sections of one teacher in one period share a
+# gradebook (Sync Recent Course Period Changes adds imported sections to them).
+gradebook_period_groups = sa.Table(
+    "gradebook_period_groups",
+    metadata,
+    id_column("group_id"),
+    fk_column("syear", "school_years.syear", nullable=False),
+    fk_column("school_id", "schools.school_id", nullable=False),
+    fk_column("teacher_id", "staff.staff_id", nullable=False),
+    fk_column("period_id", "school_periods.period_id", nullable=False),
+    sa.UniqueConstraint(
+        "syear", "school_id", "teacher_id", "period_id", name="uq_gradebook_period_groups"
+    ),
+)
+
+gradebook_group_sections = sa.Table(
+    "gradebook_group_sections",
+    metadata,
+    sa.Column(
+        "course_period_id",
+        sa.Integer,
+        sa.ForeignKey("course_periods.course_period_id"),
+        primary_key=True,
+    ),
+    fk_column("group_id", "gradebook_period_groups.group_id", nullable=False),
+    sa.Index("ix_gradebook_group_sections_group", "group_id"),
 )

@@ -86,6 +86,11 @@ CASES = [
     ("communication_status_updates", {}, [], True),
     ("focus_chat_alerts", {}, [], True),
     ("attendance_sms", {}, [], True),
+    ("attended_hours", {}, [], True),
+    ("update_attended_hours", {}, [], True),
+    ("wdis_total_hours", {}, [], True),
+    ("attendance_scanner_absences", {}, [], True),
+    ("sync_recent_course_period_changes", {}, [], True),
 ]
 
 
@@ -124,9 +129,9 @@ def test_every_sis_job_of_the_issue_is_covered():
     }
     assert covered == sis - others
     # The first issue's twenty (CTE Pay Period 2 being a job of its own), seven of the adult
-    # education and assessment jobs (the two imports read files) and thirteen of
-    # Communications (#21).
-    assert len(covered) == 41
+    # education and assessment jobs (the two imports read files), thirteen of
+    # Communications (#21) and five of the attendance hours, scanner and gradebook jobs (#16).
+    assert len(covered) == 46
 
 
 @pytest.mark.parametrize(("key", "params", "before", "has_work"), CASES, ids=[c[0] for c in CASES])

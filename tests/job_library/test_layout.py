@@ -13,8 +13,10 @@ KEYS_AND_TITLES = {
     "alert_when_existing_mtss_students_enroll": "Alert when existing MTSS students enroll",
     "assign_lcps": "Assign LCPs",
     "attendance_daily_triggers": "Attendance Daily Triggers",
+    "attendance_scanner_absences": "Attendance Scanner Absences",
     "attendance_sms": "Attendance SMS",
     "attendance_summary_calculation": "Attendance Summary Calculation",
+    "attended_hours": "Attended Hours",
     "auto_withdraw": "AutoWithdraw",
     "automated_emails": "Automated Emails",
     "automatic_course_requests": "Automatic Course Requests",
@@ -75,7 +77,10 @@ KEYS_AND_TITLES = {
     "store_automated_cashout": "Store Automated Cashout",
     "survey_site_maintenance": "Survey Site Maintenance",
     "symlink_photos": "Symlink Photos",
+    "sync_recent_course_period_changes": "Sync Recent Course Period Changes",
     "transfer_blackboard_api_data": "Transfer Blackboard API Data",
+    "update_attended_hours": "Update Attended Hours",
+    "wdis_total_hours": "WDIS Total Hours",
     "worker_check": "Worker Check",
 }
 
