@@ -104,6 +104,7 @@ _LOCATIONS: dict[str, str] = {
     "survey_site_maintenance": "system.survey_site_maintenance:SurveySiteMaintenance",
     "symlink_photos": "system.symlink_photos:SymlinkPhotos",
     "transfer_blackboard_api_data": "integrations.blackboard_transfer:TransferBlackboardApiData",
+    "void_overdue_ar_invoices": "billing.void_overdue_ar_invoices:VoidOverdueArInvoices",
     "worker_check": "system.worker_check:WorkerCheck",
 }
 
