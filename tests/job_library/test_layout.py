@@ -17,6 +17,7 @@ KEYS_AND_TITLES = {
     "attendance_summary_calculation": "Attendance Summary Calculation",
     "auto_withdraw": "AutoWithdraw",
     "automated_emails": "Automated Emails",
+    "automatic_billing_invoices": "Automatic Billing Invoices",
     "automatic_course_requests": "Automatic Course Requests",
     "automatic_updates": "Automatic Updates",
     "basic_skills_assessment": "Basic Skills Assessment",
