@@ -73,6 +73,9 @@ _LOCATIONS: dict[str, str] = {
     "neogov_new_hires": "erp.neogov:NeoGovNewHires",
     "neogov_user_data": "erp.neogov:NeoGovUserData",
     "nightly_immunization_compliance": "sis.immunization_compliance:NightlyImmunizationCompliance",
+    "outstanding_student_invoices": (
+        "billing.outstanding_student_invoices:OutstandingStudentInvoices"
+    ),
     "parse_addresses": "sis.parse_addresses:ParseAddresses",
     "pcard_email_reminder": "erp.pcard_email_reminder:PcardEmailReminder",
     "phone_communication_processing": (
