@@ -38,6 +38,7 @@ _LOCATIONS: dict[str, str] = {
     "create_detentions_from_tardies": (
         "attendance.detentions_from_tardies:CreateDetentionsFromTardies"
     ),
+    "create_payment_plan_invoices": "erp.create_payment_plan_invoices:CreatePaymentPlanInvoices",
     "create_process_assessments": "florida.create_process_assessments:CreateProcessAssessments",
     "cte_consecutive_absences": "fps.cte_consecutive_absences:CteConsecutiveAbsences",
     "cte_pay_period_2": "fps.cte_pay_period_2:CtePayPeriod2",

@@ -28,6 +28,7 @@ KEYS_AND_TITLES = {
     "communication_status_update": "Communication Status Update",
     "communication_status_updates": "Communication Status Updates",
     "create_detentions_from_tardies": "Create Detentions from Tardies",
+    "create_payment_plan_invoices": "Create Payment Plan Invoices",
     "create_process_assessments": "Create Process Assessments",
     "cte_consecutive_absences": "CTE Consecutive Absences",
     "cte_pay_period_2": "CTE Pay Period 2 Students",
