@@ -21,6 +21,9 @@ _LOCATIONS: dict[str, str] = {
     "attendance_summary_calculation": "attendance.attendance_summary:AttendanceSummaryCalculation",
     "auto_withdraw": "fps.auto_withdraw:AutoWithdraw",
     "automated_emails": "communications.automated_emails:AutomatedEmails",
+    "automatic_application_of_district_template_fees": (
+        "fps.district_template_fees:AutomaticApplicationOfDistrictTemplateFees"
+    ),
     "automatic_billing_invoices": "billing.automatic_billing_invoices:AutomaticBillingInvoices",
     "automatic_course_requests": "scheduling.automatic_course_requests:AutomaticCourseRequests",
     "automatic_updates": "system.automatic_updates:AutomaticUpdates",

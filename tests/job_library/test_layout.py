@@ -17,6 +17,9 @@ KEYS_AND_TITLES = {
     "attendance_summary_calculation": "Attendance Summary Calculation",
     "auto_withdraw": "AutoWithdraw",
     "automated_emails": "Automated Emails",
+    "automatic_application_of_district_template_fees": (
+        "Automatic Application of District Template Fees"
+    ),
     "automatic_billing_invoices": "Automatic Billing Invoices",
     "automatic_course_requests": "Automatic Course Requests",
     "automatic_updates": "Automatic Updates",
