@@ -28,6 +28,7 @@ _LOCATIONS: dict[str, str] = {
     "automatic_course_requests": "scheduling.automatic_course_requests:AutomaticCourseRequests",
     "automatic_updates": "system.automatic_updates:AutomaticUpdates",
     "basic_skills_assessment": "fps.basic_skills_assessment:BasicSkillsAssessment",
+    "calculate_adult_fees": "fps.calculate_adult_fees:CalculateAdultFees",
     "calculate_class_rank_and_gpa": "sis.class_rank_gpa:CalculateClassRankAndGpa",
     "class_size_averages": "florida.class_size_averages:ClassSizeAverages",
     "communication_email_replies": "communications.email_replies:CommunicationEmailReplies",

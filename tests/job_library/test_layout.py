@@ -24,6 +24,7 @@ KEYS_AND_TITLES = {
     "automatic_course_requests": "Automatic Course Requests",
     "automatic_updates": "Automatic Updates",
     "basic_skills_assessment": "Basic Skills Assessment",
+    "calculate_adult_fees": "Calculate Adult Fees",
     "calculate_class_rank_and_gpa": "Calculate Class Rank and GPA",
     "class_size_averages": "Class Size Averages",
     "communication_email_replies": "Communication Email Replies",
