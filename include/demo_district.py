@@ -13,6 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from include.demo_assessments import load_demo_assessments
+from include.demo_finance import load_demo_finance
 from job_library.jobs.attendance.recalculate_daily_attendance import (
     DAILY_COLUMNS,
     daily_attendance_sql,
@@ -475,6 +476,7 @@ def generate(
         configure_demo_platform(conn)
         _system_jobs(conn, year, files)
         load_demo_assessments(conn, year)
+        load_demo_finance(conn, year)
         if conn.dialect.name == "postgresql":
             _sync_sequences(conn)
         counts = {
@@ -1388,6 +1390,16 @@ def _bulk_load(conn: sa.Connection, *tables: str) -> Iterator[None]:
         )
         for t in tables
     }
+    # Foreign keys of other tables pointing into ``tables`` hang on their primary keys.
+    inbound = {
+        t.name: [f for f in inspector.get_foreign_keys(t.name) if f["referred_table"] in tables]
+        for t in SIS_TABLES
+        if t.name not in tables
+        and any(f.referred_table.name in tables for f in t.foreign_key_constraints)
+    }
+    for table, fks in inbound.items():
+        for fk in fks:
+            conn.execute(sa.text(f"ALTER TABLE {table} DROP CONSTRAINT {fk['name']}"))
     for table, (pk, uniques, indexes, fks) in saved.items():
         for fk in fks:
             conn.execute(sa.text(f"ALTER TABLE {table} DROP CONSTRAINT {fk['name']}"))
@@ -1410,6 +1422,16 @@ def _bulk_load(conn: sa.Connection, *tables: str) -> Iterator[None]:
         for index in indexes:
             cols = ", ".join(index["column_names"])
             conn.execute(sa.text(f"CREATE INDEX {index['name']} ON {table} ({cols})"))
+        for fk in fks:
+            cols = ", ".join(fk["constrained_columns"])
+            refs = ", ".join(fk["referred_columns"])
+            conn.execute(
+                sa.text(
+                    f"ALTER TABLE {table} ADD CONSTRAINT {fk['name']} FOREIGN KEY ({cols}) "
+                    f"REFERENCES {fk['referred_table']} ({refs})"
+                )
+            )
+    for table, fks in inbound.items():
         for fk in fks:
             cols = ", ".join(fk["constrained_columns"])
             refs = ", ".join(fk["referred_columns"])

@@ -86,6 +86,15 @@ CASES = [
     ("communication_status_updates", {}, [], True),
     ("focus_chat_alerts", {}, [], True),
     ("attendance_sms", {}, [], True),
+    # Student finance (#18, include/demo_finance.py): overdue AR invoices, a monthly
+    # Automatic Invoices set-up, a payment plan, a district fee template pushed before two
+    # adult programs were built, deferred adult course fees.
+    ("void_overdue_ar_invoices", {}, [], True),
+    ("automatic_billing_invoices", {}, [], True),
+    ("outstanding_student_invoices", {}, [], True),
+    ("create_payment_plan_invoices", {}, [], True),
+    ("automatic_application_of_district_template_fees", {}, [], True),
+    ("calculate_adult_fees", {}, [], True),
 ]
 
 
@@ -125,8 +134,8 @@ def test_every_sis_job_of_the_issue_is_covered():
     assert covered == sis - others
     # The first issue's twenty (CTE Pay Period 2 being a job of its own), seven of the adult
     # education and assessment jobs (the two imports read files) and thirteen of
-    # Communications (#21).
-    assert len(covered) == 41
+    # Communications (#21), six of student finance (#18).
+    assert len(covered) == 47
 
 
 @pytest.mark.parametrize(("key", "params", "before", "has_work"), CASES, ids=[c[0] for c in CASES])
