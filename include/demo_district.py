@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from include.demo_assessments import load_demo_assessments
 from include.demo_attendance_hours import load_demo_attendance_hours
+from include.demo_finance import load_demo_finance
 from job_library.jobs.attendance.recalculate_daily_attendance import (
     DAILY_COLUMNS,
     daily_attendance_sql,
@@ -478,6 +479,7 @@ def generate(
         _system_jobs(conn, year, files)
         load_demo_assessments(conn, year)
         load_demo_attendance_hours(conn, year)
+        load_demo_finance(conn, year)
         if conn.dialect.name == "postgresql":
             _sync_sequences(conn)
         counts = {
@@ -1420,6 +1422,16 @@ def _bulk_load(conn: sa.Connection, *tables: str) -> Iterator[None]:
         )
         for t in tables
     }
+    # Foreign keys of other tables pointing into ``tables`` hang on their primary keys.
+    inbound = {
+        t.name: [f for f in inspector.get_foreign_keys(t.name) if f["referred_table"] in tables]
+        for t in SIS_TABLES
+        if t.name not in tables
+        and any(f.referred_table.name in tables for f in t.foreign_key_constraints)
+    }
+    for table, fks in inbound.items():
+        for fk in fks:
+            conn.execute(sa.text(f"ALTER TABLE {table} DROP CONSTRAINT {fk['name']}"))
     for table, (pk, uniques, indexes, fks) in saved.items():
         for fk in fks:
             conn.execute(sa.text(f"ALTER TABLE {table} DROP CONSTRAINT {fk['name']}"))
@@ -1442,6 +1454,16 @@ def _bulk_load(conn: sa.Connection, *tables: str) -> Iterator[None]:
         for index in indexes:
             cols = ", ".join(index["column_names"])
             conn.execute(sa.text(f"CREATE INDEX {index['name']} ON {table} ({cols})"))
+        for fk in fks:
+            cols = ", ".join(fk["constrained_columns"])
+            refs = ", ".join(fk["referred_columns"])
+            conn.execute(
+                sa.text(
+                    f"ALTER TABLE {table} ADD CONSTRAINT {fk['name']} FOREIGN KEY ({cols}) "
+                    f"REFERENCES {fk['referred_table']} ({refs})"
+                )
+            )
+    for table, fks in inbound.items():
         for fk in fks:
             cols = ", ".join(fk["constrained_columns"])
             refs = ", ".join(fk["referred_columns"])

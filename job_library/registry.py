@@ -26,9 +26,14 @@ _LOCATIONS: dict[str, str] = {
     "attended_hours": "attendance.attended_hours:AttendedHours",
     "auto_withdraw": "fps.auto_withdraw:AutoWithdraw",
     "automated_emails": "communications.automated_emails:AutomatedEmails",
+    "automatic_application_of_district_template_fees": (
+        "fps.district_template_fees:AutomaticApplicationOfDistrictTemplateFees"
+    ),
+    "automatic_billing_invoices": "billing.automatic_billing_invoices:AutomaticBillingInvoices",
     "automatic_course_requests": "scheduling.automatic_course_requests:AutomaticCourseRequests",
     "automatic_updates": "system.automatic_updates:AutomaticUpdates",
     "basic_skills_assessment": "fps.basic_skills_assessment:BasicSkillsAssessment",
+    "calculate_adult_fees": "fps.calculate_adult_fees:CalculateAdultFees",
     "calculate_class_rank_and_gpa": "sis.class_rank_gpa:CalculateClassRankAndGpa",
     "class_size_averages": "florida.class_size_averages:ClassSizeAverages",
     "communication_email_replies": "communications.email_replies:CommunicationEmailReplies",
@@ -42,6 +47,7 @@ _LOCATIONS: dict[str, str] = {
     "create_detentions_from_tardies": (
         "attendance.detentions_from_tardies:CreateDetentionsFromTardies"
     ),
+    "create_payment_plan_invoices": "erp.create_payment_plan_invoices:CreatePaymentPlanInvoices",
     "create_process_assessments": "florida.create_process_assessments:CreateProcessAssessments",
     "cte_consecutive_absences": "fps.cte_consecutive_absences:CteConsecutiveAbsences",
     "cte_pay_period_2": "fps.cte_pay_period_2:CtePayPeriod2",
@@ -77,6 +83,9 @@ _LOCATIONS: dict[str, str] = {
     "neogov_new_hires": "erp.neogov:NeoGovNewHires",
     "neogov_user_data": "erp.neogov:NeoGovUserData",
     "nightly_immunization_compliance": "sis.immunization_compliance:NightlyImmunizationCompliance",
+    "outstanding_student_invoices": (
+        "billing.outstanding_student_invoices:OutstandingStudentInvoices"
+    ),
     "parse_addresses": "sis.parse_addresses:ParseAddresses",
     "pcard_email_reminder": "erp.pcard_email_reminder:PcardEmailReminder",
     "phone_communication_processing": (
@@ -113,6 +122,7 @@ _LOCATIONS: dict[str, str] = {
     ),
     "transfer_blackboard_api_data": "integrations.blackboard_transfer:TransferBlackboardApiData",
     "update_attended_hours": "attendance.update_attended_hours:UpdateAttendedHours",
+    "void_overdue_ar_invoices": "billing.void_overdue_ar_invoices:VoidOverdueArInvoices",
     "wdis_total_hours": "attendance.wdis_total_hours:WdisTotalHours",
     "worker_check": "system.worker_check:WorkerCheck",
 }

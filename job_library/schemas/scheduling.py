@@ -84,6 +84,11 @@ schedule = sa.Table(
     sa.Column("att_hours_w", sa.Numeric(7, 2)),
     sa.Column("att_hours_s", sa.Numeric(7, 2)),
     sa.Column("att_hours_f", sa.Numeric(7, 2)),
+    # FPS adult fees (Calculate Adult Fees): the record's cost reporting code (the course's
+    # program's when empty) and the state's adult fee status, first and second.
+    sa.Column("cost_reporting_code", sa.String(3)),
+    sa.Column("adult_fee_status_first", sa.String(1)),
+    sa.Column("adult_fee_status_second", sa.String(1)),
     sa.UniqueConstraint(
         "student_id", "course_period_id", "start_date", name="uq_schedule_student_section"
     ),

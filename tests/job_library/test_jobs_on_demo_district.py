@@ -91,6 +91,15 @@ CASES = [
     ("wdis_total_hours", {}, [], True),
     ("attendance_scanner_absences", {}, [], True),
     ("sync_recent_course_period_changes", {}, [], True),
+    # Student finance (#18, include/demo_finance.py): overdue AR invoices, a monthly
+    # Automatic Invoices set-up, a payment plan, a district fee template pushed before two
+    # adult programs were built, deferred adult course fees.
+    ("void_overdue_ar_invoices", {}, [], True),
+    ("automatic_billing_invoices", {}, [], True),
+    ("outstanding_student_invoices", {}, [], True),
+    ("create_payment_plan_invoices", {}, [], True),
+    ("automatic_application_of_district_template_fees", {}, [], True),
+    ("calculate_adult_fees", {}, [], True),
 ]
 
 
@@ -129,9 +138,13 @@ def test_every_sis_job_of_the_issue_is_covered():
     }
     assert covered == sis - others
     # The first issue's twenty (CTE Pay Period 2 being a job of its own), seven of the adult
-    # education and assessment jobs (the two imports read files), thirteen of
-    # Communications (#21) and five of the attendance hours, scanner and gradebook jobs (#16).
-    assert len(covered) == 46
+    # education and assessment jobs (the two imports read files), thirteen of Communications
+    # (#21), then the later packages' jobs that run on the district's own data.
+    assert len(covered) == (
+        41
+        + 5  # #16: attendance hours, WDIS hours, scanner absences, course period changes
+        + 6  # #18: student finance
+    )
 
 
 @pytest.mark.parametrize(("key", "params", "before", "has_work"), CASES, ids=[c[0] for c in CASES])

@@ -19,9 +19,14 @@ KEYS_AND_TITLES = {
     "attended_hours": "Attended Hours",
     "auto_withdraw": "AutoWithdraw",
     "automated_emails": "Automated Emails",
+    "automatic_application_of_district_template_fees": (
+        "Automatic Application of District Template Fees"
+    ),
+    "automatic_billing_invoices": "Automatic Billing Invoices",
     "automatic_course_requests": "Automatic Course Requests",
     "automatic_updates": "Automatic Updates",
     "basic_skills_assessment": "Basic Skills Assessment",
+    "calculate_adult_fees": "Calculate Adult Fees",
     "calculate_class_rank_and_gpa": "Calculate Class Rank and GPA",
     "class_size_averages": "Class Size Averages",
     "communication_email_replies": "Communication Email Replies",
@@ -29,6 +34,7 @@ KEYS_AND_TITLES = {
     "communication_status_update": "Communication Status Update",
     "communication_status_updates": "Communication Status Updates",
     "create_detentions_from_tardies": "Create Detentions from Tardies",
+    "create_payment_plan_invoices": "Create Payment Plan Invoices",
     "create_process_assessments": "Create Process Assessments",
     "cte_consecutive_absences": "CTE Consecutive Absences",
     "cte_pay_period_2": "CTE Pay Period 2 Students",
@@ -56,6 +62,7 @@ KEYS_AND_TITLES = {
     "neogov_new_hires": "NeoGov New Hires",
     "neogov_user_data": "NeoGov User Data",
     "nightly_immunization_compliance": "Nightly Immunization Compliance Job",
+    "outstanding_student_invoices": "Outstanding Student Invoices",
     "parse_addresses": "Parse Addresses",
     "pcard_email_reminder": "PCard Email Reminder",
     "phone_communication_processing": "Phone Communication Processing",
@@ -80,6 +87,7 @@ KEYS_AND_TITLES = {
     "sync_recent_course_period_changes": "Sync Recent Course Period Changes",
     "transfer_blackboard_api_data": "Transfer Blackboard API Data",
     "update_attended_hours": "Update Attended Hours",
+    "void_overdue_ar_invoices": "Void Overdue AR Invoices",
     "wdis_total_hours": "WDIS Total Hours",
     "worker_check": "Worker Check",
 }

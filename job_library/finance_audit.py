@@ -1,0 +1,81 @@
+"""The finance audit trail: one finance_audit row per financial record a job changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who changes financial records, for the audit rows and the records' own stamps.
+
+    :param who: ``job <scheduled job id>``, as the records' created_by / voided_by.
+    :param job_key: the job class's catalog key.
+    :param at: when (the run's clock, district time zone).
+    """
+
+    who: str
+    job_key: str
+    at: dt.datetime
+
+
+def actor_of(context, job_key: str) -> Actor:
+    """The actor of a job run: its scheduled job id, class key and the run's clock."""
+    return Actor(who=f"job {context.job_id}", job_key=job_key, at=context.now())
+
+
+def json_object(conn: sa.Connection, **values: sa.ColumnElement) -> sa.ColumnElement:
+    """A JSON object of named SQL values, built in the database (SQLite or Postgres)."""
+    args: list = []
+    for name, value in values.items():
+        args += [sa.literal(name), value]
+    if conn.dialect.name == "postgresql":
+        return sa.cast(sa.func.json_build_object(*args), sa.Text)
+    return sa.func.json_object(*args)
+
+
+def record_audit(
+    conn: sa.Connection,
+    actor: Actor,
+    *,
+    table: str,
+    change: str,
+    rows: sa.Select,
+) -> int:
+    """Write the audit rows of one set-based change in the same transaction.
+
+    :param table: the changed table's name.
+    :param change: ``insert``, ``update`` or ``delete``.
+    :param rows: a SELECT of three columns: record id, old values and new values (JSON text
+        or NULL), one row per changed record. Run it before an update (for the old values)
+        or after an insert (for the new ones), whichever sees what it must.
+    :returns: how many audit rows were written.
+    """
+    from job_library.schemas.finance import finance_audit
+
+    sub = rows.subquery("changed")
+    record_id, old, new = list(sub.c)
+    select = sa.select(
+        sa.literal(table, sa.String),
+        record_id,
+        sa.literal(change, sa.String),
+        old,
+        new,
+        sa.literal(actor.who, sa.String),
+        sa.literal(actor.job_key, sa.String),
+        sa.literal(actor.at, sa.DateTime(timezone=True)),
+    )
+    columns = [
+        "table_name",
+        "record_id",
+        "change",
+        "old_values",
+        "new_values",
+        "changed_by",
+        "job_key",
+        "changed_at",
+    ]
+    return conn.execute(sa.insert(finance_audit).from_select(columns, select)).rowcount
