@@ -41,6 +41,8 @@ course_periods = sa.Table(
     sa.Column("room", sa.String(20)),
     sa.Column("total_seats", sa.Integer),
     sa.Column("filled_seats", sa.Integer, nullable=False, server_default="0"),
+    # Cert/Licensure/Qual Status (Update Teacher Certification): IN or OUT of field.
+    sa.Column("cert_status", sa.String(3)),
     sa.Index("ix_course_periods_course", "course_id"),
 )
 
@@ -117,4 +119,35 @@ waitlist = sa.Table(
     sa.Column("position", sa.Integer, nullable=False),
     sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint("student_id", "course_period_id", name="uq_waitlist_student_section"),
+)
+
+# Master Schedule Snapshots: one row per snapshot of a school year's courses, sections and
+# student schedules (optionally of some schools only).
+master_schedule_snapshots = sa.Table(
+    "master_schedule_snapshots",
+    metadata,
+    id_column("snapshot_id"),
+    fk_column("syear", "school_years.syear", nullable=False),
+    sa.Column("school_ids", sa.String(200)),  # comma-separated ids; NULL: every school
+    sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("taken_by", sa.String(100), nullable=False),
+    sa.Column("courses", sa.Integer, nullable=False),
+    sa.Column("sections", sa.Integer, nullable=False),
+    sa.Column("schedules", sa.Integer, nullable=False),
+)
+
+# Each snapshotted record as a JSON object of its columns, so that columns added to the
+# live tables later do not invalidate older snapshots.
+master_schedule_snapshot_rows = sa.Table(
+    "master_schedule_snapshot_rows",
+    metadata,
+    sa.Column(
+        "snapshot_id",
+        sa.Integer,
+        sa.ForeignKey("master_schedule_snapshots.snapshot_id"),
+        primary_key=True,
+    ),
+    sa.Column("table_name", sa.String(30), primary_key=True),
+    sa.Column("row_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("data", sa.Text, nullable=False),
 )
