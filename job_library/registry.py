@@ -104,6 +104,9 @@ _LOCATIONS: dict[str, str] = {
     "survey_site_maintenance": "system.survey_site_maintenance:SurveySiteMaintenance",
     "symlink_photos": "system.symlink_photos:SymlinkPhotos",
     "transfer_blackboard_api_data": "integrations.blackboard_transfer:TransferBlackboardApiData",
+    "update_teacher_certification": (
+        "scheduling.update_teacher_certification:UpdateTeacherCertification"
+    ),
     "worker_check": "system.worker_check:WorkerCheck",
 }
 

@@ -76,6 +76,7 @@ KEYS_AND_TITLES = {
     "survey_site_maintenance": "Survey Site Maintenance",
     "symlink_photos": "Symlink Photos",
     "transfer_blackboard_api_data": "Transfer Blackboard API Data",
+    "update_teacher_certification": "Update Teacher Certification",
     "worker_check": "Worker Check",
 }
 

@@ -91,7 +91,6 @@ def upgrade() -> None:
         sa.Column("change_date", sa.Date(), nullable=False),
         sa.Column("old_value", sa.Text(), nullable=True),
         sa.Column("new_value", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(["log_id"], ["custom_field_log.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("log_id", name="uq_florida_arms_changes_log"),
     )
