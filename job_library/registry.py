@@ -77,6 +77,9 @@ _LOCATIONS: dict[str, str] = {
     "phone_communication_processing": (
         "communications.communication_queue:PhoneCommunicationProcessing"
     ),
+    "populate_graduation_requirements_summary": (
+        "sis.graduation_requirements_summary:PopulateGraduationRequirementsSummary"
+    ),
     "portal_payments_automatched_cashout": "billing.portal_payments_cashout:PortalPaymentsCashout",
     "process_assessments": "florida.process_assessments:ProcessAssessments",
     "process_trial_balance_subscriptions": (

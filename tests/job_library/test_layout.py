@@ -57,6 +57,7 @@ KEYS_AND_TITLES = {
     "parse_addresses": "Parse Addresses",
     "pcard_email_reminder": "PCard Email Reminder",
     "phone_communication_processing": "Phone Communication Processing",
+    "populate_graduation_requirements_summary": "Populate Graduation Requirements Summary",
     "portal_payments_automatched_cashout": "Portal Payments Automatched Cashout",
     "process_assessments": "Process Assessments",
     "process_trial_balance_subscriptions": "Process Trial Balance Subscriptions",
