@@ -72,6 +72,9 @@ _LOCATIONS: dict[str, str] = {
     "neogov_new_hires": "erp.neogov:NeoGovNewHires",
     "neogov_user_data": "erp.neogov:NeoGovUserData",
     "nightly_immunization_compliance": "sis.immunization_compliance:NightlyImmunizationCompliance",
+    "online_course_req_populate_student_field": (
+        "sis.online_course_requirement:OnlineCourseReqPopulateStudentField"
+    ),
     "parse_addresses": "sis.parse_addresses:ParseAddresses",
     "pcard_email_reminder": "erp.pcard_email_reminder:PcardEmailReminder",
     "phone_communication_processing": (

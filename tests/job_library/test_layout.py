@@ -54,6 +54,7 @@ KEYS_AND_TITLES = {
     "neogov_new_hires": "NeoGov New Hires",
     "neogov_user_data": "NeoGov User Data",
     "nightly_immunization_compliance": "Nightly Immunization Compliance Job",
+    "online_course_req_populate_student_field": "Online Course Req. Populate Student Field",
     "parse_addresses": "Parse Addresses",
     "pcard_email_reminder": "PCard Email Reminder",
     "phone_communication_processing": "Phone Communication Processing",
