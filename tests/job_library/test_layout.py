@@ -42,6 +42,7 @@ KEYS_AND_TITLES = {
     "emergency_services_health_check": "Emergency Services Health Check",
     "eoy_attendance_calculation": "EOY Attendance Calculation",
     "field_trip_notifications": "Field Trip Notifications",
+    "florida_arms_student_field_tracker": "Florida ARMS Student Field Tracker",
     "florida_test_id_assignment": "Florida Test ID Assignment",
     "focus_chat_alerts": "Focus Chat Alerts",
     "frontline_leave": "Frontline Leave",
