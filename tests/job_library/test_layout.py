@@ -50,6 +50,7 @@ KEYS_AND_TITLES = {
     "import_assessments": "Import Assessments",
     "import_ics_file": "Import ICS File",
     "load_data_from_blackboard_api": "Load Data From Blackboard API",
+    "master_schedule_snapshots": "Master Schedule Snapshots",
     "metlife_incoming": "MetLife Incoming",
     "missing_class": "Missing Class CRON Job",
     "neogov_new_hires": "NeoGov New Hires",
