@@ -86,6 +86,12 @@ CASES = [
     ("communication_status_updates", {}, [], True),
     ("focus_chat_alerts", {}, [], True),
     ("attendance_sms", {}, [], True),
+    ("master_schedule_snapshots", {}, [], True),
+    ("update_teacher_certification", {}, [], True),
+    ("populate_graduation_requirements_summary", {}, [], True),
+    # Writes only a Student Field, which the fingerprint does not cover: checked below.
+    ("online_course_req_populate_student_field", {}, [], False),
+    ("florida_arms_student_field_tracker", {}, [], True),
 ]
 
 
@@ -124,9 +130,9 @@ def test_every_sis_job_of_the_issue_is_covered():
     }
     assert covered == sis - others
     # The first issue's twenty (CTE Pay Period 2 being a job of its own), seven of the adult
-    # education and assessment jobs (the two imports read files) and thirteen of
-    # Communications (#21).
-    assert len(covered) == 41
+    # education and assessment jobs (the two imports read files), thirteen of
+    # Communications (#21) and five SIS jobs of #16.
+    assert len(covered) == 46
 
 
 @pytest.mark.parametrize(("key", "params", "before", "has_work"), CASES, ids=[c[0] for c in CASES])
@@ -144,6 +150,16 @@ def test_job_on_the_demo_district(db, key, params, before, has_work):
     second = _run(db, key, params, LATER)
     assert second.success, second.summary
     assert fingerprint(db) == after_first, f"{key} changed data again: {second.summary}"
+
+
+def test_online_course_requirement_on_the_demo_district(db):
+    generate(db, N, today=REFERENCE_DAY)
+    first = _run(db, "online_course_req_populate_student_field", {}, EVENING)
+    assert first.success, first.summary
+    assert first.counts["changed"] > 0, first.summary
+    assert min(first.counts["yes"], first.counts["exempt"], first.counts["no"]) > 0
+    second = _run(db, "online_course_req_populate_student_field", {}, LATER)
+    assert second.counts["changed"] == 0, second.summary
 
 
 @pytest.mark.timeout(600)
