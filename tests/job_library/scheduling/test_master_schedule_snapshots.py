@@ -250,8 +250,8 @@ def test_a_change_makes_a_new_snapshot_and_schools_have_their_own(db):
     assert second.summary.startswith(f"Took snapshot {sid + 1} of the master schedule of 2026:")
     school = _run(db, schools=[2])
     assert school.summary == (
-        f"Took snapshot {sid + 2} of the master schedule of 2026, schools 2: 1 course(s), 1 section(s), "
-        "1 student schedule record(s)."
+        f"Took snapshot {sid + 2} of the master schedule of 2026, schools 2: 1 course(s), "
+        "1 section(s), 1 student schedule record(s)."
     )
     listing = _run(db, action="list", max_listed=2)
     assert listing.summary == "3 master schedule snapshot(s) stored."
