@@ -480,6 +480,7 @@ def generate(
         load_demo_assessments(conn, year)
         load_demo_attendance_hours(conn, year)
         load_demo_finance(conn, year)
+        _graduation_and_certification(conn, year)
         if conn.dialect.name == "postgresql":
             _sync_sequences(conn)
         counts = {
@@ -1942,3 +1943,117 @@ def configure_demo_platform(conn: sa.Connection) -> None:
             sa.case((students.c.student_id % 5 == 0, "Y"), else_="N"),
         ),
     )
+
+
+# Student Fields of the Online Course Requirement and of the Florida ARMS tracker (ESE,
+# ELL, lunch status, zoned district and school, DOP), all logging their changes.
+DEMO_TRACKED_FIELDS = (
+    (4100, "online_course_req", "Online Course Requirement"),
+    (890, "ese_primary", "ESE Code"),
+    (626, "ell_code", "ELL Code"),
+    (71, "lunch_status", "Lunch Status"),
+    (821, "zoned_district_fl", "Zoned District"),
+    (822, "zoned_school_fl", "Zoned School"),
+    (20009054, "dop_code", "DOP Code"),
+)
+
+
+def _graduation_and_certification(conn: sa.Connection, year: DemoYear) -> None:
+    """Graduation requirements, subjects and online flags on the course history, online
+    course waivers, Course Code Directory certification requirements with the teachers'
+    certifications, and ARMS Student Field values (their change log is what the tracker
+    dates)."""
+    from job_library.platform_schema import custom_field_values
+    from job_library.student_fields import (
+        FieldType,
+        RecordTable,
+        StudentField,
+        StudentFields,
+        define_field,
+    )
+
+    _insert(
+        conn,
+        sa.table(
+            "grad_requirements",
+            sa.column("requirement_id"),
+            sa.column("title"),
+            sa.column("subject"),
+            sa.column("credits_required"),
+            sa.column("sort_order"),
+        ),
+        [
+            dict(requirement_id=i, title=t, subject=s, credits_required=c, sort_order=i)
+            for i, (t, s, c) in enumerate(
+                (
+                    ("English", "ELA", 4),
+                    ("Mathematics", "MATH", 4),
+                    ("Science", "SCI", 3),
+                    ("Social Studies", "SOC", 3),
+                    ("Total credits", None, 24),
+                ),
+                start=1,
+            )
+        ],
+    )
+    # Every history record counts toward its subject; every fourth student took ELA online.
+    conn.execute(
+        sa.text(
+            "UPDATE course_history SET grad_subject = course_title, "
+            "online = CASE WHEN student_id % 4 = 0 AND course_title = 'ELA' "
+            "THEN TRUE ELSE FALSE END"
+        )
+    )
+    conn.execute(
+        sa.text("""
+        INSERT INTO graduation_waivers (student_id, requirement, granted_on)
+        SELECT DISTINCT e.student_id, 'online_course', :granted
+        FROM student_enrollment e JOIN grade_levels g ON g.grade_id = e.grade_id
+        WHERE e.syear = :syear AND e.student_id % 10 = 3
+          AND g.short_name IN ('09', '10', '11', '12')
+    """).bindparams(sa.bindparam("granted", type_=sa.Date)),
+        {"granted": year.first_day, "syear": year.syear},
+    )
+    # Each course accepts its 3-digit subject group; teachers whose id is a multiple of 4
+    # have no certification, and every fifth teacher's is scoped A (out of field).
+    conn.execute(
+        sa.text("""
+        INSERT INTO course_cert_requirements (course_number, cert_code)
+        SELECT DISTINCT course_number, SUBSTR(course_number, 5, 3)
+        FROM courses WHERE course_number IS NOT NULL
+    """)
+    )
+    conn.execute(
+        sa.text("""
+        INSERT INTO teacher_certifications (staff_id, cert_code, scope, valid_from)
+        SELECT DISTINCT cp.teacher_id, SUBSTR(c.course_number, 5, 3) || '01',
+               CASE WHEN cp.teacher_id % 5 = 0 THEN 'A' ELSE 'G' END, :start
+        FROM course_periods cp JOIN courses c ON c.course_id = cp.course_id
+        WHERE cp.teacher_id IS NOT NULL AND cp.teacher_id % 4 <> 0
+          AND c.course_number IS NOT NULL
+    """).bindparams(sa.bindparam("start", type_=sa.Date)),
+        {"start": dt.date(year.syear - 3, 7, 1)},
+    )
+    for fid, alias, title in DEMO_TRACKED_FIELDS:
+        define_field(
+            conn, StudentField(fid, alias, title, FieldType.TEXT, RecordTable.STUDENTS, True)
+        )
+    v = custom_field_values
+    ids = [fid for fid, *_ in DEMO_TRACKED_FIELDS]
+    conn.execute(
+        sa.delete(v).where(
+            v.c.field_id.in_(ids), v.c.record_id.not_in(sa.select(students.c.student_id))
+        )
+    )
+    when = dt.datetime.combine(year.first_day, dt.time(9, 0), dt.UTC)
+    fields = StudentFields(conn, changed_by="demo", now=lambda: when)
+    sid = students.c.student_id
+    for alias, every, value in (
+        ("ese_primary", 9, "K,P"),
+        ("ell_code", 11, "LY"),
+        ("lunch_status", 3, "1"),
+        ("zoned_district_fl", 13, "37"),
+        ("zoned_school_fl", 13, "0021"),
+        ("dop_code", 17, "A"),
+    ):
+        fields.write_from(alias, sa.select(sid, sa.literal(value)).where(sid % every == 0))

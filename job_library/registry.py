@@ -69,6 +69,7 @@ _LOCATIONS: dict[str, str] = {
     ),
     "eoy_attendance_calculation": "florida.eoy_attendance:EoyAttendanceCalculation",
     "field_trip_notifications": "erp.field_trip_notifications:FieldTripNotifications",
+    "florida_arms_student_field_tracker": "sis.florida_arms_tracker:FloridaArmsStudentFieldTracker",
     "florida_test_id_assignment": "florida.florida_test_id:FloridaTestIdAssignment",
     "focus_chat_alerts": "communications.focus_chat_alerts:FocusChatAlerts",
     "frontline_leave": "erp.frontline_leave:FrontlineLeave",
@@ -78,11 +79,15 @@ _LOCATIONS: dict[str, str] = {
     "import_assessments": "assessments.import_assessments:ImportAssessments",
     "import_ics_file": "integrations.import_ics:ImportIcsFile",
     "load_data_from_blackboard_api": "integrations.blackboard_load:LoadDataFromBlackboardApi",
+    "master_schedule_snapshots": "scheduling.master_schedule_snapshots:MasterScheduleSnapshots",
     "metlife_incoming": "erp.metlife_incoming:MetLifeIncoming",
     "missing_class": "system.missing_class:MissingClass",
     "neogov_new_hires": "erp.neogov:NeoGovNewHires",
     "neogov_user_data": "erp.neogov:NeoGovUserData",
     "nightly_immunization_compliance": "sis.immunization_compliance:NightlyImmunizationCompliance",
+    "online_course_req_populate_student_field": (
+        "sis.online_course_requirement:OnlineCourseReqPopulateStudentField"
+    ),
     "outstanding_student_invoices": (
         "billing.outstanding_student_invoices:OutstandingStudentInvoices"
     ),
@@ -90,6 +95,9 @@ _LOCATIONS: dict[str, str] = {
     "pcard_email_reminder": "erp.pcard_email_reminder:PcardEmailReminder",
     "phone_communication_processing": (
         "communications.communication_queue:PhoneCommunicationProcessing"
+    ),
+    "populate_graduation_requirements_summary": (
+        "sis.graduation_requirements_summary:PopulateGraduationRequirementsSummary"
     ),
     "portal_payments_automatched_cashout": "billing.portal_payments_cashout:PortalPaymentsCashout",
     "process_assessments": "florida.process_assessments:ProcessAssessments",
@@ -122,6 +130,9 @@ _LOCATIONS: dict[str, str] = {
     ),
     "transfer_blackboard_api_data": "integrations.blackboard_transfer:TransferBlackboardApiData",
     "update_attended_hours": "attendance.update_attended_hours:UpdateAttendedHours",
+    "update_teacher_certification": (
+        "scheduling.update_teacher_certification:UpdateTeacherCertification"
+    ),
     "void_overdue_ar_invoices": "billing.void_overdue_ar_invoices:VoidOverdueArInvoices",
     "wdis_total_hours": "attendance.wdis_total_hours:WdisTotalHours",
     "worker_check": "system.worker_check:WorkerCheck",

@@ -46,6 +46,8 @@ course_periods = sa.Table(
     # When a section import last created or changed the section (Sync Recent Course Period
     # Changes reads the recent ones).
     sa.Column("imported_at", sa.DateTime(timezone=True)),
+    # Cert/Licensure/Qual Status (Update Teacher Certification): IN or OUT of field.
+    sa.Column("cert_status", sa.String(3)),
     sa.Index("ix_course_periods_course", "course_id"),
 )
 
@@ -165,4 +167,35 @@ gradebook_group_sections = sa.Table(
     ),
     fk_column("group_id", "gradebook_period_groups.group_id", nullable=False),
     sa.Index("ix_gradebook_group_sections_group", "group_id"),
+)
+
+# Master Schedule Snapshots: one row per snapshot of a school year's courses, sections and
+# student schedules (optionally of some schools only).
+master_schedule_snapshots = sa.Table(
+    "master_schedule_snapshots",
+    metadata,
+    id_column("snapshot_id"),
+    fk_column("syear", "school_years.syear", nullable=False),
+    sa.Column("school_ids", sa.String(200)),  # comma-separated ids; NULL: every school
+    sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("taken_by", sa.String(100), nullable=False),
+    sa.Column("courses", sa.Integer, nullable=False),
+    sa.Column("sections", sa.Integer, nullable=False),
+    sa.Column("schedules", sa.Integer, nullable=False),
+)
+
+# Each snapshotted record as a JSON object of its columns, so that columns added to the
+# live tables later do not invalidate older snapshots.
+master_schedule_snapshot_rows = sa.Table(
+    "master_schedule_snapshot_rows",
+    metadata,
+    sa.Column(
+        "snapshot_id",
+        sa.Integer,
+        sa.ForeignKey("master_schedule_snapshots.snapshot_id"),
+        primary_key=True,
+    ),
+    sa.Column("table_name", sa.String(30), primary_key=True),
+    sa.Column("row_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("data", sa.Text, nullable=False),
 )

@@ -42,6 +42,14 @@ def test_the_demo_is_a_florida_production_site_with_every_add_on(db):
             "esol_graduation_pathway": (1005, "students", False),
             "ese_test_waiver": (1006, "students", False),
             "cbt_accommodations": (1007, "students", False),
+            # Online Course Req. Populate Student Field and the Florida ARMS tracker.
+            "online_course_req": (4100, "students", True),
+            "ese_primary": (890, "students", True),
+            "ell_code": (626, "students", True),
+            "lunch_status": (71, "students", True),
+            "zoned_district_fl": (821, "students", True),
+            "zoned_school_fl": (822, "students", True),
+            "dop_code": (20009054, "students", True),
         }
         photo = StudentFields(conn, changed_by="test").read("photo_release")
     # Students 100005, 100010, ... 100040 said yes; the other 32 no.

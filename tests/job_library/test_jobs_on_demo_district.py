@@ -100,6 +100,12 @@ CASES = [
     ("create_payment_plan_invoices", {}, [], True),
     ("automatic_application_of_district_template_fees", {}, [], True),
     ("calculate_adult_fees", {}, [], True),
+    ("master_schedule_snapshots", {}, [], True),
+    ("update_teacher_certification", {}, [], True),
+    ("populate_graduation_requirements_summary", {}, [], True),
+    # Writes only a Student Field, which the fingerprint does not cover: checked below.
+    ("online_course_req_populate_student_field", {}, [], False),
+    ("florida_arms_student_field_tracker", {}, [], True),
 ]
 
 
@@ -144,6 +150,7 @@ def test_every_sis_job_of_the_issue_is_covered():
         41
         + 5  # #16: attendance hours, WDIS hours, scanner absences, course period changes
         + 6  # #18: student finance
+        + 5  # #16: master schedule, certification, graduation, online course, ARMS
     )
 
 
@@ -162,6 +169,16 @@ def test_job_on_the_demo_district(db, key, params, before, has_work):
     second = _run(db, key, params, LATER)
     assert second.success, second.summary
     assert fingerprint(db) == after_first, f"{key} changed data again: {second.summary}"
+
+
+def test_online_course_requirement_on_the_demo_district(db):
+    generate(db, N, today=REFERENCE_DAY)
+    first = _run(db, "online_course_req_populate_student_field", {}, EVENING)
+    assert first.success, first.summary
+    assert first.counts["changed"] > 0, first.summary
+    assert min(first.counts["yes"], first.counts["exempt"], first.counts["no"]) > 0
+    second = _run(db, "online_course_req_populate_student_field", {}, LATER)
+    assert second.counts["changed"] == 0, second.summary
 
 
 @pytest.mark.timeout(600)
