@@ -61,6 +61,9 @@ _LOCATIONS: dict[str, str] = {
     "florida_test_id_assignment": "florida.florida_test_id:FloridaTestIdAssignment",
     "focus_chat_alerts": "communications.focus_chat_alerts:FocusChatAlerts",
     "frontline_leave": "erp.frontline_leave:FrontlineLeave",
+    "generate_test_score_report_records": (
+        "florida.test_score_reports:GenerateTestScoreReportRecords"
+    ),
     "import_assessment_question_count": (
         "assessments.import_assessment_question_count:ImportAssessmentQuestionCount"
     ),
@@ -72,6 +75,7 @@ _LOCATIONS: dict[str, str] = {
     "neogov_new_hires": "erp.neogov:NeoGovNewHires",
     "neogov_user_data": "erp.neogov:NeoGovUserData",
     "nightly_immunization_compliance": "sis.immunization_compliance:NightlyImmunizationCompliance",
+    "outgoing_msix_faster_responses": ("florida.msix_faster_responses:OutgoingMsixFasterResponses"),
     "parse_addresses": "sis.parse_addresses:ParseAddresses",
     "pcard_email_reminder": "erp.pcard_email_reminder:PcardEmailReminder",
     "phone_communication_processing": (

@@ -45,6 +45,9 @@ KEYS_AND_TITLES = {
     "florida_test_id_assignment": "Florida Test ID Assignment",
     "focus_chat_alerts": "Focus Chat Alerts",
     "frontline_leave": "Frontline Leave",
+    "generate_test_score_report_records": (
+        "Generate Test Score Report records based on report files"
+    ),
     "import_assessment_question_count": "Import Assessment Question Count",
     "import_assessments": "Import Assessments",
     "import_ics_file": "Import ICS File",
@@ -54,6 +57,7 @@ KEYS_AND_TITLES = {
     "neogov_new_hires": "NeoGov New Hires",
     "neogov_user_data": "NeoGov User Data",
     "nightly_immunization_compliance": "Nightly Immunization Compliance Job",
+    "outgoing_msix_faster_responses": "Outgoing MSIX FASTER Responses",
     "parse_addresses": "Parse Addresses",
     "pcard_email_reminder": "PCard Email Reminder",
     "phone_communication_processing": "Phone Communication Processing",
