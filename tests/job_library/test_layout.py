@@ -42,6 +42,9 @@ KEYS_AND_TITLES = {
     "emergency_services_health_check": "Emergency Services Health Check",
     "eoy_attendance_calculation": "EOY Attendance Calculation",
     "field_trip_notifications": "Field Trip Notifications",
+    "florida_doe_extracts_and_verification_reports": (
+        "Florida DOE Extracts and Verification Reports"
+    ),
     "florida_test_id_assignment": "Florida Test ID Assignment",
     "focus_chat_alerts": "Focus Chat Alerts",
     "frontline_leave": "Frontline Leave",
