@@ -58,6 +58,7 @@ _LOCATIONS: dict[str, str] = {
     ),
     "eoy_attendance_calculation": "florida.eoy_attendance:EoyAttendanceCalculation",
     "field_trip_notifications": "erp.field_trip_notifications:FieldTripNotifications",
+    "fleid_export_import": "florida.fleid_exchange:FleidExportImport",
     "florida_doe_extracts_and_verification_reports": ("florida.doe_extracts:FloridaDoeExtracts"),
     "florida_test_id_assignment": "florida.florida_test_id:FloridaTestIdAssignment",
     "focus_chat_alerts": "communications.focus_chat_alerts:FocusChatAlerts",

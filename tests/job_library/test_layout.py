@@ -42,6 +42,7 @@ KEYS_AND_TITLES = {
     "emergency_services_health_check": "Emergency Services Health Check",
     "eoy_attendance_calculation": "EOY Attendance Calculation",
     "field_trip_notifications": "Field Trip Notifications",
+    "fleid_export_import": "FLEID Export/Import",
     "florida_doe_extracts_and_verification_reports": (
         "Florida DOE Extracts and Verification Reports"
     ),
