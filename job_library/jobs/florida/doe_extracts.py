@@ -164,7 +164,7 @@ ORDER BY sc.school_id, s.student_id
 
 
 def _record(fmt: str, row, syear: int, survey: str) -> str:
-    from job_library.jobs.florida.doe_layouts import (
+    from job_library.jobs.florida._doe_layouts import (
         PK12_INDICATOR_STATUS,
         WDIS_STUDENT,
         fiscal_year,

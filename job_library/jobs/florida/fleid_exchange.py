@@ -200,7 +200,7 @@ def export_requests(
 ) -> None:
     """Build the export file from the people without a FLEID; sent once committed."""
     from job_library.fixed_width import LayoutError
-    from job_library.jobs.florida.doe_layouts import FLEID_REQUEST
+    from job_library.jobs.florida._doe_layouts import FLEID_REQUEST
     from job_library.schemas.florida_reporting import fleid_history, fleid_requests
 
     conn = context.connection
@@ -280,7 +280,7 @@ def import_answers(
 
     from job_library.file_drop import checksum, settled
     from job_library.fixed_width import LayoutError
-    from job_library.jobs.florida.doe_layouts import FLEID_RESPONSE
+    from job_library.jobs.florida._doe_layouts import FLEID_RESPONSE
     from job_library.schemas.florida_reporting import fleid_history as h
     from job_library.sis_sql import scratch_table
 

@@ -1,4 +1,4 @@
-"""The fixed-width layouts of the DOE extracts and the FLEID exchange (see the README)."""
+"""Fixed-width layouts of the DOE extracts and the FLEID exchange (README lists them)."""
 
 from __future__ import annotations
 
