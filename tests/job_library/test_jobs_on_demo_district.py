@@ -86,6 +86,8 @@ CASES = [
     ("communication_status_updates", {}, [], True),
     ("focus_chat_alerts", {}, [], True),
     ("attendance_sms", {}, [], True),
+    ("outgoing_msix_faster_responses", {}, [], True),
+    ("florida_doe_extracts_and_verification_reports", {}, [], True),
 ]
 
 
@@ -111,6 +113,7 @@ def test_every_sis_job_of_the_issue_is_covered():
         *SYSTEM_KEYS,
         "import_assessments",  # file jobs: tests/job_library/assessments, on a real SFTP server
         "import_assessment_question_count",
+        "fleid_export_import",  # tests/job_library/florida/test_fleid_exchange.py, on SFTP
         # The web-API jobs: run on the demo district below, against their loopback servers.
         "import_ics_file",
         "edfi_data_sync",
@@ -124,9 +127,9 @@ def test_every_sis_job_of_the_issue_is_covered():
     }
     assert covered == sis - others
     # The first issue's twenty (CTE Pay Period 2 being a job of its own), seven of the adult
-    # education and assessment jobs (the two imports read files) and thirteen of
-    # Communications (#21).
-    assert len(covered) == 41
+    # education and assessment jobs (the two imports read files), thirteen of
+    # Communications (#21) and two of Florida state reporting (#19).
+    assert len(covered) == 43
 
 
 @pytest.mark.parametrize(("key", "params", "before", "has_work"), CASES, ids=[c[0] for c in CASES])
@@ -181,6 +184,7 @@ SYSTEM_CASES = [
     ("purge_old_files", {}),
     ("document_management", {}),
     ("symlink_photos", {}),
+    ("generate_test_score_report_records", {}),  # reads the district's report files
 ]
 SYSTEM_KEYS = {key for key, _ in SYSTEM_CASES} | {"survey_site_maintenance", "automatic_updates"}
 

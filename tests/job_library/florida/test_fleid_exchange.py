@@ -266,3 +266,16 @@ def test_a_failure_midway_changes_nothing_and_sends_no_file(db, sftp, monkeypatc
     result = _run(db, sftp)
     assert list(_outgoing(sftp)) == [EXPORT]  # the leftover hidden file was removed
     assert result.counts["files_imported"] == 1
+
+
+def test_on_the_demo_district_the_students_without_a_fleid_are_requested(db, sftp):
+    from include.demo_district import FIRST_STUDENT_ID, REFERENCE_DAY, generate
+
+    generate(db, 60, today=REFERENCE_DAY)
+    evening = dt.datetime(2026, 1, 21, 23, 0, tzinfo=dt.UTC)
+    k12 = _run(db, sftp, now=evening, dont_transmit_staff=True)
+    wdis = _run(db, sftp, now=evening, dont_transmit_staff=True, source_indicator="WDIS")
+    assert k12.counts["exported"] + wdis.counts["exported"] == 2
+    assert _requests(db) == {("student", FIRST_STUDENT_ID + 59), ("student", FIRST_STUDENT_ID + 58)}
+    again = _run(db, sftp, now=evening + dt.timedelta(minutes=30), dont_transmit_staff=True)
+    assert again.counts["exported"] == 0
