@@ -352,7 +352,7 @@ def build_job_dag(
         )
         source = (
             job_class.remote_source(job_class.params_model.model_validate(definition.params))
-            if job_class
+            if job_class and job_class.waits_for_file
             else None
         )
         if source is not None:

@@ -437,6 +437,52 @@ def _system_files(files: Path, uploads: list[dict], photos: list[dict]) -> None:
         image.save(path)
 
 
+def _florida_reporting(
+    conn: sa.Connection, n: int, year: DemoYear, today: dt.date, files: Path | None
+) -> None:
+    """Work for the Florida reporting jobs: migrant entries (two arrivals inside three years,
+    one older), the last two students without a usable FLEID (none, all zeros) and three
+    score report PDFs plus a misnamed file in uploaded-assets/test_score_reports."""
+    import os
+
+    from job_library.schemas.florida_reporting import migrant_records
+
+    ids = [FIRST_STUDENT_ID + i for i in range(min(n, 4))]
+    arrivals = [100, 400, 5 * 365, 30]
+    _insert(
+        conn,
+        migrant_records,
+        [
+            dict(
+                student_id=sid,
+                syear=year.syear,
+                qualifying_arrival_date=today - dt.timedelta(days=days),
+                msix_id="000000012345" if k == 3 else None,
+            )
+            for k, (sid, days) in enumerate(zip(ids, arrivals, strict=False))
+        ],
+    )
+    if n > 6:
+        last = FIRST_STUDENT_ID + n - 1
+        conn.execute(sa.update(students).where(students.c.student_id == last).values(fleid=None))
+        conn.execute(
+            sa.update(students)
+            .where(students.c.student_id == last - 1)
+            .values(fleid="FL000000000000")
+        )
+    if files is None:
+        return
+    folder = files / "uploaded-assets" / "test_score_reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    # Uploaded two days ago: settled, whatever the hour the demo is run.
+    stamp = dt.datetime.combine(today - dt.timedelta(days=2), dt.time(12), dt.UTC).timestamp()
+    names = [f"FL{sid:012d}_FAST_{year.syear}.pdf" for sid in ids[:3]] + ["read me.txt"]
+    for name in names:
+        path = folder / name
+        path.write_bytes(b"%PDF-1.4 demo score report\n")
+        os.utime(path, (stamp, stamp))
+
+
 def _scratch(conn: sa.Connection, name: str, *columns: sa.Column) -> sa.Table:
     table = sa.Table(name, sa.MetaData(), *columns, prefixes=["TEMPORARY"])
     table.drop(conn, checkfirst=True)
@@ -477,6 +523,7 @@ def generate(
         _staff_messages(conn, today)
         configure_demo_platform(conn)
         _system_jobs(conn, year, files)
+        _florida_reporting(conn, students_count, year, today, files)
         load_demo_assessments(conn, year)
         load_demo_attendance_hours(conn, year)
         load_demo_finance(conn, year)

@@ -399,6 +399,9 @@ class Job(ABC):
     http_connection: ClassVar[str | None] = None
     # (folder, file pattern) its DAG waits for on that server before the job runs.
     remote_wait: ClassVar[tuple[str, str] | None] = None
+    # Whether its DAG waits for such a file before the job runs (False: the job also sends
+    # files and runs on its schedule, taking whatever has arrived).
+    waits_for_file: ClassVar[bool] = True
     # Whether a job of this class runs only on school days unless its definition says otherwise.
     school_days_only_default: ClassVar[bool] = False
     # What the site profile must have for this class to be offered and run (job_library.site).

@@ -69,10 +69,15 @@ _LOCATIONS: dict[str, str] = {
     ),
     "eoy_attendance_calculation": "florida.eoy_attendance:EoyAttendanceCalculation",
     "field_trip_notifications": "erp.field_trip_notifications:FieldTripNotifications",
+    "fleid_export_import": "florida.fleid_exchange:FleidExportImport",
     "florida_arms_student_field_tracker": "sis.florida_arms_tracker:FloridaArmsStudentFieldTracker",
+    "florida_doe_extracts_and_verification_reports": "florida.doe_extracts:FloridaDoeExtracts",
     "florida_test_id_assignment": "florida.florida_test_id:FloridaTestIdAssignment",
     "focus_chat_alerts": "communications.focus_chat_alerts:FocusChatAlerts",
     "frontline_leave": "erp.frontline_leave:FrontlineLeave",
+    "generate_test_score_report_records": (
+        "florida.test_score_reports:GenerateTestScoreReportRecords"
+    ),
     "import_assessment_question_count": (
         "assessments.import_assessment_question_count:ImportAssessmentQuestionCount"
     ),
@@ -88,6 +93,7 @@ _LOCATIONS: dict[str, str] = {
     "online_course_req_populate_student_field": (
         "sis.online_course_requirement:OnlineCourseReqPopulateStudentField"
     ),
+    "outgoing_msix_faster_responses": "florida.msix_faster_responses:OutgoingMsixFasterResponses",
     "outstanding_student_invoices": (
         "billing.outstanding_student_invoices:OutstandingStudentInvoices"
     ),

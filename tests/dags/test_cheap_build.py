@@ -131,3 +131,6 @@ def test_building_each_class_dag_imports_nothing_its_run_needs(focus_env: Path):
     # The file jobs really got their sensor (built without the SFTP provider).
     file_jobs = {k for k in REGISTRY if "wait_for_file" in report[k]["tasks"]}
     assert {"frontline_leave", "metlife_incoming"} <= file_jobs
+    # FLEID Export/Import reads its answers over SFTP but sends requests too: it never waits.
+    assert "fleid_export_import" not in file_jobs
+    assert report["fleid_export_import"]["tasks"] == ["run_job"]

@@ -106,6 +106,8 @@ CASES = [
     # Writes only a Student Field, which the fingerprint does not cover: checked below.
     ("online_course_req_populate_student_field", {}, [], False),
     ("florida_arms_student_field_tracker", {}, [], True),
+    ("outgoing_msix_faster_responses", {}, [], True),
+    ("florida_doe_extracts_and_verification_reports", {}, [], True),
 ]
 
 
@@ -131,6 +133,7 @@ def test_every_sis_job_of_the_issue_is_covered():
         *SYSTEM_KEYS,
         "import_assessments",  # file jobs: tests/job_library/assessments, on a real SFTP server
         "import_assessment_question_count",
+        "fleid_export_import",  # tests/job_library/florida/test_fleid_exchange.py, on SFTP
         # The web-API jobs: run on the demo district below, against their loopback servers.
         "import_ics_file",
         "edfi_data_sync",
@@ -151,6 +154,7 @@ def test_every_sis_job_of_the_issue_is_covered():
         + 5  # #16: attendance hours, WDIS hours, scanner absences, course period changes
         + 6  # #18: student finance
         + 5  # #16: master schedule, certification, graduation, online course, ARMS
+        + 2  # #19: MSIX FASTER responses, DOE extracts
     )
 
 
@@ -216,6 +220,7 @@ SYSTEM_CASES = [
     ("purge_old_files", {}),
     ("document_management", {}),
     ("symlink_photos", {}),
+    ("generate_test_score_report_records", {}),  # reads the district's report files
 ]
 SYSTEM_KEYS = {key for key, _ in SYSTEM_CASES} | {"survey_site_maintenance", "automatic_updates"}
 

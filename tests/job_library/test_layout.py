@@ -50,10 +50,17 @@ KEYS_AND_TITLES = {
     "emergency_services_health_check": "Emergency Services Health Check",
     "eoy_attendance_calculation": "EOY Attendance Calculation",
     "field_trip_notifications": "Field Trip Notifications",
+    "fleid_export_import": "FLEID Export/Import",
     "florida_arms_student_field_tracker": "Florida ARMS Student Field Tracker",
+    "florida_doe_extracts_and_verification_reports": (
+        "Florida DOE Extracts and Verification Reports"
+    ),
     "florida_test_id_assignment": "Florida Test ID Assignment",
     "focus_chat_alerts": "Focus Chat Alerts",
     "frontline_leave": "Frontline Leave",
+    "generate_test_score_report_records": (
+        "Generate Test Score Report records based on report files"
+    ),
     "import_assessment_question_count": "Import Assessment Question Count",
     "import_assessments": "Import Assessments",
     "import_ics_file": "Import ICS File",
@@ -65,6 +72,7 @@ KEYS_AND_TITLES = {
     "neogov_user_data": "NeoGov User Data",
     "nightly_immunization_compliance": "Nightly Immunization Compliance Job",
     "online_course_req_populate_student_field": "Online Course Req. Populate Student Field",
+    "outgoing_msix_faster_responses": "Outgoing MSIX FASTER Responses",
     "outstanding_student_invoices": "Outstanding Student Invoices",
     "parse_addresses": "Parse Addresses",
     "pcard_email_reminder": "PCard Email Reminder",
