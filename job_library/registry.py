@@ -24,6 +24,7 @@ _LOCATIONS: dict[str, str] = {
     "automatic_course_requests": "scheduling.automatic_course_requests:AutomaticCourseRequests",
     "automatic_updates": "system.automatic_updates:AutomaticUpdates",
     "basic_skills_assessment": "fps.basic_skills_assessment:BasicSkillsAssessment",
+    "benefits_rates_update": "erp.benefits_rates:BenefitsRatesUpdate",
     "calculate_class_rank_and_gpa": "sis.class_rank_gpa:CalculateClassRankAndGpa",
     "class_size_averages": "florida.class_size_averages:ClassSizeAverages",
     "communication_email_replies": "communications.email_replies:CommunicationEmailReplies",
@@ -91,6 +92,7 @@ _LOCATIONS: dict[str, str] = {
     "remove_scheduled_students_from_waitlist": (
         "scheduling.remove_scheduled_from_waitlist:RemoveScheduledFromWaitlist"
     ),
+    "retiree_benefits_rates_update": "erp.benefits_rates:RetireeBenefitsRatesUpdate",
     "retitle_sections": "scheduling.retitle_sections:RetitleSections",
     "rollover": "sis.rollover:Rollover",
     "scheduled_import": "integrations.scheduled_import:ScheduledImport",
