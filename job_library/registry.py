@@ -106,6 +106,7 @@ _LOCATIONS: dict[str, str] = {
     "survey_site_maintenance": "system.survey_site_maintenance:SurveySiteMaintenance",
     "symlink_photos": "system.symlink_photos:SymlinkPhotos",
     "transfer_blackboard_api_data": "integrations.blackboard_transfer:TransferBlackboardApiData",
+    "update_student_financial_data": "erp.student_financial_data:UpdateStudentFinancialData",
     "worker_check": "system.worker_check:WorkerCheck",
 }
 

@@ -78,6 +78,7 @@ KEYS_AND_TITLES = {
     "survey_site_maintenance": "Survey Site Maintenance",
     "symlink_photos": "Symlink Photos",
     "transfer_blackboard_api_data": "Transfer Blackboard API Data",
+    "update_student_financial_data": "Update Student Financial Data",
     "worker_check": "Worker Check",
 }
 

@@ -213,9 +213,7 @@ def test_a_leave_file_renamed_back_is_imported_again_on_purpose(district, sftp):
     assert again.summary.startswith("No new file") and again.counts == {"files": 0}
 
 
-def test_the_same_bytes_sent_again_are_imported_again_and_the_old_claim_stays_quiet(
-    district, sftp
-):
+def test_the_same_bytes_sent_again_are_imported_again_and_the_old_claim_stays_quiet(district, sftp):
     _put(sftp, FIRST)
     _run(district, sftp)
     _put(sftp, FIRST)  # Frontline sends the same file again; the first claim is still there
