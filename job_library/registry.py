@@ -42,6 +42,7 @@ _LOCATIONS: dict[str, str] = {
     "cte_consecutive_absences": "fps.cte_consecutive_absences:CteConsecutiveAbsences",
     "cte_pay_period_2": "fps.cte_pay_period_2:CtePayPeriod2",
     "daily_maintenance": "system.daily_maintenance:DailyMaintenance",
+    "database_object_report": "erp.database_object_report:DatabaseObjectReport",
     "deactivate_mtss_events_for_withdrawn_students": (
         "sss.deactivate_mtss_events:DeactivateMtssEvents"
     ),
@@ -106,6 +107,7 @@ _LOCATIONS: dict[str, str] = {
     "survey_site_maintenance": "system.survey_site_maintenance:SurveySiteMaintenance",
     "symlink_photos": "system.symlink_photos:SymlinkPhotos",
     "transfer_blackboard_api_data": "integrations.blackboard_transfer:TransferBlackboardApiData",
+    "update_employee_agreements": "erp.employee_agreements:UpdateEmployeeAgreements",
     "update_student_financial_data": "erp.student_financial_data:UpdateStudentFinancialData",
     "worker_check": "system.worker_check:WorkerCheck",
 }

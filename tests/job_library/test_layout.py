@@ -32,6 +32,7 @@ KEYS_AND_TITLES = {
     "cte_consecutive_absences": "CTE Consecutive Absences",
     "cte_pay_period_2": "CTE Pay Period 2 Students",
     "daily_maintenance": "Daily Maintenance",
+    "database_object_report": "Database Object Report",
     "deactivate_mtss_events_for_withdrawn_students": (
         "Deactivate MTSS events for withdrawn students"
     ),
@@ -78,6 +79,7 @@ KEYS_AND_TITLES = {
     "survey_site_maintenance": "Survey Site Maintenance",
     "symlink_photos": "Symlink Photos",
     "transfer_blackboard_api_data": "Transfer Blackboard API Data",
+    "update_employee_agreements": "Update Employee Agreements",
     "update_student_financial_data": "Update Student Financial Data",
     "worker_check": "Worker Check",
 }
