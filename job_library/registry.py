@@ -96,6 +96,7 @@ _LOCATIONS: dict[str, str] = {
     "retiree_benefits_rates_update": "erp.benefits_rates:RetireeBenefitsRatesUpdate",
     "retitle_sections": "scheduling.retitle_sections:RetitleSections",
     "rollover": "sis.rollover:Rollover",
+    "sap_alert": "erp.sap_alert:SapAlert",
     "scheduled_import": "integrations.scheduled_import:ScheduledImport",
     "set_next_school": "sis.set_next_school:SetNextSchool",
     "set_zoned_school": "sis.set_zoned_school:SetZonedSchool",

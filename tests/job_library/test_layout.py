@@ -70,6 +70,7 @@ KEYS_AND_TITLES = {
     "retiree_benefits_rates_update": "Retiree Benefits Rates Update",
     "retitle_sections": "Retitle Sections",
     "rollover": "Rollover",
+    "sap_alert": "SAP Alert",
     "scheduled_import": "Scheduled Import",
     "set_next_school": "Set Next School",
     "set_zoned_school": "Set Zoned School",
