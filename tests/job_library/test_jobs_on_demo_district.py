@@ -86,6 +86,13 @@ CASES = [
     ("communication_status_updates", {}, [], True),
     ("focus_chat_alerts", {}, [], True),
     ("attendance_sms", {}, [], True),
+    # ERP finance and HR (#18): every change also lands in erp_change_log.
+    ("benefits_rates_update", {}, [], True),
+    ("retiree_benefits_rates_update", {}, [], True),
+    ("update_student_financial_data", {}, [], True),
+    ("database_object_report", {}, [], False),  # a report: changes nothing
+    ("update_employee_agreements", {"agreement_id": 1}, [], True),
+    ("sap_alert", {"users": ALERT_USERS}, [], True),
 ]
 
 
@@ -125,8 +132,8 @@ def test_every_sis_job_of_the_issue_is_covered():
     assert covered == sis - others
     # The first issue's twenty (CTE Pay Period 2 being a job of its own), seven of the adult
     # education and assessment jobs (the two imports read files) and thirteen of
-    # Communications (#21).
-    assert len(covered) == 41
+    # Communications (#21), and six ERP finance and HR jobs (#18).
+    assert len(covered) == 47
 
 
 @pytest.mark.parametrize(("key", "params", "before", "has_work"), CASES, ids=[c[0] for c in CASES])
