@@ -27,6 +27,7 @@ class UpdateEmployeeAgreementsParams(BaseModel):
 
     agreement_id: int = Field(
         ge=1,
+        json_schema_extra={"x-focus-lookup": "employment_agreements"},
         title="Document",
         description="The employment agreement to update (its id in Employment Agreement "
         "Maintenance).",

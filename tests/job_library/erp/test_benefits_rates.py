@@ -226,3 +226,18 @@ def test_a_failure_midway_leaves_the_rates_as_they_were(db, monkeypatch):
     with pytest.raises(RuntimeError, match="lost connection"):
         _run(db)
     assert _rates(db) == BEFORE and _log(db) == []
+
+
+def test_moving_into_a_zip_code_with_its_own_rate_changes_the_rate(db):
+    _district(db)
+    _run(db)
+    with db.begin() as conn:
+        conn.execute(
+            sa.update(hr_employee_details)
+            .where(hr_employee_details.c.employee_id == 1)
+            .values(zipcode="32301")
+        )
+    result = _run(db)
+    assert _rates(db)[1] == (3, "425.25")
+    assert result.counts["changed"] == 1
+    assert _log(db)[-1] == ("hr_benefit_enrollments", 1, "monthly_rate", "450.50", "425.25", WHO)

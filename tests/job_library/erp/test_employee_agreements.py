@@ -169,3 +169,15 @@ def test_a_failure_midway_adds_nobody(db, monkeypatch):
     with pytest.raises(RuntimeError, match="lost connection"):
         _run(db)
     assert _on_agreement(db) == {5: "hr.clerk"}
+
+
+def test_the_document_is_picked_from_the_agreements(db):
+    from include.lookups import items
+
+    _district(db)
+    props = UpdateEmployeeAgreementsParams.model_json_schema()["properties"]
+    assert props["agreement_id"]["x-focus-lookup"] == "employment_agreements"
+    with db.connect() as conn:
+        found, more = items(conn, "employment_agreements")
+    assert [(i["value"], i["label"]) for i in found] == [(2, "Draft"), (1, "Teachers 2026-27")]
+    assert not more
