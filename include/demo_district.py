@@ -8,6 +8,7 @@ import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -521,6 +522,7 @@ def generate(
         _web_api_data(conn, year)
         _communications(conn, students_count, today)
         _staff_messages(conn, today)
+        _erp_hr(conn, today)
         configure_demo_platform(conn)
         _system_jobs(conn, year, files)
         _florida_reporting(conn, students_count, year, today, files)
@@ -2104,3 +2106,208 @@ def _graduation_and_certification(conn: sa.Connection, year: DemoYear) -> None:
         ("dop_code", 17, "A"),
     ):
         fields.write_from(alias, sa.select(sid, sa.literal(value)).where(sid % every == 0))
+# --- ERP finance and HR (#18): benefits, positions, an agreement, ERP customers, SAP -------
+
+DEMO_HR_EMPLOYEES = range(900_001, 900_008)
+
+
+def _erp_hr(conn: sa.Connection, today: dt.date) -> None:
+    """Work for the ERP finance and HR jobs: an employee who turns 50 today (next benefit
+    band) and one enrolled without a rate, a retiree who turns 65 today, one with no birth
+    date; allocations starting before their position or open under one that ends; an
+    agreement published a month ago with three employees not on it yet; ERP customers of
+    the first ten students, one with an old name and one with an old street; Student
+    Academic Report figures of four adult students (one short of the GPA, one of the
+    completion rate, one without a GPA)."""
+    from job_library.jobs.erp.benefits_rates import years_before
+    from job_library.schema import employees
+    from job_library.schemas.erp_hr import (
+        hr_agreement_employees,
+        hr_agreements,
+        hr_benefit_enrollments,
+        hr_benefit_plans,
+        hr_benefit_rates,
+        hr_employee_details,
+        hr_position_allocations,
+        hr_positions,
+        sap_academic_progress,
+    )
+
+    known = set(
+        conn.execute(
+            sa.select(employees.c.employee_id).where(
+                employees.c.employee_id.in_(list(DEMO_HR_EMPLOYEES))
+            )
+        ).scalars()
+    )
+    names = ("Rivera", "Chen", "Okafor", "Larsen", "Haddad", "Novak", "Patel")
+    _insert(
+        conn,
+        employees,
+        [
+            dict(employee_id=i, ein=f"DEMO-HR-{i}", first_name="Pat", last_name=name)
+            for i, name in zip(DEMO_HR_EMPLOYEES, names, strict=True)
+            if i not in known
+        ],
+    )
+    e1, e2, e3, e4, e5, e6, e7 = DEMO_HR_EMPLOYEES
+    day = dt.timedelta(days=1)
+    details = [
+        (e1, years_before(today, 50), "32301", False),
+        (e2, years_before(today, 30), "32303", False),
+        (e3, years_before(today, 50) + day, "32303", False),
+        (e4, years_before(today, 65), "32308", True),
+        (e5, years_before(today, 70), "32308", True),
+        (e6, None, "32303", False),
+        (e7, years_before(today, 25), "32304", False),
+    ]
+    _insert(
+        conn,
+        hr_employee_details,
+        [dict(employee_id=i, birth_date=b, zipcode=z, retired=r) for i, b, z, r in details],
+    )
+    _insert(
+        conn,
+        hr_benefit_plans,
+        [
+            dict(plan_id=1, code="MED", title="Employee medical", for_retirees=False),
+            dict(plan_id=2, code="RET", title="Retiree medical", for_retirees=True),
+        ],
+    )
+    _insert(
+        conn,
+        hr_benefit_rates,
+        [
+            dict(rate_id=i, plan_id=p, min_age=lo, max_age=hi, zipcode=z, monthly_rate=Decimal(m))
+            for i, p, lo, hi, z, m in (
+                (1, 1, 0, 49, None, "300"),
+                (2, 1, 50, 64, None, "450.50"),
+                (3, 1, 50, 64, "32301", "425.25"),
+                (4, 2, 0, 64, None, "350"),
+                (5, 2, 65, 120, None, "200"),
+            )
+        ],
+    )
+    _insert(
+        conn,
+        hr_benefit_enrollments,
+        [
+            dict(
+                employee_id=i,
+                plan_id=p,
+                rate_id=r,
+                monthly_rate=None if m is None else Decimal(m),
+            )
+            for i, p, r, m in (
+                (e1, 1, 1, "300"),
+                (e2, 1, None, None),
+                (e3, 1, 1, "300"),
+                (e4, 2, 4, "350"),
+                (e5, 2, 5, "200"),
+                (e6, 1, 1, "300"),
+            )
+        ],
+    )
+    _insert(
+        conn,
+        hr_positions,
+        [
+            dict(
+                position_id=1,
+                number="T-100",
+                title="Teacher",
+                start_date=dt.date(2020, 8, 1),
+                end_date=None,
+            ),
+            dict(
+                position_id=2,
+                number="A-200",
+                title="Instructional aide",
+                start_date=dt.date(2024, 8, 1),
+                end_date=dt.date(2027, 6, 30),
+            ),
+        ],
+    )
+    published = today - dt.timedelta(days=30)
+    _insert(
+        conn,
+        hr_position_allocations,
+        [
+            dict(position_id=p, employee_id=i, percent=100, start_date=s, end_date=end)
+            for p, i, s, end in (
+                (1, e1, dt.date(2020, 8, 1), None),
+                (1, e2, dt.date(2020, 7, 31), None),  # before its position starts
+                (2, e3, dt.date(2024, 8, 1), None),  # open under a position that ends
+                (2, e6, dt.date(2024, 8, 1), dt.date(2027, 6, 30)),
+                (1, e7, published + day, None),  # hired after the agreement was published
+            )
+        ],
+    )
+    _insert(
+        conn,
+        hr_agreements,
+        [
+            dict(
+                agreement_id=1,
+                title="Instructional staff agreement",
+                published_date=published,
+                deadline_date=today + dt.timedelta(days=15),
+            )
+        ],
+    )
+    _insert(
+        conn,
+        hr_agreement_employees,
+        [
+            dict(
+                agreement_id=1,
+                employee_id=e1,
+                assigned_at=dt.datetime.combine(published, dt.time(12), dt.UTC),
+                assigned_by="hr.clerk",
+            )
+        ],
+    )
+    first, stale_name, stale_street = FIRST_STUDENT_ID, FIRST_STUDENT_ID + 1, FIRST_STUDENT_ID + 2
+    conn.execute(
+        sa.text(
+            "INSERT INTO erp_customers (student_id, name, address, address2, city, state, "
+            "zipcode) SELECT s.student_id, CASE WHEN s.student_id = :stale_name THEN "
+            "'Former Name' ELSE s.last_name || ', ' || s.first_name END, CASE WHEN "
+            "s.student_id = :stale_street THEN '1 Old Mill Rd' ELSE a.address END, a.address2, "
+            "a.city, a.state, a.zipcode FROM students s LEFT JOIN student_addresses a ON "
+            "a.address_id = (SELECT MIN(x.address_id) FROM student_addresses x "
+            "WHERE x.student_id = s.student_id) "
+            "WHERE s.student_id BETWEEN :first AND :last"
+        ),
+        {
+            "stale_name": stale_name,
+            "stale_street": stale_street,
+            "first": first,
+            "last": first + 9,
+        },
+    )
+    adults = conn.execute(
+        sa.select(student_enrollment.c.student_id)
+        .where(student_enrollment.c.school_id == ADULT_SCHOOL)
+        .distinct()
+        .order_by(student_enrollment.c.student_id)
+        .limit(4)
+    ).scalars()
+    figures = (("3.10", 24, 24), ("1.80", 24, 24), ("2.90", 30, 15), (None, 12, 12))
+    _insert(
+        conn,
+        sap_academic_progress,
+        [
+            dict(
+                student_id=s,
+                school_id=ADULT_SCHOOL,
+                term="Fall",
+                calculated_on=today - dt.timedelta(days=5),
+                gpa=None if gpa is None else Decimal(gpa),
+                attempted_credits=att,
+                earned_credits=earned,
+                program_credits=60,
+            )
+            for s, (gpa, att, earned) in zip(adults, figures, strict=False)
+        ],
+    )

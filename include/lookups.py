@@ -81,6 +81,11 @@ LOOKUPS: dict[str, Lookup] = {
     "student_fields": Lookup(
         "SELECT alias AS value, title AS label, record_table AS grp FROM custom_fields"
     ),
+    # ERP > Human Resources > Employment Agreement Maintenance: the Document of a job.
+    "employment_agreements": Lookup(
+        "SELECT agreement_id AS value, title AS label, NULL AS grp FROM hr_agreements",
+        integer=True,
+    ),
     # Served from Airflow's connections (see connection_items), not the Focus database.
     "connections": Lookup(""),
 }

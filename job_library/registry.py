@@ -33,6 +33,7 @@ _LOCATIONS: dict[str, str] = {
     "automatic_course_requests": "scheduling.automatic_course_requests:AutomaticCourseRequests",
     "automatic_updates": "system.automatic_updates:AutomaticUpdates",
     "basic_skills_assessment": "fps.basic_skills_assessment:BasicSkillsAssessment",
+    "benefits_rates_update": "erp.benefits_rates:BenefitsRatesUpdate",
     "calculate_adult_fees": "fps.calculate_adult_fees:CalculateAdultFees",
     "calculate_class_rank_and_gpa": "sis.class_rank_gpa:CalculateClassRankAndGpa",
     "class_size_averages": "florida.class_size_averages:ClassSizeAverages",
@@ -52,6 +53,7 @@ _LOCATIONS: dict[str, str] = {
     "cte_consecutive_absences": "fps.cte_consecutive_absences:CteConsecutiveAbsences",
     "cte_pay_period_2": "fps.cte_pay_period_2:CtePayPeriod2",
     "daily_maintenance": "system.daily_maintenance:DailyMaintenance",
+    "database_object_report": "erp.database_object_report:DatabaseObjectReport",
     "deactivate_mtss_events_for_withdrawn_students": (
         "sss.deactivate_mtss_events:DeactivateMtssEvents"
     ),
@@ -119,8 +121,10 @@ _LOCATIONS: dict[str, str] = {
     "remove_scheduled_students_from_waitlist": (
         "scheduling.remove_scheduled_from_waitlist:RemoveScheduledFromWaitlist"
     ),
+    "retiree_benefits_rates_update": "erp.benefits_rates:RetireeBenefitsRatesUpdate",
     "retitle_sections": "scheduling.retitle_sections:RetitleSections",
     "rollover": "sis.rollover:Rollover",
+    "sap_alert": "erp.sap_alert:SapAlert",
     "scheduled_import": "integrations.scheduled_import:ScheduledImport",
     "set_next_school": "sis.set_next_school:SetNextSchool",
     "set_zoned_school": "sis.set_zoned_school:SetZonedSchool",
@@ -136,6 +140,8 @@ _LOCATIONS: dict[str, str] = {
     ),
     "transfer_blackboard_api_data": "integrations.blackboard_transfer:TransferBlackboardApiData",
     "update_attended_hours": "attendance.update_attended_hours:UpdateAttendedHours",
+    "update_employee_agreements": "erp.employee_agreements:UpdateEmployeeAgreements",
+    "update_student_financial_data": "erp.student_financial_data:UpdateStudentFinancialData",
     "update_teacher_certification": (
         "scheduling.update_teacher_certification:UpdateTeacherCertification"
     ),

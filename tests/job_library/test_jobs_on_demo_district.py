@@ -108,6 +108,13 @@ CASES = [
     ("florida_arms_student_field_tracker", {}, [], True),
     ("outgoing_msix_faster_responses", {}, [], True),
     ("florida_doe_extracts_and_verification_reports", {}, [], True),
+    # ERP finance and HR (#18): every change also lands in erp_change_log.
+    ("benefits_rates_update", {}, [], True),
+    ("retiree_benefits_rates_update", {}, [], True),
+    ("update_student_financial_data", {}, [], True),
+    ("database_object_report", {}, [], False),  # a report: changes nothing
+    ("update_employee_agreements", {"agreement_id": 1}, [], True),
+    ("sap_alert", {"users": ALERT_USERS}, [], True),
 ]
 
 
@@ -155,6 +162,7 @@ def test_every_sis_job_of_the_issue_is_covered():
         + 6  # #18: student finance
         + 5  # #16: master schedule, certification, graduation, online course, ARMS
         + 2  # #19: MSIX FASTER responses, DOE extracts
+        + 6  # #18: ERP finance and HR
     )
 
 
