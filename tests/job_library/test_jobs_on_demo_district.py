@@ -104,6 +104,9 @@ def test_every_sis_job_of_the_issue_is_covered():
         "worker_check",
         "frontline_leave",
         "metlife_incoming",
+        # file jobs of issue #19: tests/job_library/florida and erp, on a real SFTP server
+        "import_peer_data",
+        "florida_peer_nightly_import",
         "neogov_new_hires",
         "neogov_user_data",
         "scheduled_import",

@@ -42,7 +42,9 @@ KEYS_AND_TITLES = {
     "emergency_services_health_check": "Emergency Services Health Check",
     "eoy_attendance_calculation": "EOY Attendance Calculation",
     "field_trip_notifications": "Field Trip Notifications",
+    "florida_peer_nightly_import": "Florida Peer Nightly Import",
     "florida_test_id_assignment": "Florida Test ID Assignment",
+    "import_peer_data": "Import Peer Data",
     "focus_chat_alerts": "Focus Chat Alerts",
     "frontline_leave": "Frontline Leave",
     "import_assessment_question_count": "Import Assessment Question Count",
@@ -128,6 +130,8 @@ SHARED_TEST_FILE = {
     "assign_lcps": "test_lcps.py",
     "recalculate_lcps": "test_lcps.py",
     "create_process_assessments": "test_process_assessments.py",
+    "import_peer_data": "test_peer_imports.py",
+    "peer_nightly_import": "test_peer_imports.py",
 }
 
 
