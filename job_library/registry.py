@@ -76,6 +76,7 @@ _LOCATIONS: dict[str, str] = {
     "nightly_immunization_compliance": "sis.immunization_compliance:NightlyImmunizationCompliance",
     "parse_addresses": "sis.parse_addresses:ParseAddresses",
     "pcard_email_reminder": "erp.pcard_email_reminder:PcardEmailReminder",
+    "pcard_imports": "erp.pcard_imports:PcardImports",
     "phone_communication_processing": (
         "communications.communication_queue:PhoneCommunicationProcessing"
     ),
@@ -89,6 +90,7 @@ _LOCATIONS: dict[str, str] = {
         "attendance.recalculate_daily_attendance:RecalculateDailyAttendance"
     ),
     "recalculate_lcps": "fps.recalculate_lcps:RecalculateLcps",
+    "regions_bank_import": "erp.regions_bank_import:RegionsBankImport",
     "remove_fefp_code_from_dismissed_students": "sss.remove_fefp_code:RemoveFefpCode",
     "remove_scheduled_students_from_waitlist": (
         "scheduling.remove_scheduled_from_waitlist:RemoveScheduledFromWaitlist"

@@ -107,6 +107,8 @@ def test_every_sis_job_of_the_issue_is_covered():
         # file jobs of issue #19: tests/job_library/florida and erp, on a real SFTP server
         "import_peer_data",
         "florida_peer_nightly_import",
+        "regions_bank_import",
+        "pcard_imports",
         "neogov_new_hires",
         "neogov_user_data",
         "scheduled_import",

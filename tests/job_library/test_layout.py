@@ -58,6 +58,7 @@ KEYS_AND_TITLES = {
     "nightly_immunization_compliance": "Nightly Immunization Compliance Job",
     "parse_addresses": "Parse Addresses",
     "pcard_email_reminder": "PCard Email Reminder",
+    "pcard_imports": "Pcard Imports",
     "phone_communication_processing": "Phone Communication Processing",
     "portal_payments_automatched_cashout": "Portal Payments Automatched Cashout",
     "process_assessments": "Process Assessments",
@@ -65,6 +66,7 @@ KEYS_AND_TITLES = {
     "purge_old_files": "Purge Old Files",
     "recalculate_daily_attendance": "Recalculate Daily Attendance",
     "recalculate_lcps": "Recalculate LCPs",
+    "regions_bank_import": "Regions Bank Import",
     "remove_fefp_code_from_dismissed_students": "Remove FEFP code from dismissed students",
     "remove_scheduled_students_from_waitlist": "Remove Scheduled Students from Waitlist",
     "retitle_sections": "Retitle Sections",
@@ -132,6 +134,8 @@ SHARED_TEST_FILE = {
     "create_process_assessments": "test_process_assessments.py",
     "import_peer_data": "test_peer_imports.py",
     "peer_nightly_import": "test_peer_imports.py",
+    "pcard_imports": "test_pcard_imports.py",
+    "regions_bank_import": "test_pcard_imports.py",
 }
 
 
