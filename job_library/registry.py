@@ -105,6 +105,8 @@ _LOCATIONS: dict[str, str] = {
         "communications.sss_parent_notifications:SssParentNotifications"
     ),
     "store_automated_cashout": "billing.store_cashout:StoreAutomatedCashout",
+    "submit_dmv_attendance_via_ftp": "florida.submit_dmv_attendance:SubmitDmvAttendance",
+    "submit_learnfare_via_ftp": "florida.submit_learnfare:SubmitLearnFare",
     "survey_site_maintenance": "system.survey_site_maintenance:SurveySiteMaintenance",
     "symlink_photos": "system.symlink_photos:SymlinkPhotos",
     "transfer_blackboard_api_data": "integrations.blackboard_transfer:TransferBlackboardApiData",

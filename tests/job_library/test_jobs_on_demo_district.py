@@ -109,6 +109,9 @@ def test_every_sis_job_of_the_issue_is_covered():
         "florida_peer_nightly_import",
         "regions_bank_import",
         "pcard_imports",
+        # FTP submissions: tests/job_library/florida, against a real FTP/FTPS server
+        "submit_dmv_attendance_via_ftp",
+        "submit_learnfare_via_ftp",
         "neogov_new_hires",
         "neogov_user_data",
         "scheduled_import",

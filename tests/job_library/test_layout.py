@@ -77,6 +77,8 @@ KEYS_AND_TITLES = {
     "sql_triggers": "SQL Triggers",
     "sss_parent_portal_notifications": "SSS Parent Portal Notifications",
     "store_automated_cashout": "Store Automated Cashout",
+    "submit_dmv_attendance_via_ftp": "Submit DMV Attendance via FTP",
+    "submit_learnfare_via_ftp": "Submit LearnFare via FTP",
     "survey_site_maintenance": "Survey Site Maintenance",
     "symlink_photos": "Symlink Photos",
     "transfer_blackboard_api_data": "Transfer Blackboard API Data",
