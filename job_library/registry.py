@@ -62,6 +62,7 @@ _LOCATIONS: dict[str, str] = {
     "florida_test_id_assignment": "florida.florida_test_id:FloridaTestIdAssignment",
     "focus_chat_alerts": "communications.focus_chat_alerts:FocusChatAlerts",
     "frontline_leave": "erp.frontline_leave:FrontlineLeave",
+    "generate_erp_extracts": "erp.generate_erp_extracts:GenerateErpExtracts",
     "import_assessment_question_count": (
         "assessments.import_assessment_question_count:ImportAssessmentQuestionCount"
     ),

@@ -112,6 +112,8 @@ def test_every_sis_job_of_the_issue_is_covered():
         # FTP submissions: tests/job_library/florida, against a real FTP/FTPS server
         "submit_dmv_attendance_via_ftp",
         "submit_learnfare_via_ftp",
+        # writes CSV files to the file store: tests/job_library/erp/test_generate_erp_extracts.py
+        "generate_erp_extracts",
         "neogov_new_hires",
         "neogov_user_data",
         "scheduled_import",

@@ -47,6 +47,7 @@ KEYS_AND_TITLES = {
     "import_peer_data": "Import Peer Data",
     "focus_chat_alerts": "Focus Chat Alerts",
     "frontline_leave": "Frontline Leave",
+    "generate_erp_extracts": "Generate ERP Extracts",
     "import_assessment_question_count": "Import Assessment Question Count",
     "import_assessments": "Import Assessments",
     "import_ics_file": "Import ICS File",

@@ -1,4 +1,5 @@
-"""State reporting and file exchange: the nine Florida PEER tables, P-Card transactions."""
+"""State reporting and file exchange: the nine Florida PEER tables, P-Card transactions, and
+the ERP chart of accounts, vendors and purchase orders the extracts read."""
 
 from __future__ import annotations
 
@@ -58,9 +59,44 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("transaction_id"),
         sa.UniqueConstraint("bank", "reference", name="uq_pcard_transactions_reference"),
     )
+    op.create_table(
+        "gl_accounts",
+        sa.Column("account", sa.String(length=40), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("account_type", sa.String(length=20), nullable=False),
+        sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False),
+        sa.PrimaryKeyConstraint("account"),
+    )
+    op.create_table(
+        "erp_vendors",
+        sa.Column("vendor_id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("vendor_number", sa.String(length=20), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("tax_id", sa.String(length=20), nullable=True),
+        sa.Column("city", sa.String(length=100), nullable=True),
+        sa.Column("state", sa.String(length=2), nullable=True),
+        sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False),
+        sa.PrimaryKeyConstraint("vendor_id"),
+        sa.UniqueConstraint("vendor_number"),
+    )
+    op.create_table(
+        "erp_purchase_orders",
+        sa.Column("po_id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("po_number", sa.String(length=20), nullable=False),
+        sa.Column("vendor_id", sa.Integer(), nullable=False),
+        sa.Column("po_date", sa.Date(), nullable=False),
+        sa.Column("description", sa.String(length=200), nullable=False),
+        sa.Column("amount", sa.Numeric(12, 2), nullable=False),
+        sa.ForeignKeyConstraint(["vendor_id"], ["erp_vendors.vendor_id"]),
+        sa.PrimaryKeyConstraint("po_id"),
+        sa.UniqueConstraint("po_number"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("erp_purchase_orders")
+    op.drop_table("erp_vendors")
+    op.drop_table("gl_accounts")
     op.drop_table("pcard_transactions")
     with op.batch_alter_table("pcard_requisitions") as batch:
         batch.drop_column("fiscal_year")
