@@ -13,6 +13,7 @@ from job_library.base import Job
 
 # key -> "module:Class" under job_library.jobs
 _LOCATIONS: dict[str, str] = {
+    "acelo_integration": "erp.acelo_integration:AceloIntegration",
     "address_corrections": "sis.address_corrections:AddressCorrections",
     "alert_when_existing_mtss_students_enroll": "sss.mtss_enrollment_alert:MtssEnrollmentAlert",
     "assign_lcps": "fps.assign_lcps:AssignLcps",

@@ -114,6 +114,7 @@ def test_every_sis_job_of_the_issue_is_covered():
         "submit_learnfare_via_ftp",
         # writes CSV files to the file store: tests/job_library/erp/test_generate_erp_extracts.py
         "generate_erp_extracts",
+        "acelo_integration",  # a web API: tests/job_library/erp/test_acelo_integration.py
         "neogov_new_hires",
         "neogov_user_data",
         "scheduled_import",

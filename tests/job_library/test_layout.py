@@ -9,6 +9,7 @@ from job_library.registry import REGISTRY, catalog
 
 # Every key a saved job may name, with its title: renaming either breaks districts' jobs.
 KEYS_AND_TITLES = {
+    "acelo_integration": "Acelo Integration",
     "address_corrections": "Address Corrections",
     "alert_when_existing_mtss_students_enroll": "Alert when existing MTSS students enroll",
     "assign_lcps": "Assign LCPs",
