@@ -180,3 +180,18 @@ def test_the_problem_listing_is_capped(district, tmp_path):
     result = _run(engine, tmp_path, max_listed=2)
     assert result.counts["problems"] == 4
     assert "... and 2 more (listing capped at 2)." in result.text
+
+
+def test_on_the_demo_district(db, tmp_path):
+    from include.demo_district import REFERENCE_DAY, generate
+
+    generate(db, 30, today=REFERENCE_DAY)
+    evening = dt.datetime.combine(REFERENCE_DAY, dt.time(18, 0), ZoneInfo("America/New_York"))
+    result = _run(db, tmp_path, evening)
+    assert result.success and result.counts["written"] == 5, result.text
+    day = f"{REFERENCE_DAY:%Y%m%d}"
+    procure = _read(tmp_path, f"smart_procure_{day}.csv").splitlines()
+    assert procure[1].startswith("PO-0001,") and procure[1].endswith(",Classroom paper,412.50")
+    ledger = _read(tmp_path, f"ledger_{day}.csv").splitlines()
+    assert ledger[1] == "5200,Library books,This month,310.00,0.00,310.00"
+    assert _run(db, tmp_path, evening).counts["written"] == 0
