@@ -1771,6 +1771,33 @@ def _communications(conn: sa.Connection, n: int, today: dt.date) -> None:
         trial_balance_subscriptions,
         [dict(email="finance@district.example", name="Finance Director")],
     )
+    # Generate ERP Extracts: the chart of accounts, a vendor and this year's purchase orders.
+    from job_library.schemas.erp_ledger import erp_purchase_orders, erp_vendors, gl_accounts
+
+    _insert(
+        conn,
+        gl_accounts,
+        [
+            dict(account="5100", title="Instructional supplies", account_type="expense"),
+            dict(account="5200", title="Library books", account_type="expense"),
+        ],
+    )
+    _insert(
+        conn,
+        erp_vendors,
+        [
+            dict(vendor_id=1, vendor_number="V0001", name="Sunshine School Supply",
+                 tax_id="59-0000001", city="Tampa", state="FL"),
+        ],
+    )  # fmt: skip
+    _insert(
+        conn,
+        erp_purchase_orders,
+        [
+            dict(po_number="PO-0001", vendor_id=1, po_date=morning.date(),
+                 description="Classroom paper", amount=412.50),
+        ],
+    )  # fmt: skip
     # The two contact-details forms of Communication Status Update (preferences below).
     _insert(
         conn,

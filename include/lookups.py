@@ -78,6 +78,9 @@ LOOKUPS: dict[str, Lookup] = {
     "deduction_codes": Lookup(
         "SELECT code AS value, code || ' - ' || title AS label, NULL AS grp FROM deduction_codes"
     ),
+    "gl_periods": Lookup(
+        "SELECT period_id AS value, title AS label, NULL AS grp FROM gl_periods", integer=True
+    ),
     "student_fields": Lookup(
         "SELECT alias AS value, title AS label, record_table AS grp FROM custom_fields"
     ),

@@ -14,6 +14,7 @@ from job_library.base import Job
 
 # key -> "module:Class" under job_library.jobs
 _LOCATIONS: dict[str, str] = {
+    "acelo_integration": "erp.acelo_integration:AceloIntegration",
     "address_corrections": "sis.address_corrections:AddressCorrections",
     "alert_when_existing_mtss_students_enroll": "sss.mtss_enrollment_alert:MtssEnrollmentAlert",
     "assign_lcps": "fps.assign_lcps:AssignLcps",
@@ -74,9 +75,11 @@ _LOCATIONS: dict[str, str] = {
     "fleid_export_import": "florida.fleid_exchange:FleidExportImport",
     "florida_arms_student_field_tracker": "sis.florida_arms_tracker:FloridaArmsStudentFieldTracker",
     "florida_doe_extracts_and_verification_reports": "florida.doe_extracts:FloridaDoeExtracts",
+    "florida_peer_nightly_import": "florida.peer_nightly_import:FloridaPeerNightlyImport",
     "florida_test_id_assignment": "florida.florida_test_id:FloridaTestIdAssignment",
     "focus_chat_alerts": "communications.focus_chat_alerts:FocusChatAlerts",
     "frontline_leave": "erp.frontline_leave:FrontlineLeave",
+    "generate_erp_extracts": "erp.generate_erp_extracts:GenerateErpExtracts",
     "generate_test_score_report_records": (
         "florida.test_score_reports:GenerateTestScoreReportRecords"
     ),
@@ -85,6 +88,7 @@ _LOCATIONS: dict[str, str] = {
     ),
     "import_assessments": "assessments.import_assessments:ImportAssessments",
     "import_ics_file": "integrations.import_ics:ImportIcsFile",
+    "import_peer_data": "florida.import_peer_data:ImportPeerData",
     "load_data_from_blackboard_api": "integrations.blackboard_load:LoadDataFromBlackboardApi",
     "master_schedule_snapshots": "scheduling.master_schedule_snapshots:MasterScheduleSnapshots",
     "metlife_incoming": "erp.metlife_incoming:MetLifeIncoming",
@@ -101,6 +105,7 @@ _LOCATIONS: dict[str, str] = {
     ),
     "parse_addresses": "sis.parse_addresses:ParseAddresses",
     "pcard_email_reminder": "erp.pcard_email_reminder:PcardEmailReminder",
+    "pcard_imports": "erp.pcard_imports:PcardImports",
     "phone_communication_processing": (
         "communications.communication_queue:PhoneCommunicationProcessing"
     ),
@@ -117,6 +122,7 @@ _LOCATIONS: dict[str, str] = {
         "attendance.recalculate_daily_attendance:RecalculateDailyAttendance"
     ),
     "recalculate_lcps": "fps.recalculate_lcps:RecalculateLcps",
+    "regions_bank_import": "erp.regions_bank_import:RegionsBankImport",
     "remove_fefp_code_from_dismissed_students": "sss.remove_fefp_code:RemoveFefpCode",
     "remove_scheduled_students_from_waitlist": (
         "scheduling.remove_scheduled_from_waitlist:RemoveScheduledFromWaitlist"
@@ -133,6 +139,8 @@ _LOCATIONS: dict[str, str] = {
         "communications.sss_parent_notifications:SssParentNotifications"
     ),
     "store_automated_cashout": "billing.store_cashout:StoreAutomatedCashout",
+    "submit_dmv_attendance_via_ftp": "florida.submit_dmv_attendance:SubmitDmvAttendance",
+    "submit_learnfare_via_ftp": "florida.submit_learnfare:SubmitLearnFare",
     "survey_site_maintenance": "system.survey_site_maintenance:SurveySiteMaintenance",
     "symlink_photos": "system.symlink_photos:SymlinkPhotos",
     "sync_recent_course_period_changes": (

@@ -197,6 +197,8 @@ pcard_requisitions = sa.Table(
     sa.Column("amount", sa.Numeric(12, 2), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),  # draft, pending_approval, approved ...
     sa.Column("status_date", sa.Date, nullable=False),  # when it entered that status
+    # The fiscal year the request is charged to (set by Pcard Imports; may be overridden).
+    sa.Column("fiscal_year", sa.Integer),
 )
 
 erp_clauses = sa.Table(

@@ -133,6 +133,17 @@ def test_every_sis_job_of_the_issue_is_covered():
         "worker_check",
         "frontline_leave",
         "metlife_incoming",
+        # file jobs of issue #19: tests/job_library/florida and erp, on a real SFTP server
+        "import_peer_data",
+        "florida_peer_nightly_import",
+        "regions_bank_import",
+        "pcard_imports",
+        # FTP submissions: tests/job_library/florida, against a real FTP/FTPS server
+        "submit_dmv_attendance_via_ftp",
+        "submit_learnfare_via_ftp",
+        # writes CSV files to the file store: tests/job_library/erp/test_generate_erp_extracts.py
+        "generate_erp_extracts",
+        "acelo_integration",  # a web API: tests/job_library/erp/test_acelo_integration.py
         "neogov_new_hires",
         "neogov_user_data",
         "scheduled_import",

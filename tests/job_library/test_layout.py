@@ -9,6 +9,7 @@ from job_library.registry import REGISTRY, catalog
 
 # Every key a saved job may name, with its title: renaming either breaks districts' jobs.
 KEYS_AND_TITLES = {
+    "acelo_integration": "Acelo Integration",
     "address_corrections": "Address Corrections",
     "alert_when_existing_mtss_students_enroll": "Alert when existing MTSS students enroll",
     "assign_lcps": "Assign LCPs",
@@ -57,15 +58,18 @@ KEYS_AND_TITLES = {
     "florida_doe_extracts_and_verification_reports": (
         "Florida DOE Extracts and Verification Reports"
     ),
+    "florida_peer_nightly_import": "Florida Peer Nightly Import",
     "florida_test_id_assignment": "Florida Test ID Assignment",
     "focus_chat_alerts": "Focus Chat Alerts",
     "frontline_leave": "Frontline Leave",
+    "generate_erp_extracts": "Generate ERP Extracts",
     "generate_test_score_report_records": (
         "Generate Test Score Report records based on report files"
     ),
     "import_assessment_question_count": "Import Assessment Question Count",
     "import_assessments": "Import Assessments",
     "import_ics_file": "Import ICS File",
+    "import_peer_data": "Import Peer Data",
     "load_data_from_blackboard_api": "Load Data From Blackboard API",
     "master_schedule_snapshots": "Master Schedule Snapshots",
     "metlife_incoming": "MetLife Incoming",
@@ -78,6 +82,7 @@ KEYS_AND_TITLES = {
     "outstanding_student_invoices": "Outstanding Student Invoices",
     "parse_addresses": "Parse Addresses",
     "pcard_email_reminder": "PCard Email Reminder",
+    "pcard_imports": "Pcard Imports",
     "phone_communication_processing": "Phone Communication Processing",
     "populate_graduation_requirements_summary": "Populate Graduation Requirements Summary",
     "portal_payments_automatched_cashout": "Portal Payments Automatched Cashout",
@@ -86,6 +91,7 @@ KEYS_AND_TITLES = {
     "purge_old_files": "Purge Old Files",
     "recalculate_daily_attendance": "Recalculate Daily Attendance",
     "recalculate_lcps": "Recalculate LCPs",
+    "regions_bank_import": "Regions Bank Import",
     "remove_fefp_code_from_dismissed_students": "Remove FEFP code from dismissed students",
     "remove_scheduled_students_from_waitlist": "Remove Scheduled Students from Waitlist",
     "retiree_benefits_rates_update": "Retiree Benefits Rates Update",
@@ -98,6 +104,8 @@ KEYS_AND_TITLES = {
     "sql_triggers": "SQL Triggers",
     "sss_parent_portal_notifications": "SSS Parent Portal Notifications",
     "store_automated_cashout": "Store Automated Cashout",
+    "submit_dmv_attendance_via_ftp": "Submit DMV Attendance via FTP",
+    "submit_learnfare_via_ftp": "Submit LearnFare via FTP",
     "survey_site_maintenance": "Survey Site Maintenance",
     "symlink_photos": "Symlink Photos",
     "sync_recent_course_period_changes": "Sync Recent Course Period Changes",
@@ -155,11 +163,15 @@ def test_no_job_module_is_left_outside_a_package():
 
 # Job modules whose tests share one file.
 SHARED_TEST_FILE = {
-    "daily_maintenance": "test_maintenance_and_missing_class.py",
-    "missing_class": "test_maintenance_and_missing_class.py",
     "assign_lcps": "test_lcps.py",
-    "recalculate_lcps": "test_lcps.py",
     "create_process_assessments": "test_process_assessments.py",
+    "daily_maintenance": "test_maintenance_and_missing_class.py",
+    "import_peer_data": "test_peer_imports.py",
+    "missing_class": "test_maintenance_and_missing_class.py",
+    "pcard_imports": "test_pcard_imports.py",
+    "peer_nightly_import": "test_peer_imports.py",
+    "recalculate_lcps": "test_lcps.py",
+    "regions_bank_import": "test_pcard_imports.py",
 }
 
 
