@@ -469,6 +469,7 @@ def generate(
             _attendance(conn, year)
         _tests_and_more(conn, year)
         _student_services(conn, year)
+        _sss_forms(conn, today)
         _web_api_data(conn, year)
         _communications(conn, students_count, today)
         _staff_messages(conn, today)
@@ -1280,6 +1281,61 @@ def _student_services(conn: sa.Connection, year: DemoYear) -> None:
     subjects.drop(conn)
 
 
+MATRIX_FEFP = {"251": "111", "252": "112", "253": "113", "254": "254", "255": "255"}
+
+
+def _sss_forms(conn: sa.Connection, today: dt.date) -> None:
+    """An IEP event for every ESE student still served, its services starting 0 to 45 days
+    before ``today`` (every sixth a draft), with a Matrix of Services form (every seventh with
+    a cost factor that does not exist) and a Schedule of Services (every eighth with more
+    time with non-disabled peers than the week has): the two SSS push jobs' work."""
+    from job_library.schemas.sss import sss_events, sss_matrix_forms, sss_schedule_of_services
+
+    served = list(
+        conn.execute(
+            sa.text(
+                "SELECT student_id FROM ese_records WHERE active = TRUE AND service_type = 'S' "
+                "ORDER BY student_id"
+            )
+        ).scalars()
+    )
+    events, matrix, services = [], [], []
+    for k, student_id in enumerate(served, 1):
+        start = today - dt.timedelta(days=k * 3 % 46)
+        events.append(
+            dict(
+                event_id=k,
+                student_id=student_id,
+                event_type="IEP",
+                event_date=start - dt.timedelta(days=10),
+                services_start_date=start,
+                locked=k % 6 != 5,
+                locked_at=None,
+            )
+        )
+        factor = "256" if k % 7 == 6 else ("251", "252", "253", "254", "255")[k % 5]
+        matrix.append(
+            dict(
+                form_id=k,
+                event_id=k,
+                cost_factor=factor,
+                fefp_code=MATRIX_FEFP.get(factor, "113"),
+            )
+        )
+        services.append(
+            dict(
+                form_id=k,
+                event_id=k,
+                minutes_with_non_disabled=2000 if k % 8 == 7 else (1500, 1000, 400)[k % 3],
+                minutes_total_week=1800,
+                idea_environment="KLM"[k % 3],
+            )
+        )
+    _insert(conn, sss_events, events)
+    _insert(conn, sss_matrix_forms, matrix)
+    _insert(conn, sss_schedule_of_services, services)
+
+
 # The demo's online payments (Authorize.net transaction ids 60000001...): portal payments in
 # the portal-enabled drawer of each school's front office, Store purchases in the Store's.
 DEMO_PAYMENTS = 12
@@ -1852,6 +1908,29 @@ def demo_student_fields() -> list:
         ),
         StudentField(1000, "photo_release", "Photo Release", FieldType.FLAG, RecordTable.STUDENTS),
         StudentField(1010, "document_hold", "Document Hold", FieldType.FLAG, RecordTable.STUDENTS),
+        # The ESE tab's fields that Synchronize Schedule of Services writes.
+        StudentField(
+            2001,
+            "ese_time_with_non_disabled",
+            "Time, With Non-Disabled",
+            FieldType.NUMBER,
+            RecordTable.STUDENTS,
+        ),
+        StudentField(
+            2002,
+            "ese_time_total_week",
+            "Time, Total Student Week",
+            FieldType.NUMBER,
+            RecordTable.STUDENTS,
+        ),
+        StudentField(
+            2003,
+            "idea_educational_environment",
+            "IDEA Educational Environment",
+            FieldType.TEXT,
+            RecordTable.STUDENTS,
+            True,
+        ),
     ]
 
 

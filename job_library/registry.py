@@ -103,7 +103,13 @@ _LOCATIONS: dict[str, str] = {
     "store_automated_cashout": "billing.store_cashout:StoreAutomatedCashout",
     "survey_site_maintenance": "system.survey_site_maintenance:SurveySiteMaintenance",
     "symlink_photos": "system.symlink_photos:SymlinkPhotos",
+    "synchronize_schedule_of_services": (
+        "sss.synchronize_schedule_of_services:SynchronizeScheduleOfServices"
+    ),
     "transfer_blackboard_api_data": "integrations.blackboard_transfer:TransferBlackboardApiData",
+    "update_cost_factor_from_matrix_of_services": (
+        "sss.update_cost_factor:UpdateCostFactorFromMatrix"
+    ),
     "worker_check": "system.worker_check:WorkerCheck",
 }
 

@@ -75,7 +75,9 @@ KEYS_AND_TITLES = {
     "store_automated_cashout": "Store Automated Cashout",
     "survey_site_maintenance": "Survey Site Maintenance",
     "symlink_photos": "Symlink Photos",
+    "synchronize_schedule_of_services": "Synchronize Schedule of Services",
     "transfer_blackboard_api_data": "Transfer Blackboard API Data",
+    "update_cost_factor_from_matrix_of_services": "Update Cost Factor From Matrix of Services",
     "worker_check": "Worker Check",
 }
 
