@@ -470,6 +470,7 @@ def generate(
         _tests_and_more(conn, year)
         _student_services(conn, year)
         _sss_forms(conn, today)
+        _choice_applications(conn, year)
         _web_api_data(conn, year)
         _communications(conn, students_count, today)
         _staff_messages(conn, today)
@@ -1334,6 +1335,36 @@ def _sss_forms(conn: sa.Connection, today: dt.date) -> None:
     _insert(conn, sss_events, events)
     _insert(conn, sss_matrix_forms, matrix)
     _insert(conn, sss_schedule_of_services, services)
+
+
+def _choice_applications(conn: sa.Connection, year: DemoYear) -> None:
+    """A magnet program at each high school and applications of every 30th student for this
+    year's program: most are Waiting, with the current school and grade as typed on the
+    application (none yet, or the school before a transfer), which Refresh Choice Data fills
+    in; every fourth is Accepted already."""
+    from job_library.schemas.choice import school_choice_programs
+
+    _insert(
+        conn,
+        school_choice_programs,
+        [
+            dict(
+                program_id=sid, school_id=sid, title=f"Magnet program {sid}", program_type="Magnet"
+            )
+            for sid in LEVELS["high"]
+        ],
+    )
+    conn.execute(
+        sa.text(f"""
+        INSERT INTO school_choice_application_status (student_id, syear, program_id,
+                                                      choice_rank, status, current_school_id)
+        SELECT e.student_id, e.syear, {LEVELS["high"][0]} + e.student_id % 2, 1,
+               CASE WHEN e.student_id % 120 = 0 THEN 'Accepted' ELSE 'Waiting' END,
+               CASE WHEN e.end_date IS NOT NULL THEN e.school_id END
+        FROM student_enrollment e
+        WHERE e.second_school = FALSE AND e.student_id % 30 = 0 AND {FIRST_PRIMARY_RECORD}
+        """)
+    )
 
 
 # The demo's online payments (Authorize.net transaction ids 60000001...): portal payments in

@@ -87,6 +87,7 @@ _LOCATIONS: dict[str, str] = {
         "attendance.recalculate_daily_attendance:RecalculateDailyAttendance"
     ),
     "recalculate_lcps": "fps.recalculate_lcps:RecalculateLcps",
+    "refresh_choice_data": "sis.refresh_choice_data:RefreshChoiceData",
     "remove_fefp_code_from_dismissed_students": "sss.remove_fefp_code:RemoveFefpCode",
     "remove_scheduled_students_from_waitlist": (
         "scheduling.remove_scheduled_from_waitlist:RemoveScheduledFromWaitlist"

@@ -63,6 +63,7 @@ KEYS_AND_TITLES = {
     "purge_old_files": "Purge Old Files",
     "recalculate_daily_attendance": "Recalculate Daily Attendance",
     "recalculate_lcps": "Recalculate LCPs",
+    "refresh_choice_data": "Refresh Choice Data",
     "remove_fefp_code_from_dismissed_students": "Remove FEFP code from dismissed students",
     "remove_scheduled_students_from_waitlist": "Remove Scheduled Students from Waitlist",
     "retitle_sections": "Retitle Sections",

@@ -1,4 +1,5 @@
-"""SSS IEP events with their Matrix of Services and Schedule of Services forms."""
+"""SSS IEP events with their Matrix of Services and Schedule of Services forms; School Choice
+applications and their audit log."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ revision = "0016"
 down_revision = "0011"
 
 _TABLES = (
+    "school_choice_audit_log",
+    "school_choice_application_status",
+    "school_choice_programs",
     "sss_schedule_of_services",
     "sss_matrix_forms",
     "sss_events",
@@ -54,6 +58,62 @@ def upgrade() -> None:
         "ix_sss_schedule_of_services_event",
         "sss_schedule_of_services",
         ["event_id"],
+        unique=False,
+    )
+
+    op.create_table(
+        "school_choice_programs",
+        sa.Column("program_id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=100), nullable=False),
+        sa.Column("program_type", sa.String(length=10), nullable=False),
+        sa.ForeignKeyConstraint(["school_id"], ["schools.school_id"]),
+        sa.PrimaryKeyConstraint("program_id"),
+    )
+    op.create_table(
+        "school_choice_application_status",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("syear", sa.Integer(), nullable=False),
+        sa.Column("program_id", sa.Integer(), nullable=False),
+        sa.Column("choice_rank", sa.Integer(), nullable=True),
+        sa.Column("status", sa.String(length=30), nullable=False),
+        sa.Column("current_school_id", sa.Integer(), nullable=True),
+        sa.Column("current_grade_id", sa.Integer(), nullable=True),
+        sa.Column("zoned_school_id", sa.Integer(), nullable=True),
+        sa.Column("next_zoned_school_id", sa.Integer(), nullable=True),
+        sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["current_grade_id"], ["grade_levels.grade_id"]),
+        sa.ForeignKeyConstraint(["current_school_id"], ["schools.school_id"]),
+        sa.ForeignKeyConstraint(["next_zoned_school_id"], ["schools.school_id"]),
+        sa.ForeignKeyConstraint(["program_id"], ["school_choice_programs.program_id"]),
+        sa.ForeignKeyConstraint(["student_id"], ["students.student_id"]),
+        sa.ForeignKeyConstraint(["syear"], ["school_years.syear"]),
+        sa.ForeignKeyConstraint(["zoned_school_id"], ["schools.school_id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_school_choice_application_status_year",
+        "school_choice_application_status",
+        ["syear", "status"],
+        unique=False,
+    )
+    op.create_table(
+        "school_choice_audit_log",
+        sa.Column("audit_id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("status_id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("changes", sa.Text(), nullable=False),
+        sa.Column("logged_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("logged_by", sa.String(length=100), nullable=False),
+        sa.ForeignKeyConstraint(["status_id"], ["school_choice_application_status.id"]),
+        sa.ForeignKeyConstraint(["student_id"], ["students.student_id"]),
+        sa.PrimaryKeyConstraint("audit_id"),
+    )
+    op.create_index(
+        "ix_school_choice_audit_log_status",
+        "school_choice_audit_log",
+        ["status_id"],
         unique=False,
     )
 
