@@ -471,6 +471,7 @@ def generate(
         _student_services(conn, year)
         _sss_forms(conn, today)
         _choice_applications(conn, year)
+        _medication_orders(conn, year)
         _web_api_data(conn, year)
         _communications(conn, students_count, today)
         _staff_messages(conn, today)
@@ -1367,6 +1368,42 @@ def _choice_applications(conn: sa.Connection, year: DemoYear) -> None:
     )
 
 
+def _medication_orders(conn: sa.Connection, year: DemoYear) -> None:
+    """The Medical job's work: a Medication calendar category and, for every 25th student, a
+    medication order since the first school day (tablets with 60 pills received, one given the
+    day before the last school day with attendance)."""
+    from job_library.schemas.health import calendar_categories
+
+    _insert(conn, calendar_categories, [dict(category_id=1, title="Medication")])
+    conn.execute(
+        sa.text("""
+        INSERT INTO medication_orders (student_id, medication, medication_form, dosage,
+                                       order_date, admin_start, admin_end, pills_received)
+        SELECT st.student_id,
+               CASE st.student_id % 3 WHEN 0 THEN 'Amoxicillin' WHEN 1 THEN 'Albuterol'
+                    ELSE 'Methylphenidate' END,
+               CASE st.student_id % 3 WHEN 1 THEN 'inhaler' ELSE 'tablet' END,
+               CASE st.student_id % 3 WHEN 1 THEN '2 puffs' ELSE '1 tablet' END,
+               :first, :start, :end,
+               CASE st.student_id % 3 WHEN 1 THEN NULL ELSE 60 END
+        FROM students st WHERE st.student_id % 25 = 7
+        """).bindparams(
+            sa.bindparam("first", type_=sa.Date),
+            sa.bindparam("start", type_=sa.Time),
+            sa.bindparam("end", type_=sa.Time),
+        ),
+        {"first": year.first_day, "start": dt.time(11, 30), "end": dt.time(11, 45)},
+    )
+    conn.execute(
+        sa.text("""
+        INSERT INTO medication_administrations (order_id, administered_at, quantity, status)
+        SELECT order_id, :given, 1, 'given' FROM medication_orders
+        WHERE pills_received IS NOT NULL
+        """).bindparams(sa.bindparam("given", type_=sa.DateTime(timezone=True))),
+        {"given": dt.datetime.combine(year.as_of - dt.timedelta(days=1), dt.time(16, 30), dt.UTC)},
+    )
+
+
 # The demo's online payments (Authorize.net transaction ids 60000001...): portal payments in
 # the portal-enabled drawer of each school's front office, Store purchases in the Store's.
 DEMO_PAYMENTS = 12
@@ -1926,6 +1963,9 @@ DEMO_DISTRICT_PREFERENCES = {
     "pcard_administrator_email": "pcard@district.example",
     # Texts for unexcused absences (the demo's "A"); `make run` has no SMS connection.
     "attendance_mobile_alert_codes": "A",
+    # The Medical job's events: the school nurses' calendar, the Medication category.
+    "medication_administrator_profile": "Nurse",
+    "medication_administration_category": "Medication",
 }
 
 

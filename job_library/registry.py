@@ -67,6 +67,7 @@ _LOCATIONS: dict[str, str] = {
     "import_assessments": "assessments.import_assessments:ImportAssessments",
     "import_ics_file": "integrations.import_ics:ImportIcsFile",
     "load_data_from_blackboard_api": "integrations.blackboard_load:LoadDataFromBlackboardApi",
+    "medical": "sis.medical:Medical",
     "metlife_incoming": "erp.metlife_incoming:MetLifeIncoming",
     "missing_class": "system.missing_class:MissingClass",
     "neogov_new_hires": "erp.neogov:NeoGovNewHires",

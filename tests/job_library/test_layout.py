@@ -49,6 +49,7 @@ KEYS_AND_TITLES = {
     "import_assessments": "Import Assessments",
     "import_ics_file": "Import ICS File",
     "load_data_from_blackboard_api": "Load Data From Blackboard API",
+    "medical": "Medical",
     "metlife_incoming": "MetLife Incoming",
     "missing_class": "Missing Class CRON Job",
     "neogov_new_hires": "NeoGov New Hires",
@@ -98,6 +99,8 @@ PACKAGES_OF_MODULE = {
     "System": {"system"},
     "Communication": {"communications"},
     "Phone Communication": {"communications"},
+    # Focus's Medical add-on (medication orders and their calendar) sits with the SIS jobs.
+    "Medical": {"sis"},
 }
 
 

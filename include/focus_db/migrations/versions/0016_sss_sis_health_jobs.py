@@ -1,5 +1,6 @@
 """SSS IEP events with their Matrix of Services and Schedule of Services forms; School Choice
-applications and their audit log."""
+applications and their audit log; Medical orders, administrations, calendar categories and
+events."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ revision = "0016"
 down_revision = "0011"
 
 _TABLES = (
+    "user_calendar_events",
+    "medication_administrations",
+    "medication_orders",
+    "calendar_categories",
     "school_choice_audit_log",
     "school_choice_application_status",
     "school_choice_programs",
@@ -114,6 +119,75 @@ def upgrade() -> None:
         "ix_school_choice_audit_log_status",
         "school_choice_audit_log",
         ["status_id"],
+        unique=False,
+    )
+
+    op.create_table(
+        "calendar_categories",
+        sa.Column("category_id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("title", sa.String(length=100), nullable=False),
+        sa.PrimaryKeyConstraint("category_id"),
+        sa.UniqueConstraint("title"),
+    )
+    op.create_table(
+        "medication_orders",
+        sa.Column("order_id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("medication", sa.String(length=100), nullable=False),
+        sa.Column("medication_form", sa.String(length=30), nullable=True),
+        sa.Column("dosage", sa.String(length=50), nullable=True),
+        sa.Column("order_date", sa.Date(), nullable=False),
+        sa.Column("end_date", sa.Date(), nullable=True),
+        sa.Column("admin_start", sa.Time(), nullable=True),
+        sa.Column("admin_end", sa.Time(), nullable=True),
+        sa.Column("pills_received", sa.Integer(), nullable=True),
+        sa.Column("pill_count", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["student_id"], ["students.student_id"]),
+        sa.PrimaryKeyConstraint("order_id"),
+    )
+    op.create_index(
+        "ix_medication_orders_student", "medication_orders", ["student_id"], unique=False
+    )
+    op.create_table(
+        "medication_administrations",
+        sa.Column("administration_id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("administered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("quantity", sa.Integer(), server_default="1", nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.ForeignKeyConstraint(["order_id"], ["medication_orders.order_id"]),
+        sa.PrimaryKeyConstraint("administration_id"),
+    )
+    op.create_index(
+        "ix_medication_administrations_order",
+        "medication_administrations",
+        ["order_id"],
+        unique=False,
+    )
+    op.create_table(
+        "user_calendar_events",
+        sa.Column("event_id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("event_date", sa.Date(), nullable=False),
+        sa.Column("start_time", sa.Time(), nullable=True),
+        sa.Column("end_time", sa.Time(), nullable=True),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("category_id", sa.Integer(), nullable=True),
+        sa.Column("profile", sa.String(length=50), nullable=True),
+        sa.Column("student_id", sa.Integer(), nullable=True),
+        sa.Column("medication", sa.String(length=100), nullable=True),
+        sa.Column("medication_form", sa.String(length=30), nullable=True),
+        sa.Column("order_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["category_id"], ["calendar_categories.category_id"]),
+        sa.ForeignKeyConstraint(["order_id"], ["medication_orders.order_id"]),
+        sa.ForeignKeyConstraint(["school_id"], ["schools.school_id"]),
+        sa.ForeignKeyConstraint(["student_id"], ["students.student_id"]),
+        sa.PrimaryKeyConstraint("event_id"),
+    )
+    op.create_index(
+        "ix_user_calendar_events_school_date",
+        "user_calendar_events",
+        ["school_id", "event_date"],
         unique=False,
     )
 
