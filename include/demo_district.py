@@ -472,6 +472,7 @@ def generate(
         _sss_forms(conn, today)
         _choice_applications(conn, year)
         _medication_orders(conn, year)
+        _gradebook(conn, year)
         _web_api_data(conn, year)
         _communications(conn, students_count, today)
         _staff_messages(conn, today)
@@ -1401,6 +1402,84 @@ def _medication_orders(conn: sa.Connection, year: DemoYear) -> None:
         WHERE pills_received IS NOT NULL
         """).bindparams(sa.bindparam("given", type_=sa.DateTime(timezone=True))),
         {"given": dt.datetime.combine(year.as_of - dt.timedelta(days=1), dt.time(16, 30), dt.UTC)},
+    )
+
+
+def _gradebook(conn: sa.Connection, year: DemoYear) -> None:
+    """Four quarters of 45 school days at every school, and the math gradebooks: categories
+    Tests (60) and Homework (40), weighted in every other section, a test and a homework in
+    each quarter begun, a score for every scheduled student. No running grade is stored yet
+    (Recalc DT Grades Fix stores them), except a stale one in some art sections, which have
+    no assignments."""
+    from job_library.schemas.grades import marking_periods
+
+    days = year.school_days
+    _insert(
+        conn,
+        marking_periods,
+        [
+            dict(
+                marking_period_id=sid * 10 + q,
+                syear=year.syear,
+                school_id=sid,
+                mp_type="QTR",
+                short_name=f"Q{q}",
+                title=f"Quarter {q}",
+                start_date=days[45 * (q - 1)],
+                end_date=days[45 * q - 1],
+                sort_order=q,
+            )
+            for sid, *_ in SCHOOLS
+            for q in (1, 2, 3, 4)
+        ],
+    )
+    math = (
+        "SELECT cp.course_period_id, cp.school_id FROM course_periods cp "
+        "JOIN courses c ON c.course_id = cp.course_id AND c.short_name = 'MATH'"
+    )
+    conn.execute(
+        sa.text(f"""
+        INSERT INTO gradebook_config (course_period_id, weighted)
+        SELECT m.course_period_id, m.course_period_id % 2 = 0 FROM ({math}) m
+        """)
+    )
+    for title, weight in (("Tests", 60), ("Homework", 40)):
+        conn.execute(
+            sa.text(f"""
+            INSERT INTO gradebook_categories (course_period_id, title, weight)
+            SELECT m.course_period_id, '{title}', {weight} FROM ({math}) m
+            """)
+        )
+    conn.execute(
+        sa.text(f"""
+        INSERT INTO gradebook_assignments (course_period_id, category_id, marking_period_id,
+                                           title, points, due_date)
+        SELECT m.course_period_id, g.category_id, q.marking_period_id,
+               g.title || ' ' || q.short_name, CASE g.title WHEN 'Tests' THEN 50 ELSE 10 END,
+               q.start_date
+        FROM ({math}) m
+        JOIN gradebook_categories g ON g.course_period_id = m.course_period_id
+        JOIN marking_periods q ON q.school_id = m.school_id AND q.start_date <= :today
+        """).bindparams(sa.bindparam("today", type_=sa.Date)),
+        {"today": year.as_of},
+    )
+    conn.execute(
+        sa.text("""
+        INSERT INTO gradebook_grades (student_id, assignment_id, points, exempt)
+        SELECT DISTINCT s.student_id, a.assignment_id,
+               CASE WHEN a.points = 50 THEN 30 + s.student_id % 21 ELSE 5 + s.student_id % 6 END,
+               FALSE
+        FROM schedule s JOIN gradebook_assignments a ON a.course_period_id = s.course_period_id
+        """)
+    )
+    conn.execute(
+        sa.text("""
+        INSERT INTO gradebook_running_grades (student_id, course_period_id, marking_period_id,
+                                              grade_type, percent)
+        SELECT DISTINCT s.student_id, s.course_period_id, s.school_id * 10 + 1, 'DT', 95
+        FROM schedule s JOIN courses c ON c.course_id = s.course_id AND c.short_name = 'ART'
+        WHERE s.student_id % 50 = 1
+        """)
     )
 
 

@@ -84,6 +84,7 @@ _LOCATIONS: dict[str, str] = {
         "erp.trial_balance_subscriptions:ProcessTrialBalanceSubscriptions"
     ),
     "purge_old_files": "system.purge_old_files:PurgeOldFiles",
+    "recalc_dt_grades_fix": "sis.recalc_dt_grades:RecalcDtGrades",
     "recalculate_daily_attendance": (
         "attendance.recalculate_daily_attendance:RecalculateDailyAttendance"
     ),

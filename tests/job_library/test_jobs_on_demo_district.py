@@ -60,6 +60,7 @@ CASES = [
     ("synchronize_schedule_of_services", {}, [], False),
     ("refresh_choice_data", {}, [], True),
     ("medical", {}, [], True),
+    ("recalc_dt_grades_fix", {}, [], True),
     ("assign_lcps", {}, [], True),
     ("recalculate_lcps", {"start_date": "2025-08-01"}, [], True),
     ("basic_skills_assessment", {}, [], True),
@@ -131,8 +132,9 @@ def test_every_sis_job_of_the_issue_is_covered():
     assert covered == sis - others
     # The first issue's twenty (CTE Pay Period 2 being a job of its own), seven of the adult
     # education and assessment jobs (the two imports read files) and thirteen of
-    # Communications (#21), and of #16 the two SSS push jobs, Refresh Choice Data and Medical.
-    assert len(covered) == 45
+    # Communications (#21), and five of #16: the two SSS push jobs, Refresh Choice Data,
+    # Medical and Recalc DT Grades Fix.
+    assert len(covered) == 46
 
 
 @pytest.mark.parametrize(("key", "params", "before", "has_work"), CASES, ids=[c[0] for c in CASES])

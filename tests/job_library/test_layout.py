@@ -62,6 +62,7 @@ KEYS_AND_TITLES = {
     "process_assessments": "Process Assessments",
     "process_trial_balance_subscriptions": "Process Trial Balance Subscriptions",
     "purge_old_files": "Purge Old Files",
+    "recalc_dt_grades_fix": "Recalc DT Grades Fix",
     "recalculate_daily_attendance": "Recalculate Daily Attendance",
     "recalculate_lcps": "Recalculate LCPs",
     "refresh_choice_data": "Refresh Choice Data",

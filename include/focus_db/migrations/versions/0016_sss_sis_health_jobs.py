@@ -1,6 +1,6 @@
 """SSS IEP events with their Matrix of Services and Schedule of Services forms; School Choice
 applications and their audit log; Medical orders, administrations, calendar categories and
-events."""
+events; the gradebook and its stored running grades."""
 
 from __future__ import annotations
 
@@ -11,6 +11,12 @@ revision = "0016"
 down_revision = "0011"
 
 _TABLES = (
+    "gradebook_running_grades",
+    "gradebook_grades",
+    "gradebook_assignments",
+    "gradebook_categories",
+    "gradebook_config",
+    "marking_periods",
     "user_calendar_events",
     "medication_administrations",
     "medication_orders",
@@ -189,6 +195,86 @@ def upgrade() -> None:
         "user_calendar_events",
         ["school_id", "event_date"],
         unique=False,
+    )
+
+    op.create_table(
+        "marking_periods",
+        sa.Column("marking_period_id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("syear", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("mp_type", sa.String(length=4), nullable=False),
+        sa.Column("short_name", sa.String(length=10), nullable=False),
+        sa.Column("title", sa.String(length=50), nullable=False),
+        sa.Column("start_date", sa.Date(), nullable=False),
+        sa.Column("end_date", sa.Date(), nullable=False),
+        sa.Column("sort_order", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["school_id"], ["schools.school_id"]),
+        sa.ForeignKeyConstraint(["syear"], ["school_years.syear"]),
+        sa.PrimaryKeyConstraint("marking_period_id"),
+    )
+    op.create_index(
+        "ix_marking_periods_school_year", "marking_periods", ["school_id", "syear"], unique=False
+    )
+    op.create_table(
+        "gradebook_config",
+        sa.Column("course_period_id", sa.Integer(), nullable=False),
+        sa.Column("weighted", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.ForeignKeyConstraint(["course_period_id"], ["course_periods.course_period_id"]),
+        sa.PrimaryKeyConstraint("course_period_id"),
+    )
+    op.create_table(
+        "gradebook_categories",
+        sa.Column("category_id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("course_period_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=100), nullable=False),
+        sa.Column("weight", sa.Numeric(precision=5, scale=2), nullable=True),
+        sa.ForeignKeyConstraint(["course_period_id"], ["course_periods.course_period_id"]),
+        sa.PrimaryKeyConstraint("category_id"),
+    )
+    op.create_table(
+        "gradebook_assignments",
+        sa.Column("assignment_id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("course_period_id", sa.Integer(), nullable=False),
+        sa.Column("category_id", sa.Integer(), nullable=False),
+        sa.Column("marking_period_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=100), nullable=False),
+        sa.Column("points", sa.Numeric(precision=6, scale=2), nullable=False),
+        sa.Column("due_date", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(["category_id"], ["gradebook_categories.category_id"]),
+        sa.ForeignKeyConstraint(["course_period_id"], ["course_periods.course_period_id"]),
+        sa.ForeignKeyConstraint(["marking_period_id"], ["marking_periods.marking_period_id"]),
+        sa.PrimaryKeyConstraint("assignment_id"),
+    )
+    op.create_index(
+        "ix_gradebook_assignments_section",
+        "gradebook_assignments",
+        ["course_period_id", "marking_period_id"],
+        unique=False,
+    )
+    op.create_table(
+        "gradebook_grades",
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("assignment_id", sa.Integer(), nullable=False),
+        sa.Column("points", sa.Numeric(precision=6, scale=2), nullable=True),
+        sa.Column("exempt", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.ForeignKeyConstraint(["assignment_id"], ["gradebook_assignments.assignment_id"]),
+        sa.ForeignKeyConstraint(["student_id"], ["students.student_id"]),
+        sa.PrimaryKeyConstraint("student_id", "assignment_id"),
+    )
+    op.create_table(
+        "gradebook_running_grades",
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("course_period_id", sa.Integer(), nullable=False),
+        sa.Column("marking_period_id", sa.Integer(), nullable=False),
+        sa.Column("grade_type", sa.String(length=2), nullable=False),
+        sa.Column("percent", sa.Numeric(precision=6, scale=2), nullable=False),
+        sa.Column("calculated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["course_period_id"], ["course_periods.course_period_id"]),
+        sa.ForeignKeyConstraint(["marking_period_id"], ["marking_periods.marking_period_id"]),
+        sa.ForeignKeyConstraint(["student_id"], ["students.student_id"]),
+        sa.PrimaryKeyConstraint(
+            "student_id", "course_period_id", "marking_period_id", "grade_type"
+        ),
     )
 
 
