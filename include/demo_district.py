@@ -519,6 +519,10 @@ def generate(
             _morning_marks(conn, year)
         _tests_and_more(conn, year)
         _student_services(conn, year)
+        _sss_forms(conn, today)
+        _choice_applications(conn, year)
+        _medication_orders(conn, year)
+        _gradebook(conn, year)
         _web_api_data(conn, year)
         _communications(conn, students_count, today)
         _staff_messages(conn, today)
@@ -1364,6 +1368,205 @@ def _student_services(conn: sa.Connection, year: DemoYear) -> None:
     subjects.drop(conn)
 
 
+MATRIX_FEFP = {"251": "111", "252": "112", "253": "113", "254": "254", "255": "255"}
+
+
+def _sss_forms(conn: sa.Connection, today: dt.date) -> None:
+    """An IEP event for every ESE student still served, its services starting 0 to 45 days
+    before ``today`` (every sixth a draft), with a Matrix of Services form (every seventh with
+    a cost factor that does not exist) and a Schedule of Services (every eighth with more
+    time with non-disabled peers than the week has): the two SSS push jobs' work."""
+    from job_library.schemas.sss import sss_events, sss_matrix_forms, sss_schedule_of_services
+
+    served = list(
+        conn.execute(
+            sa.text(
+                "SELECT student_id FROM ese_records WHERE active = TRUE AND service_type = 'S' "
+                "ORDER BY student_id"
+            )
+        ).scalars()
+    )
+    events, matrix, services = [], [], []
+    for k, student_id in enumerate(served, 1):
+        start = today - dt.timedelta(days=k * 3 % 46)
+        events.append(
+            dict(
+                event_id=k,
+                student_id=student_id,
+                event_type="IEP",
+                event_date=start - dt.timedelta(days=10),
+                services_start_date=start,
+                locked=k % 6 != 5,
+                locked_at=None,
+            )
+        )
+        factor = "256" if k % 7 == 6 else ("251", "252", "253", "254", "255")[k % 5]
+        matrix.append(
+            dict(
+                form_id=k,
+                event_id=k,
+                cost_factor=factor,
+                fefp_code=MATRIX_FEFP.get(factor, "113"),
+            )
+        )
+        services.append(
+            dict(
+                form_id=k,
+                event_id=k,
+                minutes_with_non_disabled=2000 if k % 8 == 7 else (1500, 1000, 400)[k % 3],
+                minutes_total_week=1800,
+                idea_environment="KLM"[k % 3],
+            )
+        )
+    _insert(conn, sss_events, events)
+    _insert(conn, sss_matrix_forms, matrix)
+    _insert(conn, sss_schedule_of_services, services)
+
+
+def _choice_applications(conn: sa.Connection, year: DemoYear) -> None:
+    """A magnet program at each high school and applications of every 30th student for this
+    year's program: most are Waiting, with the current school and grade as typed on the
+    application (none yet, or the school before a transfer), which Refresh Choice Data fills
+    in; every fourth is Accepted already."""
+    from job_library.schemas.choice import school_choice_programs
+
+    _insert(
+        conn,
+        school_choice_programs,
+        [
+            dict(
+                program_id=sid, school_id=sid, title=f"Magnet program {sid}", program_type="Magnet"
+            )
+            for sid in LEVELS["high"]
+        ],
+    )
+    conn.execute(
+        sa.text(f"""
+        INSERT INTO school_choice_application_status (student_id, syear, program_id,
+                                                      choice_rank, status, current_school_id)
+        SELECT e.student_id, e.syear, {LEVELS["high"][0]} + e.student_id % 2, 1,
+               CASE WHEN e.student_id % 120 = 0 THEN 'Accepted' ELSE 'Waiting' END,
+               CASE WHEN e.end_date IS NOT NULL THEN e.school_id END
+        FROM student_enrollment e
+        WHERE e.second_school = FALSE AND e.student_id % 30 = 0 AND {FIRST_PRIMARY_RECORD}
+        """)
+    )
+
+
+def _medication_orders(conn: sa.Connection, year: DemoYear) -> None:
+    """The Medical job's work: a Medication calendar category and, for every 25th student, a
+    medication order since the first school day (tablets with 60 pills received, one given the
+    day before the last school day with attendance)."""
+    from job_library.schemas.health import calendar_categories
+
+    _insert(conn, calendar_categories, [dict(category_id=1, title="Medication")])
+    conn.execute(
+        sa.text("""
+        INSERT INTO medication_orders (student_id, medication, medication_form, dosage,
+                                       order_date, admin_start, admin_end, pills_received)
+        SELECT st.student_id,
+               CASE st.student_id % 3 WHEN 0 THEN 'Amoxicillin' WHEN 1 THEN 'Albuterol'
+                    ELSE 'Methylphenidate' END,
+               CASE st.student_id % 3 WHEN 1 THEN 'inhaler' ELSE 'tablet' END,
+               CASE st.student_id % 3 WHEN 1 THEN '2 puffs' ELSE '1 tablet' END,
+               :first, :start, :end,
+               CASE st.student_id % 3 WHEN 1 THEN NULL ELSE 60 END
+        FROM students st WHERE st.student_id % 25 = 7
+        """).bindparams(
+            sa.bindparam("first", type_=sa.Date),
+            sa.bindparam("start", type_=sa.Time),
+            sa.bindparam("end", type_=sa.Time),
+        ),
+        {"first": year.first_day, "start": dt.time(11, 30), "end": dt.time(11, 45)},
+    )
+    conn.execute(
+        sa.text("""
+        INSERT INTO medication_administrations (order_id, administered_at, quantity, status)
+        SELECT order_id, :given, 1, 'given' FROM medication_orders
+        WHERE pills_received IS NOT NULL
+        """).bindparams(sa.bindparam("given", type_=sa.DateTime(timezone=True))),
+        {"given": dt.datetime.combine(year.as_of - dt.timedelta(days=1), dt.time(16, 30), dt.UTC)},
+    )
+
+
+def _gradebook(conn: sa.Connection, year: DemoYear) -> None:
+    """Four quarters of 45 school days at every school, and the math gradebooks: categories
+    Tests (60) and Homework (40), weighted in every other section, a test and a homework in
+    each quarter begun, a score for every scheduled student. No running grade is stored yet
+    (Recalc DT Grades Fix stores them), except a stale one in some art sections, which have
+    no assignments."""
+    from job_library.schemas.grades import marking_periods
+
+    days = year.school_days
+    _insert(
+        conn,
+        marking_periods,
+        [
+            dict(
+                marking_period_id=sid * 10 + q,
+                syear=year.syear,
+                school_id=sid,
+                mp_type="QTR",
+                short_name=f"Q{q}",
+                title=f"Quarter {q}",
+                start_date=days[45 * (q - 1)],
+                end_date=days[45 * q - 1],
+                sort_order=q,
+            )
+            for sid, *_ in SCHOOLS
+            for q in (1, 2, 3, 4)
+        ],
+    )
+    math = (
+        "SELECT cp.course_period_id, cp.school_id FROM course_periods cp "
+        "JOIN courses c ON c.course_id = cp.course_id AND c.short_name = 'MATH'"
+    )
+    conn.execute(
+        sa.text(f"""
+        INSERT INTO gradebook_config (course_period_id, weighted)
+        SELECT m.course_period_id, m.course_period_id % 2 = 0 FROM ({math}) m
+        """)
+    )
+    for title, weight in (("Tests", 60), ("Homework", 40)):
+        conn.execute(
+            sa.text(f"""
+            INSERT INTO gradebook_categories (course_period_id, title, weight)
+            SELECT m.course_period_id, '{title}', {weight} FROM ({math}) m
+            """)
+        )
+    conn.execute(
+        sa.text(f"""
+        INSERT INTO gradebook_assignments (course_period_id, category_id, marking_period_id,
+                                           title, points, due_date)
+        SELECT m.course_period_id, g.category_id, q.marking_period_id,
+               g.title || ' ' || q.short_name, CASE g.title WHEN 'Tests' THEN 50 ELSE 10 END,
+               q.start_date
+        FROM ({math}) m
+        JOIN gradebook_categories g ON g.course_period_id = m.course_period_id
+        JOIN marking_periods q ON q.school_id = m.school_id AND q.start_date <= :today
+        """).bindparams(sa.bindparam("today", type_=sa.Date)),
+        {"today": year.as_of},
+    )
+    conn.execute(
+        sa.text("""
+        INSERT INTO gradebook_grades (student_id, assignment_id, points, exempt)
+        SELECT DISTINCT s.student_id, a.assignment_id,
+               CASE WHEN a.points = 50 THEN 30 + s.student_id % 21 ELSE 5 + s.student_id % 6 END,
+               FALSE
+        FROM schedule s JOIN gradebook_assignments a ON a.course_period_id = s.course_period_id
+        """)
+    )
+    conn.execute(
+        sa.text("""
+        INSERT INTO gradebook_running_grades (student_id, course_period_id, marking_period_id,
+                                              grade_type, percent)
+        SELECT DISTINCT s.student_id, s.course_period_id, s.school_id * 10 + 1, 'DT', 95
+        FROM schedule s JOIN courses c ON c.course_id = s.course_id AND c.short_name = 'ART'
+        WHERE s.student_id % 50 = 1
+        """)
+    )
+
+
 # The demo's online payments (Authorize.net transaction ids 60000001...): portal payments in
 # the portal-enabled drawer of each school's front office, Store purchases in the Store's.
 DEMO_PAYMENTS = 12
@@ -1970,6 +2173,9 @@ DEMO_DISTRICT_PREFERENCES = {
     "pcard_administrator_email": "pcard@district.example",
     # Texts for unexcused absences (the demo's "A"); `make run` has no SMS connection.
     "attendance_mobile_alert_codes": "A",
+    # The Medical job's events: the school nurses' calendar, the Medication category.
+    "medication_administrator_profile": "Nurse",
+    "medication_administration_category": "Medication",
 }
 
 
@@ -1983,6 +2189,29 @@ def demo_student_fields() -> list:
         ),
         StudentField(1000, "photo_release", "Photo Release", FieldType.FLAG, RecordTable.STUDENTS),
         StudentField(1010, "document_hold", "Document Hold", FieldType.FLAG, RecordTable.STUDENTS),
+        # The ESE tab's fields that Synchronize Schedule of Services writes.
+        StudentField(
+            2001,
+            "ese_time_with_non_disabled",
+            "Time, With Non-Disabled",
+            FieldType.NUMBER,
+            RecordTable.STUDENTS,
+        ),
+        StudentField(
+            2002,
+            "ese_time_total_week",
+            "Time, Total Student Week",
+            FieldType.NUMBER,
+            RecordTable.STUDENTS,
+        ),
+        StudentField(
+            2003,
+            "idea_educational_environment",
+            "IDEA Educational Environment",
+            FieldType.TEXT,
+            RecordTable.STUDENTS,
+            True,
+        ),
     ]
 
 

@@ -81,6 +81,15 @@ LOOKUPS: dict[str, Lookup] = {
     "gl_periods": Lookup(
         "SELECT period_id AS value, title AS label, NULL AS grp FROM gl_periods", integer=True
     ),
+    # School Choice statuses: those in use, and Focus's five (districts may rename them).
+    "choice_statuses": Lookup(
+        "SELECT DISTINCT status AS value, status AS label, NULL AS grp "
+        "FROM school_choice_application_status"
+        + "".join(
+            f" UNION SELECT '{s}', '{s}', NULL"
+            for s in ("Waiting", "Accepted", "Declined", "Waitlisted", "Pending Acceptance")
+        )
+    ),
     "student_fields": Lookup(
         "SELECT alias AS value, title AS label, record_table AS grp FROM custom_fields"
     ),

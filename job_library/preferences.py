@@ -280,6 +280,24 @@ PREFERENCES: Mapping[str, Preference] = {
             None,
             "Where PCard Email Reminder sends its reminders.",
         ),
+        Preference(
+            "medication_administrator_profile",
+            "Medication Administrator Profile",
+            PrefType.TEXT,
+            Scope.SCHOOL,
+            None,
+            "The user profile whose calendar shows the medication events the Medical job "
+            "makes at the school (a school without its own uses the district's).",
+        ),
+        Preference(
+            "medication_administration_category",
+            "Medication Administration Category",
+            PrefType.TEXT,
+            Scope.SCHOOL,
+            None,
+            "The title of the district calendar category the Medical job files its "
+            "medication events under.",
+        ),
     )
 }
 

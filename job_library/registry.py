@@ -91,6 +91,7 @@ _LOCATIONS: dict[str, str] = {
     "import_peer_data": "florida.import_peer_data:ImportPeerData",
     "load_data_from_blackboard_api": "integrations.blackboard_load:LoadDataFromBlackboardApi",
     "master_schedule_snapshots": "scheduling.master_schedule_snapshots:MasterScheduleSnapshots",
+    "medical": "sis.medical:Medical",
     "metlife_incoming": "erp.metlife_incoming:MetLifeIncoming",
     "missing_class": "system.missing_class:MissingClass",
     "neogov_new_hires": "erp.neogov:NeoGovNewHires",
@@ -118,10 +119,12 @@ _LOCATIONS: dict[str, str] = {
         "erp.trial_balance_subscriptions:ProcessTrialBalanceSubscriptions"
     ),
     "purge_old_files": "system.purge_old_files:PurgeOldFiles",
+    "recalc_dt_grades_fix": "sis.recalc_dt_grades:RecalcDtGrades",
     "recalculate_daily_attendance": (
         "attendance.recalculate_daily_attendance:RecalculateDailyAttendance"
     ),
     "recalculate_lcps": "fps.recalculate_lcps:RecalculateLcps",
+    "refresh_choice_data": "sis.refresh_choice_data:RefreshChoiceData",
     "regions_bank_import": "erp.regions_bank_import:RegionsBankImport",
     "remove_fefp_code_from_dismissed_students": "sss.remove_fefp_code:RemoveFefpCode",
     "remove_scheduled_students_from_waitlist": (
@@ -146,8 +149,14 @@ _LOCATIONS: dict[str, str] = {
     "sync_recent_course_period_changes": (
         "scheduling.sync_recent_course_period_changes:SyncRecentCoursePeriodChanges"
     ),
+    "synchronize_schedule_of_services": (
+        "sss.synchronize_schedule_of_services:SynchronizeScheduleOfServices"
+    ),
     "transfer_blackboard_api_data": "integrations.blackboard_transfer:TransferBlackboardApiData",
     "update_attended_hours": "attendance.update_attended_hours:UpdateAttendedHours",
+    "update_cost_factor_from_matrix_of_services": (
+        "sss.update_cost_factor:UpdateCostFactorFromMatrix"
+    ),
     "update_employee_agreements": "erp.employee_agreements:UpdateEmployeeAgreements",
     "update_student_financial_data": "erp.student_financial_data:UpdateStudentFinancialData",
     "update_teacher_certification": (

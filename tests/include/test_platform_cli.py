@@ -302,6 +302,8 @@ def test_prefs_list_for_one_school_says_where_each_value_comes_from(db, capsys):
         f"{'callout_form_review_profile':<32} {'Registrar':<20} (default)",
         f"{'pcard_reminder_days':<32} {'not set':<20} (default)",
         f"{'pcard_administrator_email':<32} {'not set':<20} (default)",
+        f"{'medication_administrator_profile':<32} {'not set':<20} (default)",
+        f"{'medication_administration_category':<32} {'not set':<20} (default)",
     ]
     assert cli.main(["prefs", "list", "--school", "5"]) == 0
     lines = capsys.readouterr().out.splitlines()

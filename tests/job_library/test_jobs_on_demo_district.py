@@ -54,6 +54,13 @@ CASES = [
         True,
     ),
     ("remove_fefp_code_from_dismissed_students", {}, [], True),
+    ("update_cost_factor_from_matrix_of_services", {}, [], True),
+    # Writes Student Fields (not in the fingerprint); test_sss_push_jobs_on_the_demo_district
+    # checks what it wrote.
+    ("synchronize_schedule_of_services", {}, [], False),
+    ("refresh_choice_data", {}, [], True),
+    ("medical", {}, [], True),
+    ("recalc_dt_grades_fix", {}, [], True),
     ("assign_lcps", {}, [], True),
     ("recalculate_lcps", {"start_date": "2025-08-01"}, [], True),
     ("basic_skills_assessment", {}, [], True),
@@ -174,6 +181,7 @@ def test_every_sis_job_of_the_issue_is_covered():
         + 5  # #16: master schedule, certification, graduation, online course, ARMS
         + 2  # #19: MSIX FASTER responses, DOE extracts
         + 6  # #18: ERP finance and HR
+        + 5  # #16: SSS pushes, Refresh Choice Data, Medical, Recalc DT Grades Fix
     )
 
 
@@ -205,6 +213,22 @@ def test_online_course_requirement_on_the_demo_district(db):
 
 
 @pytest.mark.timeout(600)
+def test_sss_push_jobs_on_the_demo_district(db):
+    """Synchronize Schedule of Services writes the ESE tab's fields of the demo's locked
+    IEPs and rejects the forms with more time with non-disabled peers than the week."""
+    from job_library.student_fields import StudentFields
+
+    generate(db, N, today=REFERENCE_DAY)
+    first = _run(db, "synchronize_schedule_of_services", {}, EVENING)
+    assert first.success and first.counts["updated"] > 0 and first.counts["rejected"] > 0
+    with db.connect() as conn:
+        written = StudentFields(conn, changed_by="test").read("ese_time_total_week")
+    assert len(written) == first.counts["updated"]
+    assert set(written.values()) == {1800}
+    second = _run(db, "synchronize_schedule_of_services", {}, LATER)
+    assert second.counts["updated"] == 0
+
+
 @pytest.mark.parametrize(
     "today",
     [
@@ -306,6 +330,8 @@ def test_survey_site_maintenance_on_the_demo_district(db, tmp_path):
     with survey.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(two_factor_auth)).scalar() == 2
     survey.dispose()
+
+
 @pytest.fixture
 def web_apis(monkeypatch: pytest.MonkeyPatch):
     """The loopback servers of the web-API jobs: an iCalendar feed, Ed-Fi, Authorize.net."""

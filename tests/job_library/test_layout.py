@@ -72,6 +72,7 @@ KEYS_AND_TITLES = {
     "import_peer_data": "Import Peer Data",
     "load_data_from_blackboard_api": "Load Data From Blackboard API",
     "master_schedule_snapshots": "Master Schedule Snapshots",
+    "medical": "Medical",
     "metlife_incoming": "MetLife Incoming",
     "missing_class": "Missing Class CRON Job",
     "neogov_new_hires": "NeoGov New Hires",
@@ -89,8 +90,10 @@ KEYS_AND_TITLES = {
     "process_assessments": "Process Assessments",
     "process_trial_balance_subscriptions": "Process Trial Balance Subscriptions",
     "purge_old_files": "Purge Old Files",
+    "recalc_dt_grades_fix": "Recalc DT Grades Fix",
     "recalculate_daily_attendance": "Recalculate Daily Attendance",
     "recalculate_lcps": "Recalculate LCPs",
+    "refresh_choice_data": "Refresh Choice Data",
     "regions_bank_import": "Regions Bank Import",
     "remove_fefp_code_from_dismissed_students": "Remove FEFP code from dismissed students",
     "remove_scheduled_students_from_waitlist": "Remove Scheduled Students from Waitlist",
@@ -109,8 +112,10 @@ KEYS_AND_TITLES = {
     "survey_site_maintenance": "Survey Site Maintenance",
     "symlink_photos": "Symlink Photos",
     "sync_recent_course_period_changes": "Sync Recent Course Period Changes",
+    "synchronize_schedule_of_services": "Synchronize Schedule of Services",
     "transfer_blackboard_api_data": "Transfer Blackboard API Data",
     "update_attended_hours": "Update Attended Hours",
+    "update_cost_factor_from_matrix_of_services": "Update Cost Factor From Matrix of Services",
     "update_employee_agreements": "Update Employee Agreements",
     "update_student_financial_data": "Update Student Financial Data",
     "update_teacher_certification": "Update Teacher Certification",
@@ -122,19 +127,19 @@ KEYS_AND_TITLES = {
 # The Focus module a class names -> the packages of job_library/jobs/ that may hold it. The
 # SIS is one module in Focus but three menus (attendance, scheduling, the rest).
 PACKAGES_OF_MODULE = {
-    "SIS": {"sis", "attendance", "scheduling"},
-    "FPS": {"fps"},
-    "SSS": {"sss"},
-    "Florida State Reporting": {"florida"},
     "Assessments": {"assessments"},
+    "Communication": {"communications"},
     "ERP": {"erp"},
+    "FPS": {"fps"},
+    "Florida State Reporting": {"florida"},
     "Importer": {"integrations"},
-    # Web APIs of other systems (Ed-Fi, Blackboard, InformaCast, calendar feeds).
     "Integrations": {"integrations"},
+    "Medical": {"sis"},
+    "Phone Communication": {"communications"},
+    "SIS": {"sis", "attendance", "scheduling"},
+    "SSS": {"sss"},
     "Student Billing": {"billing"},
     "System": {"system"},
-    "Communication": {"communications"},
-    "Phone Communication": {"communications"},
 }
 
 

@@ -152,6 +152,8 @@ def test_the_listing_shows_every_preference_with_district_and_school_values(engi
         "callout_form_review_profile",
         "pcard_reminder_days",
         "pcard_administrator_email",
+        "medication_administrator_profile",
+        "medication_administration_category",
     }
     assert listing["authorize_net_settlement_time"]["type"] == "time"
     assert listing["class_rank_by"]["schools"] == {"6": "weighted"}
