@@ -44,6 +44,7 @@ _LOCATIONS: dict[str, str] = {
     "deactivate_mtss_events_for_withdrawn_students": (
         "sss.deactivate_mtss_events:DeactivateMtssEvents"
     ),
+    "delete_stale_pos_invoices": "billing.delete_stale_pos_invoices:DeleteStalePosInvoices",
     "district_assessment_dynamic_scheduling": (
         "assessments.district_assessment_dynamic_scheduling:DistrictAssessmentDynamicScheduling"
     ),

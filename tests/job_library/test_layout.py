@@ -34,6 +34,7 @@ KEYS_AND_TITLES = {
     "deactivate_mtss_events_for_withdrawn_students": (
         "Deactivate MTSS events for withdrawn students"
     ),
+    "delete_stale_pos_invoices": "Delete Stale POS Invoices",
     "district_assessment_dynamic_scheduling": "District Assessment Dynamic Scheduling",
     "district_assessments_rescoring": "District Assessments Re-scoring",
     "document_management": "Document Management",
