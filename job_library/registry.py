@@ -79,6 +79,7 @@ _LOCATIONS: dict[str, str] = {
         "communications.communication_queue:PhoneCommunicationProcessing"
     ),
     "portal_payments_automatched_cashout": "billing.portal_payments_cashout:PortalPaymentsCashout",
+    "pos_invoice_table_update": "billing.pos_invoice_table_update:PosInvoiceTableUpdate",
     "process_assessments": "florida.process_assessments:ProcessAssessments",
     "process_trial_balance_subscriptions": (
         "erp.trial_balance_subscriptions:ProcessTrialBalanceSubscriptions"

@@ -59,6 +59,7 @@ KEYS_AND_TITLES = {
     "pcard_email_reminder": "PCard Email Reminder",
     "phone_communication_processing": "Phone Communication Processing",
     "portal_payments_automatched_cashout": "Portal Payments Automatched Cashout",
+    "pos_invoice_table_update": "POS Invoice Table Update",
     "process_assessments": "Process Assessments",
     "process_trial_balance_subscriptions": "Process Trial Balance Subscriptions",
     "purge_old_files": "Purge Old Files",
