@@ -62,6 +62,7 @@ _LOCATIONS: dict[str, str] = {
     "florida_test_id_assignment": "florida.florida_test_id:FloridaTestIdAssignment",
     "focus_chat_alerts": "communications.focus_chat_alerts:FocusChatAlerts",
     "frontline_leave": "erp.frontline_leave:FrontlineLeave",
+    "generate_pdfs_from_receipts": "billing.generate_receipt_pdfs:GenerateReceiptPdfs",
     "import_assessment_question_count": (
         "assessments.import_assessment_question_count:ImportAssessmentQuestionCount"
     ),

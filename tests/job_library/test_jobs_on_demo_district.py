@@ -184,6 +184,8 @@ SYSTEM_CASES = [
     ("purge_old_files", {}),
     ("document_management", {}),
     ("symlink_photos", {}),
+    # Student Billing's receipt PDFs go to the same folder (receipts/<date>/).
+    ("generate_pdfs_from_receipts", {}),
 ]
 SYSTEM_KEYS = {key for key, _ in SYSTEM_CASES} | {"survey_site_maintenance", "automatic_updates"}
 

@@ -46,6 +46,7 @@ KEYS_AND_TITLES = {
     "florida_test_id_assignment": "Florida Test ID Assignment",
     "focus_chat_alerts": "Focus Chat Alerts",
     "frontline_leave": "Frontline Leave",
+    "generate_pdfs_from_receipts": "Generate PDFs from Receipts",
     "import_assessment_question_count": "Import Assessment Question Count",
     "import_assessments": "Import Assessments",
     "import_ics_file": "Import ICS File",
