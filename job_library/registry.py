@@ -81,6 +81,9 @@ _LOCATIONS: dict[str, str] = {
     ),
     "portal_payments_automatched_cashout": "billing.portal_payments_cashout:PortalPaymentsCashout",
     "pos_invoice_table_update": "billing.pos_invoice_table_update:PosInvoiceTableUpdate",
+    "power_bi_postsecondary_receipt_report": (
+        "billing.power_bi_receipt_report:PowerBiReceiptReport"
+    ),
     "process_assessments": "florida.process_assessments:ProcessAssessments",
     "process_trial_balance_subscriptions": (
         "erp.trial_balance_subscriptions:ProcessTrialBalanceSubscriptions"

@@ -61,6 +61,7 @@ KEYS_AND_TITLES = {
     "phone_communication_processing": "Phone Communication Processing",
     "portal_payments_automatched_cashout": "Portal Payments Automatched Cashout",
     "pos_invoice_table_update": "POS Invoice Table Update",
+    "power_bi_postsecondary_receipt_report": "Power BI Postsecondary Receipt Report",
     "process_assessments": "Process Assessments",
     "process_trial_balance_subscriptions": "Process Trial Balance Subscriptions",
     "purge_old_files": "Purge Old Files",
