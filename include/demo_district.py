@@ -524,6 +524,7 @@ def generate(
         _medication_orders(conn, year)
         _gradebook(conn, year)
         _web_api_data(conn, year)
+        _billing(conn, year)
         _communications(conn, students_count, today)
         _staff_messages(conn, today)
         _erp_hr(conn, today)
@@ -1650,6 +1651,20 @@ def _web_api_data(conn: sa.Connection, year: DemoYear) -> None:
     )
 
 
+def _billing(conn: sa.Connection, year: DemoYear) -> None:
+    """The point-of-sale invoices, payments and receipts (include/demo_billing.py), bought
+    by the demo's fourth, eighth and twelfth students (the first when it is smaller)."""
+    from include.demo_billing import load_demo_pos_and_receipts
+
+    ids = list(
+        conn.execute(
+            sa.select(students.c.student_id).order_by(students.c.student_id).limit(12)
+        ).scalars()
+    )
+    buyers = [ids[i] if i < len(ids) else ids[0] for i in (3, 7, 11)]
+    load_demo_pos_and_receipts(conn, year.as_of, buyers)
+
+
 def _analyze(conn: sa.Connection, *tables: str) -> None:
     """Fresh planner statistics inside the load transaction (Postgres plans blind without)."""
     if conn.dialect.name == "postgresql":
@@ -1675,16 +1690,24 @@ def _bulk_load(conn: sa.Connection, *tables: str) -> Iterator[None]:
         )
         for t in tables
     }
-    # Foreign keys of other tables pointing into ``tables`` hang on their primary keys.
-    inbound = {
-        t.name: [f for f in inspector.get_foreign_keys(t.name) if f["referred_table"] in tables]
-        for t in SIS_TABLES
-        if t.name not in tables
-        and any(f.referred_table.name in tables for f in t.foreign_key_constraints)
-    }
-    for table, fks in inbound.items():
-        for fk in fks:
-            conn.execute(sa.text(f"ALTER TABLE {table} DROP CONSTRAINT {fk['name']}"))
+    # Keys of other tables that point at these (the finance tables' invoice lines point at
+    # schedule rows) go too, or the primary keys cannot be dropped.
+    pointing = sorted(
+        {
+            t.name
+            for t in SIS_TABLES
+            if t.name not in tables
+            and any(fk.referred_table.name in tables for fk in t.foreign_key_constraints)
+        }
+    )
+    inbound = [
+        (t, fk)
+        for t in pointing
+        for fk in inspector.get_foreign_keys(t)
+        if fk["referred_table"] in tables
+    ]
+    for table, fk in inbound:
+        conn.execute(sa.text(f"ALTER TABLE {table} DROP CONSTRAINT {fk['name']}"))
     for table, (pk, uniques, indexes, fks) in saved.items():
         for fk in fks:
             conn.execute(sa.text(f"ALTER TABLE {table} DROP CONSTRAINT {fk['name']}"))
@@ -1694,7 +1717,8 @@ def _bulk_load(conn: sa.Connection, *tables: str) -> Iterator[None]:
             conn.execute(sa.text(f"ALTER TABLE {table} DROP CONSTRAINT {unique['name']}"))
         conn.execute(sa.text(f"ALTER TABLE {table} DROP CONSTRAINT {pk['name']}"))
     yield
-    for table, (pk, uniques, indexes, fks) in saved.items():
+    restore = [(t, fk) for t, (*_, fks) in saved.items() for fk in fks] + inbound
+    for table, (pk, uniques, indexes, _) in saved.items():
         cols = ", ".join(pk["constrained_columns"])
         conn.execute(
             sa.text(f"ALTER TABLE {table} ADD CONSTRAINT {pk['name']} PRIMARY KEY ({cols})")
@@ -1707,25 +1731,16 @@ def _bulk_load(conn: sa.Connection, *tables: str) -> Iterator[None]:
         for index in indexes:
             cols = ", ".join(index["column_names"])
             conn.execute(sa.text(f"CREATE INDEX {index['name']} ON {table} ({cols})"))
-        for fk in fks:
-            cols = ", ".join(fk["constrained_columns"])
-            refs = ", ".join(fk["referred_columns"])
-            conn.execute(
-                sa.text(
-                    f"ALTER TABLE {table} ADD CONSTRAINT {fk['name']} FOREIGN KEY ({cols}) "
-                    f"REFERENCES {fk['referred_table']} ({refs})"
-                )
+    # Foreign keys last: those between the loaded tables need every primary key back.
+    for table, fk in restore:
+        cols = ", ".join(fk["constrained_columns"])
+        refs = ", ".join(fk["referred_columns"])
+        conn.execute(
+            sa.text(
+                f"ALTER TABLE {table} ADD CONSTRAINT {fk['name']} FOREIGN KEY ({cols}) "
+                f"REFERENCES {fk['referred_table']} ({refs})"
             )
-    for table, fks in inbound.items():
-        for fk in fks:
-            cols = ", ".join(fk["constrained_columns"])
-            refs = ", ".join(fk["referred_columns"])
-            conn.execute(
-                sa.text(
-                    f"ALTER TABLE {table} ADD CONSTRAINT {fk['name']} FOREIGN KEY ({cols}) "
-                    f"REFERENCES {fk['referred_table']} ({refs})"
-                )
-            )
+        )
 
 
 def _sync_sequences(conn: sa.Connection) -> None:

@@ -58,6 +58,7 @@ _LOCATIONS: dict[str, str] = {
     "deactivate_mtss_events_for_withdrawn_students": (
         "sss.deactivate_mtss_events:DeactivateMtssEvents"
     ),
+    "delete_stale_pos_invoices": "billing.delete_stale_pos_invoices:DeleteStalePosInvoices",
     "district_assessment_dynamic_scheduling": (
         "assessments.district_assessment_dynamic_scheduling:DistrictAssessmentDynamicScheduling"
     ),
@@ -80,6 +81,7 @@ _LOCATIONS: dict[str, str] = {
     "focus_chat_alerts": "communications.focus_chat_alerts:FocusChatAlerts",
     "frontline_leave": "erp.frontline_leave:FrontlineLeave",
     "generate_erp_extracts": "erp.generate_erp_extracts:GenerateErpExtracts",
+    "generate_pdfs_from_receipts": "billing.generate_receipt_pdfs:GenerateReceiptPdfs",
     "generate_test_score_report_records": (
         "florida.test_score_reports:GenerateTestScoreReportRecords"
     ),
@@ -114,6 +116,8 @@ _LOCATIONS: dict[str, str] = {
         "sis.graduation_requirements_summary:PopulateGraduationRequirementsSummary"
     ),
     "portal_payments_automatched_cashout": "billing.portal_payments_cashout:PortalPaymentsCashout",
+    "pos_invoice_table_update": "billing.pos_invoice_table_update:PosInvoiceTableUpdate",
+    "power_bi_postsecondary_receipt_report": "billing.power_bi_receipt_report:PowerBiReceiptReport",
     "process_assessments": "florida.process_assessments:ProcessAssessments",
     "process_trial_balance_subscriptions": (
         "erp.trial_balance_subscriptions:ProcessTrialBalanceSubscriptions"

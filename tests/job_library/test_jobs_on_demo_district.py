@@ -122,6 +122,10 @@ CASES = [
     ("database_object_report", {}, [], False),  # a report: changes nothing
     ("update_employee_agreements", {"agreement_id": 1}, [], True),
     ("sap_alert", {"users": ALERT_USERS}, [], True),
+    # Student Billing (#18): the demo's point-of-sale invoices and receipts.
+    ("delete_stale_pos_invoices", {}, [], True),
+    ("pos_invoice_table_update", {}, [], True),
+    ("power_bi_postsecondary_receipt_report", {}, [], True),
 ]
 
 
@@ -182,6 +186,7 @@ def test_every_sis_job_of_the_issue_is_covered():
         + 2  # #19: MSIX FASTER responses, DOE extracts
         + 6  # #18: ERP finance and HR
         + 5  # #16: SSS pushes, Refresh Choice Data, Medical, Recalc DT Grades Fix
+        + 3  # #18: point of sale and the receipt report
     )
 
 
@@ -264,6 +269,8 @@ SYSTEM_CASES = [
     ("document_management", {}),
     ("symlink_photos", {}),
     ("generate_test_score_report_records", {}),  # reads the district's report files
+    # Student Billing's receipt PDFs go to the same folder (receipts/<date>/).
+    ("generate_pdfs_from_receipts", {}),
 ]
 SYSTEM_KEYS = {key for key, _ in SYSTEM_CASES} | {"survey_site_maintenance", "automatic_updates"}
 

@@ -45,6 +45,7 @@ KEYS_AND_TITLES = {
     "deactivate_mtss_events_for_withdrawn_students": (
         "Deactivate MTSS events for withdrawn students"
     ),
+    "delete_stale_pos_invoices": "Delete Stale POS Invoices",
     "district_assessment_dynamic_scheduling": "District Assessment Dynamic Scheduling",
     "district_assessments_rescoring": "District Assessments Re-scoring",
     "document_management": "Document Management",
@@ -63,6 +64,7 @@ KEYS_AND_TITLES = {
     "focus_chat_alerts": "Focus Chat Alerts",
     "frontline_leave": "Frontline Leave",
     "generate_erp_extracts": "Generate ERP Extracts",
+    "generate_pdfs_from_receipts": "Generate PDFs from Receipts",
     "generate_test_score_report_records": (
         "Generate Test Score Report records based on report files"
     ),
@@ -87,6 +89,8 @@ KEYS_AND_TITLES = {
     "phone_communication_processing": "Phone Communication Processing",
     "populate_graduation_requirements_summary": "Populate Graduation Requirements Summary",
     "portal_payments_automatched_cashout": "Portal Payments Automatched Cashout",
+    "pos_invoice_table_update": "POS Invoice Table Update",
+    "power_bi_postsecondary_receipt_report": "Power BI Postsecondary Receipt Report",
     "process_assessments": "Process Assessments",
     "process_trial_balance_subscriptions": "Process Trial Balance Subscriptions",
     "purge_old_files": "Purge Old Files",
