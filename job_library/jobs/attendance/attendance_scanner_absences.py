@@ -37,18 +37,24 @@ GROUP BY s.student_id, cp.period_id
 """
 
 # Today's check-ins that no scanner section of the student's explains, with the reason.
-_IGNORED = """
-SELECT l.student_id, l.course_period_id,
-       CASE WHEN cp.attendance_scanner = TRUE
-            THEN 'the student has no open schedule record in this section today'
-            ELSE 'the section does not use the attendance scanner' END
+_IGNORED_FROM = """
 FROM attendance_scanner_logins l
 JOIN course_periods cp ON cp.course_period_id = l.course_period_id
 WHERE l.school_date = :today
   AND NOT EXISTS (SELECT 1 FROM {temp} t
                   WHERE t.student_id = l.student_id AND t.course_period_id = l.course_period_id)
-ORDER BY l.student_id, l.course_period_id, l.login_id
 """
+_IGNORED = (
+    """
+SELECT l.student_id, l.course_period_id,
+       CASE WHEN cp.attendance_scanner = TRUE
+            THEN 'the student has no open schedule record in this section today'
+            ELSE 'the section does not use the attendance scanner' END"""
+    + _IGNORED_FROM
+    + "ORDER BY l.student_id, l.course_period_id, l.login_id LIMIT :cap"
+)
+_IGNORED_COUNT = "SELECT COUNT(*)" + _IGNORED_FROM
+
 
 _ACTIONS = {
     "absent": "absent record entered",
@@ -193,7 +199,15 @@ class AttendanceScannerAbsences(Job):
             if params.max_listed
             else []
         )
-        ignored = [tuple(r) for r in conn.execute(sa.text(_IGNORED.format(temp=temp.name)), values)]
+        ignored = [
+            tuple(r)
+            for r in conn.execute(
+                sa.text(_IGNORED.format(temp=temp.name)), {**values, "cap": params.max_listed}
+            )
+        ]
+        ignored_total = conn.execute(
+            sa.text(_IGNORED_COUNT.format(temp=temp.name)), values
+        ).scalar_one()
 
         conn.execute(
             sa.text(
@@ -233,8 +247,8 @@ class AttendanceScannerAbsences(Job):
                 f"{entered_absent} absent and {entered_present} present record(s), turned "
                 f"{marked} absent record(s) present, left {kept} as they were."
             )
-        if ignored:
-            summary += f" Ignored {len(ignored)} check-in(s) (listed)."
+        if ignored_total:
+            summary += f" Ignored {ignored_total} check-in(s) (listed)."
         lines = [summary]
         rows = []
         for student, period, section, action in listed:
@@ -242,8 +256,13 @@ class AttendanceScannerAbsences(Job):
             lines.append(
                 f"  student {student}, section {section} (period {period}): {_ACTIONS[action]}"
             )
-        for student, section, reason in ignored[: params.max_listed]:
+        for student, section, reason in ignored:
             lines.append(f"  ignored check-in: student {student}, section {section}: {reason}")
+        if ignored_total > len(ignored):
+            lines.append(
+                f"  ... and {ignored_total - len(ignored)} more ignored check-in(s) (listing "
+                f"capped at {params.max_listed})."
+            )
         return listed_result(
             summary,
             lines,
@@ -257,6 +276,6 @@ class AttendanceScannerAbsences(Job):
                 "present_entered": entered_present,
                 "marked_present": marked,
                 "kept": kept,
-                "ignored_check_ins": len(ignored),
+                "ignored_check_ins": ignored_total,
             },
         )

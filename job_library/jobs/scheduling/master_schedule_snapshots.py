@@ -333,21 +333,24 @@ def restore(conn: sa.Connection, snapshot_id: int, cap: int) -> JobResult:
         )
         for name, table in live.items()
     }
-    problems = _problems(conn, metadata, live, staged, extras, cap)
-    if problems:
+    broken, kinds, problems = _problems(conn, metadata, live, staged, extras, cap)
+    if broken:
         for table in staged.values():
             table.drop(conn)
         summary = (
-            f"restore of snapshot {snapshot_id} refused: {len(problems)} record(s) would "
+            f"restore of snapshot {snapshot_id} refused: {broken} record(s) would "
             "break; nothing was restored."
         )
         lines = [summary, *(f"  {p}" for p in problems)]
+        more = kinds - len(problems)
+        if more > 0:
+            lines.append(f"  ... and {more} more (listing capped at {cap}).")
         return JobResult(
             success=False,
             summary=summary,
             text="\n".join(lines),
             html=f"<p>{summary}</p>" + html_table(("Problem",), [(p,) for p in problems]),
-            counts={"problems": len(problems)},
+            counts={"problems": broken},
         )
     changes = _apply(conn, live, staged, extras, cap)
     for table in staged.values():
@@ -381,9 +384,18 @@ def _stage(conn: sa.Connection, snapshot_id: int, table: sa.Table) -> sa.Table:
     return temp
 
 
-def _problems(conn, metadata, live, staged, extras, cap) -> list[str]:
-    """Records a restore would break, each with the reason."""
+def _problems(conn, metadata, live, staged, extras, cap) -> tuple[int, int, list[str]]:
+    """Records a restore would break: (records, problem lines, the first ``cap`` lines).
+
+    The check and both counts are uncapped; ``cap`` only limits the lines listed, so a
+    restore with ``max_listed=0`` is refused exactly as one listing everything."""
+    broken = 0
+    kinds = 0
     problems: list[str] = []
+
+    def room() -> int:
+        return max(cap - len(problems), 0)
+
     # Records kept elsewhere that name a record the restore would remove.
     for other in metadata.sorted_tables:
         if other.name in live or other.name.startswith("master_schedule_snapshot"):
@@ -392,12 +404,20 @@ def _problems(conn, metadata, live, staged, extras, cap) -> list[str]:
             target = fk.column.table.name
             if target not in live or fk.column.name != _pk(live[target]).name:
                 continue
+            naming = fk.parent.in_(extras[target])
+            records, values = conn.execute(
+                sa.select(sa.func.count(), sa.func.count(sa.distinct(fk.parent))).where(naming)
+            ).one()
+            broken += records
+            kinds += values
+            if not records or not room():
+                continue
             found = conn.execute(
                 sa.select(fk.parent, sa.func.count())
-                .where(fk.parent.in_(extras[target]))
+                .where(naming)
                 .group_by(fk.parent)
                 .order_by(fk.parent)
-                .limit(cap)
+                .limit(room())
             ).all()
             for value, count in found:
                 problems.append(
@@ -411,18 +431,26 @@ def _problems(conn, metadata, live, staged, extras, cap) -> list[str]:
             if target.name in live:
                 continue
             col = staged[name].c[fk.parent.name]
+            missing = sa.and_(col.is_not(None), col.not_in(sa.select(fk.column)))
+            records = conn.execute(
+                sa.select(sa.func.count()).select_from(staged[name]).where(missing)
+            ).scalar_one()
+            broken += records
+            kinds += records
+            if not records or not room():
+                continue
             found = conn.execute(
                 sa.select(_pk(staged[name]), col)
-                .where(col.is_not(None), col.not_in(sa.select(fk.column)))
+                .where(missing)
                 .order_by(_pk(staged[name]))
-                .limit(cap)
+                .limit(room())
             ).all()
             for row_id, value in found:
                 problems.append(
                     f"{name} {row_id} of the snapshot names {target.name} {value} in "
                     f"{fk.parent.name}, which no longer exists"
                 )
-    return problems
+    return broken, kinds, problems
 
 
 def _apply(conn, live, staged, extras, cap) -> RestoreChanges:

@@ -116,14 +116,17 @@ class SyncRecentCoursePeriodChanges(Job):
             if params.max_listed
             else []
         )
-        no_teacher = [
-            r[0]
-            for r in conn.execute(
+        no_teacher = list(
+            conn.execute(
                 sa.select(temp.c.course_period_id)
                 .where(temp.c.teacher_id.is_(None))
                 .order_by(temp.c.course_period_id)
-            )
-        ]
+                .limit(params.max_listed)
+            ).scalars()
+        )
+        no_teacher_total = conn.execute(
+            sa.select(sa.func.count()).select_from(temp).where(temp.c.teacher_id.is_(None))
+        ).scalar_one()
         leaving = sa.select(temp.c.course_period_id).where(changed, temp.c.old_group.is_not(None))
         removed = conn.execute(sa.delete(m).where(m.c.course_period_id.in_(leaving))).rowcount
         added = conn.execute(
@@ -147,18 +150,23 @@ class SyncRecentCoursePeriodChanges(Job):
                 f"Synced {total} of {checked} recently imported section(s) with the combined "
                 f"gradebooks ({scope}): {added} added, {removed} taken out."
             )
-        if no_teacher:
-            summary += f" {len(no_teacher)} section(s) have no teacher (listed)."
+        if no_teacher_total:
+            summary += f" {no_teacher_total} section(s) have no teacher (listed)."
         lines = [summary]
         rows = []
         for section, old, new in listed:
             action = _ACTIONS[(old is not None, new is not None)]
             rows.append((section, old or "", new or "", action))
             lines.append(f"  section {section}: {action} (gradebook {old or '-'} -> {new or '-'})")
-        for section in no_teacher[: params.max_listed]:
+        for section in no_teacher:
             lines.append(
                 f"  skipped: section {section}: no teacher, so no combined gradebook can match; "
                 "give the section a teacher in the import."
+            )
+        if no_teacher_total > len(no_teacher):
+            lines.append(
+                f"  ... and {no_teacher_total - len(no_teacher)} more section(s) without a "
+                f"teacher (listing capped at {params.max_listed})."
             )
         return listed_result(
             summary,
@@ -172,6 +180,6 @@ class SyncRecentCoursePeriodChanges(Job):
                 "synced": total,
                 "added": added or 0,
                 "removed": removed or 0,
-                "no_teacher": len(no_teacher),
+                "no_teacher": no_teacher_total,
             },
         )

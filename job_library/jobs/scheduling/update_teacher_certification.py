@@ -45,13 +45,17 @@ JOIN courses co ON co.course_id = cp.course_id
 WHERE cp.syear = :syear {schools}
 """
 
-_BAD_CERTS = """
-SELECT c.id, c.staff_id, c.cert_code, c.valid_from, c.valid_to
+_BAD_WHERE = """
 FROM teacher_certifications c
 WHERE c.valid_to < c.valid_from
    OR LENGTH(c.cert_code) < 3
-ORDER BY c.id
 """
+_BAD_CERTS = (
+    "SELECT c.id, c.staff_id, c.cert_code, c.valid_from, c.valid_to"
+    + _BAD_WHERE
+    + "ORDER BY c.id LIMIT :cap"
+)
+_BAD_COUNT = "SELECT COUNT(*)" + _BAD_WHERE
 
 
 class UpdateTeacherCertificationParams(BaseModel):
@@ -77,6 +81,7 @@ class StatusChanges:
     status_out: int
     listed: list[tuple]
     bad: list[tuple]
+    bad_total: int
 
 
 class UpdateTeacherCertification(Job):
@@ -170,8 +175,9 @@ def recalculate(
         .values(cert_status=new.scalar_subquery())
     ).rowcount
     temp.drop(conn)
-    bad = [tuple(r) for r in conn.execute(sa.text(_BAD_CERTS))]
-    return StatusChanges(counts[0], changed, counts[1], counts[2], listed, bad)
+    bad = [tuple(r) for r in conn.execute(sa.text(_BAD_CERTS), {"cap": cap})]
+    bad_total = conn.execute(sa.text(_BAD_COUNT)).scalar_one()
+    return StatusChanges(counts[0], changed, counts[1], counts[2], listed, bad, bad_total)
 
 
 def _report(
@@ -204,6 +210,12 @@ def _report(
             else f"it ends on {end} before it starts on {start}"
         )
         lines.append(f"  certification {cert} of staff {staff_id} never counts: {reason}.")
+    more_bad = changes.bad_total - len(changes.bad)
+    if more_bad > 0:
+        lines.append(
+            f"  ... and {more_bad} more unusable certification(s) (listing capped at "
+            f"{params.max_listed})."
+        )
     result = listed_result(
         summary,
         lines,
@@ -216,7 +228,7 @@ def _report(
             "changed": changes.changed,
             "in_field": changes.status_in,
             "out_of_field": changes.status_out,
-            "bad_certifications": len(changes.bad),
+            "bad_certifications": changes.bad_total,
         },
     )
     return result

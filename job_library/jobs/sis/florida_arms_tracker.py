@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -51,10 +52,56 @@ FROM (
          CASE WHEN m.primary_only = TRUE THEN {old_primary} ELSE l.old_value END AS old_value,
          CASE WHEN m.primary_only = TRUE THEN {new_primary} ELSE l.new_value END AS new_value
   FROM custom_field_log l
-  JOIN {temp} m ON m.field_id = l.field_id
+  JOIN {temp} m ON m.field_id = l.field_id AND m.logs = TRUE
   WHERE NOT EXISTS (SELECT 1 FROM florida_arms_changes a WHERE a.log_id = l.id)
 ) x
 WHERE {differs}
+"""
+
+
+# Fields that do not log their changes (the select fields ELL, LS and ZDS in Focus): the
+# current value is compared with the value last stamped for the student and field, and a
+# difference is stamped with the run's date. Such a stamp has no change-log entry, so its
+# log_id is negative and names the field: -(sequence * 8 + slot), slot 1-6 in TRACKED.
+_COMPARE = """
+INSERT INTO florida_arms_changes (log_id, student_id, element, change_date, old_value,
+                                  new_value)
+SELECT -((:base + ROW_NUMBER() OVER (ORDER BY z.student_id, z.slot)) * 8 + z.slot),
+       z.student_id, z.element, :today, z.old_value, z.new_value
+FROM (
+  SELECT k.student_id, k.slot, m.element, p.new_value AS old_value, c.value AS new_value
+  FROM (
+    SELECT c.student_id, c.slot FROM cur c
+    UNION
+    SELECT p.student_id, p.slot FROM prev p
+  ) k
+  JOIN {temp} m ON m.slot = k.slot
+  LEFT JOIN cur c ON c.student_id = k.student_id AND c.slot = k.slot
+  LEFT JOIN prev p ON p.student_id = k.student_id AND p.slot = k.slot
+) z
+WHERE {differs}
+"""
+_COMPARE_WITH = """
+WITH cur AS (
+  SELECT v.record_id AS student_id, m.slot,
+         CASE WHEN m.primary_only = TRUE THEN {primary} ELSE v.value END AS value
+  FROM custom_field_values v
+  JOIN {temp} m ON m.field_id = v.field_id AND m.logs = FALSE
+),
+stamped AS (
+  SELECT a.id, a.student_id, a.new_value,
+         CASE WHEN a.log_id < 0 THEN (-a.log_id) % 8 ELSE ml.slot END AS slot
+  FROM florida_arms_changes a
+  LEFT JOIN custom_field_log l ON a.log_id > 0 AND l.id = a.log_id
+  LEFT JOIN {temp} ml ON ml.field_id = l.field_id
+),
+ranked AS (
+  SELECT s.student_id, s.slot, s.new_value,
+         ROW_NUMBER() OVER (PARTITION BY s.student_id, s.slot ORDER BY s.id DESC) AS n
+  FROM stamped s
+  JOIN {temp} m ON m.slot = s.slot AND m.logs = FALSE
+),
+prev AS (SELECT r.student_id, r.slot, r.new_value FROM ranked r WHERE r.n = 1)
 """
 
 
@@ -109,8 +156,10 @@ class FloridaArmsStudentFieldTracker(Job):
         "separated by commas counts by its first, primary code, so a change to the other "
         "codes alone is not stamped; setting or clearing a value is a change; the day is the "
         "day of the change in the district's time zone; each change-log entry is stamped "
-        "once, so running again stamps only what changed since. A tracked field missing from "
-        "the field catalog, or one that does not log its changes, is listed."
+        "once, so running again stamps only what changed since. A field without a change "
+        "log (Focus keeps ELL, LS and ZDS as plain selects) is compared instead: a student "
+        "whose value now differs from the value last stamped for that field gets a row "
+        "dated the day of the run. A tracked field missing from the field catalog is listed."
     )
     module = "SIS"
     needs_state = "FL"
@@ -120,12 +169,22 @@ class FloridaArmsStudentFieldTracker(Job):
         conn = context.connection
         chosen = set(params.elements) or set(ArmsElement)
         tz = str(context.prefs.get("timezone"))
-        stamps = stamp(conn, [f for f in TRACKED if f.element in chosen], tz, params.max_listed)
+        stamps = stamp(
+            conn,
+            [f for f in TRACKED if f.element in chosen],
+            tz,
+            params.max_listed,
+            context.now().date(),
+        )
         return _report(stamps, params)
 
 
-def stamp(conn: sa.Connection, tracked: list[TrackedField], tz: str, cap: int) -> Stamps:
-    """Stamp every unstamped change-log entry of the ``tracked`` fields."""
+def stamp(
+    conn: sa.Connection, tracked: list[TrackedField], tz: str, cap: int, today: dt.date
+) -> Stamps:
+    """Stamp every unstamped change-log entry of the ``tracked`` fields that log changes,
+    and every difference between the current and the last stamped value of those that do
+    not (dated ``today``, the run's district date)."""
     from job_library.platform_schema import custom_fields
     from job_library.schemas.enrollment import students
     from job_library.schemas.florida import florida_arms_changes
@@ -146,12 +205,7 @@ def stamp(conn: sa.Connection, tracked: list[TrackedField], tz: str, cap: int) -
                 f"{f.element} {f.title} (custom_{f.field_id}): not in the field catalog; "
                 "define it to track its changes"
             )
-        elif not catalog[f.field_id]:
-            untracked.append(
-                f"{f.element} {f.title} (custom_{f.field_id}): does not log its changes; "
-                "turn its change log on"
-            )
-    usable = [f for f in tracked if catalog.get(f.field_id)]
+    usable = [f for f in tracked if f.field_id in catalog]
     temp = scratch_table(
         conn,
         "tmp_arms_fields",
@@ -159,13 +213,21 @@ def stamp(conn: sa.Connection, tracked: list[TrackedField], tz: str, cap: int) -
             sa.Column("field_id", sa.Integer, primary_key=True),
             sa.Column("element", sa.String(3)),
             sa.Column("primary_only", sa.Boolean),
+            sa.Column("slot", sa.Integer),
+            sa.Column("logs", sa.Boolean),
         ],
     )
     if usable:
         conn.execute(
             sa.insert(temp),
             [
-                dict(field_id=f.field_id, element=str(f.element), primary_only=f.primary_only)
+                dict(
+                    field_id=f.field_id,
+                    element=str(f.element),
+                    primary_only=f.primary_only,
+                    slot=TRACKED.index(f) + 1,
+                    logs=catalog[f.field_id],
+                )
                 for f in usable
             ],
         )
@@ -179,12 +241,22 @@ def stamp(conn: sa.Connection, tracked: list[TrackedField], tz: str, cap: int) -
         differs=differs_sql(conn, "x.old_value", "x.new_value"),
     )
     bind = {"tz": tz} if conn.dialect.name == "postgresql" else {}
-    stamped = conn.execute(sa.text(sql), bind).rowcount
+    conn.execute(sa.text(sql), bind)
+    if any(not catalog[f.field_id] for f in usable):
+        base = conn.execute(
+            sa.select(sa.func.coalesce(sa.func.max((-a.c.log_id) // 8), 0)).where(a.c.log_id < 0)
+        ).scalar_one()
+        compare = _COMPARE_WITH.format(
+            temp=temp.name, primary=_primary(conn, "v.value")
+        ) + _COMPARE.format(temp=temp.name, differs=differs_sql(conn, "z.old_value", "z.new_value"))
+        day = sa.bindparam("today", type_=sa.Date)
+        conn.execute(sa.text(compare).bindparams(day), {"base": base, "today": today})
     temp.drop(conn)
     new = a.c.id > last
     by_element = dict(
         conn.execute(sa.select(a.c.element, sa.func.count()).where(new).group_by(a.c.element)).all()
     )
+    stamped = sum(by_element.values())  # SQLite gives no rowcount for WITH ... INSERT
     st = students
     listed = first_rows(
         conn,

@@ -71,6 +71,7 @@ class MedicalChanges:
     """What a run made and found wrong, with the first events and problems for the output."""
 
     due: int
+    placements: int
     created: int
     pill_counts: int
     problems: list[str]
@@ -241,9 +242,12 @@ def schedule_medication(context: JobContext, today: dt.date, cap: int) -> Medica
         cap,
     )
     new.drop(conn)
-    due_count = conn.execute(
-        sa.select(sa.func.count()).select_from(due).where(due.c.reason.is_(None))
-    ).scalar_one()
+    # An order at two schools is one order due (and two school placements).
+    due_count, placements = conn.execute(
+        sa.select(sa.func.count(sa.distinct(due.c.order_id)), sa.func.count())
+        .select_from(due)
+        .where(due.c.reason.is_(None))
+    ).one()
     due.drop(conn)
     settings.drop(conn)
     mo = medication_orders
@@ -277,12 +281,13 @@ def schedule_medication(context: JobContext, today: dt.date, cap: int) -> Medica
         )
         .values(pill_count=left)
     ).rowcount
-    return MedicalChanges(due_count, created, pill_counts, problems, listed)
+    return MedicalChanges(due_count, placements, created, pill_counts, problems, listed)
 
 
 def _report(changes: MedicalChanges, today: dt.date, cap: int) -> JobResult:
     summary = (
-        f"{changes.due} medication order(s) at a school in session on {today:%Y-%m-%d}: "
+        f"{changes.due} medication order(s) due at {changes.placements} school placement(s) "
+        f"in session on {today:%Y-%m-%d}: "
         f"added {changes.created} calendar event(s), updated {changes.pill_counts} pill "
         f"count(s)"
     )
@@ -302,6 +307,7 @@ def _report(changes: MedicalChanges, today: dt.date, cap: int) -> JobResult:
         cap=cap,
         counts={
             "orders_due": changes.due,
+            "order_schools_due": changes.placements,
             "events_created": changes.created,
             "pill_counts_updated": changes.pill_counts,
             "problems": len(changes.problems),

@@ -201,6 +201,11 @@ def test_present_code_may_be_a_tardy_code_and_listing_is_capped(db):
     result = _run(db, present_code="T", max_listed=1)
     assert _marks(db)[(1, 11)] == T
     assert "... and 2 more (listing capped at 1)." in result.text
+    # Two ignored check-ins: the first (student 1) listed, the other only counted.
+    assert result.counts["ignored_check_ins"] == 2
+    assert "ignored check-in: student 1, section 102" in result.text
+    assert "ignored check-in: student 4" not in result.text
+    assert "  ... and 1 more ignored check-in(s) (listing capped at 1)." in result.text
 
 
 def test_a_failure_midway_enters_nothing(db, monkeypatch):

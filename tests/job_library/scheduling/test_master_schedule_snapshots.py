@@ -309,6 +309,41 @@ def test_restore_refused_when_it_would_break_records(db):
     assert _dump(db) == before
 
 
+def test_restore_with_nothing_listed_is_still_refused_and_counts_every_record(db):
+    """max_listed=0 lists no line but the check is uncapped: two requests naming course 7,
+    one naming course 9 and section 2's deleted teacher make 4 broken records on 3 lines."""
+    _district(db)
+    _run(db)
+    _mutate(db)
+    with db.begin() as conn:
+        conn.execute(
+            sa.insert(schedule_requests),
+            [
+                dict(student_id=3, syear=SYEAR, school_id=1, course_id=7),
+                dict(student_id=4, syear=SYEAR, school_id=1, course_id=7),
+                dict(student_id=3, syear=SYEAR, school_id=2, course_id=9),
+            ],
+        )
+        conn.execute(sa.delete(staff).where(staff.c.staff_id == 2))
+    before = _dump(db)
+    result = _run(db, action="restore", snapshot_id=_latest(db), max_listed=0)
+    assert not result.success
+    assert result.summary == (
+        f"restore of snapshot {_latest(db)} refused: 4 record(s) would break; nothing was restored."
+    )
+    assert result.counts == {"problems": 4}
+    assert result.text.splitlines()[1:] == ["  ... and 3 more (listing capped at 0)."]
+    assert _dump(db) == before
+    one = _run(db, action="restore", snapshot_id=_latest(db), max_listed=1)
+    assert one.summary == result.summary
+    assert one.text.splitlines()[1:] == [
+        "  courses 7: not in the snapshot, but 2 schedule_requests record(s) still name it in "
+        "course_id; remove them first",
+        "  ... and 2 more (listing capped at 1).",
+    ]
+    assert _dump(db) == before
+
+
 def test_bad_restore_input_is_reported(db):
     _district(db)
     no_id = _run(db, action="restore")

@@ -175,3 +175,14 @@ def test_listing_is_capped(db):
     result = _run(db, max_listed=1)
     assert "... and 3 more (listing capped at 1)." in result.text
     assert _members(db) == AFTER
+
+
+def test_sections_without_a_teacher_are_counted_past_the_cap(db):
+    """Section 3 has no teacher: with nothing listed it is still counted and named as left out."""
+    _district(db)
+    result = _run(db, max_listed=0)
+    assert result.counts["no_teacher"] == 1
+    assert "1 section(s) have no teacher (listed)." in result.summary
+    assert "skipped: section 3" not in result.text
+    assert "  ... and 1 more section(s) without a teacher (listing capped at 0)." in result.text
+    assert _members(db) == AFTER

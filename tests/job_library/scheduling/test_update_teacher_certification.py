@@ -224,6 +224,16 @@ def test_listing_is_capped(db):
     result = _run(db, max_listed=2)
     assert result.html.count("<tr><td>") == 2
     assert "... and 7 more (listing capped at 2)." in result.text
+    # Two unusable certifications (Park's, Wu's): one listed, the other counted.
+    one = _run(db, max_listed=1)
+    assert one.counts["bad_certifications"] == 2
+    assert " of staff 4 never counts: code '13'" in one.text  # the lower id
+    assert " of staff 5 " not in one.text
+    assert "  ... and 1 more unusable certification(s) (listing capped at 1)." in one.text
+    none = _run(db, max_listed=0)
+    assert none.counts["bad_certifications"] == 2
+    assert "never counts" not in none.text
+    assert "  ... and 2 more unusable certification(s) (listing capped at 0)." in none.text
 
 
 def test_bad_year_or_school_is_reported(db):

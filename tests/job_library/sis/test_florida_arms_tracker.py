@@ -36,7 +36,7 @@ def _write(engine, at: dt.datetime, alias: str, values: dict) -> None:
         StudentFields(conn, changed_by="user", now=lambda: at).write(alias, values)
 
 
-def _district(engine, *, lunch_logs: bool = True) -> None:
+def _district(engine, *, lunch_logs: bool = True, no_log: frozenset = frozenset()) -> None:
     """The DOP field (custom_20009054) is not defined. Changes: 20 Nov: ESE of 1 set to K
     and of 2 to 'P,L' (primary P); ELL of 3 set to LY; lunch of 4 set to 1; zoned district
     and school of 5 set to 37 and 0011; photo release of 6 (not tracked). 27 Nov 23:30: ESE
@@ -45,7 +45,7 @@ def _district(engine, *, lunch_logs: bool = True) -> None:
     load(engine)
     with engine.begin() as conn:
         for fid, alias in FIELDS.items():
-            logs = lunch_logs or fid != 71
+            logs = (lunch_logs or fid != 71) and fid not in no_log
             define_field(
                 conn, StudentField(fid, alias, alias, FieldType.TEXT, RecordTable.STUDENTS, logs)
             )
@@ -89,8 +89,10 @@ def _stamps(engine) -> list[tuple]:
     return sorted((tuple(r) for r in rows), key=lambda r: (r[0], r[1], r[2], r[4] or ""))
 
 
-def _run(engine, **params):
-    return run_in_transaction(engine, FloridaArmsStudentFieldTracker(), ArmsTrackerParams(**params))
+def _run(engine, now=None, **params):
+    return run_in_transaction(
+        engine, FloridaArmsStudentFieldTracker(), ArmsTrackerParams(**params), now=now
+    )
 
 
 def test_every_tracked_change_is_dated(db):
@@ -140,14 +142,68 @@ def test_chosen_elements_only(db):
     assert rest.counts["stamped"] == 6
 
 
-def test_a_field_without_change_log_is_listed(db):
+def test_a_field_without_change_log_is_compared_with_its_last_stamp(db):
+    """Lunch status does not log: 4's value was set and cleared before the first run, so it
+    has none then and nothing is stamped; the run day (28 Nov, district time) dates what a
+    run finds changed since the last stamp."""
     _district(db, lunch_logs=False)
     result = _run(db)
-    assert result.counts["ls"] == 0
-    assert (
-        "not tracked: LS Lunch Status (custom_71): does not log its changes; turn its change "
-        "log on." in result.text
-    )
+    assert result.counts["ls"] == 0 and result.counts["stamped"] == 6
+    assert "custom_71" not in result.text
+    _write(db, T3, "lunch", {4: "2", 7: "1"})
+    second = _run(db)
+    assert second.counts == {**second.counts, "stamped": 2, "ls": 2}
+    ls = [r for r in _stamps(db) if r[1] == "LS"]
+    assert ls == [(4, "LS", d(28), None, "2"), (7, "LS", d(28), None, "1")]
+    assert "student 7 (-) LS on 2026-11-28: - -> 1" in second.text
+    assert _run(db).counts["stamped"] == 0  # nothing changed since
+    _write(db, T3, "lunch", {4: "3", 7: None})
+    day29 = dt.datetime(2026, 11, 29, 6, 0, tzinfo=NY)
+    third = _run(db, now=day29)
+    assert third.counts["ls"] == 2
+    ls = [r for r in _stamps(db) if r[1] == "LS"]
+    assert ls == [
+        (4, "LS", d(28), None, "2"),
+        (4, "LS", d(29), "2", "3"),
+        (7, "LS", d(28), None, "1"),
+        (7, "LS", d(29), "1", None),
+    ]
+    assert _run(db, now=day29).counts["stamped"] == 0
+
+
+def test_zoned_district_and_school_without_change_log_are_kept_apart(db):
+    """Both ZDS fields stamp the one element; each is compared with its own last stamp, so
+    a second run stamps nothing (no flip-flop between 37 and 0011). ELL logged its change
+    to LY, then its log is turned off: LY is still its last stamp, nothing new."""
+    _district(db, no_log=frozenset({821, 822}))
+    first = _run(db)
+    assert first.counts["zds"] == 2
+    zds = [r for r in _stamps(db) if r[1] == "ZDS"]
+    assert zds == [(5, "ZDS", d(28), None, "0011"), (5, "ZDS", d(28), None, "37")]
+    with db.begin() as conn:
+        conn.execute(sa.text("UPDATE custom_fields SET log_changes = FALSE WHERE field_id = 626"))
+    assert _run(db).counts["stamped"] == 0
+    _write(db, T3, "zoned_school", {5: "0022"})
+    again = _run(db)
+    assert again.counts["stamped"] == 1
+    assert (5, "ZDS", d(28), "0011", "0022") in _stamps(db)
+
+
+def test_dop_counts_its_primary_code_only(db):
+    """DOP logs its changes and holds a comma list: 'A,B' then 'A,C' (primary A unchanged)
+    then 'C,A' stamp None -> A on the 20th and A -> C on the 28th."""
+    _district(db)
+    with db.begin() as conn:
+        define_field(
+            conn,
+            StudentField(20009054, "dop", "DOP", FieldType.TEXT, RecordTable.STUDENTS, True),
+        )
+    _write(db, T1, "dop", {8: "A,B"})
+    _write(db, T2, "dop", {8: "A,C"})
+    _write(db, T3, "dop", {8: "C,A"})
+    result = _run(db, elements=["DOP"])
+    assert result.counts["dop"] == 2 and result.counts["untracked_fields"] == 0
+    assert _stamps(db) == [(8, "DOP", d(20), None, "A"), (8, "DOP", d(28), "A", "C")]
 
 
 def test_bad_element_is_rejected_by_the_form():

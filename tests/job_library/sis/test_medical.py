@@ -149,14 +149,15 @@ def test_adds_todays_events_once_per_school_and_counts_pills(db):
     assert _events(db) == BEFORE | ADDED
     assert _counts(db) == {**COUNTS, 1: 18, 5: 8}
     assert dict(result.counts) == {
-        "orders_due": 6,
+        "orders_due": 5,  # 1, 2, 5, 6 and 7 (3, 4 and 8 not in force or enrolled, 9 bad)
+        "order_schools_due": 6,  # order 2 (student 5) at schools 1 and 2
         "events_created": 4,
         "pill_counts_updated": 2,
         "problems": 2,
     }
     assert result.summary == (
-        "6 medication order(s) at a school in session on 2026-11-10: added 4 calendar "
-        "event(s), updated 2 pill count(s), 2 problem(s) listed."
+        "5 medication order(s) due at 6 school placement(s) in session on 2026-11-10: added "
+        "4 calendar event(s), updated 2 pill count(s), 2 problem(s) listed."
     )
     assert (
         "school 1, student 1: Medication: Amoxicillin (tablet) - Last1, First1 at 11:30-11:45 "
@@ -193,7 +194,7 @@ def test_no_events_on_a_day_without_school(db):
     _district(db)
     result = _run(db, now=dt.datetime(2026, 11, 11, 6, 0, tzinfo=NY))  # Veterans Day
     assert _events(db) == BEFORE
-    assert result.counts["orders_due"] == 0
+    assert result.counts["orders_due"] == 0 and result.counts["order_schools_due"] == 0
     assert _counts(db) == {**COUNTS, 1: 18, 5: 8}  # pill counts do not wait for school
 
 
