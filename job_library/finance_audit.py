@@ -27,6 +27,14 @@ def actor_of(context, job_key: str) -> Actor:
     return Actor(who=f"job {context.job_id}", job_key=job_key, at=context.now())
 
 
+def money_text(conn: sa.Connection, value: sa.ColumnElement) -> sa.ColumnElement:
+    """An amount as text with exactly two decimals (``10.10``), or NULL, the same on SQLite
+    and Postgres: an audit's JSON must never turn money into a binary float (``10.1``)."""
+    if conn.dialect.name == "postgresql":
+        return sa.cast(sa.cast(value, sa.Numeric(18, 2)), sa.Text)
+    return sa.case((value.is_(None), sa.null()), else_=sa.func.printf("%.2f", value))
+
+
 def json_object(conn: sa.Connection, **values: sa.ColumnElement) -> sa.ColumnElement:
     """A JSON object of named SQL values, built in the database (SQLite or Postgres)."""
     args: list = []

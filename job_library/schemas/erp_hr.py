@@ -136,19 +136,3 @@ sap_academic_progress = sa.Table(
     sa.Column("sap_reasons", sa.String(300)),
     sa.UniqueConstraint("student_id", "term", name="uq_sap_academic_progress"),
 )
-
-# Every change these jobs make to an HR or finance record: which record and field, the
-# value before and after (as text, amounts exact), which job and when.
-erp_change_log = sa.Table(
-    "erp_change_log",
-    metadata,
-    id_column("change_id"),
-    sa.Column("table_name", sa.String(60), nullable=False),
-    sa.Column("record_id", sa.Integer, nullable=False),
-    sa.Column("field", sa.String(60), nullable=False),
-    sa.Column("old_value", sa.String(300)),
-    sa.Column("new_value", sa.String(300)),
-    sa.Column("changed_by", sa.String(120), nullable=False),
-    sa.Column("changed_at", TZ, nullable=False),
-    sa.Index("ix_erp_change_log_record", "table_name", "record_id"),
-)

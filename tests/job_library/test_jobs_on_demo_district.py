@@ -115,7 +115,7 @@ CASES = [
     ("florida_arms_student_field_tracker", {}, [], True),
     ("outgoing_msix_faster_responses", {}, [], True),
     ("florida_doe_extracts_and_verification_reports", {}, [], True),
-    # ERP finance and HR (#18): every change also lands in erp_change_log.
+    # ERP finance and HR (#18): every change also lands in finance_audit.
     ("benefits_rates_update", {}, [], True),
     ("retiree_benefits_rates_update", {}, [], True),
     ("update_student_financial_data", {}, [], True),
@@ -205,6 +205,16 @@ def test_job_on_the_demo_district(db, key, params, before, has_work):
     second = _run(db, key, params, LATER)
     assert second.success, second.summary
     assert fingerprint(db) == after_first, f"{key} changed data again: {second.summary}"
+
+
+def test_database_object_report_finds_the_demos_two_mismatched_allocations(db):
+    """The demo seeds two allocations whose dates disagree with their position's (one
+    starting before the position, one left open under a position that ends)."""
+    generate(db, N, today=REFERENCE_DAY)
+    result = _run(db, "database_object_report", {}, EVENING)
+    assert result.success, result.summary
+    assert result.counts["mismatched"] == 2, result.summary
+    assert result.counts["checked"] == 5, result.summary
 
 
 def test_online_course_requirement_on_the_demo_district(db):

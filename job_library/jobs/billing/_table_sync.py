@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from job_library.finance_audit import Actor
+from job_library.finance_audit import Actor, money_text
 
 
 @dataclass
@@ -21,14 +21,6 @@ class SyncCounts:
     @property
     def changed(self) -> int:
         return self.added + self.updated + self.removed
-
-
-def money_text(conn: sa.Connection, value: sa.ColumnElement) -> sa.ColumnElement:
-    """An amount as text with two decimals (12.50), the same on SQLite and Postgres: the
-    audit's JSON must not turn money into a binary float."""
-    if conn.dialect.name == "postgresql":
-        return sa.cast(value, sa.Text)
-    return sa.func.printf("%.2f", value)
 
 
 def _values(conn: sa.Connection, table: sa.Table, names: list[str], money: set[str]):

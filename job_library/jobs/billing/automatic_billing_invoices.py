@@ -228,7 +228,7 @@ def bill(
     conn: sa.Connection, actor, syear: int, wanted: list[int], max_listed: int
 ) -> BillingOutcome:
     """Create the invoices every usable set-up owes on the run date, each once."""
-    from job_library.finance_audit import json_object, record_audit
+    from job_library.finance_audit import json_object, money_text, record_audit
     from job_library.schemas.finance import automatic_invoices, invoice_lines, invoices
     from job_library.sis_sql import analyze, first_rows, scratch_table
 
@@ -338,7 +338,7 @@ def bill(
                 conn,
                 invoice_id=lines.c.invoice_id,
                 fee_id=lines.c.fee_id,
-                amount=lines.c.amount,
+                amount=money_text(conn, lines.c.amount),
             ),
         )
         .join(inv, inv.c.invoice_id == lines.c.invoice_id)

@@ -34,7 +34,8 @@ class StaleOutcome:
 
     flagged: int
     listed: list[tuple]
-    checks: list[tuple[str, str]]
+    checks: list[tuple[str, str]]  # the first ones
+    checks_total: int
 
 
 class DeleteStalePosInvoices(Job):
@@ -123,45 +124,50 @@ def flag_stale(conn: sa.Connection, actor, min_age_days: int, max_listed: int) -
     flagged = conn.execute(
         sa.update(inv).where(stale).values(deleted=True, deleted_at=actor.at)
     ).rowcount
-    return StaleOutcome(flagged, listed, _checks(conn, inv, al, payments))
+    checks_total, checks = _checks(conn, inv, al, payments, max_listed)
+    return StaleOutcome(flagged, listed, checks, checks_total)
 
 
-def _checks(conn: sa.Connection, inv, al, pay) -> list[tuple[str, str]]:
-    """POS invoices whose flag and allocations disagree; they are left as they are."""
+def _checks(conn: sa.Connection, inv, al, pay, cap: int) -> tuple[int, list[tuple[str, str]]]:
+    """POS invoices whose flag and allocations disagree; they are left as they are.
+    Counted in the database; only the first ``cap`` are read."""
+    from job_library.finance_audit import money_text
+    from job_library.jobs.billing._listing import capped_checks
+
     active = al.c.active == sa.true()
-    flagged_but_paid = conn.execute(
-        sa.select(inv.c.invoice_number, sa.func.sum(al.c.amount))
+    record = inv.c.invoice_number.label("record")
+    allocated = money_text(conn, sa.func.sum(al.c.amount))
+    flagged_but_paid = (
+        sa.select(
+            record,
+            sa.cast(
+                sa.literal("flagged deleted but ")
+                .concat(allocated)
+                .concat(" is still allocated to it; the flag was not changed"),
+                sa.Text,
+            ).label("reason"),
+        )
         .join(al, al.c.invoice_id == inv.c.invoice_id)
         .where(inv.c.kind == "pos", inv.c.deleted == sa.true(), active)
         .group_by(inv.c.invoice_number)
-        .order_by(inv.c.invoice_number)
-    ).all()
-    only_voided = conn.execute(
-        sa.select(inv.c.invoice_number, sa.func.sum(al.c.amount))
+    )
+    only_voided = (
+        sa.select(
+            record,
+            sa.cast(
+                sa.literal("kept: its active allocations (")
+                .concat(allocated)
+                .concat(") all come from voided or returned payments"),
+                sa.Text,
+            ).label("reason"),
+        )
         .join(al, al.c.invoice_id == inv.c.invoice_id)
         .join(pay, pay.c.payment_id == al.c.payment_id)
         .where(inv.c.kind == "pos", inv.c.deleted == sa.false(), active)
         .group_by(inv.c.invoice_number)
         .having(sa.func.max(sa.case((pay.c.valid == sa.true(), 1), else_=0)) == 0)
-        .order_by(inv.c.invoice_number)
-    ).all()
-    out = [
-        (
-            number,
-            f"flagged deleted but {Decimal(amount):.2f} is still allocated to it; "
-            "the flag was not changed",
-        )
-        for number, amount in flagged_but_paid
-    ]
-    out += [
-        (
-            number,
-            f"kept: its active allocations ({Decimal(amount):.2f}) all come from voided or "
-            "returned payments",
-        )
-        for number, amount in only_voided
-    ]
-    return out
+    )
+    return capped_checks(conn, [flagged_but_paid, only_voided], cap, kind_first=True)
 
 
 def _report(outcome: StaleOutcome, params: DeleteStalePosInvoicesParams) -> JobResult:
@@ -185,7 +191,8 @@ def _report(outcome: StaleOutcome, params: DeleteStalePosInvoicesParams) -> JobR
         rows,
         total=outcome.flagged,
         cap=params.max_listed,
-        counts={"flagged": outcome.flagged, "need_a_look": len(outcome.checks)},
+        counts={"flagged": outcome.flagged, "need_a_look": outcome.checks_total},
         checks=outcome.checks,
+        checks_total=outcome.checks_total,
         check_header="Invoice",
     )

@@ -90,7 +90,7 @@ def refresh_balances(
     conn: sa.Connection, actor, only_past_due: bool, max_listed: int
 ) -> BalanceChanges:
     """Make student_balances hold exactly the students who owe, with what they owe."""
-    from job_library.finance_audit import json_object, record_audit
+    from job_library.finance_audit import json_object, money_text, record_audit
     from job_library.jobs.billing._invoice_money import INVOICE_MONEY
     from job_library.schemas.enrollment import students
     from job_library.schemas.finance import invoices, student_balances
@@ -163,7 +163,7 @@ def refresh_balances(
     def values(table, **extra):
         return json_object(
             conn,
-            balance=table.c.balance,
+            balance=money_text(conn, table.c.balance),
             open_invoices=table.c.open_invoices,
             oldest_due_date=sa.cast(table.c.oldest_due_date, sa.String),
             **extra,

@@ -24,7 +24,7 @@ class TableUpdate:
 
     invoices: object  # SyncCounts
     allocations: object  # SyncCounts
-    checks: list[tuple[str, str]]
+    checks: tuple[int, list[tuple[str, str]]]  # how many, and the first ones
 
 
 class PosInvoiceTableUpdate(Job):
@@ -186,7 +186,7 @@ def update_tables(conn: sa.Connection, actor, cap: int) -> TableUpdate:
     )
     allocs.removed += gone_al.removed
     allocs.listed = (gone_al.listed + allocs.listed)[:cap]
-    checks = _checks(conn, want_inv)
+    checks = _checks(conn, want_inv, cap)
     want_inv.drop(conn)
     want_al.drop(conn)
     return TableUpdate(inv, allocs, checks)
@@ -196,8 +196,8 @@ def _remove_allocations(conn, actor, target, want_al, cap: int):
     """Remove the allocation rows that go (or move) before any invoice row goes: a sync of
     the allocations alone, restricted to removals, so the invoices' removal never meets a
     row still pointing at them."""
-    from job_library.finance_audit import json_object, record_audit
-    from job_library.jobs.billing._table_sync import SyncCounts, money_text
+    from job_library.finance_audit import json_object, money_text, record_audit
+    from job_library.jobs.billing._table_sync import SyncCounts
     from job_library.sis_sql import first_rows
 
     t, s = target, want_al
@@ -231,22 +231,34 @@ def _remove_allocations(conn, actor, target, want_al, cap: int):
     return SyncCounts(removed=removed, listed=listed)
 
 
-def _checks(conn: sa.Connection, want: sa.Table) -> list[tuple[str, str]]:
-    """Invoices whose numbers look wrong; they are copied all the same."""
-    rows = conn.execute(
-        sa.select(want.c.invoice_number, want.c.amount, want.c.paid, want.c.refunded)
-        .where(sa.or_(want.c.amount == 0, want.c.balance < 0))
-        .where(want.c.status != "voided")
-        .order_by(want.c.invoice_number)
-    ).all()
-    out = []
-    for number, amount, paid, refunded in rows:
-        amount, net = Decimal(amount), Decimal(paid) - Decimal(refunded)
-        if amount == 0:
-            out.append((number, "has no lines (or only zero lines): its total is 0.00"))
-        if net > amount:
-            out.append((number, f"overpaid: {net:.2f} paid against a total of {amount:.2f}"))
-    return out
+def _checks(conn: sa.Connection, want: sa.Table, cap: int) -> tuple[int, list[tuple[str, str]]]:
+    """Invoices whose numbers look wrong; they are copied all the same. Counted in the
+    database; only the first ``cap`` are read."""
+    from job_library.finance_audit import money_text
+    from job_library.jobs.billing._listing import capped_checks
+
+    record = want.c.invoice_number.label("record")
+    counted = want.c.status != "voided"
+    net = want.c.paid - want.c.refunded
+    kinds = [
+        sa.select(
+            record,
+            sa.cast(
+                sa.literal("has no lines (or only zero lines): its total is 0.00"), sa.Text
+            ).label("reason"),
+        ).where(counted, want.c.amount == 0),
+        sa.select(
+            record,
+            sa.cast(
+                sa.literal("overpaid: ")
+                .concat(money_text(conn, net))
+                .concat(" paid against a total of ")
+                .concat(money_text(conn, want.c.amount)),
+                sa.Text,
+            ).label("reason"),
+        ).where(counted, sa.or_(want.c.amount == 0, want.c.balance < 0), net > want.c.amount),
+    ]
+    return capped_checks(conn, kinds, cap)
 
 
 def _report(update: TableUpdate, params: PosInvoiceTableUpdateParams) -> JobResult:
@@ -285,8 +297,9 @@ def _report(update: TableUpdate, params: PosInvoiceTableUpdateParams) -> JobResu
             "allocations_added": al.added,
             "allocations_updated": al.updated,
             "allocations_removed": al.removed,
-            "need_a_look": len(update.checks),
+            "need_a_look": update.checks[0],
         },
-        checks=update.checks,
+        checks=update.checks[1],
+        checks_total=update.checks[0],
         check_header="Invoice",
     )

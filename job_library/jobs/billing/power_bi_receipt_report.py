@@ -30,7 +30,8 @@ class ReportSync:
     removed: int = 0
     receipts: int = 0
     listed: list[tuple] = field(default_factory=list)  # (receipt, change, date, amount)
-    checks: list[tuple[str, str]] = field(default_factory=list)
+    checks: list[tuple[str, str]] = field(default_factory=list)  # the first ones
+    checks_total: int = 0
 
     @property
     def changed(self) -> int:
@@ -142,53 +143,53 @@ def refresh_report(conn: sa.Connection, cap: int) -> ReportSync:
             sa.select(want.c.receipt_num, *(want.c[n] for n in names)).where(new),
         )
     ).rowcount
-    out.checks = _checks(conn, want)
+    out.checks_total, out.checks = _checks(conn, want, cap)
     want.drop(conn)
     return out
 
 
-def _checks(conn: sa.Connection, want: sa.Table) -> list[tuple[str, str]]:
-    """Receipts whose report row will look odd in Power BI; they are reported all the same."""
+def _checks(conn: sa.Connection, want: sa.Table, cap: int) -> tuple[int, list[tuple[str, str]]]:
+    """Receipts whose report row will look odd in Power BI; they are reported all the same.
+    Counted in the database; only the first ``cap`` are read."""
+    from job_library.finance_audit import money_text
+    from job_library.jobs.billing._listing import capped_checks
+
     levels = [(n, want.c[f"strip_level{n}_num"], want.c[f"strip_level{n}_title"])
               for n in range(1, LEVELS + 1)]  # fmt: skip
-    no_strip = sa.and_(*(num.is_(None) for _, num, _ in levels))
-    untitled = sa.or_(*(sa.and_(num.is_not(None), title.is_(None)) for _, num, title in levels))
-    rows = conn.execute(
-        sa.select(
-            want.c.receipt_num,
-            want.c.fiscal_year,
-            want.c.allocation_amt,
-            want.c.payment_amt,
-            no_strip.label("no_strip"),
-            *(num for _, num, _ in levels),
-            *(title for _, _, title in levels),
-        )
-        .where(
-            sa.or_(
-                want.c.fiscal_year.is_(None),
-                no_strip,
-                untitled,
-                want.c.allocation_amt > want.c.payment_amt,
+    record = want.c.receipt_num.label("record")
+
+    def kind(reason, *where) -> sa.Select:
+        return sa.select(record, sa.cast(reason, sa.Text).label("reason")).where(*where)
+
+    kinds = [
+        kind(
+            sa.literal("no fiscal year recorded; reported without one"),
+            want.c.fiscal_year.is_(None),
+        ),
+        kind(
+            sa.literal("no account strip; its strip columns are empty"),
+            *(num.is_(None) for _, num, _ in levels),
+        ),
+        *(
+            kind(
+                sa.literal(f"strip level {n} number ")
+                .concat(sa.cast(num, sa.Text))
+                .concat(" has no title"),
+                num.is_not(None),
+                title.is_(None),
             )
-        )
-        .order_by(want.c.receipt_num)
-    ).all()
-    out = []
-    for row in rows:
-        number, year, allocated, paid, bare = row[:5]
-        nums, titles = row[5 : 5 + LEVELS], row[5 + LEVELS :]
-        if year is None:
-            out.append((number, "no fiscal year recorded; reported without one"))
-        if bare:
-            out.append((number, "no account strip; its strip columns are empty"))
-        for level, (num, title) in enumerate(zip(nums, titles, strict=True), start=1):
-            if num is not None and title is None:
-                out.append((number, f"strip level {level} number {num} has no title"))
-        if allocated is not None and paid is not None and Decimal(allocated) > Decimal(paid):
-            out.append(
-                (number, f"allocates {Decimal(allocated):.2f} of a {Decimal(paid):.2f} payment")
-            )
-    return out
+            for n, num, title in levels
+        ),
+        kind(
+            sa.literal("allocates ")
+            .concat(money_text(conn, want.c.allocation_amt))
+            .concat(" of a ")
+            .concat(money_text(conn, want.c.payment_amt))
+            .concat(" payment"),
+            want.c.allocation_amt > want.c.payment_amt,
+        ),
+    ]
+    return capped_checks(conn, kinds, cap)
 
 
 def _report(sync: ReportSync, params: PowerBiReceiptReportParams) -> JobResult:
@@ -220,8 +221,9 @@ def _report(sync: ReportSync, params: PowerBiReceiptReportParams) -> JobResult:
             "added": sync.added,
             "updated": sync.updated,
             "removed": sync.removed,
-            "need_a_look": len(sync.checks),
+            "need_a_look": sync.checks_total,
         },
         checks=sync.checks,
+        checks_total=sync.checks_total,
         check_header="Receipt",
     )

@@ -14,20 +14,31 @@ from job_library.site import AddOn
 
 # The rate an enrollment should have: among its plan's bands that hold the person's age
 # today, one for their zip code wins over the plan's district-wide one (zip code NULL).
+# A retiree on an active-employee plan (or an active employee on a retiree plan) is not
+# rated: the enrollment is listed with the reason.
 _TARGETS = """
 INSERT INTO {temp} (enrollment_id, old_rate_id, old_amount, new_rate_id, problem)
 SELECT e.enrollment_id, e.rate_id, e.monthly_rate,
+       CASE WHEN d.retired = :wrong_status THEN NULL ELSE
        (SELECT b.rate_id FROM {bands} b
         WHERE b.plan_id = e.plan_id AND d.birth_date > b.born_after
           AND d.birth_date <= b.born_on_or_before
           AND (b.zipcode IS NULL OR b.zipcode = SUBSTR(d.zipcode, 1, 5))
-        ORDER BY b.by_zip DESC LIMIT 1),
-       CASE WHEN d.birth_date IS NULL THEN 'no birth date on file' END
+        ORDER BY b.by_zip DESC LIMIT 1) END,
+       CASE WHEN d.retired = :wrong_status THEN :wrong_reason
+            WHEN d.birth_date IS NULL THEN 'no birth date on file' END
 FROM hr_benefit_enrollments e
 JOIN hr_benefit_plans p ON p.plan_id = e.plan_id
 LEFT JOIN hr_employee_details d ON d.employee_id = e.employee_id
 WHERE p.for_retirees = :retirees
 """
+
+
+# Why an enrollment is left alone when the person's retired flag does not fit the plan.
+WRONG_PLAN = {
+    False: "retired, but enrolled in an active-employee plan: not re-rated",
+    True: "not retired, but enrolled in a retiree plan: not re-rated",
+}
 
 
 class BenefitsRatesParams(BaseModel):
@@ -84,10 +95,12 @@ def _band_problems(conn: sa.Connection, retirees: bool) -> list[str]:
     return problems
 
 
-def update_rates(context: JobContext, *, retirees: bool, max_listed: int) -> RateChanges | str:
+def update_rates(
+    context: JobContext, *, retirees: bool, max_listed: int, job_key: str
+) -> RateChanges | str:
     """Set each enrollment of the active (or retiree) plans to the rate of the person's age
     band and zip code today; an error message instead when the rate table is unusable."""
-    from job_library.jobs.erp._erp_audit import log_changes, money_text
+    from job_library.finance_audit import actor_of, json_object, money_text, record_audit
     from job_library.schema import employees
     from job_library.schemas.erp_hr import (
         hr_benefit_enrollments,
@@ -147,7 +160,17 @@ def update_rates(context: JobContext, *, retirees: bool, max_listed: int) -> Rat
             sa.Column("problem", sa.String(100)),
         ],
     )
-    conn.execute(sa.text(_TARGETS.format(temp=temp.name, bands=bands.name)), {"retirees": retirees})
+    conn.execute(
+        sa.text(_TARGETS.format(temp=temp.name, bands=bands.name)).bindparams(
+            sa.bindparam("retirees", type_=sa.Boolean),
+            sa.bindparam("wrong_status", type_=sa.Boolean),
+        ),
+        {
+            "retirees": retirees,
+            "wrong_status": not retirees,
+            "wrong_reason": WRONG_PLAN[retirees],
+        },
+    )
     conn.execute(
         sa.text(
             f"UPDATE {temp.name} SET new_amount = (SELECT r.monthly_rate FROM hr_benefit_rates r "
@@ -160,13 +183,18 @@ def update_rates(context: JobContext, *, retirees: bool, max_listed: int) -> Rat
     rate_differs = differs_sql(conn, f"{t}.old_rate_id", f"{t}.new_rate_id")
     amount_differs = differs_sql(conn, f"{t}.old_amount", f"{t}.new_amount")
     changed_where = f"{t}.new_rate_id IS NOT NULL AND ({rate_differs} OR {amount_differs})"
-    log_changes(
-        context,
-        "hr_benefit_enrollments",
-        "monthly_rate",
-        f"SELECT {t}.enrollment_id AS record_id, {money_text(conn, f'{t}.old_amount')} AS "
-        f"old_value, {money_text(conn, f'{t}.new_amount')} AS new_value FROM {t} "
-        f"WHERE {changed_where}",
+    old_rate = json_object(
+        conn, rate_id=temp.c.old_rate_id, monthly_rate=money_text(conn, temp.c.old_amount)
+    )
+    new_rate = json_object(
+        conn, rate_id=temp.c.new_rate_id, monthly_rate=money_text(conn, temp.c.new_amount)
+    )
+    record_audit(
+        conn,
+        actor_of(context, job_key),
+        table="hr_benefit_enrollments",
+        change="update",
+        rows=sa.select(temp.c.enrollment_id, old_rate, new_rate).where(sa.text(changed_where)),
     )
     e = hr_benefit_enrollments
     emp = employees
@@ -262,10 +290,11 @@ _RULES = (
     "A person's age is counted on the day of the run (a band's first age applies from that "
     "birthday itself; someone born on 29 February ages on 1 March in a common year). A rate "
     "for the person's home zip code (first five digits) wins over the plan's district-wide "
-    "rate. Each changed rate is written to the ERP change log with the old and new amount, "
-    "the job and the time. Enrollments without a birth date or without a matching band are "
-    "listed with the reason and left alone; overlapping or inverted bands stop the run "
-    "before anything changes."
+    "rate. Each changed rate is written to the finance audit with the old and new rate band "
+    "and amount, the job and the time. Enrollments without a birth date or without a "
+    "matching band, and those of a retiree on an active-employee plan or of an active "
+    "employee on a retiree plan, are listed with the reason and left alone; overlapping or "
+    "inverted bands stop the run before anything changes."
 )
 
 
@@ -282,7 +311,9 @@ class BenefitsRatesUpdate(Job):
     needs_add_ons = frozenset({AddOn.ERP})
 
     def run(self, context: JobContext, params: BenefitsRatesParams) -> JobResult:
-        changes = update_rates(context, retirees=False, max_listed=params.max_listed)
+        changes = update_rates(
+            context, retirees=False, max_listed=params.max_listed, job_key=self.key
+        )
         return rates_report(changes, who="employee", cap=params.max_listed)
 
 
@@ -298,5 +329,7 @@ class RetireeBenefitsRatesUpdate(Job):
     needs_add_ons = frozenset({AddOn.ERP})
 
     def run(self, context: JobContext, params: BenefitsRatesParams) -> JobResult:
-        changes = update_rates(context, retirees=True, max_listed=params.max_listed)
+        changes = update_rates(
+            context, retirees=True, max_listed=params.max_listed, job_key=self.key
+        )
         return rates_report(changes, who="retiree", cap=params.max_listed)

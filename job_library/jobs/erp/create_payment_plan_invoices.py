@@ -95,7 +95,7 @@ def invoice_installments(
     conn: sa.Connection, actor, days_ahead: int, max_listed: int
 ) -> PlanInvoices:
     """Create the invoice of every installment due by today + ``days_ahead``."""
-    from job_library.finance_audit import json_object, record_audit
+    from job_library.finance_audit import json_object, money_text, record_audit
     from job_library.schemas.finance import (
         invoice_lines,
         invoices,
@@ -150,7 +150,10 @@ def invoice_installments(
             lines.c.line_id,
             sa.null(),
             json_object(
-                conn, invoice_id=lines.c.invoice_id, fee_id=lines.c.fee_id, amount=lines.c.amount
+                conn,
+                invoice_id=lines.c.invoice_id,
+                fee_id=lines.c.fee_id,
+                amount=money_text(conn, lines.c.amount),
             ),
         )
         .join(inv, inv.c.invoice_id == lines.c.invoice_id)

@@ -60,8 +60,6 @@ def assign(context: JobContext, params: UpdateEmployeeAgreementsParams) -> JobRe
             "before scanning for employees. Nothing changed.",
             {"added": 0},
         )
-    from job_library.jobs.erp._erp_audit import changed_by
-
     stamp = sa.bindparam("at", type_=sa.DateTime(timezone=True))
     start = context.now().astimezone(dt.UTC)
     added = conn.execute(
@@ -73,7 +71,7 @@ def assign(context: JobContext, params: UpdateEmployeeAgreementsParams) -> JobRe
             "agreement": params.agreement_id,
             "published": published,
             "at": start,
-            "who": changed_by(context),
+            "who": f"job {context.job_id} ({context.job_title})"[:120],
         },
     ).rowcount
     ae, e = hr_agreement_employees, employees

@@ -92,7 +92,7 @@ class StatusChanges:
 
 def judge(context: JobContext, params: SapAlertParams) -> StatusChanges:
     """Write meets/below and the reasons on every complete calculation; log each change."""
-    from job_library.jobs.erp._erp_audit import log_changes
+    from job_library.finance_audit import actor_of, json_object, record_audit
     from job_library.schemas.enrollment import students
     from job_library.schemas.erp_hr import sap_academic_progress
     from job_library.sis_sql import analyze, differs_sql, first_rows, scratch_table
@@ -135,14 +135,19 @@ def judge(context: JobContext, params: SapAlertParams) -> StatusChanges:
         f"{t}.problem IS NULL AND ({differs_sql(conn, 'p.sap_status', f'{t}.status')} "
         f"OR {differs_sql(conn, 'p.sap_reasons', f'{t}.reasons')})"
     )
-    log_changes(
-        context,
-        "sap_academic_progress",
-        "sap_status",
-        f"SELECT p.progress_id AS record_id, "
-        f"p.sap_status || COALESCE(': ' || p.sap_reasons, '') AS old_value, "
-        f"{t}.status || COALESCE(': ' || {t}.reasons, '') AS new_value {join} "
-        f"WHERE {changed_where}",
+    p = sap_academic_progress.alias("p")
+    record_audit(
+        conn,
+        actor_of(context, SapAlert.key),
+        table="sap_academic_progress",
+        change="update",
+        rows=sa.select(
+            p.c.progress_id,
+            json_object(conn, sap_status=p.c.sap_status, sap_reasons=p.c.sap_reasons),
+            json_object(conn, sap_status=temp.c.status, sap_reasons=temp.c.reasons),
+        )
+        .select_from(p.join(temp, temp.c.progress_id == p.c.progress_id))
+        .where(sa.text(changed_where)),
     )
     sets = ", ".join(
         f"{col} = (SELECT {t}.{src} FROM {t} WHERE {t}.progress_id = "
@@ -199,6 +204,11 @@ def report(status: StatusChanges, alerts, cap: int) -> JobResult:
         f"  not judged: calculation {pid} (student {sid}, {last}, {first}, {term}): {why}"
         for pid, sid, last, first, term, why in status.problems
     ]
+    if status.incomplete > len(status.problems):
+        extra.append(
+            f"  ... and {status.incomplete - len(status.problems)} more not judged "
+            f"(listing capped at {cap})."
+        )
     problems = html_table(
         ("Calculation", "Student", "Name", "Term", "Why it was not judged"),
         [(pid, sid, f"{la}, {fi}", term, why) for pid, sid, la, fi, term, why in status.problems],
@@ -231,7 +241,7 @@ class SapAlert(Job):
         "of credits attempted (67% unless set) and credits attempted are at most the maximum "
         "share of the program's credits (150% unless set), each limit itself passing. A "
         "calculation missing a figure is listed and not judged. Each status change goes to "
-        "the ERP change log; each user gets one portal alert per student and calculation, "
+        "the finance audit; each user gets one portal alert per student and calculation, "
         "only about the student's latest one."
     )
     params_model = SapAlertParams

@@ -46,13 +46,15 @@ class CustomerChanges:
     changed: int
     fields_changed: int
     without_address: int
+    invoices_changed: int
     listed: list[tuple]
     no_address: list[tuple]
 
 
-def sync_customers(context: JobContext, max_listed: int) -> CustomerChanges:
+def sync_customers(context: JobContext, max_listed: int, job_key: str) -> CustomerChanges:
     """Copy each billed student's SIS name and address onto their ERP customer record."""
-    from job_library.jobs.erp._erp_audit import log_changes
+    from job_library.finance_audit import actor_of, json_object, record_audit
+    from job_library.schemas.erp_hr import erp_customers
     from job_library.sis_sql import analyze, differs_sql, first_rows, scratch_table
 
     conn = context.connection
@@ -75,17 +77,30 @@ def sync_customers(context: JobContext, max_listed: int) -> CustomerChanges:
     conn.execute(sa.text(_SIS_VALUES.format(temp=t)))
     analyze(conn, temp)
     differs = {f: differs_sql(conn, f"c.{f}", f"{t}.{f}") for f in FIELDS}
-    fields_changed = 0
-    for field in FIELDS:  # six statements, one per field, each over every customer
-        fields_changed += log_changes(
-            context,
-            "erp_customers",
-            field,
-            f"SELECT c.customer_id AS record_id, c.{field} AS old_value, {t}.{field} AS new_value "
-            f"FROM erp_customers c JOIN {t} ON {t}.customer_id = c.customer_id "
-            f"WHERE {differs[field]}",
-        )
     any_differs = " OR ".join(differs.values())
+    fields_changed = conn.execute(
+        sa.text(
+            "SELECT COALESCE(SUM("
+            + " + ".join(f"CASE WHEN {differs[f]} THEN 1 ELSE 0 END" for f in FIELDS)
+            + f"), 0) FROM erp_customers c JOIN {t} ON {t}.customer_id = c.customer_id"
+        )
+    ).scalar_one()
+    # One audit row per changed customer, before the update: every field, old and new.
+    c = erp_customers.alias("c")
+    actor = actor_of(context, job_key)
+    record_audit(
+        conn,
+        actor,
+        table="erp_customers",
+        change="update",
+        rows=sa.select(
+            c.c.customer_id,
+            json_object(conn, **{f: c.c[f] for f in FIELDS}),
+            json_object(conn, **{f: temp.c[f] for f in FIELDS}),
+        )
+        .select_from(c.join(temp, temp.c.customer_id == c.c.customer_id))
+        .where(sa.text(any_differs)),
+    )
     listed = first_rows(
         conn,
         sa.select(
@@ -124,6 +139,7 @@ def sync_customers(context: JobContext, max_listed: int) -> CustomerChanges:
             f"WHERE {any_differs})"
         )
     ).rowcount
+    invoices_changed = _rename_open_invoices(conn, actor, temp)
     checked, without = conn.execute(
         sa.select(
             sa.func.count(),
@@ -131,14 +147,51 @@ def sync_customers(context: JobContext, max_listed: int) -> CustomerChanges:
         ).select_from(temp)
     ).one()
     temp.drop(conn)
-    return CustomerChanges(checked, changed, fields_changed, int(without), listed, no_address)
+    return CustomerChanges(
+        checked, changed, int(fields_changed), int(without), invoices_changed, listed, no_address
+    )
+
+
+def _rename_open_invoices(conn: sa.Connection, actor, temp: sa.Table) -> int:
+    """Put the SIS name (``Last, First``) on the student's open invoices (not paid, voided
+    or deleted), audited like the customer records; returns how many invoices changed."""
+    from job_library.finance_audit import json_object, record_audit
+    from job_library.schemas.finance import invoices
+    from job_library.sis_sql import differs_sql
+
+    t = temp.name
+    i = invoices.alias("i")
+    renamed = differs_sql(conn, "i.invoiced_to", f"{t}.name")
+    where = f"i.status = 'open' AND i.deleted = FALSE AND {renamed}"
+    record_audit(
+        conn,
+        actor,
+        table="invoices",
+        change="update",
+        rows=sa.select(
+            i.c.invoice_id,
+            json_object(conn, invoiced_to=i.c.invoiced_to),
+            json_object(conn, invoiced_to=temp.c.name),
+        )
+        .select_from(i.join(temp, temp.c.student_id == i.c.student_id))
+        .where(sa.text(where)),
+    )
+    return conn.execute(
+        sa.text(
+            f"UPDATE invoices SET invoiced_to = (SELECT {t}.name FROM {t} "
+            f"WHERE {t}.student_id = invoices.student_id) WHERE invoice_id IN "
+            f"(SELECT i.invoice_id FROM invoices i JOIN {t} ON {t}.student_id = i.student_id "
+            f"WHERE {where})"
+        )
+    ).rowcount
 
 
 def report(changes: CustomerChanges, cap: int) -> JobResult:
     summary = (
         f"Checked {changes.checked} ERP customer record(s) of students: {changes.changed} "
         f"updated ({changes.fields_changed} field(s)); {changes.without_address} student(s) "
-        "have no SIS address, so their customer address was kept."
+        "have no SIS address, so their customer address was kept; "
+        f"{changes.invoices_changed} open invoice(s) now carry the SIS name."
     )
     lines = [summary]
     rows = []
@@ -163,6 +216,7 @@ def report(changes: CustomerChanges, cap: int) -> JobResult:
             "changed": changes.changed,
             "fields_changed": changes.fields_changed,
             "without_address": changes.without_address,
+            "invoices_changed": changes.invoices_changed,
         },
     )
 
@@ -177,12 +231,14 @@ class UpdateStudentFinancialData(Job):
         "'Last, First' from the student record and the address lines, city, state and zip "
         "come from the student's first address. Rules: only students who already have an "
         "ERP customer record are touched (the job creates none); a student without any SIS "
-        "address keeps the customer's address and is listed; each changed field is written "
-        "to the ERP change log with its old and new value, the job and the time; a record "
-        "already matching the SIS is not counted."
+        "address keeps the customer's address and is listed; each changed record is written "
+        "to the finance audit with its old and new values, the job and the time; a record "
+        "already matching the SIS is not counted. The student's open invoices (not paid, "
+        "voided or deleted) get the same 'Last, First' as the invoiced-to name, each change "
+        "audited; paid and voided invoices keep the name they were issued under."
     )
     params_model = StudentFinancialDataParams
     needs_add_ons = frozenset({AddOn.ERP})
 
     def run(self, context: JobContext, params: StudentFinancialDataParams) -> JobResult:
-        return report(sync_customers(context, params.max_listed), params.max_listed)
+        return report(sync_customers(context, params.max_listed, self.key), params.max_listed)

@@ -105,7 +105,7 @@ def apply_templates(
     conn: sa.Connection, actor, syear: int, school_ids: list[int] | None, max_listed: int
 ) -> AppliedFees:
     """Give every school program the fee of each pushed template it lacks."""
-    from job_library.finance_audit import json_object, record_audit
+    from job_library.finance_audit import json_object, money_text, record_audit
     from job_library.schemas.district import schools
     from job_library.schemas.finance import district_fee_templates, fees
     from job_library.schemas.fps import fps_programs
@@ -154,7 +154,7 @@ def apply_templates(
                 school_id=f.c.school_id,
                 program_number=f.c.program_number,
                 title=f.c.title,
-                amount=f.c.amount,
+                amount=money_text(conn, f.c.amount),
             ),
         ).join(temp, applied),
     )

@@ -47,3 +47,35 @@ def test_audit_rows_carry_who_which_job_when_and_the_values(db):
         "level1_title": "Fund 110",
         "amount": 1,
     }
+
+
+def test_audit_amounts_are_exact_text_on_both_backends(db):
+    """10.10 stays "10.10" (never the float 10.1), 7 reads "7.00", a missing amount is null."""
+    from job_library.finance_audit import money_text
+
+    money = sa.Numeric(12, 2)
+    with db.begin() as conn:
+        conn.execute(
+            sa.insert(account_strips),
+            [dict(strip_id=1, strip="110-5100", level1_num="110", level1_title="General")],
+        )
+        s = account_strips
+        record_audit(
+            conn,
+            Actor("job nightly", "some_job", AT),
+            table="account_strips",
+            change="update",
+            rows=sa.select(
+                s.c.strip_id,
+                sa.null(),
+                json_object(
+                    conn,
+                    amount=money_text(conn, sa.cast(sa.literal("10.10"), money)),
+                    whole=money_text(conn, sa.cast(sa.literal("7"), money)),
+                    missing=money_text(conn, sa.cast(sa.null(), money)),
+                ),
+            ),
+        )
+    with db.connect() as conn:
+        new = conn.execute(sa.select(finance_audit.c.new_values)).scalar_one()
+    assert json.loads(new) == {"amount": "10.10", "whole": "7.00", "missing": None}

@@ -315,3 +315,23 @@ def _table_raw(engine) -> list[tuple]:
 def test_bad_parameters_are_refused_with_the_reason():
     with pytest.raises(ValueError, match="Extra inputs are not permitted"):
         PowerBiReceiptReportParams(levels=8)
+
+
+def test_the_checks_are_counted_in_the_database_and_read_capped(db, monkeypatch):
+    """Four receipts need a look; with a cap of one, only one of them is read."""
+    import job_library.sis_sql as sis_sql
+
+    real, read = sis_sql.first_rows, []
+
+    def counting(conn, query, cap):
+        rows = real(conn, query, cap)
+        read.append((cap, len(rows)))
+        return rows
+
+    monkeypatch.setattr(sis_sql, "first_rows", counting)
+    _district(db)
+    result = _run(db, max_listed=1)
+    assert result.counts["need_a_look"] == 4
+    assert "4 record(s) need a look:" in result.text
+    assert result.text.count("  check: ") == 1
+    assert all(got <= cap for cap, got in read) and (1, 1) in read

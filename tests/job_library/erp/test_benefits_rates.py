@@ -7,6 +7,7 @@ The run is on 28 Nov 2026 (district time). Plan MED (active): ages 0-49 300.00, 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -21,12 +22,12 @@ from job_library.jobs.erp.benefits_rates import (
 )
 from job_library.schema import employees
 from job_library.schemas.erp_hr import (
-    erp_change_log,
     hr_benefit_enrollments,
     hr_benefit_plans,
     hr_benefit_rates,
     hr_employee_details,
 )
+from job_library.schemas.finance import finance_audit
 from tests.job_library.jobs_context import run_in_transaction
 
 # employee: (birth date, zip code, plan, rate id before, amount before)
@@ -103,25 +104,34 @@ def _rates(engine) -> dict[int, tuple]:
 
 
 def _log(engine) -> list[tuple]:
-    c = erp_change_log
+    """The finance audit rows: (record, (rate id, rate) before, after, who, job key)."""
+    c = finance_audit
+
+    def rate(values):
+        v = json.loads(values)
+        return (v["rate_id"], v["monthly_rate"])
+
     with engine.connect() as conn:
-        return [
-            tuple(r)
-            for r in conn.execute(
-                sa.select(
-                    c.c.table_name,
-                    c.c.record_id,
-                    c.c.field,
-                    c.c.old_value,
-                    c.c.new_value,
-                    c.c.changed_by,
-                ).order_by(c.c.change_id)
-            )
-        ]
+        rows = conn.execute(
+            sa.select(
+                c.c.table_name,
+                c.c.change,
+                c.c.record_id,
+                c.c.old_values,
+                c.c.new_values,
+                c.c.changed_by,
+                c.c.job_key,
+            ).order_by(c.c.audit_id)
+        ).all()
+    assert {(r.table_name, r.change) for r in rows} <= {("hr_benefit_enrollments", "update")}
+    return [
+        (r.record_id, rate(r.old_values), rate(r.new_values), r.changed_by, r.job_key) for r in rows
+    ]
 
 
 BEFORE = {i: (r, a) for i, (_b, _z, _p, r, a) in PEOPLE.items()}
-WHO = "job test-job (Test job)"
+WHO = "job test-job"
+KEY = "benefits_rates_update"
 
 
 def _run(engine, job=None, **params):
@@ -150,9 +160,9 @@ def test_ages_and_zip_codes_set_the_active_employees_rates(db):
     ) in result.text
     assert "<td>6</td><td>Last6, First6</td><td>MED</td>" in result.html
     assert _log(db) == [
-        ("hr_benefit_enrollments", 1, "monthly_rate", "300.00", "450.50", WHO),
-        ("hr_benefit_enrollments", 3, "monthly_rate", "450.50", "425.25", WHO),
-        ("hr_benefit_enrollments", 5, "monthly_rate", None, "300.00", WHO),
+        (1, (1, "300.00"), (2, "450.50"), WHO, KEY),
+        (3, (2, "450.50"), (3, "425.25"), WHO, KEY),
+        (5, (None, None), (1, "300.00"), WHO, KEY),
     ]
 
 
@@ -162,7 +172,7 @@ def test_the_retiree_job_moves_only_retiree_plans(db):
     assert _rates(db) == {**BEFORE, 7: (5, "200.00")}
     assert dict(result.counts) == {"checked": 2, "changed": 1, "unrated": 0}
     assert "enrollment 7 (Last7, First7, plan RET): 350.00 -> 200.00" in result.text
-    assert _log(db) == [("hr_benefit_enrollments", 7, "monthly_rate", "350.00", "200.00", WHO)]
+    assert _log(db) == [(7, (4, "350.00"), (5, "200.00"), WHO, "retiree_benefits_rates_update")]
 
 
 def test_second_run_changes_nothing(db):
@@ -240,4 +250,29 @@ def test_moving_into_a_zip_code_with_its_own_rate_changes_the_rate(db):
     result = _run(db)
     assert _rates(db)[1] == (3, "425.25")
     assert result.counts["changed"] == 1
-    assert _log(db)[-1] == ("hr_benefit_enrollments", 1, "monthly_rate", "450.50", "425.25", WHO)
+    assert _log(db)[-1] == (1, (2, "450.50"), (3, "425.25"), WHO, KEY)
+
+
+def test_a_retired_flag_that_does_not_fit_the_plan_is_listed_not_rerated(db):
+    """Employee 1 (50 today, active plan) is marked retired and retiree 7 (65 today,
+    retiree plan) is not: neither enrollment moves, both are listed with the reason."""
+    _district(db)
+    with db.begin() as conn:
+        d = hr_employee_details
+        conn.execute(sa.update(d).where(d.c.employee_id == 1).values(retired=True))
+        conn.execute(sa.update(d).where(d.c.employee_id == 7).values(retired=False))
+    active = _run(db)
+    assert _rates(db) == {**BEFORE, 3: (3, "425.25"), 5: (1, "300.00")}
+    assert dict(active.counts) == {"checked": 6, "changed": 2, "unrated": 3}
+    assert (
+        "not rated: enrollment 1 (Last1, First1, plan MED): retired, but enrolled in an "
+        "active-employee plan: not re-rated"
+    ) in active.text
+    retirees = _run(db, RetireeBenefitsRatesUpdate())
+    assert _rates(db)[7] == (4, "350.00")
+    assert dict(retirees.counts) == {"checked": 2, "changed": 0, "unrated": 1}
+    assert (
+        "not rated: enrollment 7 (Last7, First7, plan RET): not retired, but enrolled in a "
+        "retiree plan: not re-rated"
+    ) in retirees.text
+    assert [r[0] for r in _log(db)] == [3, 5]

@@ -9,6 +9,7 @@ below in Spring 2026, 1 below in Summer 2026 (neither is their latest).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -16,7 +17,8 @@ import sqlalchemy as sa
 
 from job_library.jobs.erp import sap_alert as module
 from job_library.jobs.erp.sap_alert import SapAlert, SapAlertParams
-from job_library.schemas.erp_hr import erp_change_log, sap_academic_progress
+from job_library.schemas.erp_hr import sap_academic_progress
+from job_library.schemas.finance import finance_audit
 from tests.job_library.district import alerts, load, load_users
 from tests.job_library.jobs_context import run_in_transaction
 
@@ -116,13 +118,27 @@ def test_status_is_judged_and_the_users_alerted_about_latest_shortfalls(db):
     )
     with db.connect() as conn:
         log = conn.execute(
-            sa.select(erp_change_log.c.record_id, erp_change_log.c.new_value).where(
-                erp_change_log.c.record_id.in_([1, 7])
+            sa.select(
+                finance_audit.c.record_id,
+                finance_audit.c.new_values,
+                finance_audit.c.changed_by,
+                finance_audit.c.job_key,
+            ).where(
+                finance_audit.c.table_name == "sap_academic_progress",
+                finance_audit.c.record_id.in_([1, 7]),
             )
         ).all()
-    assert sorted(log) == [
-        (1, "meets"),
-        (7, "below: GPA below minimum; completion rate below minimum"),
+    assert sorted((r, json.loads(v), who, key) for r, v, who, key in log) == [
+        (1, {"sap_status": "meets", "sap_reasons": None}, "job test-job", "sap_alert"),
+        (
+            7,
+            {
+                "sap_status": "below",
+                "sap_reasons": "GPA below minimum; completion rate below minimum",
+            },
+            "job test-job",
+            "sap_alert",
+        ),
     ]
 
 
@@ -169,3 +185,21 @@ def test_a_failure_midway_leaves_everything_as_it_was(db, monkeypatch):
         _run(db)
     assert alerts(db, "sap") == {}
     assert set(_status(db).values()) == {(None, None)}
+
+
+def test_the_not_judged_listing_is_capped(db):
+    """Two calculations miss a figure; with one listed, the count still says two."""
+    _district(db)
+    with db.begin() as conn:
+        conn.execute(
+            sa.update(sap_academic_progress)
+            .where(sap_academic_progress.c.progress_id == 8)
+            .values(earned_credits=None)
+        )
+    result = _run(db, max_listed=1)
+    assert result.counts["incomplete"] == 2
+    assert result.text.count("  not judged: calculation") == 1
+    assert "  ... and 1 more not judged (listing capped at 1)." in result.text
+    assert "  not judged: calculation 6 (student 6" in result.text
+    assert result.html.count("Why it was not judged") == 1
+    assert result.html.count("no attempted or earned credits") == 0

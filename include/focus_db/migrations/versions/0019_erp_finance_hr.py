@@ -1,4 +1,4 @@
-"""ERP finance and HR jobs: benefit rates, positions, agreements, ERP customers, SAP, audit."""
+"""ERP finance and HR jobs: benefit rates, positions, agreements, ERP customers, SAP."""
 
 from __future__ import annotations
 
@@ -19,26 +19,10 @@ _TABLES = (
     "hr_positions",
     "hr_benefit_plans",
     "hr_agreements",
-    "erp_change_log",
 )
 
 
 def upgrade() -> None:
-    op.create_table(
-        "erp_change_log",
-        sa.Column("change_id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("table_name", sa.String(length=60), nullable=False),
-        sa.Column("record_id", sa.Integer(), nullable=False),
-        sa.Column("field", sa.String(length=60), nullable=False),
-        sa.Column("old_value", sa.String(length=300), nullable=True),
-        sa.Column("new_value", sa.String(length=300), nullable=True),
-        sa.Column("changed_by", sa.String(length=120), nullable=False),
-        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("change_id"),
-    )
-    op.create_index(
-        "ix_erp_change_log_record", "erp_change_log", ["table_name", "record_id"], unique=False
-    )
     op.create_table(
         "hr_agreements",
         sa.Column("agreement_id", sa.Integer(), autoincrement=True, nullable=False),
