@@ -69,13 +69,6 @@ def airflow_env(
         "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(trigger_logs),
         "AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR": "True",
     }
-    if "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" not in env:  # the SQLite file chosen here
-        defaults |= {
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": "include.sqlite_wait.CONNECT_ARGS",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS_ASYNC": (
-                "include.sqlite_wait.CONNECT_ARGS_ASYNC"
-            ),
-        }
     for key, value in defaults.items():
         env.setdefault(key, value)
     env["PATH"] = bindir + os.pathsep + env.get("PATH", "")

@@ -45,11 +45,24 @@ class Airflow:
         self.focus_db = focus_db
         self.logs = logs
 
+    def _send(self, method: str, path: str, **kwargs: object) -> requests.Response:
+        # The embedded default keeps Airflow's metadata in SQLite, which has one writer: on a
+        # loaded machine a lock wait can run out and the API answers 500 "Database error" (its
+        # transaction rolled back); the same call succeeds a moment later.
+        for _ in range(3):
+            response = self.session.request(
+                method, f"{self.url}/api/v2{path}", timeout=30, **kwargs
+            )
+            if response.status_code != 500 or "Database error" not in response.text:
+                return response
+            time.sleep(2)
+        return response
+
     def get(self, path: str) -> requests.Response:
-        return self.session.get(f"{self.url}/api/v2{path}", timeout=30)
+        return self._send("GET", path)
 
     def post(self, path: str, body: dict) -> requests.Response:
-        return self.session.post(f"{self.url}/api/v2{path}", json=body, timeout=30)
+        return self._send("POST", path, json=body)
 
     def wait_for(self, what: str, check, timeout: float = 240) -> object:
         deadline = time.monotonic() + timeout
@@ -123,7 +136,7 @@ def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Airflow]:
                     timeout=5,
                     json={"username": "admin", "password": passwords["admin"]},
                 )
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still starting up
                 return None
             return r.json()["access_token"] if r.status_code in (200, 201) else None
 
