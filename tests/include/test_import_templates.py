@@ -44,9 +44,13 @@ def _field_errors(**params: Any) -> list[str]:
 def test_the_owned_connections_come_from_the_catalog():
     assert owned_connections() == {
         "assessments_sftp": "Import Assessment Question Count / Import Assessments",
+        "fleid_sftp": "FLEID Export/Import",
         "frontline_sftp": "Frontline Leave",
         "metlife_sftp": "MetLife Incoming",
         "neogov_sftp": "NeoGov New Hires / NeoGov User Data",
+        "pcard_sftp": "Pcard Imports",
+        "peer_sftp": "Florida Peer Nightly Import / Import Peer Data",
+        "regions_sftp": "Regions Bank Import",
     }
 
 

@@ -514,6 +514,10 @@ def test_attendance_classes_default_to_school_days_and_the_catalog_says_so():
         "cte_consecutive_absences",
         "create_detentions_from_tardies",
         "attendance_daily_triggers",  # letters on school days only (#21)
+        # #16: hours counted and scanner absences entered on school days only.
+        "attended_hours",
+        "wdis_total_hours",
+        "attendance_scanner_absences",
     }
 
 

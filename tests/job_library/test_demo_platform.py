@@ -50,6 +50,10 @@ def test_the_demo_is_a_florida_production_site_with_every_add_on(db):
             "zoned_district_fl": (821, "students", True),
             "zoned_school_fl": (822, "students", True),
             "dop_code": (20009054, "students", True),
+            # Synchronize Schedule of Services writes the ESE tab's three fields.
+            "ese_time_with_non_disabled": (2001, "students", False),
+            "ese_time_total_week": (2002, "students", False),
+            "idea_educational_environment": (2003, "students", True),
         }
         photo = StudentFields(conn, changed_by="test").read("photo_release")
     # Students 100005, 100010, ... 100040 said yes; the other 32 no.
