@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -87,3 +88,57 @@ def record_audit(
         "changed_at",
     ]
     return conn.execute(sa.insert(finance_audit).from_select(columns, select)).rowcount
+
+
+def audit_new_invoices(
+    conn: sa.Connection,
+    actor: Actor,
+    narrow: Callable[[sa.Select], sa.Select],
+    **origin: sa.ColumnElement,
+) -> None:
+    """Audit the invoices a job has just created, and their lines.
+
+    :param narrow: limits a SELECT that reads ``invoices`` to the new ones (a join or a WHERE).
+    :param origin: what made each invoice (its interval key, its installment), kept in the JSON.
+    """
+    from job_library.schemas.finance import invoice_lines, invoices
+
+    inv, lines = invoices, invoice_lines
+    record_audit(
+        conn,
+        actor,
+        table="invoices",
+        change="insert",
+        rows=narrow(
+            sa.select(
+                inv.c.invoice_id,
+                sa.null(),
+                json_object(
+                    conn,
+                    invoice_number=inv.c.invoice_number,
+                    kind=inv.c.kind,
+                    student_id=inv.c.student_id,
+                    **origin,
+                    due_date=sa.cast(inv.c.due_date, sa.String),
+                ),
+            )
+        ),
+    )
+    record_audit(
+        conn,
+        actor,
+        table="invoice_lines",
+        change="insert",
+        rows=narrow(
+            sa.select(
+                lines.c.line_id,
+                sa.null(),
+                json_object(
+                    conn,
+                    invoice_id=lines.c.invoice_id,
+                    fee_id=lines.c.fee_id,
+                    amount=money_text(conn, lines.c.amount),
+                ),
+            ).join(inv, inv.c.invoice_id == lines.c.invoice_id)
+        ),
+    )

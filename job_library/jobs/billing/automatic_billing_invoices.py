@@ -228,7 +228,7 @@ def bill(
     conn: sa.Connection, actor, syear: int, wanted: list[int], max_listed: int
 ) -> BillingOutcome:
     """Create the invoices every usable set-up owes on the run date, each once."""
-    from job_library.finance_audit import json_object, money_text, record_audit
+    from job_library.finance_audit import audit_new_invoices
     from job_library.schemas.finance import automatic_invoices, invoice_lines, invoices
     from job_library.sis_sql import analyze, first_rows, scratch_table
 
@@ -308,41 +308,8 @@ def bill(
         .where(lines.c.invoice_id == inv.c.invoice_id)
         .scalar_subquery()
     )
-    record_audit(
-        conn,
-        actor,
-        table="invoices",
-        change="insert",
-        rows=sa.select(
-            inv.c.invoice_id,
-            sa.null(),
-            json_object(
-                conn,
-                invoice_number=inv.c.invoice_number,
-                kind=inv.c.kind,
-                student_id=inv.c.student_id,
-                interval_key=inv.c.interval_key,
-                due_date=sa.cast(inv.c.due_date, sa.String),
-            ),
-        ).join(m, new),
-    )
-    record_audit(
-        conn,
-        actor,
-        table="invoice_lines",
-        change="insert",
-        rows=sa.select(
-            lines.c.line_id,
-            sa.null(),
-            json_object(
-                conn,
-                invoice_id=lines.c.invoice_id,
-                fee_id=lines.c.fee_id,
-                amount=money_text(conn, lines.c.amount),
-            ),
-        )
-        .join(inv, inv.c.invoice_id == lines.c.invoice_id)
-        .join(m, new),
+    audit_new_invoices(
+        conn, actor, lambda select: select.join(m, new), interval_key=inv.c.interval_key
     )
     a = automatic_invoices
     listing = (

@@ -95,7 +95,7 @@ def invoice_installments(
     conn: sa.Connection, actor, days_ahead: int, max_listed: int
 ) -> PlanInvoices:
     """Create the invoice of every installment due by today + ``days_ahead``."""
-    from job_library.finance_audit import json_object, money_text, record_audit
+    from job_library.finance_audit import audit_new_invoices
     from job_library.schemas.finance import (
         invoice_lines,
         invoices,
@@ -123,41 +123,8 @@ def invoice_installments(
         inv.c.created_at == actor.at,
         inv.c.created_by == actor.who,
     )
-    record_audit(
-        conn,
-        actor,
-        table="invoices",
-        change="insert",
-        rows=sa.select(
-            inv.c.invoice_id,
-            sa.null(),
-            json_object(
-                conn,
-                invoice_number=inv.c.invoice_number,
-                kind=inv.c.kind,
-                student_id=inv.c.student_id,
-                installment_id=inv.c.installment_id,
-                due_date=sa.cast(inv.c.due_date, sa.String),
-            ),
-        ).where(new),
-    )
-    record_audit(
-        conn,
-        actor,
-        table="invoice_lines",
-        change="insert",
-        rows=sa.select(
-            lines.c.line_id,
-            sa.null(),
-            json_object(
-                conn,
-                invoice_id=lines.c.invoice_id,
-                fee_id=lines.c.fee_id,
-                amount=money_text(conn, lines.c.amount),
-            ),
-        )
-        .join(inv, inv.c.invoice_id == lines.c.invoice_id)
-        .where(new),
+    audit_new_invoices(
+        conn, actor, lambda select: select.where(new), installment_id=inv.c.installment_id
     )
     listing = (
         sa.select(
