@@ -32,13 +32,19 @@ class EmlFolder:
         return "250 Message stored"
 
 
-def smtp_address(settings_file: Path = PROJECT_ROOT / "airflow_settings.yaml") -> tuple[str, int]:
-    """Host and port of the ``smtp_default`` connection that ``make run`` defines."""
+def settings_connection(conn_id: str, settings_file: Path) -> dict[str, Any]:
+    """The connection ``conn_id`` as ``make run``'s settings file defines it."""
     data = yaml.safe_load(settings_file.read_text()) or {}
     for conn in data.get("airflow", {}).get("connections", []):
-        if conn.get("conn_id") == SMTP_CONN_ID:
-            return str(conn.get("conn_host") or "127.0.0.1"), int(conn.get("conn_port") or 25)
-    raise ValueError(f"{settings_file}: no {SMTP_CONN_ID} connection")
+        if conn.get("conn_id") == conn_id:
+            return conn
+    raise ValueError(f"{settings_file}: no {conn_id} connection")
+
+
+def smtp_address(settings_file: Path = PROJECT_ROOT / "airflow_settings.yaml") -> tuple[str, int]:
+    """Host and port of the ``smtp_default`` connection that ``make run`` defines."""
+    conn = settings_connection(SMTP_CONN_ID, settings_file)
+    return str(conn.get("conn_host") or "127.0.0.1"), int(conn.get("conn_port") or 25)
 
 
 def start_mail_catcher(folder: Path, host: str, port: int) -> Any:

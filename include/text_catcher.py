@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import yaml
-
 from include.config import PROJECT_ROOT
 
 TWILIO_CONN_ID = "twilio_default"
@@ -178,12 +176,11 @@ class TextCatcher:
 
 def text_address(settings_file: Path = PROJECT_ROOT / "airflow_settings.yaml") -> tuple[str, int]:
     """Host and port of the ``twilio_default`` connection that ``make run`` defines."""
-    data = yaml.safe_load(settings_file.read_text()) or {}
-    for conn in data.get("airflow", {}).get("connections", []):
-        if conn.get("conn_id") == TWILIO_CONN_ID:
-            url = urlsplit(str(conn.get("conn_host") or ""))
-            return url.hostname or "127.0.0.1", int(url.port or conn.get("conn_port") or 80)
-    raise ValueError(f"{settings_file}: no {TWILIO_CONN_ID} connection")
+    from include.mail_catcher import settings_connection
+
+    conn = settings_connection(TWILIO_CONN_ID, settings_file)
+    url = urlsplit(str(conn.get("conn_host") or ""))
+    return url.hostname or "127.0.0.1", int(url.port or conn.get("conn_port") or 80)
 
 
 def start_text_catcher(folder: Path, host: str, port: int) -> TextCatcher:
