@@ -21,7 +21,8 @@ from job_library.output import html_table
 
 # The catalog's own bookkeeping and the district's configuration are never import targets:
 # a vendor's file must not rewrite the site profile, System Preferences (whose values are
-# typed and admin-only), Student Fields behind their change log, or the runs' records.
+# typed and admin-only), Student Fields behind their change log, the runs' records, or the
+# finance audit trail (only the jobs that change money write it).
 _NOT_IMPORTABLE = frozenset(
     {
         "job_output",
@@ -33,6 +34,7 @@ _NOT_IMPORTABLE = frozenset(
         "custom_fields",
         "custom_field_values",
         "custom_field_log",
+        "finance_audit",
     }
 )
 _LISTED = 200

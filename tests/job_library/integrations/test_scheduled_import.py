@@ -262,6 +262,7 @@ def test_a_template_that_cannot_work_is_refused_when_saved(change, message):
         "custom_field_log",
         "worker_checks",
         "processed_files",
+        "finance_audit",
     ],
 )
 def test_the_district_configuration_and_bookkeeping_are_never_import_targets(table):
