@@ -162,7 +162,7 @@ def _wait_for_token(url: str, password: str, log: Path) -> str:
             )
             if r.status_code in (200, 201):
                 return r.json()["access_token"]
-        except requests.ConnectionError:
+        except requests.RequestException:
             pass
         time.sleep(2)
     raise AssertionError(f"api-server did not start:\n{log.read_text()[-3000:]}")

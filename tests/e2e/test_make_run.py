@@ -60,7 +60,7 @@ def _wait_healthy(url: str, log: Path) -> dict:
             parts = ("metadatabase", "scheduler", "triggerer", "dag_processor")
             if all(health.get(p, {}).get("status") == "healthy" for p in parts):
                 return health
-        except (requests.ConnectionError, ValueError):
+        except (requests.RequestException, ValueError):  # busy or still starting
             pass
         time.sleep(3)
     raise AssertionError(f"Airflow did not become healthy:\n{log.read_text()[-4000:]}")
