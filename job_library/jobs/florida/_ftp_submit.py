@@ -1,19 +1,25 @@
-"""What the two FTP submissions share: an outbox of files, uploaded over FTP or FTPS.
+"""What the FTP submissions share: outboxes of files, uploaded over FTP or FTPS.
 
-A run writes its file to ``<file store>/<job id>/outbox`` and then uploads every file of the
-outbox (an earlier run's failed upload first). An upload goes to ``<name>.partial`` and is
-renamed to ``<name>`` on the server, then its size is read back and must match; only then is
-the local file moved to ``sent``. A failed upload leaves the file in the outbox and fails the
-run, so the next run sends it. The connection (an Airflow FTP connection) gives host, port,
-login and password; its extra ``tls`` (true: explicit FTPS, ``AUTH TLS`` with a protected data
-channel) and ``folder`` (where the files go) are read as well.
+A run writes its file to an outbox (``<file store>/<job id>/outbox``, or
+``<file store>/<job id>/<lane>/outbox`` for a second destination) and then uploads every file
+of that outbox (an earlier run's failed upload first). An upload goes to ``<name>.partial`` and
+is renamed to ``<name>`` on the server, then its size is read back and must match; the file is
+then recorded in the processed-files ledger (in the run's transaction, counting its data rows
+only) and moved to ``sent`` once that transaction commits. A failed upload, or a database error
+that rolls the run back, leaves the file in the outbox and fails the run, so the next run sends
+it (after a rollback the server may get the same bytes twice: the database never learnt of the
+first copy). The connection (an Airflow FTP connection) gives host, port, login and password;
+its extra ``tls`` (true: explicit FTPS, ``AUTH TLS`` with a protected data channel) and
+``folder`` (where the files go) are read as well.
 """
 
 from __future__ import annotations
 
 import ftplib
+import io
 import os
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,15 +36,17 @@ class Uploads:
     already: bool = False  # this run's file was sent before: not queued again
 
 
-def outbox(context: JobContext) -> Path:
-    path = Path(context.file_store) / context.job_id / "outbox"
+def outbox(context: JobContext, lane: str = "") -> Path:
+    """The outbox of one destination (``lane``; the job's first one has none)."""
+    path = Path(context.file_store) / context.job_id
+    path = (path / lane if lane else path) / "outbox"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def put_in_outbox(context: JobContext, name: str, data: bytes) -> Path:
+def put_in_outbox(context: JobContext, name: str, data: bytes, lane: str = "") -> Path:
     """Write ``data`` as ``name`` in the outbox, whole or not at all."""
-    box = outbox(context)
+    box = outbox(context, lane)
     partial = box / f".{name}.partial"
     partial.write_bytes(data)
     os.replace(partial, box / name)
@@ -49,7 +57,7 @@ def _is_true(value: object) -> bool:
     return value is True or str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
-def _client(info: ConnectionInfo) -> ftplib.FTP:
+def _client(info: ConnectionInfo, folder: str | None = None) -> ftplib.FTP:
     if not info.host:
         raise ValueError(f"the connection {info.conn_id!r} has no host")
     extra = dict(info.extra or {})
@@ -66,46 +74,55 @@ def _client(info: ConnectionInfo) -> ftplib.FTP:
     if isinstance(ftp, ftplib.FTP_TLS):
         ftp.prot_p()
     ftp.set_pasv(str(extra.get("passive", "true")).lower() not in ("0", "false", "no"))
-    folder = extra.get("folder")
-    if folder:
-        ftp.cwd(str(folder))
+    for where in (extra.get("folder"), folder):  # the job's folder is taken from there
+        if where:
+            ftp.cwd(str(where))
     return ftp
 
 
-def upload_outbox(context: JobContext, conn_id: str) -> Uploads:
-    """Send every file of the outbox over the connection ``conn_id``, oldest name first."""
-    box = outbox(context)
-    sent_dir = box.parent / "sent"
-    sent_dir.mkdir(exist_ok=True)
+def upload_outbox(
+    context: JobContext, conn_id: str, lane: str = "", folder: str | None = None
+) -> tuple[Uploads, dict[str, bytes]]:
+    """Send every file of the outbox over the connection ``conn_id`` (into ``folder`` when
+    given), oldest name first; returns what happened and the bytes of each file sent. Files
+    stay in the outbox: the caller moves them once its transaction commits."""
+    box = outbox(context, lane)
     files = sorted(p for p in box.iterdir() if p.is_file() and not p.name.startswith("."))
-    out = Uploads()
+    out, bodies = Uploads(), {}
     if not files:
-        return out
+        return out, bodies
     if context.connections is None:
         out.error = f"no Airflow connections are available to this run (needs {conn_id!r})"
         out.pending = [p.name for p in files]
-        return out
+        return out, bodies
     try:
         info = context.connections(conn_id)
-        with _client(info) as ftp:
+        with _client(info, folder) as ftp:
             for path in files:
                 data = path.read_bytes()
-                with path.open("rb") as fh:
-                    ftp.storbinary(f"STOR {path.name}.partial", fh)
+                ftp.storbinary(f"STOR {path.name}.partial", io.BytesIO(data))
                 ftp.rename(f"{path.name}.partial", path.name)
                 size = ftp.size(path.name)
                 if size != len(data):
                     raise OSError(
                         f"{path.name} is {size} bytes on the server, {len(data)} were sent"
                     )
-                os.replace(path, sent_dir / path.name)
                 out.sent.append(path.name)
+                bodies[path.name] = data
     except (OSError, EOFError, ftplib.Error, LookupError, ValueError) as exc:
         out.error = f"{type(exc).__name__}: {exc}"
-    out.pending = sorted(
-        p.name for p in box.iterdir() if p.is_file() and not p.name.startswith(".")
-    )
-    return out
+    out.pending = [p.name for p in files if p.name not in bodies]
+    return out, bodies
+
+
+def rows_before_trailer(body: bytes) -> int:
+    """Data rows of a file whose last CR LF line is a trailer record."""
+    return max(0, body.count(b"\r\n") - 1)
+
+
+def every_line(body: bytes) -> int:
+    """Data rows of a file without a trailer: every CR LF line."""
+    return body.count(b"\r\n")
 
 
 def ascii_field(value: object, width: int) -> str:
@@ -118,23 +135,43 @@ def ascii_field(value: object, width: int) -> str:
     return text[:width].ljust(width)
 
 
-def submit(context: JobContext, conn_id: str, name: str, data: bytes, rows: int) -> Uploads:
-    """Queue ``data`` as ``name`` unless identical bytes were sent before, then send the outbox;
-    every file sent is recorded in the ledger (in the run's transaction)."""
+def submit(
+    context: JobContext,
+    conn_id: str,
+    name: str,
+    data: bytes,
+    *,
+    lane: str = "",
+    folder: str | None = None,
+    data_rows: Callable[[bytes], int] = rows_before_trailer,
+) -> Uploads:
+    """Queue ``data`` as ``name`` unless identical bytes were sent before, then send the outbox.
+
+    Every file sent is recorded in the ledger (in the run's transaction) with its data rows as
+    ``data_rows`` counts them, and moves from the outbox to ``sent`` only once the run commits.
+    """
     from job_library.file_drop import checksum, earlier_import, record_import
 
     conn = context.connection
     sha = checksum(data)
     already = earlier_import(conn, context.job_id, sha)
     if already is None:
-        put_in_outbox(context, name, data)
-    out = upload_outbox(context, conn_id)
-    sent_dir = outbox(context).parent / "sent"
-    for sent in out.sent:
-        body = (sent_dir / sent).read_bytes()
+        put_in_outbox(context, name, data, lane)
+    out, bodies = upload_outbox(context, conn_id, lane, folder)
+    for sent, body in bodies.items():
         digest = checksum(body)
         again = earlier_import(conn, context.job_id, digest) is not None
-        count = rows if digest == sha else body.count(b"\r\n")
-        record_import(conn, context.job_id, sent, digest, count, again=again)
+        record_import(conn, context.job_id, sent, digest, data_rows(body), again=again)
+    box = outbox(context, lane)
+    sent_dir = box.parent / "sent"
+
+    def move() -> None:
+        sent_dir.mkdir(exist_ok=True)
+        for sent in bodies:
+            if (box / sent).exists():
+                os.replace(box / sent, sent_dir / sent)
+
+    if bodies:
+        context.after_commit(move)
     out.already = already is not None
     return out

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from dataclasses import dataclass
+from typing import Literal
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,8 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from job_library.base import Job, JobContext, JobKind, JobResult
 from job_library.defaults import WEEKDAYS, DefaultSchedule
 from job_library.output import html_table
+from job_library.sis_params import SchoolYear
 
 CONNECTION = "dmv_ftp"
+FTE_CONNECTION = "district_fte_ftp"
+FTE_LANE = "fte"  # the FTE file's own outbox: <file store>/<job id>/fte/outbox
 WINDOW_DAYS = 90
 RECORD = 80
 
@@ -52,6 +57,31 @@ class SubmitDmvAttendanceParams(BaseModel):
         le=WINDOW_DAYS,
         title="Unexcused absences",
         description="Full-day unexcused absences in the window that put a student in the file.",
+    )
+    send_fte: bool = Field(
+        default=True,
+        title="Send the FTE to the district",
+        description="Also send the district's submitted FTE file (PK-12 survey records).",
+    )
+    fte_syear: SchoolYear = None
+    fte_survey: Literal["1", "2", "3", "4", "5"] | None = Field(
+        default=None,
+        title="FTE survey period",
+        description="Empty: the latest survey the DOE extracts hold for the school year.",
+    )
+    fte_connection: str = Field(
+        default=FTE_CONNECTION,
+        min_length=1,
+        max_length=250,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        title="FTE connection",
+        description="The Airflow FTP connection of the district's FTE server.",
+    )
+    fte_folder: str | None = Field(
+        default=None,
+        max_length=250,
+        title="FTE folder",
+        description="The server folder the FTE file goes to (empty: the connection's folder).",
     )
     max_listed: int = Field(default=200, ge=0, le=10_000, title="Students listed")
 
@@ -98,14 +128,24 @@ class SubmitDmvAttendance(Job):
         "width, 80 characters a line and CR LF, one line per student then a trailer line "
         "with the count. A student without a Florida student id or a birthdate is not sent and "
         "is listed with the reason. The file is named DMV_ATTENDANCE_YYYYMMDD.txt after the "
-        "As of day; the same file is never sent twice. If the upload fails, the run fails and "
-        "the file waits in the job's outbox; the next run sends it first."
+        "As of day. With 'Send the FTE to the district' on (the default), the same run also "
+        "hands the district its submitted FTE: the PK-12 records the Florida DOE Extracts job "
+        "keeps for the chosen school year (default: the district's) and survey (default: the "
+        "latest one there), in the DOE's 80-character layout, one CR LF line per record in "
+        "school then student order and no trailer, as FTE_<fiscal year>_SURVEY<n>.txt (for "
+        "example FTE_2627_SURVEY2.txt). It goes over the 'district_fte_ftp' connection (or "
+        "the one the job names), into the job's FTE folder when one is set, else the "
+        "connection's folder; with no records there it is not sent and the output says why. "
+        "Each file has its own outbox; bytes a committed run sent are not sent again. If an "
+        "upload fails, the run fails and the file waits in its outbox; the next run sends it "
+        "first, and so does a run rolled back by a database error after the upload (the "
+        "server may then get the same file twice). The ledger counts data lines only."
     )
     params_model = SubmitDmvAttendanceParams
     default_schedule = DefaultSchedule(run_time="19:00", weekdays=WEEKDAYS)
 
     def run(self, context: JobContext, params: SubmitDmvAttendanceParams) -> JobResult:
-        from job_library.jobs.florida._ftp_submit import submit
+        from job_library.jobs.florida._ftp_submit import every_line, submit
 
         as_of = params.as_of or context.now().date()
         rows = context.connection.execute(
@@ -136,8 +176,98 @@ class SubmitDmvAttendance(Job):
         trailer = ("T" + f"{len(lines):06d}" + as_of.strftime("%Y%m%d")).ljust(RECORD)
         data = "".join(f"{line}\r\n" for line in [*lines, trailer]).encode("ascii")
         name = f"DMV_ATTENDANCE_{as_of:%Y%m%d}.txt"
-        out = submit(context, CONNECTION, name, data, len(lines))
-        return _result(out, name, listed, not_sent, as_of, params)
+        fte = _fte_file(context.connection, params) if params.send_fte else None
+        out = submit(context, CONNECTION, name, data)
+        fte_out = None
+        if isinstance(fte, Fte):
+            fte_out = submit(
+                context,
+                params.fte_connection,
+                fte.name,
+                fte.data,
+                lane=FTE_LANE,
+                folder=params.fte_folder,
+                data_rows=every_line,
+            )
+        result = _result(out, name, listed, not_sent, as_of, params)
+        return _with_fte(result, fte, fte_out) if params.send_fte else result
+
+
+@dataclass(frozen=True)
+class Fte:
+    """The district's submitted FTE for one school year and survey."""
+
+    name: str
+    data: bytes
+    records: int
+    syear: int
+    survey: str
+
+
+def _fte_file(conn: sa.Connection, params: SubmitDmvAttendanceParams) -> Fte | str:
+    """The FTE file built from the PK-12 extract records, or why there is none."""
+    from job_library.jobs.florida._doe_layouts import fiscal_year
+    from job_library.schemas.florida_reporting import florida_pk12_initial as t
+    from job_library.sis_sql import resolve_year_and_schools
+
+    resolved = resolve_year_and_schools(conn, params.fte_syear, [])
+    if isinstance(resolved, str):
+        return f"FTE not sent: {resolved}"
+    syear = resolved[0]
+    survey = (
+        params.fte_survey
+        or conn.execute(sa.select(sa.func.max(t.c.survey)).where(t.c.syear == syear)).scalar()
+    )
+    records = []
+    if survey is not None:
+        records = list(
+            conn.execute(
+                sa.select(t.c.record)
+                .where(t.c.syear == syear, t.c.survey == survey)
+                .order_by(t.c.school_id, t.c.student_id)
+            ).scalars()
+        )
+    if not records:
+        which = f"survey {survey}" if survey else "any survey"
+        return (
+            f"FTE not sent: no PK-12 records of {which} for school year {syear}; run "
+            "Florida DOE Extracts and Verification Reports first."
+        )
+    data = "".join(f"{r}\r\n" for r in records).encode("ascii")
+    return Fte(f"FTE_{fiscal_year(syear)}_SURVEY{survey}.txt", data, len(records), syear, survey)
+
+
+def _with_fte(result: JobResult, fte: Fte | str | None, out) -> JobResult:
+    """``result`` with what happened to the FTE file."""
+    counts = dict(result.counts)
+    if isinstance(fte, str) or fte is None:
+        note = fte or ""
+        counts["fte_records"] = 0
+        success = result.success
+    else:
+        counts["fte_records"] = fte.records
+        counts["files_sent"] += len(out.sent)
+        counts["files_waiting"] += len(out.pending)
+        what = f"{fte.name} ({fte.records} FTE record(s), survey {fte.survey} of {fte.syear})"
+        if out.already and not out.sent and out.error is None:
+            note = f"{what} was sent before: not sent again."
+        else:
+            note = f"{what}."
+        if out.sent:
+            note += f" Sent {', '.join(out.sent)} to the district."
+        if out.error is not None:
+            note += (
+                f" The FTE upload failed ({out.error}); waiting in the FTE outbox for the next "
+                f"run: {', '.join(out.pending)}."
+            )
+        success = result.success and out.error is None
+    return JobResult(
+        success=success,
+        summary=f"{result.summary} {note}",
+        text=f"{result.summary} {note}" + result.text[len(result.summary) :],
+        html=result.html + f"<p>{html.escape(note)}</p>",
+        counts=counts,
+    )
 
 
 def _result(out, name, listed, not_sent, as_of, params) -> JobResult:

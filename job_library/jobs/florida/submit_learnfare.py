@@ -75,8 +75,11 @@ class SubmitLearnFare(Job):
         "in the README: fixed width, 63 characters a line and CR LF, a trailer line with the "
         "count. A student without a birthdate is not sent and is listed with the reason. The "
         "month is the one before the run unless the job names one; the file is "
-        "LEARNFARE_YYYYMM.txt and the same file is never sent twice. A failed upload fails "
-        "the run and leaves the file in the job's outbox; the next run sends it first."
+        "LEARNFARE_YYYYMM.txt, and bytes a committed run sent are not sent again. A failed "
+        "upload fails the run and leaves the file in the job's outbox; the next run sends it "
+        "first, and so does a run rolled back by a database error after the upload (the "
+        "server may then get the same file twice). The ledger counts a file's student lines, "
+        "not its trailer."
     )
     params_model = SubmitLearnFareParams
     default_schedule = DefaultSchedule(run_time="20:00")
@@ -122,7 +125,7 @@ class SubmitLearnFare(Job):
         trailer = ("T" + f"{len(lines):06d}" + month).ljust(RECORD)
         data = "".join(f"{line}\r\n" for line in [*lines, trailer]).encode("ascii")
         name = f"LEARNFARE_{month}.txt"
-        out = submit(context, CONNECTION, name, data, len(lines))
+        out = submit(context, CONNECTION, name, data)
         if out.already and not out.sent and out.error is None:
             head = f"{name} ({len(lines)} student(s)) was sent before: not sent again."
         else:

@@ -20,7 +20,9 @@ from job_library.jobs.florida.submit_dmv_attendance import (
 from job_library.schemas.attendance import attendance_day
 from job_library.schemas.district import school_years, schools
 from job_library.schemas.enrollment import students
+from job_library.schemas.florida_reporting import florida_pk12_initial
 from tests.ftp_server import PASSWORD, USER, ftp_server
+from tests.job_library.florida.ledger_refusal import MESSAGE, ledger, ledger_refused
 from tests.job_library.jobs_context import run_in_transaction
 
 NOW = dt.datetime(2026, 11, 27, 19, 0, tzinfo=ZoneInfo("America/New_York"))
@@ -109,11 +111,14 @@ def district(engine: sa.Engine) -> sa.Engine:
     return engine
 
 
+FOLDERS = {"dmv_ftp": "/incoming", "district_fte_ftp": "/district"}
+
+
 def _connections(server: dict, *, tls: bool = False):
     def lookup(conn_id: str) -> ConnectionInfo:
-        if conn_id != "dmv_ftp":
+        if conn_id not in FOLDERS:
             raise ConnectionNotFound(conn_id)
-        extra = {"tls": tls, "folder": "/incoming"}
+        extra = {"tls": tls, "folder": FOLDERS[conn_id]}
         if "ca_file" in server:
             extra["ca_file"] = server["ca_file"]
         return ConnectionInfo(
@@ -148,7 +153,13 @@ def test_the_file_reaches_the_server_byte_for_byte(district, tmp_path):
     assert result.success, result.text
     assert (root / "incoming" / NAME).read_bytes() == GOLDEN
     assert not (root / "incoming" / f"{NAME}.partial").exists()
-    assert result.counts == {"students": 2, "not_sent": 1, "files_sent": 1, "files_waiting": 0}
+    assert result.counts == {
+        "students": 2, "not_sent": 1, "files_sent": 1, "files_waiting": 0, "fte_records": 0,
+    }  # fmt: skip
+    assert result.summary.endswith(
+        "FTE not sent: no PK-12 records of any survey for school year 2026; run Florida DOE "
+        "Extracts and Verification Reports first."
+    )
     assert "  not sent: #5 Ng, Eve: No Florida student id: not sent" in result.text
     assert "  FL0001 Díaz, Ana: 15 day(s)" in result.text
     assert (tmp_path / "store" / "test-job" / "sent" / NAME).read_bytes() == GOLDEN
@@ -223,3 +234,206 @@ def test_the_listing_is_capped(district, tmp_path):
     with ftp_server(root) as server:
         result = _run(district, tmp_path / "store", _connections(server), max_listed=1)
     assert "... and 1 more (listing capped at 1)." in result.text
+
+
+def test_the_ledger_counts_student_lines_not_the_trailer(district, tmp_path):
+    root = tmp_path / "ftp"
+    (root / "incoming").mkdir(parents=True)
+    with ftp_server(root) as server:
+        down = dict(server)
+    _run(district, tmp_path / "store", _connections(down))  # the 27th's file waits
+    # The next day's run sends the waiting file (not this run's bytes) and its own. On the 28th
+    # the window starts 31 August (Ana's 30 August falls out: 14) and Dee turns 18: nobody.
+    with ftp_server(root) as server:
+        later = _run(district, tmp_path / "store", _connections(server), NOW + dt.timedelta(days=1))
+    assert later.success, later.text
+    assert (root / "incoming" / NAME).read_bytes() == GOLDEN
+    assert (root / "incoming" / "DMV_ATTENDANCE_20261128.txt").read_bytes() == (
+        b"T00000020261128" + b" " * 65 + b"\r\n"
+    )
+    assert ledger(district) == [
+        ("DMV_ATTENDANCE_20261127.txt", 2, "test-job"),
+        ("DMV_ATTENDANCE_20261128.txt", 0, "test-job"),
+    ]
+
+
+def test_a_database_error_after_the_upload_rolls_back_and_the_next_run_sends_again(
+    district, tmp_path
+):
+    root = tmp_path / "ftp"
+    (root / "incoming").mkdir(parents=True)
+    outbox = tmp_path / "store" / "test-job" / "outbox"
+    with ftp_server(root) as server:
+        with ledger_refused(district), pytest.raises(sa.exc.DBAPIError, match=MESSAGE):
+            _run(district, tmp_path / "store", _connections(server))
+        assert ledger(district) == []  # the database is as it was
+        assert (outbox / NAME).read_bytes() == GOLDEN  # still waiting
+        assert not (tmp_path / "store" / "test-job" / "sent" / NAME).exists()
+        # The upload itself had happened: the server has the bytes once already.
+        assert (root / "incoming" / NAME).read_bytes() == GOLDEN
+        (root / "incoming" / NAME).unlink()
+        later = _run(district, tmp_path / "store", _connections(server), NOW.replace(minute=50))
+    assert later.success and later.counts["files_sent"] == 1
+    assert (root / "incoming" / NAME).read_bytes() == GOLDEN
+    assert list(outbox.iterdir()) == []
+    assert ledger(district) == [(NAME, 2, "test-job")]
+
+
+# The district's submitted FTE: PK-12 Federal/State Indicator Status records (DOE layout, 80
+# characters) as the DOE extracts job stores them, written out here field by field: district
+# 2, school 4, student number 10 (left, blank-filled), survey 1, fiscal year 4, filler 1,
+# immunization status 1, then blanks to 80 (the other indicators are not set).
+def _fte(school: str, student: str, survey: str, immunization: str = " ") -> str:
+    return (
+        "13" + school + student + " " * (10 - len(student)) + survey + "2627" + " "
+        + immunization + " " * 57
+    )  # fmt: skip
+
+
+FTE_ROWS = [  # (survey, school id, student id, record), stored out of order on purpose
+    ("3", 2, 4, _fte("2001", "4", "3")),
+    ("3", 1, 2, _fte("0101", "2", "3", "C")),
+    ("2", 1, 1, _fte("0101", "1", "2")),
+    ("3", 1, 1, _fte("0101", "1", "3", "C")),
+]
+# Survey 3 is the latest: school 1's students 1 and 2, then school 2's student 4; no trailer.
+FTE_NAME = "FTE_2627_SURVEY3.txt"
+FTE_GOLDEN = (
+    "13" + "0101" + "1" + " " * 9 + "3" + "2627" + " " + "C" + " " * 57 + "\r\n"
+    + "13" + "0101" + "2" + " " * 9 + "3" + "2627" + " " + "C" + " " * 57 + "\r\n"
+    + "13" + "2001" + "4" + " " * 9 + "3" + "2627" + " " + " " + " " * 57 + "\r\n"
+).encode("ascii")  # fmt: skip
+
+
+@pytest.fixture
+def with_fte(district: sa.Engine) -> sa.Engine:
+    with district.begin() as conn:
+        conn.execute(
+            sa.insert(florida_pk12_initial),
+            [
+                {"syear": 2026, "survey": sv, "school_id": sc, "student_id": st, "record": r}
+                for sv, sc, st, r in FTE_ROWS
+            ],
+        )
+    return district
+
+
+def _folders(root: Path) -> None:
+    (root / "incoming").mkdir(parents=True)
+    (root / "district").mkdir()
+
+
+def test_the_fte_goes_to_the_district_beside_the_dmv_file(with_fte, tmp_path):
+    assert len(FTE_GOLDEN) == 3 * 82
+    root = tmp_path / "ftp"
+    _folders(root)
+    with ftp_server(root) as server:
+        result = _run(with_fte, tmp_path / "store", _connections(server))
+        assert result.success, result.text
+        assert (root / "incoming" / NAME).read_bytes() == GOLDEN
+        assert (root / "district" / FTE_NAME).read_bytes() == FTE_GOLDEN
+        assert sorted(p.name for p in (root / "district").iterdir()) == [FTE_NAME]
+        assert result.counts == {
+            "students": 2, "not_sent": 1, "files_sent": 2, "files_waiting": 0,
+            "fte_records": 3,
+        }  # fmt: skip
+        assert (
+            f"{FTE_NAME} (3 FTE record(s), survey 3 of 2026). Sent {FTE_NAME} to the district."
+            in result.summary
+        )
+        fte_sent = tmp_path / "store" / "test-job" / "fte" / "sent" / FTE_NAME
+        assert fte_sent.read_bytes() == FTE_GOLDEN
+        assert ledger(with_fte) == [(NAME, 2, "test-job"), (FTE_NAME, 3, "test-job")]
+        (root / "district" / FTE_NAME).unlink()
+        again = _run(with_fte, tmp_path / "store", _connections(server), NOW.replace(minute=5))
+    assert again.success and again.counts["files_sent"] == 0
+    assert f"{FTE_NAME} (3 FTE record(s), survey 3 of 2026) was sent before" in again.summary
+    assert not (root / "district" / FTE_NAME).exists()
+    assert len(ledger(with_fte)) == 2
+
+
+def test_a_chosen_survey_into_the_jobs_fte_folder(with_fte, tmp_path):
+    root = tmp_path / "ftp"
+    _folders(root)
+    (root / "district" / "fte").mkdir()
+    with ftp_server(root) as server:
+        result = _run(
+            with_fte, tmp_path / "store", _connections(server), fte_survey="2", fte_folder="fte"
+        )
+    assert result.success, result.text
+    assert (root / "district" / "fte" / "FTE_2627_SURVEY2.txt").read_bytes() == (
+        "13" + "0101" + "1" + " " * 9 + "2" + "2627" + " " * 59 + "\r\n"
+    ).encode("ascii")
+    assert result.counts["fte_records"] == 1
+
+
+def test_another_fte_connection_and_a_survey_without_records(with_fte, tmp_path):
+    root = tmp_path / "ftp"
+    _folders(root)
+    (root / "other").mkdir()
+    FOLDERS["other_fte"] = "/other"
+    try:
+        with ftp_server(root) as server:
+            sent = _run(
+                with_fte, tmp_path / "store", _connections(server), fte_connection="other_fte"
+            )
+            empty = _run(
+                with_fte, tmp_path / "s2", _connections(server), fte_survey="5", as_of=AS_OF
+            )
+    finally:
+        del FOLDERS["other_fte"]
+    assert sent.success, sent.text
+    assert (root / "other" / FTE_NAME).read_bytes() == FTE_GOLDEN
+    assert not (root / "district" / FTE_NAME).exists()
+    assert empty.success and empty.counts["fte_records"] == 0
+    assert "FTE not sent: no PK-12 records of survey 5 for school year 2026" in empty.summary
+
+
+def test_the_fte_can_be_left_out(with_fte, tmp_path):
+    root = tmp_path / "ftp"
+    (root / "incoming").mkdir(parents=True)  # no /district folder: it is never asked for
+    with ftp_server(root) as server:
+        result = _run(with_fte, tmp_path / "store", _connections(server), send_fte=False)
+    assert result.success, result.text
+    assert result.counts == {"students": 2, "not_sent": 1, "files_sent": 1, "files_waiting": 0}
+    assert "FTE" not in result.summary
+
+
+def test_a_refused_fte_upload_fails_the_run_and_waits_in_its_own_outbox(with_fte, tmp_path):
+    root = tmp_path / "ftp"
+    (root / "incoming").mkdir(parents=True)  # no /district folder: CWD is refused
+    fte_box = tmp_path / "store" / "test-job" / "fte" / "outbox"
+    with ftp_server(root) as server:
+        failed = _run(with_fte, tmp_path / "store", _connections(server))
+        assert failed.success is False
+        assert "The FTE upload failed (error_perm" in failed.summary
+        assert f"waiting in the FTE outbox for the next run: {FTE_NAME}." in failed.summary
+        assert failed.counts["files_sent"] == 1 and failed.counts["files_waiting"] == 1
+        assert (root / "incoming" / NAME).read_bytes() == GOLDEN  # the DMV file went
+        assert (fte_box / FTE_NAME).read_bytes() == FTE_GOLDEN
+        assert ledger(with_fte) == [(NAME, 2, "test-job")]
+        (root / "district").mkdir()
+        later = _run(with_fte, tmp_path / "store", _connections(server), NOW.replace(minute=9))
+    assert later.success, later.text
+    assert later.counts["files_sent"] == 1  # only the FTE: the DMV file was sent before
+    assert (root / "district" / FTE_NAME).read_bytes() == FTE_GOLDEN
+    assert list(fte_box.iterdir()) == []
+    assert ledger(with_fte) == [(NAME, 2, "test-job"), (FTE_NAME, 3, "test-job")]
+
+
+def test_a_database_error_leaves_the_fte_file_waiting_too(with_fte, tmp_path):
+    root = tmp_path / "ftp"
+    _folders(root)
+    with ftp_server(root) as server:
+        with ledger_refused(with_fte), pytest.raises(sa.exc.DBAPIError, match=MESSAGE):
+            _run(with_fte, tmp_path / "store", _connections(server))
+        assert ledger(with_fte) == []
+        store = tmp_path / "store" / "test-job"
+        assert (store / "outbox" / NAME).read_bytes() == GOLDEN
+        # The DMV ledger row failed first: the FTE file was queued only after it, so it was
+        # never built into its outbox nor uploaded.
+        assert not (root / "district" / FTE_NAME).exists()
+        later = _run(with_fte, tmp_path / "store", _connections(server), NOW.replace(minute=20))
+    assert later.success and later.counts["files_sent"] == 2
+    assert (root / "district" / FTE_NAME).read_bytes() == FTE_GOLDEN
+    assert ledger(with_fte) == [(NAME, 2, "test-job"), (FTE_NAME, 3, "test-job")]

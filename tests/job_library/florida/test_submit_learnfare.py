@@ -21,6 +21,7 @@ from job_library.schemas.attendance import attendance_day
 from job_library.schemas.district import school_years, schools
 from job_library.schemas.enrollment import students
 from tests.ftp_server import PASSWORD, USER, ftp_server
+from tests.job_library.florida.ledger_refusal import MESSAGE, ledger, ledger_refused
 from tests.job_library.jobs_context import run_in_transaction
 
 NOW = dt.datetime(2026, 12, 2, 20, 0, tzinfo=ZoneInfo("America/New_York"))  # reports November
@@ -165,3 +166,59 @@ def test_a_failed_upload_waits_for_the_next_run(district, tmp_path):
     with ftp_server(root) as server:
         later = _run(district, tmp_path / "store", _connections(server), NOW.replace(hour=21))
     assert later.success and (root / NAME).read_bytes() == GOLDEN
+
+
+def test_a_refused_upload_leaves_the_file_waiting_and_the_ledger_empty(district, tmp_path):
+    root = tmp_path / "ftp"
+    root.mkdir()
+    (root / NAME).mkdir()  # a folder in the way: the rename onto it is refused
+    outbox = tmp_path / "store" / "test-job" / "outbox"
+    with ftp_server(root) as server:
+        failed = _run(district, tmp_path / "store", _connections(server))
+        assert failed.success is False and "error_perm" in failed.summary
+        assert (outbox / NAME).read_bytes() == GOLDEN
+        assert ledger(district) == []
+        (root / NAME).rmdir()
+        later = _run(district, tmp_path / "store", _connections(server), NOW.replace(hour=21))
+    assert later.success and (root / NAME).read_bytes() == GOLDEN
+    assert list(outbox.iterdir()) == []
+    assert ledger(district) == [(NAME, 2, "test-job")]
+
+
+def test_the_ledger_counts_student_lines_not_the_trailer(district, tmp_path):
+    root = tmp_path / "ftp"
+    with ftp_server(root) as server:
+        down = dict(server)
+    _run(district, tmp_path / "store", _connections(down))  # November's file waits
+    # A month later December is reported: its one absence is Dee's on the 1st, but she turned
+    # 20 on 2 November, so December's file has nobody in it.
+    with ftp_server(root) as server:
+        later = _run(
+            district, tmp_path / "store", _connections(server), NOW.replace(month=1, year=2027)
+        )
+    assert later.success, later.text
+    assert (root / NAME).read_bytes() == GOLDEN
+    assert (root / "LEARNFARE_202612.txt").read_bytes() == (b"T000000202612" + b" " * 50 + b"\r\n")
+    assert ledger(district) == [
+        ("LEARNFARE_202611.txt", 2, "test-job"),
+        ("LEARNFARE_202612.txt", 0, "test-job"),
+    ]
+
+
+def test_a_database_error_after_the_upload_rolls_back_and_the_next_run_sends_again(
+    district, tmp_path
+):
+    root = tmp_path / "ftp"
+    outbox = tmp_path / "store" / "test-job" / "outbox"
+    with ftp_server(root) as server:
+        with ledger_refused(district), pytest.raises(sa.exc.DBAPIError, match=MESSAGE):
+            _run(district, tmp_path / "store", _connections(server))
+        assert ledger(district) == []  # the database is as it was
+        assert (outbox / NAME).read_bytes() == GOLDEN  # still waiting
+        assert (root / NAME).read_bytes() == GOLDEN  # the upload had happened
+        (root / NAME).unlink()
+        later = _run(district, tmp_path / "store", _connections(server), NOW.replace(hour=22))
+    assert later.success and later.counts["files_sent"] == 1
+    assert (root / NAME).read_bytes() == GOLDEN
+    assert list(outbox.iterdir()) == []
+    assert ledger(district) == [(NAME, 2, "test-job")]
