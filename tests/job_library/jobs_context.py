@@ -24,6 +24,7 @@ def run_in_transaction(
     connections=None,
     history=None,
     http: HttpEndpoints | None = None,
+    job_id: str = "test-job",
 ) -> JobResult:
     at = now or dt.datetime(2026, 11, 28, 2, 0, tzinfo=ZoneInfo("America/New_York"))
     with engine.begin() as conn:
@@ -32,7 +33,7 @@ def run_in_transaction(
             now=lambda: at,
             log=logging.getLogger("test"),
             file_store=tmp,
-            job_id="test-job",
+            job_id=job_id,
             job_title="Test job",
             remote=remote,
             district_files=district_files,

@@ -3,7 +3,9 @@
 Each file is one PEER table in full (FL_PEER_ACTIVE_IEPS.csv ...): after an import the Focus
 table holds exactly the file's rows. A file with any row that cannot be taken is not applied
 at all (its table stays as it was, the file stays on the server) and every such row is listed
-with the reason; the other files are applied, in the one transaction of the run.
+with the reason; the other files are applied, in the one transaction of the run. A file
+identical to the one last applied to its table is only moved away; any other file, even one
+equal to an older file, is applied, so a table always holds its newest file.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from job_library.output import html_table
 
 FOLDER = "/peer"
 IMPORTED = "/peer/imported"
-_CHUNK = 500
+_CHUNK = 500  # FLEIDs looked up per query
 
 
 @dataclass
@@ -93,25 +95,75 @@ def _check(
     return good, bad
 
 
-def _replace(conn: sa.Connection, table: sa.Table, wanted: dict[str, dict]) -> tuple[int, int, int]:
-    """Make ``table`` hold exactly ``wanted``: (added, updated, removed)."""
-    columns = [c.name for c in table.columns]
-    existing = {r.peer_id: dict(r._mapping) for r in conn.execute(sa.select(*table.columns)).all()}
-    new = [v for k, v in wanted.items() if k not in existing]
-    changed = [v for k, v in wanted.items() if k in existing and existing[k] != v]
-    gone = [k for k in existing if k not in wanted]
-    if new:
-        conn.execute(sa.insert(table), new)
-    if changed:
-        conn.execute(
-            sa.update(table)
-            .where(table.c.peer_id == sa.bindparam("b_peer_id"))
-            .values({c: sa.bindparam(f"b_{c}") for c in columns if c != "peer_id"}),
-            [{f"b_{c}": v[c] for c in columns} for v in changed],
+def _replace(conn: sa.Connection, table: sa.Table, wanted: list[dict]) -> tuple[int, int, int]:
+    """Make ``table`` hold exactly ``wanted``: (added, updated, removed).
+
+    The file's rows go into a temporary table in one batch; the table is then brought in
+    line with three statements where the data lives (an UPDATE from the staged rows, a
+    DELETE of the rows the file no longer has, an INSERT of the new ones).
+    """
+    from job_library.sis_sql import analyze, scratch_table
+
+    staged = scratch_table(
+        conn,
+        "peer_import_staging",
+        [sa.Column(c.name, c.type, primary_key=c.primary_key) for c in table.columns],
+    )
+    if wanted:
+        conn.execute(sa.insert(staged), wanted)
+    analyze(conn, staged)
+    others = [c.name for c in table.columns if c.name != "peer_id"]
+    # Every column is NOT NULL, so != finds each changed row (no NULL to compare).
+    updated = conn.execute(
+        sa.update(table)
+        .values({c: staged.c[c] for c in others})
+        .where(
+            table.c.peer_id == staged.c.peer_id,
+            sa.or_(*(table.c[c] != staged.c[c] for c in others)),
         )
-    for start in range(0, len(gone), _CHUNK):
-        conn.execute(sa.delete(table).where(table.c.peer_id.in_(gone[start : start + _CHUNK])))
-    return len(new), len(changed), len(gone)
+    ).rowcount
+    removed = conn.execute(
+        sa.delete(table).where(
+            ~sa.select(staged.c.peer_id).where(staged.c.peer_id == table.c.peer_id).exists()
+        )
+    ).rowcount
+    columns = [c.name for c in table.columns]
+    added = conn.execute(
+        sa.insert(table).from_select(
+            columns,
+            sa.select(*(staged.c[c] for c in columns)).where(
+                ~sa.select(table.c.peer_id).where(table.c.peer_id == staged.c.peer_id).exists()
+            ),
+        )
+    ).rowcount
+    staged.drop(conn)
+    return added, updated, removed
+
+
+def _last_applied(conn: sa.Connection, export: str) -> sa.Row | None:
+    """The ledger row of the file last applied to ``export``'s table, by either PEER job.
+
+    Both jobs write the same nine tables, so the last file either of them applied is what the
+    table was made to hold; only the PEER jobs move files to names under ``IMPORTED``.
+    """
+    from job_library.schema import processed_files
+
+    return conn.execute(
+        sa.select(processed_files.c.sha256, processed_files.c.processed_at)
+        .where(processed_files.c.file_name.startswith(f"{IMPORTED}/{export}-", autoescape=True))
+        .order_by(processed_files.c.processed_at.desc(), processed_files.c.id.desc())
+        .limit(1)
+    ).first()
+
+
+def table_checksum(export: str, data: bytes) -> str:
+    """The ledger key of a PEER file: its bytes together with the table it is for.
+
+    The four accommodation tables share one header, so the same bytes (a header-only file)
+    can be two tables' files; keyed by bytes alone, one table's import would overwrite the
+    other's ledger row and hide which file each table last took.
+    """
+    return checksum(export.encode() + b"\n" + data)
 
 
 def import_peer(
@@ -143,13 +195,15 @@ def import_peer(
             outcome.note = "still being written: left for the next run"
             continue
         data = remote.read(source)
-        sha = checksum(data)
+        sha = table_checksum(export, data)
         target = f"{IMPORTED}/{export}-{stamp}.csv"
-        earlier = earlier_import(conn, context.job_id, sha) if not test_only else None
-        if earlier is not None:
+        # Only a file identical to the one last applied to its table is skipped: one equal to
+        # an older file (A, then B, then A again) is the newest word and is applied.
+        last = _last_applied(conn, export) if not test_only else None
+        if last is not None and last.sha256 == sha:
             outcome.note = (
-                f"identical to the file imported {earlier.processed_at:%Y-%m-%d %H:%M}: "
-                f"not applied again; moved to {target}"
+                f"identical to the file last imported into this table "
+                f"({last.processed_at:%Y-%m-%d %H:%M}): not applied again; moved to {target}"
             )
             context.after_commit(lambda s=source, t=target: remote.rename(s, t))
             continue
@@ -178,8 +232,11 @@ def import_peer(
         if test_only:
             outcome.note = "checked: every row can be imported (test only, nothing changed)"
             continue
-        outcome.added, outcome.updated, outcome.removed = _replace(conn, PEER_TABLES[export], good)
-        record_import(conn, context.job_id, target, sha, len(rows))
+        outcome.added, outcome.updated, outcome.removed = _replace(
+            conn, PEER_TABLES[export], list(good.values())
+        )
+        again = earlier_import(conn, context.job_id, sha) is not None
+        record_import(conn, context.job_id, target, sha, len(rows), again=again)
         context.after_commit(lambda s=source, t=target: remote.rename(s, t))
         outcome.note = f"imported; moved to {target}"
     return _result(outcomes, exports, test_only, failed, max_listed)

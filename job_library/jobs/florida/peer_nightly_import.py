@@ -27,7 +27,9 @@ class FloridaPeerNightlyImport(Job):
         "added, changed, removed). Try new files with Import Peer Data's Test only first: "
         "here a file with a row that cannot be taken is skipped as a whole, its rows listed "
         "with the reason, and the run is marked failed; the file waits for the next night. "
-        "A file identical to one already imported is only moved away. " + PEER_FORMAT
+        "A file with the very bytes last applied to its table is only moved away; one that "
+        "repeats an older file (PEER went back to it) is applied again, so each table ends "
+        "up with its newest file. " + PEER_FORMAT
     )
     params_model = PeerNightlyParams
     remote_connection = "peer_sftp"

@@ -15,6 +15,7 @@ from job_library.jobs.florida.peer_nightly_import import (
     FloridaPeerNightlyImport,
     PeerNightlyParams,
 )
+from job_library.schema import processed_files
 from job_library.schemas.enrollment import students
 from job_library.schemas.florida_peer import PEER_TABLES
 from tests.job_library.jobs_context import run_in_transaction
@@ -89,11 +90,29 @@ def peer_folder(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("sftp").folder("peer")
 
 
-def _run(engine, sftp, job=None, params=None, now=NOW):
+def _run(engine, sftp, job=None, params=None, now=NOW, job_id="test-job"):
     job = job or ImportPeerData()
     params = params or ImportPeerDataParams()
     with sftp.client() as client:
-        return run_in_transaction(engine, job, params, now=now, remote=SftpFiles(client))
+        return run_in_transaction(
+            engine, job, params, now=now, remote=SftpFiles(client), job_id=job_id
+        )
+
+
+def _ledger(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return [
+            tuple(r)
+            for r in conn.execute(
+                sa.select(
+                    processed_files.c.job_id, processed_files.c.file_name, processed_files.c.rows
+                ).order_by(processed_files.c.file_name)
+            )
+        ]
+
+
+def _imported(sftp) -> list[str]:
+    return sorted(p.name for p in (sftp.root / "peer" / "imported").iterdir())
 
 
 def _rows(engine, table) -> list[tuple]:
@@ -156,6 +175,7 @@ def test_test_only_checks_and_changes_nothing(district, sftp):
     assert result.success and result.summary.startswith("Checked 1 PEER file(s)")
     assert "every row can be imported (test only, nothing changed)" in result.text
     assert _rows(district, IEPS) == before
+    assert _ledger(district) == []
     assert (sftp.root / "peer" / "FL_PEER_ACTIVE_IEPS.csv").exists()
     assert list((sftp.root / "peer" / "imported").iterdir()) == []
 
@@ -199,6 +219,7 @@ def test_an_error_midway_changes_nothing_and_the_file_stays(district, sftp, monk
     with pytest.raises(ConnectionError, match="ledger write failed"):
         _run(district, sftp)
     assert _rows(district, IEPS) == before
+    assert _ledger(district) == []
     assert (sftp.root / "peer" / "FL_PEER_ACTIVE_IEPS.csv").exists()
     assert list((sftp.root / "peer" / "imported").iterdir()) == []
 
@@ -232,3 +253,172 @@ def test_the_listing_is_capped(district, sftp):
     assert result.counts["bad_rows"] == 5
     assert "... and 3 more (listing capped at 2)." in result.text
     assert result.text.count("No student has") == 2
+
+
+# File B of the A, B, A tests: P1 ends a day earlier, P5 is new, P2 and P4 are gone.
+IEP_FILE_B = (
+    "peer_id,fleid,plan_date,end_date\n"
+    "P1,FL0001,2025-09-01,2026-08-31\n"
+    "P5,FL0001,2026-11-20,2027-11-19\n"
+)
+IEPS_AFTER_B = [
+    ("P1", 1, dt.date(2025, 9, 1), dt.date(2026, 8, 31)),
+    ("P5", 1, dt.date(2026, 11, 20), dt.date(2027, 11, 19)),
+]
+DAY = dt.timedelta(days=1)
+
+
+def test_a_file_equal_to_an_older_one_is_applied_when_another_came_between(district, sftp):
+    nightly, params = FloridaPeerNightlyImport(), PeerNightlyParams()
+    sftp.put("peer/FL_PEER_ACTIVE_IEPS.csv", IEP_FILE)  # A
+    first = _run(district, sftp, job=nightly, params=params)
+    assert first.counts == {"files": 1, "added": 1, "updated": 1, "removed": 1, "bad_rows": 0}
+    assert _rows(district, IEPS) == IEPS_AFTER
+
+    sftp.put("peer/FL_PEER_ACTIVE_IEPS.csv", IEP_FILE_B)  # B: P1 changed, P5 new, P2 P4 gone
+    second = _run(district, sftp, job=nightly, params=params, now=NOW + DAY)
+    assert second.counts == {"files": 1, "added": 1, "updated": 1, "removed": 2, "bad_rows": 0}
+    assert _rows(district, IEPS) == IEPS_AFTER_B
+
+    # A again: the newest file, so applied although its bytes were imported two nights ago.
+    # From B's table: P1 back to 2026-09-01, P2 and P4 added, P5 removed.
+    sftp.put("peer/FL_PEER_ACTIVE_IEPS.csv", IEP_FILE)
+    third = _run(district, sftp, job=nightly, params=params, now=NOW + 2 * DAY)
+    assert third.success, third.text
+    assert third.counts == {"files": 1, "added": 2, "updated": 1, "removed": 1, "bad_rows": 0}
+    assert "FL_PEER_ACTIVE_IEPS: imported; moved to " in third.text
+    assert _rows(district, IEPS) == IEPS_AFTER
+
+    # A a fourth time: identical to the file last applied, so only moved away.
+    sftp.put("peer/FL_PEER_ACTIVE_IEPS.csv", IEP_FILE)
+    fourth = _run(district, sftp, job=nightly, params=params, now=NOW + 3 * DAY)
+    assert fourth.success
+    assert fourth.counts == {"files": 0, "added": 0, "updated": 0, "removed": 0, "bad_rows": 0}
+    assert "not applied again; moved to /peer/imported/FL_PEER_ACTIVE_IEPS-20261201013000" in (
+        fourth.text
+    )
+    assert _rows(district, IEPS) == IEPS_AFTER
+    assert _imported(sftp) == [
+        "FL_PEER_ACTIVE_IEPS-20261128013000.csv",
+        "FL_PEER_ACTIVE_IEPS-20261129013000.csv",
+        "FL_PEER_ACTIVE_IEPS-20261130013000.csv",
+        "FL_PEER_ACTIVE_IEPS-20261201013000.csv",
+    ]
+    # One ledger row per content: A's names its latest import (the third night), B's the second.
+    assert _ledger(district) == [
+        ("test-job", "/peer/imported/FL_PEER_ACTIVE_IEPS-20261129013000.csv", 2),
+        ("test-job", "/peer/imported/FL_PEER_ACTIVE_IEPS-20261130013000.csv", 3),
+    ]
+
+
+def test_the_last_file_either_peer_job_applied_decides_what_is_skipped(district, sftp):
+    nightly, nightly_params = FloridaPeerNightlyImport(), PeerNightlyParams()
+    sftp.put("peer/FL_PEER_ACTIVE_IEPS.csv", IEP_FILE)  # A by the nightly import
+    _run(district, sftp, job=nightly, params=nightly_params, job_id="peer-nightly")
+    sftp.put("peer/FL_PEER_ACTIVE_IEPS.csv", IEP_FILE_B)  # B by a run of Import Peer Data
+    by_hand = _run(district, sftp, now=NOW + DAY, job_id="peer-by-hand")
+    assert by_hand.counts["files"] == 1
+    assert _rows(district, IEPS) == IEPS_AFTER_B
+    # A again at night: the nightly job imported these bytes itself, but B came after.
+    sftp.put("peer/FL_PEER_ACTIVE_IEPS.csv", IEP_FILE)
+    night = _run(
+        district, sftp, job=nightly, params=nightly_params, now=NOW + 2 * DAY, job_id="peer-nightly"
+    )
+    assert night.counts == {"files": 1, "added": 2, "updated": 1, "removed": 1, "bad_rows": 0}
+    assert _rows(district, IEPS) == IEPS_AFTER
+    assert _ledger(district) == [
+        ("peer-by-hand", "/peer/imported/FL_PEER_ACTIVE_IEPS-20261129013000.csv", 2),
+        ("peer-nightly", "/peer/imported/FL_PEER_ACTIVE_IEPS-20261130013000.csv", 3),
+    ]
+
+
+def test_the_same_bytes_for_two_tables_are_applied_to_both(district, sftp):
+    """The accommodation tables share a header: a header-only file is the same bytes for each."""
+    assessment = PEER_TABLES["FL_PEER_ASSESSMENT_ACCOMMODATIONS"]
+    classroom = PEER_TABLES["FL_PEER_CLASSROOM_ACCOMMODATIONS"]
+    with district.begin() as conn:
+        row = {"student_id": 1, "plan_id": "P1", "accommodation": "Extended time"}
+        conn.execute(sa.insert(assessment), {"peer_id": "A1", **row})
+        conn.execute(sa.insert(classroom), {"peer_id": "C1", **row})
+    header = "peer_id,fleid,plan_id,accommodation\n"
+    sftp.put("peer/FL_PEER_ASSESSMENT_ACCOMMODATIONS.csv", header)
+    sftp.put("peer/FL_PEER_CLASSROOM_ACCOMMODATIONS.csv", header)
+    result = _run(district, sftp)
+    assert result.success, result.text
+    assert result.counts == {"files": 2, "added": 0, "updated": 0, "removed": 2, "bad_rows": 0}
+    assert _rows(district, assessment) == [] and _rows(district, classroom) == []
+    assert [name for _, name, _ in _ledger(district)] == [
+        "/peer/imported/FL_PEER_ASSESSMENT_ACCOMMODATIONS-20261128013000.csv",
+        "/peer/imported/FL_PEER_CLASSROOM_ACCOMMODATIONS-20261128013000.csv",
+    ]
+
+
+def test_a_failure_in_the_second_table_undoes_the_first_and_keeps_both_files(
+    district, sftp, monkeypatch
+):
+    import job_library.jobs.florida._peer_work as work
+
+    sftp.put("peer/FL_PEER_ACTIVE_IEPS.csv", IEP_FILE)
+    sftp.put("peer/FL_PEER_IEP_LRE.csv", "peer_id,fleid,plan_id,lre_code\nL1,FL0001,P1,B\n")
+    ieps_before, lre_before = _rows(district, IEPS), _rows(district, LRE)
+    real_replace = work._replace
+
+    def fails_after_the_lre_table(conn, table, wanted):
+        counts = real_replace(conn, table, wanted)
+        if table is LRE:  # the IEP table (earlier in the list) was applied and ledgered
+            raise ConnectionError("connection lost while applying FL_PEER_IEP_LRE")
+        return counts
+
+    monkeypatch.setattr(work, "_replace", fails_after_the_lre_table)
+    with pytest.raises(ConnectionError, match="while applying FL_PEER_IEP_LRE"):
+        _run(district, sftp)
+    assert _rows(district, IEPS) == ieps_before
+    assert _rows(district, LRE) == lre_before
+    assert _ledger(district) == []
+    assert (sftp.root / "peer" / "FL_PEER_ACTIVE_IEPS.csv").exists()
+    assert (sftp.root / "peer" / "FL_PEER_IEP_LRE.csv").exists()
+    assert _imported(sftp) == []
+
+    # The next run (nothing failing) takes both files: nothing of the failed one is in the way.
+    monkeypatch.setattr(work, "_replace", real_replace)
+    result = _run(district, sftp, now=NOW + dt.timedelta(hours=1))
+    assert result.counts == {"files": 2, "added": 2, "updated": 1, "removed": 2, "bad_rows": 0}
+    assert _rows(district, IEPS) == IEPS_AFTER
+    assert _rows(district, LRE) == [("L1", 1, "P1", "B")]
+
+
+def test_empty_and_overlong_values_are_listed_with_the_reason(district, sftp):
+    long_id, long_service = "M" * 41, "S" * 101
+    sftp.put(
+        "peer/FL_PEER_MATRIX_SERVICES.csv",
+        "peer_id,fleid,plan_id,service,matrix_level\n"
+        ",FL0001,P1,Speech,251\n"  # no peer_id
+        f"{long_id},FL0001,P1,Speech,251\n"  # 41 characters
+        f"M3,FL0002,P2,{long_service},252\n"  # 101 characters
+        "M4,FL0002,P2,Speech,252\n",  # fine, but its file is not applied
+    )
+    result = _run(district, sftp)
+    assert result.success is False
+    assert result.counts == {"files": 0, "added": 0, "updated": 0, "removed": 0, "bad_rows": 3}
+    assert "FL_PEER_MATRIX_SERVICES line 2: (no peer_id): The peer_id is empty" in result.text
+    assert (
+        f"FL_PEER_MATRIX_SERVICES line 3: {long_id}: The peer_id is longer than 40 characters"
+        in result.text
+    )
+    assert (
+        "FL_PEER_MATRIX_SERVICES line 4: M3: The service is longer than 100 characters"
+        in result.text
+    )
+    assert "FL_PEER_MATRIX_SERVICES: 3 row(s) cannot be taken: table left as it was" in result.text
+    assert _rows(district, PEER_TABLES["FL_PEER_MATRIX_SERVICES"]) == []
+    assert (sftp.root / "peer" / "FL_PEER_MATRIX_SERVICES.csv").exists()
+    assert _ledger(district) == []
+
+
+def test_a_line_with_too_few_fields_leaves_the_file_unread(district, sftp):
+    sftp.put("peer/FL_PEER_IEP_LRE.csv", "peer_id,fleid,plan_id,lre_code\nL1,FL0001,P1,B\nL2,B\n")
+    result = _run(district, sftp)
+    assert result.success is False
+    assert "cannot be read: line 3 has 2 field(s), expected 4; nothing taken" in result.text
+    assert _rows(district, LRE) == [("L9", 2, "P2", "A")]
+    assert (sftp.root / "peer" / "FL_PEER_IEP_LRE.csv").exists()
