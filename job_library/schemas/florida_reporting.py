@@ -70,7 +70,8 @@ fleid_history = sa.Table(
     sa.UniqueConstraint("direction", "file_name", name="uq_fleid_history_file"),
 )
 
-# Who was sent in a FLEID request and is waiting for an answer (never sent twice).
+# Who was sent in a FLEID request and is waiting for an answer (sent again when unanswered
+# for the job's re-send days).
 fleid_requests = sa.Table(
     "fleid_requests",
     metadata,

@@ -7,6 +7,7 @@ import html
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from job_library.base import Job, JobContext, JobKind, JobResult
@@ -30,31 +31,120 @@ class AceloParams(BaseModel):
     max_listed: int = Field(default=200, ge=0, le=10_000, title="Transactions listed")
 
 
-def _records(conn, include_open: bool) -> dict[str, dict[str, Any]]:
-    import sqlalchemy as sa
+def _payload(txn_id: int, period: str, account: str, amount, posted: dt.datetime) -> dict:
+    """One posting as Acelo receives it."""
+    posted = posted if posted.tzinfo else posted.replace(tzinfo=dt.UTC)
+    key = f"focus-gl-{txn_id}"
+    return {
+        "externalId": key,
+        "period": period,
+        "account": account,
+        "amount": str(Decimal(str(amount)).quantize(Decimal("0.01"))),
+        "postedAt": posted.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def _stage(conn: sa.Connection, include_open: bool) -> sa.Table:
+    """Every posting to consider, loaded in bulk into a temporary table with its payload
+    and the payload's digest, so the comparison with what was sent is done in SQL."""
+    import json
 
     from job_library.schemas.communications import gl_periods as p
     from job_library.schemas.communications import gl_transactions as t
+    from job_library.sent_ledger import digest
+    from job_library.sis_sql import analyze, scratch_table
 
-    query = (
-        sa.select(t.c.txn_id, p.c.title, t.c.account, t.c.amount, t.c.posted_at)
-        .join(p, p.c.period_id == t.c.period_id)
-        .order_by(t.c.txn_id)
+    staged = scratch_table(
+        conn,
+        "tmp_acelo_postings",
+        [
+            sa.Column("record_key", sa.String(200), primary_key=True),
+            sa.Column("txn_id", sa.Integer, nullable=False),
+            sa.Column("payload", sa.Text, nullable=False),
+            sa.Column("digest", sa.String(64), nullable=False),
+            sa.Column("accepted", sa.Boolean, nullable=False),
+        ],
+    )
+    query = sa.select(t.c.txn_id, p.c.title, t.c.account, t.c.amount, t.c.posted_at).join(
+        p, p.c.period_id == t.c.period_id
     )
     if not include_open:
         query = query.where(p.c.closed_at.is_not(None))
-    out: dict[str, dict[str, Any]] = {}
+    rows = []
     for txn_id, period, account, amount, posted in conn.execute(query):
-        posted = posted if posted.tzinfo else posted.replace(tzinfo=dt.UTC)
-        key = f"focus-gl-{txn_id}"
-        out[key] = {
-            "externalId": key,
-            "period": period,
-            "account": account,
-            "amount": str(Decimal(str(amount)).quantize(Decimal("0.01"))),
-            "postedAt": posted.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        }
-    return out
+        payload = _payload(txn_id, period, account, amount, posted)
+        rows.append(
+            {
+                "record_key": payload["externalId"],
+                "txn_id": txn_id,
+                "payload": json.dumps(payload),
+                "digest": digest(payload),
+                "accepted": False,
+            }
+        )
+    if rows:
+        conn.execute(sa.insert(staged), rows)
+    analyze(conn, staged)
+    return staged
+
+
+def _same_as_sent(staged: sa.Table, job_id: str):
+    """The ledger row of the same posting (any version)."""
+    from job_library.schemas.integrations import sent_records as s
+
+    return sa.and_(
+        s.c.job_id == job_id, s.c.target == TARGET, s.c.record_key == staged.c.record_key
+    )
+
+
+def _unsent(conn: sa.Connection, staged: sa.Table, job_id: str) -> list[tuple[str, str]]:
+    """(key, payload) of the postings never sent or changed since, in posting order."""
+    from job_library.schemas.integrations import sent_records as s
+
+    current = sa.exists().where(_same_as_sent(staged, job_id), s.c.digest == staged.c.digest)
+    return conn.execute(
+        sa.select(staged.c.record_key, staged.c.payload).where(~current).order_by(staged.c.txn_id)
+    ).all()
+
+
+def _record_accepted(
+    conn: sa.Connection, staged: sa.Table, job_id: str, keys: list[str], now: dt.datetime
+) -> None:
+    """Note the accepted postings' versions in the ledger: changed ones updated, new ones
+    added (set-based, from the staged table)."""
+    from job_library.schemas.integrations import sent_records as s
+
+    if not keys:
+        return
+    conn.execute(
+        sa.update(staged).where(staged.c.record_key == sa.bindparam("key")).values(accepted=True),
+        [{"key": k} for k in keys],
+    )
+    mine = sa.and_(staged.c.accepted == sa.true(), _same_as_sent(staged, job_id))
+    conn.execute(
+        sa.update(s)
+        .where(s.c.job_id == job_id, s.c.target == TARGET, sa.exists().where(mine))
+        .values(
+            digest=sa.select(staged.c.digest).where(mine).scalar_subquery(),
+            remote_id=None,
+            sent_at=now,
+        )
+    )
+    conn.execute(
+        sa.insert(s).from_select(
+            ["job_id", "target", "record_key", "digest", "remote_id", "sent_at"],
+            sa.select(
+                sa.literal(job_id, sa.String),
+                sa.literal(TARGET, sa.String),
+                staged.c.record_key,
+                staged.c.digest,
+                sa.null(),
+                sa.literal(now, s.c.sent_at.type),
+            ).where(
+                staged.c.accepted == sa.true(), ~sa.exists().where(_same_as_sent(staged, job_id))
+            ),
+        )
+    )
 
 
 class AceloIntegration(Job):
@@ -79,16 +169,17 @@ class AceloIntegration(Job):
     default_schedule = DefaultSchedule(run_time="23:00")
 
     def run(self, context: JobContext, params: AceloParams) -> JobResult:
-        from job_library import sent_ledger
+        import json
+
         from job_library.http_client import ApiClient, ApiError
         from job_library.output import html_table
 
         if context.http is None:
             raise RuntimeError("this runner gives jobs no web-API endpoints (JobContext.http)")
         conn = context.connection
-        records = _records(conn, params.include_open_periods)
-        todo = sent_ledger.unsent(conn, context.job_id, TARGET, records)
-        accepted: list[tuple[str, Any, str | None]] = []
+        staged = _stage(conn, params.include_open_periods)
+        todo = {key: json.loads(payload) for key, payload in _unsent(conn, staged, context.job_id)}
+        accepted: list[tuple[str, Any]] = []
         rejected: list[tuple[str, str]] = []
         stopped = None
         keys = list(todo)
@@ -106,13 +197,15 @@ class AceloIntegration(Job):
                     }
                     for key in batch:
                         if key in ok:
-                            accepted.append((key, todo[key], None))
+                            accepted.append((key, todo[key]))
                         else:
                             rejected.append((key, why.get(key, "not in Acelo's answer")))
         except ApiError as exc:
             stopped = str(exc)
-        sent_ledger.record(conn, context.job_id, TARGET, accepted, context.now())
-        unchanged = len(records) - len(todo)
+        _record_accepted(conn, staged, context.job_id, [k for k, _ in accepted], context.now())
+        total = conn.execute(sa.select(sa.func.count()).select_from(staged)).scalar_one()
+        staged.drop(conn)
+        unchanged = total - len(todo)
         summary = (
             f"Acelo: {len(accepted)} posting(s) sent, {len(rejected)} rejected, {unchanged} "
             "unchanged since last sent."
@@ -123,8 +216,7 @@ class AceloIntegration(Job):
         lines = [summary]
         lines += [f"  rejected: {k}: {m}" for k, m in rejected[:cap]]
         lines += [
-            f"  sent: {k} {p['account']} {p['amount']} ({p['period']})"
-            for k, p, _ in accepted[:cap]
+            f"  sent: {k} {p['account']} {p['amount']} ({p['period']})" for k, p in accepted[:cap]
         ]
         more = max(0, len(rejected) - cap) + max(0, len(accepted) - cap)
         if more:

@@ -151,8 +151,9 @@ class GenerateErpExtracts(Job):
     module = "ERP"
     needs_add_ons = frozenset({AddOn.ERP})
     description = (
-        "Writes up to five CSV extracts of the ERP data to the job's folder in the file store "
-        "(erp_extracts), each named after the extract and the run's date: SmartProcure (the "
+        "Writes up to five CSV extracts of the ERP data to erp_extracts in this job's own "
+        "folder of the file store (named after the job's id), each named after the extract "
+        "and the run's date: SmartProcure (the "
         "purchase orders of the fiscal year so far, July 1 to the run's day, with their "
         "vendors), vendors (tax ids cut to their last four digits), ledger (per account, the "
         "debits, credits and net of one GL period), accounts (the chart of accounts) and "

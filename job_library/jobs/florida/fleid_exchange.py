@@ -52,6 +52,14 @@ class FleidParams(BaseModel):
         title="Export Record Limit",
         description="The most records one export file holds (a whole number above zero).",
     )
+    resend_after_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        title="Re-send unanswered requests after (days)",
+        description="A person requested this many days ago or more, still without a FLEID "
+        "and with no answer, is put in the next export again.",
+    )
     max_listed: int = Field(default=200, ge=0, le=10_000, title="Records listed")
 
 
@@ -62,6 +70,7 @@ class Exchange:
     exported: int = 0
     export_file: str | None = None
     waiting: int = 0  # left for a later export by the record limit
+    resent: list[tuple[str, str]] = field(default_factory=list)  # who, earlier file
     refused: list[tuple[str, str]] = field(default_factory=list)  # who, why
     files: list[str] = field(default_factory=list)
     seen_before: list[str] = field(default_factory=list)
@@ -81,8 +90,12 @@ class FleidExportImport(Job):
         "education schools) enrolled in the chosen school years, active on the run date "
         "unless inactive students are included, and staff unless Don't Transmit/Import Staff "
         "is ticked, who have no FLEID (an all-zero FLEID counts as none and zeros are never "
-        "sent) and were not requested before, go into one file in /fleid/outgoing, students "
-        "first, at most Export Record Limit records (the rest wait for the next run). "
+        "sent) and have no request waiting, go into one file in /fleid/outgoing, students "
+        "first, at most Export Record Limit records (the rest wait for the next run). The "
+        "state may never answer a request: a person still without a FLEID whose request "
+        "went out at least the chosen number of days ago (30 unless set; a request exactly "
+        "that old counts) is exported again, and the output lists each one with the file "
+        "of the unanswered request. "
         "Import: answer files in /fleid/incoming named FLEID_<source>_*.txt of the chosen "
         "source that the FLEID history table does not list yet are read; a line whose local "
         "id, last name (and a student's birth date) match sets that person's FLEID. Every "
@@ -168,23 +181,27 @@ def _people_sql(params: FleidParams) -> str:
     adult = "TRUE" if params.source_indicator == "WDIS" else "FALSE"
     students = f"""
 SELECT 'student' AS kind, s.student_id AS person_id, s.last_name, s.first_name, s.birthdate,
-       s.gender
+       s.gender, (SELECT r.file_name FROM fleid_requests r WHERE r.person_kind = 'student'
+                   AND r.person_id = s.student_id) AS earlier_file
 FROM students s
 WHERE (COALESCE(TRIM(s.fleid), '') = '' OR s.fleid = '{ZEROS}')
   AND EXISTS (SELECT 1 FROM student_enrollment e JOIN schools sc ON sc.school_id = e.school_id
               WHERE e.student_id = s.student_id AND sc.adult_ed = {adult}
                 AND e.syear IN :years {active})
   AND NOT EXISTS (SELECT 1 FROM fleid_requests r
-                  WHERE r.person_kind = 'student' AND r.person_id = s.student_id)
+                  WHERE r.person_kind = 'student' AND r.person_id = s.student_id
+                    AND r.sent_at > :resend_before)
 """
     staff = f"""
 SELECT 'staff' AS kind, t.staff_id AS person_id, t.last_name, t.first_name, NULL AS birthdate,
-       NULL AS gender
+       NULL AS gender, (SELECT r.file_name FROM fleid_requests r WHERE r.person_kind = 'staff'
+                        AND r.person_id = t.staff_id) AS earlier_file
 FROM staff t
 WHERE NOT EXISTS (SELECT 1 FROM staff_fleids f WHERE f.staff_id = t.staff_id
                   AND f.fleid <> '{ZEROS}')
   AND NOT EXISTS (SELECT 1 FROM fleid_requests r
-                  WHERE r.person_kind = 'staff' AND r.person_id = t.staff_id)
+                  WHERE r.person_kind = 'staff' AND r.person_id = t.staff_id
+                    AND r.sent_at > :resend_before)
 """
     union = students if params.dont_transmit_staff else f"{students} UNION ALL {staff}"
     return (
@@ -207,10 +224,17 @@ def export_requests(
 
     conn = context.connection
     district = conn.execute(sa.text("SELECT MIN(district_number) FROM schools")).scalar() or "00"
+    sent_at = fleid_requests.c.sent_at.type
     query = sa.text(_people_sql(params) + " LIMIT :limit").bindparams(
-        sa.bindparam("years", expanding=True)
+        sa.bindparam("years", expanding=True), sa.bindparam("resend_before", type_=sent_at)
     )
-    values = {"years": years, "limit": params.export_record_limit}
+    now = context.now()
+    values = {
+        "years": years,
+        "limit": params.export_record_limit,
+        # A request exactly resend_after_days old is due again (sent_at > cutoff waits).
+        "resend_before": now - dt.timedelta(days=params.resend_after_days),
+    }
     if not params.include_inactive:
         values["today"] = context.now().date()
     lines, sent = [], []
@@ -238,20 +262,29 @@ def export_requests(
             exchange.refused.append((f"{row['kind']} {row['person_id']}", str(exc)))
             continue
         sent.append((row["kind"], row["person_id"], row["last_name"], row["first_name"]))
+        if row["earlier_file"] is not None:
+            exchange.resent.append((f"{row['kind']} {row['person_id']}", row["earlier_file"]))
     count = conn.execute(
         sa.text(f"SELECT COUNT(*) FROM ({_people_sql(params)}) c").bindparams(
-            sa.bindparam("years", expanding=True)
+            sa.bindparam("years", expanding=True), sa.bindparam("resend_before", type_=sent_at)
         ),
         {k: v for k, v in values.items() if k != "limit"},
     ).scalar_one()
     exchange.waiting = max(0, count - params.export_record_limit)
     if not sent:
         return
-    now = context.now()
     name = f"FLEID_{params.source_indicator}_{now:%Y%m%d%H%M%S}.txt"
     data = "".join(f"{line}\r\n" for line in lines).encode("ascii")
     hidden = f"{OUTGOING}/.{name}.partial"
     remote.write(hidden, data)
+    r = fleid_requests.c
+    # A re-sent person's earlier request is replaced by this one (one statement, many keys).
+    conn.execute(
+        sa.delete(fleid_requests).where(
+            r.person_kind == sa.bindparam("kind"), r.person_id == sa.bindparam("id")
+        ),
+        [dict(kind=k, id=i) for k, i, _, _ in sent],
+    )
     conn.execute(
         sa.insert(fleid_requests),
         [dict(person_kind=k, person_id=i, file_name=name, sent_at=now) for k, i, _, _ in sent],
@@ -451,6 +484,11 @@ def _report(exchange: Exchange, params: FleidParams) -> JobResult:
         if exchange.export_file
         else "nothing to export"
     )
+    if exchange.resent:
+        sent += (
+            f", {len(exchange.resent)} of them re-sent (unanswered for "
+            f"{params.resend_after_days} days or more)"
+        )
     if exchange.waiting:
         sent += f" ({exchange.waiting} more wait for the next run: Export Record Limit)"
     summary = (
@@ -461,16 +499,22 @@ def _report(exchange: Exchange, params: FleidParams) -> JobResult:
     lines = [summary]
     lines += [f"  not applied: {where}: {why}" for where, why in exchange.bad_lines[:cap]]
     lines += [f"  not exported: {who}: {why}" for who, why in exchange.refused[:cap]]
+    lines += [f"  re-sent: {who}: no answer to {earlier}" for who, earlier in exchange.resent[:cap]]
     lines += [f"  already imported (FLEID history): {n}" for n in exchange.seen_before[:cap]]
     lines += [f"  still being written (next run): {n}" for n in exchange.still_changing]
     lines += [f"  finished the earlier export {n}" for n in exchange.finished]
-    more = max(0, len(exchange.bad_lines) - cap) + max(0, len(exchange.refused) - cap)
+    more = (
+        max(0, len(exchange.bad_lines) - cap)
+        + max(0, len(exchange.refused) - cap)
+        + max(0, len(exchange.resent) - cap)
+    )
     if more:
         lines.append(f"  ... and {more} more (listing capped at {cap}).")
     page = (
         f"<p>{html.escape(summary)}</p>"
         + html_table(("Line", "Not applied because"), exchange.bad_lines[:cap])
         + html_table(("Person", "Not exported because"), exchange.refused[:cap])
+        + html_table(("Person", "Re-sent: no answer to"), exchange.resent[:cap])
         + (f"<p>{more} more not listed.</p>" if more else "")
     )
     return JobResult(
@@ -481,6 +525,7 @@ def _report(exchange: Exchange, params: FleidParams) -> JobResult:
         {
             "exported": exchange.exported,
             "waiting": exchange.waiting,
+            "resent": len(exchange.resent),
             "files_imported": len(exchange.files),
             "students_updated": exchange.students_updated,
             "staff_updated": exchange.staff_updated,

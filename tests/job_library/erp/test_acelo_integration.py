@@ -168,3 +168,48 @@ def test_batches_of_one_hundred(engine, acelo):
     assert result.counts["sent"] == 101
     assert [len(json.loads(r.body)["transactions"]) for r in acelo.server.requests] == [100, 1]
     assert "... and 98 more (listing capped at 3)." in result.text
+
+
+def _ledger(engine) -> list[tuple]:
+    from job_library.schemas.integrations import sent_records as s
+
+    with engine.connect() as conn:
+        return [
+            tuple(row)
+            for row in conn.execute(
+                sa.select(s.c.record_key, s.c.digest, s.c.sent_at).order_by(s.c.record_key)
+            )
+        ]
+
+
+def test_a_second_run_changes_nothing_in_the_ledger(district, acelo):
+    engine, ids = district
+    _run(engine, acelo)
+    first = _ledger(engine)
+    # The two accepted postings are in the ledger, the rejected one is not.
+    assert [k for k, _, _ in first] == sorted([f"focus-gl-{ids[0]}", f"focus-gl-{ids[1]}"])
+    acelo.received.clear()
+    again = _run(engine, acelo, NOW + dt.timedelta(hours=2))
+    assert [t["externalId"] for t in acelo.received] == [f"focus-gl-{ids[2]}"]
+    assert again.counts == {"sent": 0, "rejected": 1, "unchanged": 2}
+    assert _ledger(engine) == first  # same keys, same digests, same sent times
+
+
+def test_a_changed_posting_updates_its_ledger_row(district, acelo):
+    engine, ids = district
+    _run(engine, acelo)
+    before = dict((k, (d, t)) for k, d, t in _ledger(engine))
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(gl_transactions)
+            .where(gl_transactions.c.txn_id == ids[0])
+            .values(account="1010")
+        )
+    later = NOW + dt.timedelta(days=1)
+    _run(engine, acelo, later)
+    after = dict((k, (d, t)) for k, d, t in _ledger(engine))
+    assert set(after) == set(before)
+    changed, kept = f"focus-gl-{ids[0]}", f"focus-gl-{ids[1]}"
+    assert after[kept] == before[kept]
+    assert after[changed][0] != before[changed][0]
+    assert after[changed][1] > before[changed][1]

@@ -195,3 +195,40 @@ def test_on_the_demo_district(db, tmp_path):
     ledger = _read(tmp_path, f"ledger_{day}.csv").splitlines()
     assert ledger[1] == "5200,Library books,This month,310.00,0.00,310.00"
     assert _run(db, tmp_path, evening).counts["written"] == 0
+
+
+def test_each_job_writes_into_its_own_folder_of_the_file_store(focus_env, tmp_path, monkeypatch):
+    """Run as an operator runs it (focus-jobs run): two Generate ERP Extracts jobs and a job
+    of another class share FOCUS_FILE_STORE; each extract lands under its own job's id."""
+    import os
+
+    from include import cli
+    from job_library.site import AddOn, SiteProfile, write_site_profile
+    from tests.rows import good_row, insert_rows
+
+    store = tmp_path / "store"
+    monkeypatch.setenv("FOCUS_FILE_STORE", str(store))
+    engine = sa.create_engine(os.environ["FOCUS_DB_URL"])
+    with engine.begin() as conn:
+        write_site_profile(conn, SiteProfile(add_ons=frozenset({AddOn.ERP})), user="t")
+        conn.execute(
+            sa.insert(gl_accounts).values(
+                account="1000", title="Cash", account_type="asset", active=True
+            )
+        )
+    insert_rows(
+        engine,
+        good_row("erp-a", job_class="generate_erp_extracts", params={"extracts": ["accounts"]}),
+        good_row("erp-b", job_class="generate_erp_extracts", params={"extracts": ["accounts"]}),
+        good_row("fix-addresses"),
+    )
+    engine.dispose()
+    for job_id in ("erp-a", "erp-b", "fix-addresses"):
+        assert cli.main(["run", job_id]) == 0
+    accounts = "account,title,account_type,active\r\n1000,Cash,asset,Y\r\n"
+    for job_id in ("erp-a", "erp-b"):
+        [written] = (store / job_id / "erp_extracts").iterdir()
+        assert written.name.startswith("accounts_") and written.read_bytes() == accounts.encode()
+    # Nothing of the extracts is written beside the jobs' folders or in another job's.
+    assert not (store / "erp_extracts").exists()
+    assert not (store / "fix-addresses" / "erp_extracts").exists()

@@ -279,3 +279,74 @@ def test_on_the_demo_district_the_students_without_a_fleid_are_requested(db, sft
     assert _requests(db) == {("student", FIRST_STUDENT_ID + 59), ("student", FIRST_STUDENT_ID + 58)}
     again = _run(db, sftp, now=evening + dt.timedelta(minutes=30), dont_transmit_staff=True)
     assert again.counts["exported"] == 0
+
+
+def _sent_at(engine) -> dict[tuple[str, int], tuple[str, dt.datetime]]:
+    with engine.connect() as conn:
+        r = fleid_requests.c
+        return {
+            (k, i): (f, t)
+            for k, i, f, t in conn.execute(
+                sa.select(r.person_kind, r.person_id, r.file_name, r.sent_at)
+            )
+        }
+
+
+def _local_ids(data: bytes) -> list[str]:
+    """Record type and local id (positions 1 and 8-17) of each line of an export."""
+    return [f"{line[0]}{int(line[7:17])}" for line in data.decode("ascii").splitlines()]
+
+
+def test_an_unanswered_request_is_sent_again_after_the_days_given(db, sftp):
+    # Requests go out on 12 Nov 20:00 (EST, no clock change until March). With 30 days,
+    # 11 Dec 20:00 is 29 days later: nothing is re-sent; 12 Dec 20:00 is exactly 30 days
+    # later: the seven unanswered requests go out again, and their rows name the new file.
+    # With inactive students included: students 1, 3, 4, 5, 6 (2 has a FLEID), staff 201, 202.
+    _district(db)
+    first = _run(db, sftp, include_inactive=True)
+    assert first.counts["exported"] == 7 and first.counts["resent"] == 0
+    before = _sent_at(db)
+    day_29 = NOW + dt.timedelta(days=29)
+    waited = _run(db, sftp, now=day_29, include_inactive=True)
+    assert (waited.counts["exported"], waited.counts["resent"]) == (0, 0)
+    assert _sent_at(db) == before
+    day_30 = NOW + dt.timedelta(days=30)
+    again = _run(db, sftp, now=day_30, include_inactive=True)
+    resend = "FLEID_K12_20261212200000.txt"
+    assert (again.counts["exported"], again.counts["resent"]) == (7, 7)
+    assert again.summary.startswith(
+        f"FLEID K12: exported 7 record(s) to /fleid/outgoing/{resend}, 7 of them re-sent "
+        "(unanswered for 30 days or more);"
+    )
+    assert f"  re-sent: student 1: no answer to {EXPORT}" in again.text
+    assert f"  re-sent: staff 202: no answer to {EXPORT}" in again.text
+    assert _local_ids(_outgoing(sftp)[resend]) == ["S1", "S3", "S4", "S5", "S6", "T201", "T202"]
+    after = _sent_at(db)
+    assert set(after) == set(before)
+    assert {f for f, _ in after.values()} == {resend}
+    # The same day again: the fresh requests wait another 30 days.
+    same_day = _run(db, sftp, now=day_30 + dt.timedelta(hours=1), include_inactive=True)
+    assert same_day.counts["exported"] == 0
+
+
+def test_resend_days_can_be_shorter_and_an_answered_person_is_not_resent(db, sftp):
+    _district(db)
+    _run(db, sftp, dont_transmit_staff=True, include_inactive=True)
+    with db.begin() as conn:  # student 4 got a FLEID some other way
+        conn.execute(
+            sa.update(students).where(students.c.student_id == 4).values(fleid="FL000000000044")
+        )
+    early = _run(
+        db, sftp, now=NOW + dt.timedelta(days=6), resend_after_days=7,
+        dont_transmit_staff=True, include_inactive=True,
+    )  # fmt: skip
+    assert early.counts["resent"] == 0
+    due = _run(
+        db, sftp, now=NOW + dt.timedelta(days=7), resend_after_days=7,
+        dont_transmit_staff=True, include_inactive=True,
+    )  # fmt: skip
+    # Students 1, 3, 4, 5, 6 were requested; 4 now has a FLEID, so four go out again.
+    assert due.counts["resent"] == 4
+    assert _local_ids(_outgoing(sftp)["FLEID_K12_20261119200000.txt"]) == ["S1", "S3", "S5", "S6"]
+    with pytest.raises(ValidationError, match="greater than or equal to 1"):
+        FleidParams(resend_after_days=0)
