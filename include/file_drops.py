@@ -265,9 +265,13 @@ class FtpDrop:
     def _serve(self) -> None:
         import logging
 
-        logging.getLogger("pyftpdlib").setLevel(logging.WARNING)  # no line per command
+        # No line per command: a handler of our own keeps pyftpdlib from adding its (at INFO).
+        ftp_log = logging.getLogger("pyftpdlib")
+        ftp_log.setLevel(logging.WARNING)
+        if not ftp_log.handlers:
+            ftp_log.addHandler(logging.NullHandler())
         while not self._stop.is_set():
-            self._server.serve_forever(timeout=0.1, blocking=False)
+            self._server.serve_forever(timeout=0.1, blocking=False, handle_exit=False)
         self._server.close_all()
 
     def stop(self) -> None:

@@ -149,10 +149,17 @@ def prepare(env: dict[str, str]) -> dict[str, str]:
 
 def local_settings_file(env: dict[str, str]) -> Path:
     """airflow_settings.yaml, or, beside an api-server off 8080, its copy whose local-drop
-    connections name the moved ports (include/file_drops.py)."""
+    connections name the moved ports (include/file_drops.py).
+
+    Worked out once per make run and kept in ``env`` (FOCUS_SETTINGS_FILE): far from 8080 the
+    ports are free ones, and Airflow's connections and the servers must get the same ones.
+    """
     from include.file_drops import settings_for
 
-    return settings_for(int(env["AIRFLOW__API__PORT"]), Path(env["AIRFLOW_HOME"]))
+    if not env.get("FOCUS_SETTINGS_FILE"):
+        path = settings_for(int(env["AIRFLOW__API__PORT"]), Path(env["AIRFLOW_HOME"]))
+        env["FOCUS_SETTINGS_FILE"] = str(path)
+    return Path(env["FOCUS_SETTINGS_FILE"])
 
 
 def start_local_drops(env: dict[str, str], focus_home: Path) -> tuple[object, list[str]]:

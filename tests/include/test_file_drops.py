@@ -285,3 +285,19 @@ def test_each_file_job_does_real_work_with_the_seeded_files(engine, drops, tmp_p
     assert acelo.counts == {"sent": closed, "rejected": 0, "unchanged": 0}
     kept = [json.loads(p.read_text()) for p in sorted((root / "acelo").glob("*.json"))]
     assert sum(len(k["accepted"]) for k in kept) == closed > 0
+
+
+def test_make_run_works_the_settings_file_out_once_so_airflow_and_the_servers_agree(tmp_path):
+    from include.local_airflow import airflow_env, local_settings_file
+
+    env = airflow_env(focus_home=tmp_path, base={"AIRFLOW__API__PORT": "60000"})
+    first = local_settings_file(env)
+    assert local_settings_file(env) == first == tmp_path / "airflow" / "airflow_settings.yaml"
+    ports = {
+        c["conn_port"]
+        for c in yaml.safe_load(first.read_text())["airflow"]["connections"]
+        if c["conn_id"] in ("peer_sftp", "dmv_ftp")
+    }
+    assert len(ports) == 2 and ports.isdisjoint({2222, 2223})
+    default = airflow_env(focus_home=tmp_path, base={})
+    assert local_settings_file(default) == SETTINGS_FILE
