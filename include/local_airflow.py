@@ -139,12 +139,51 @@ def prepare(env: dict[str, str]) -> dict[str, str]:
     for cmd in (
         [focus_jobs, "migrate"],
         [airflow, "db", "migrate"],
-        [focus_jobs, "airflow-settings", str(PROJECT_ROOT / "airflow_settings.yaml")],
+        [focus_jobs, "airflow-settings", str(local_settings_file(env))],
         [focus_jobs, "seed-demo", "--students", env.get("FOCUS_DEMO_STUDENTS") or "300"],
         *platform_setup_commands(focus_jobs),
     ):
         subprocess.run(cmd, env=env, check=True)
     return passwords
+
+
+def local_settings_file(env: dict[str, str]) -> Path:
+    """airflow_settings.yaml, or, beside an api-server off 8080, its copy whose local-drop
+    connections name the moved ports (include/file_drops.py).
+
+    Worked out once per make run and kept in ``env`` (FOCUS_SETTINGS_FILE): far from 8080 the
+    ports are free ones, and Airflow's connections and the servers must get the same ones.
+    """
+    from include.file_drops import settings_for
+
+    if not env.get("FOCUS_SETTINGS_FILE"):
+        path = settings_for(int(env["AIRFLOW__API__PORT"]), Path(env["AIRFLOW_HOME"]))
+        env["FOCUS_SETTINGS_FILE"] = str(path)
+    return Path(env["FOCUS_SETTINGS_FILE"])
+
+
+def start_local_drops(env: dict[str, str], focus_home: Path) -> tuple[object, list[str]]:
+    """Start the SFTP, FTP and Acelo stand-ins and, on the first make run, put the demo's
+    files on them; returns the servers (``stop()`` them) and the lines to print."""
+    from include.file_drops import seed_demo_drops, start_file_drops
+    from include.focus_db.engine import create_focus_engine
+
+    root = focus_home / "drops"
+    drops = start_file_drops(root, local_settings_file(env))
+    lines = list(drops.lines)
+    engine = create_focus_engine(env.get("FOCUS_DB_URL") or f"sqlite:///{focus_home / 'focus.db'}")
+    try:
+        seeded = seed_demo_drops(root, engine)
+    except Exception as exc:  # the demo files are a convenience: Airflow starts without them
+        seeded = None
+        lines.append(f"  the demo's drop files were not written: {type(exc).__name__}: {exc}")
+    finally:
+        engine.dispose()
+    if seeded:
+        lines.append(
+            f"  the demo's files for the import jobs: {len(seeded)} put in {root / 'sftp'}"
+        )
+    return drops, lines
 
 
 def platform_setup_commands(focus_jobs: str) -> list[list[str]]:
@@ -276,6 +315,7 @@ def main() -> int:
     except OSError as exc:
         texts = None
         text_line = f"  no local text catcher: {text_host}:{text_port} is taken ({exc.strerror})"
+    drops, drop_lines = start_local_drops(env, focus_home)
     print(f"\nFocus Scheduled Jobs on Airflow: {url}", flush=True)
     print(
         f"  log in as admin / {passwords['admin']}  (viewer / {passwords['viewer']} is read-only)"
@@ -285,7 +325,8 @@ def main() -> int:
         flush=True,
     )
     print(mail_line, flush=True)
-    print(text_line + "\n", flush=True)
+    print(text_line, flush=True)
+    print("\n".join(drop_lines) + "\n", flush=True)
     try:
         return supervise([sys.executable, "-m", "include.local_airflow", "components"], env)
     finally:
@@ -293,6 +334,7 @@ def main() -> int:
             catcher.stop()
         if texts is not None:
             texts.stop()
+        drops.stop()
 
 
 if __name__ == "__main__":

@@ -250,6 +250,9 @@ def open_remote(definition: JobDefinition, settle_seconds: float = 0.0) -> SftpF
 
     job_class, params = resolve(definition)
     source = job_class.remote_source(params)
-    if source is None:
+    # A job that reads its server without waiting for a file (the PEER imports, Pcard
+    # Imports) names only the connection: it needs the server all the same.
+    conn_id = source.connection if source is not None else job_class.remote_connection
+    if conn_id is None:
         return None
-    return SftpFiles.from_connection(source.connection, settle_seconds=settle_seconds)
+    return SftpFiles.from_connection(conn_id, settle_seconds=settle_seconds)
