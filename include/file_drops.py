@@ -36,7 +36,7 @@ ACELO_CONN_ID = "acelo_api"
 
 # What the jobs read and write, under the served roots (the jobs make their other folders).
 SFTP_FOLDERS = ("peer", "regions", "pcard", "fleid/incoming", "fleid/outgoing")
-FTP_FOLDERS = ("dmv", "learnfare")
+FTP_FOLDERS = ("dmv", "learnfare", "fte")
 
 
 def drop_ports(api_port: int) -> dict[int, int]:
@@ -401,7 +401,7 @@ def start_file_drops(
             "ftp",
             drops.ftp_port,
             lambda: FtpDrop(root / "ftp", host, drops.ftp_port, drops.ftp_logins),
-            f"files the FTP jobs send (dmv_ftp, learnfare_ftp) land in {root / 'ftp'}",
+            f"files the FTP jobs send (dmv_ftp, district_fte_ftp ...) land in {root / 'ftp'}",
         ),
         (
             "acelo",

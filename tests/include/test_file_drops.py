@@ -37,6 +37,7 @@ JOB_CONNECTIONS = {
     "fleid_sftp": ("sftp", 2222),
     "dmv_ftp": ("ftp", 2223),
     "learnfare_ftp": ("ftp", 2223),
+    "district_fte_ftp": ("ftp", 2223),
 }
 
 
@@ -61,6 +62,7 @@ def test_make_run_defines_a_connection_for_every_file_job_pointing_at_the_drops(
         assert conn["conn_login"] and conn["conn_password"]
     assert _connection(settings, "dmv_ftp")["conn_extra"] == {"folder": "/dmv"}
     assert _connection(settings, "learnfare_ftp")["conn_extra"] == {"folder": "/learnfare"}
+    assert _connection(settings, "district_fte_ftp")["conn_extra"] == {"folder": "/fte"}
     assert _connection(settings, "acelo_api")["conn_host"] == "http://127.0.0.1:2224"
     # The older SFTP jobs' connections reach the same server now.
     for conn_id in ("frontline_sftp", "metlife_sftp", "neogov_sftp", "assessments_sftp"):
@@ -253,6 +255,12 @@ def test_each_file_job_does_real_work_with_the_seeded_files(engine, drops, tmp_p
         )
     assert got == {last - 1: "FL900000100259", last: "FL900000100260"}
 
+    # The DOE extracts keep the survey's PK-12 records: the DMV job sends them as the FTE.
+    extracts = _run(engine, tmp_path, "doe", "florida_doe_extracts_and_verification_reports")
+    assert extracts.success, extracts.text
+    fte_records = _count(engine, "SELECT COUNT(*) FROM florida_pk12_initial")
+    assert fte_records > 0
+
     # The two submissions land their files in the FTP folders.
     sent = {}
     for job_id, key, folder in (
@@ -261,7 +269,7 @@ def test_each_file_job_does_real_work_with_the_seeded_files(engine, drops, tmp_p
     ):
         result = _run(engine, tmp_path, job_id, key)
         assert result.success, result.text
-        assert result.counts["files_sent"] == 1, result.text
+        assert result.counts["files_sent"] == (2 if job_id == "dmv" else 1), result.text
         (landed,) = (root / "ftp" / folder).iterdir()
         assert not landed.name.startswith(".")  # renamed from .partial once complete
         sent[folder] = (result.counts["students"], landed.read_bytes().split(b"\r\n"))
@@ -273,6 +281,12 @@ def test_each_file_job_does_real_work_with_the_seeded_files(engine, drops, tmp_p
     # trailer alone (a count of zero), sent all the same so the DMV sees the district reported.
     students, lines = sent["dmv"]
     assert students == 0 and len(lines) == 2 and lines[0].startswith(b"T000000")
+    # Beside it, the FTE file: one 80-character line per stored PK-12 record, no trailer.
+    (fte,) = (root / "ftp" / "fte").iterdir()
+    assert fte.name.startswith("FTE_") and fte.name.endswith(".txt")
+    fte_lines = fte.read_bytes().split(b"\r\n")
+    assert fte_lines[-1] == b"" and len(fte_lines) == fte_records + 1
+    assert {len(line) for line in fte_lines[:-1]} == {80}
 
     # Acelo receives the postings of the demo's closed GL periods.
     closed = _count(
