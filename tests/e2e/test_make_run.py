@@ -105,6 +105,16 @@ def test_make_run_starts_the_embedded_default_and_reuses_it(tmp_path):
                 f"{url}/api/v2/connections/twilio_default", headers=headers, timeout=10
             ).json()
             assert twilio["host"] == "http://127.0.0.1:8026"
+            # The file jobs' connections reach the local drops on the ports make run printed
+            # (moved with the api-server's port, include/file_drops.py).
+            for conn_id, kind in (("peer_sftp", "SFTP"), ("dmv_ftp", "FTP")):
+                conn = requests.get(
+                    f"{url}/api/v2/connections/{conn_id}", headers=headers, timeout=10
+                ).json()
+                assert conn["host"] == "127.0.0.1"
+                served = re.search(rf"the {kind} jobs .*\(127\.0\.0\.1:(\d+)\)", text)
+                taken = re.search(rf"no local {kind.lower()} drop: 127\.0\.0\.1:(\d+)", text)
+                assert int((served or taken).group(1)) == conn["port"]
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 dags = requests.get(f"{url}/api/v2/dags", headers=headers, timeout=10).json()
@@ -136,6 +146,12 @@ def test_make_run_starts_the_embedded_default_and_reuses_it(tmp_path):
     assert f"is kept in {mail}" in outputs[0] or "no local mail catcher" in outputs[0]
     texts = tmp_path / "local" / "texts"
     assert f"are kept in {texts}" in outputs[0] or "no local text catcher" in outputs[0]
+    # The import jobs' demo files are put in the SFTP drop once, from the demo district.
+    drops = tmp_path / "local" / "drops"
+    assert "the demo's files for the import jobs: 12 put in" in outputs[0]
+    assert "the demo's files for the import jobs" not in outputs[1]
+    assert (drops / ".seeded").exists()
+    assert len(list((drops / "sftp" / "peer").glob("FL_PEER_*.csv"))) == 9
     # A small demo district is seeded into the new database, and kept by the second start.
     as_of = DemoYear(dt.date.today()).as_of  # the demo year holds the day it was seeded
     assert f"Demo district as of {as_of:%Y-%m-%d}: 8 schools, 300 students," in outputs[0]
