@@ -240,3 +240,24 @@ def test_listing_is_capped(db):
     result = _assign(db, max_listed=2)
     assert "... and 3 more (listing capped at 2)." in result.text
     assert result.counts["changed"] == 5
+
+
+def test_skipped_scores_are_capped_with_a_count_of_the_rest(db):
+    load_adult_ed(db, district_bands=False)
+    result = _assign(db, max_listed=2)
+    # One score is not a number, five are in no shipped band (as in
+    # test_shipped_facts_fill_an_empty_level_table): up to 2 of each listed, 6 - 3 left over.
+    assert (result.counts["bad_scores"], result.counts["unplaced_scores"]) == (1, 5)
+    assert result.text.count("is not a whole number") == 1
+    assert result.text.count("in no band of program") == 2
+    assert "... and 3 more skipped score(s)." in result.text
+
+
+def test_recalculate_refuses_a_start_date_after_today(db):
+    load_adult_ed(db)
+    before = fingerprint(db)
+    result = _recalc(db, start_date="2026-11-29")  # TODAY is 28 Nov 2026
+    assert not result.success
+    assert "start_date 2026-11-29: after today (2026-11-28)" in result.summary
+    assert fingerprint(db) == before
+    assert _recalc(db, start_date="2026-11-28").success  # today itself is allowed
