@@ -188,6 +188,26 @@ def test_shipped_facts_fill_an_empty_level_table(db):
     assert {b["source"] for b in shipped_bands()} == {"Focus guide (Appendix R rule)"}
 
 
+def test_shipped_file_holds_exactly_the_guide_rules():
+    # From the Focus guide: CASAS reading 236+ (Life and Work) or 228+ (GOALS) gives level 8
+    # in 9900040 and G in 9900050. The Florida tables were not readable (see the file's
+    # comment), so nothing else is shipped: no 9900130 band and no LCP letter.
+    bands = {
+        (b["program_number"], b["test_family"], b["subject"]): (
+            b["low_score"],
+            b["level"],
+            b["lcp"],
+        )
+        for b in shipped_bands()
+    }
+    assert bands == {
+        ("9900040", "CASAS_LW", "READING"): (236, "8", None),
+        ("9900040", "CASAS_GOALS", "READING"): (228, "8", None),
+        ("9900050", "CASAS_LW", "READING"): (236, "G", None),
+        ("9900050", "CASAS_GOALS", "READING"): (228, "G", None),
+    }
+
+
 def test_recalculate_wipes_and_places_active_and_inactive_records(db):
     load_adult_ed(db)
     result = _recalc(db, start_date="2026-10-01", end_date="2026-10-15")
