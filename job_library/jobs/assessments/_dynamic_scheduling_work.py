@@ -56,14 +56,16 @@ def schedule_students(conn: sa.Connection, syear: int, today: dt.date, cap: int)
         binds,
     ).scalar_one()
     # Added: wanted and not listed. Removed: listed by this job, no longer wanted, no result.
-    added = conn.execute(
-        sa.text(
-            f"SELECT w.assessment_id, w.student_id FROM {w} w WHERE NOT EXISTS ("
-            "SELECT 1 FROM district_assessment_students d WHERE d.assessment_id = "
-            "w.assessment_id AND d.student_id = w.student_id) "
-            "ORDER BY w.assessment_id, w.student_id"
-        )
-    ).all()
+    room = [cap]  # listing places left: added first, then removed, then Text to Speech
+    added_count, added = _count_and_list(
+        conn,
+        f"FROM {w} w WHERE NOT EXISTS ("
+        "SELECT 1 FROM district_assessment_students d WHERE d.assessment_id = "
+        "w.assessment_id AND d.student_id = w.student_id)",
+        "w",
+        {},
+        room,
+    )
     gone_sql = (
         "FROM district_assessment_students d JOIN district_assessments a "
         "ON a.assessment_id = d.assessment_id "
@@ -88,11 +90,7 @@ def schedule_students(conn: sa.Connection, syear: int, today: dt.date, cap: int)
         ).bindparams(day),
         binds,
     )
-    removed = conn.execute(
-        sa.text(
-            f"SELECT assessment_id, student_id FROM {gone.name} ORDER BY assessment_id, student_id"
-        )
-    ).all()
+    removed_count, removed = _count_and_list(conn, f"FROM {gone.name} g", "g", {}, room)
     conn.execute(
         sa.text(
             "INSERT INTO district_assessment_students (assessment_id, student_id, "
@@ -114,14 +112,10 @@ def schedule_students(conn: sa.Connection, syear: int, today: dt.date, cap: int)
         f"{_TTS} AND d.assessment_id IN (SELECT a.assessment_id FROM district_assessments a "
         f"WHERE {_OPEN})"
     )
-    tts = conn.execute(
-        sa.text(
-            "SELECT d.assessment_id, d.student_id FROM district_assessment_students d "
-            f"WHERE {tts_where} ORDER BY d.assessment_id, d.student_id"
-        ).bindparams(day),
-        binds,
-    ).all()
-    if tts:
+    tts_count, tts = _count_and_list(
+        conn, f"FROM district_assessment_students d WHERE {tts_where}", "d", binds, room
+    )
+    if tts_count:
         conn.execute(
             sa.text(
                 "UPDATE district_assessment_students SET use_text_to_speech = TRUE WHERE "
@@ -135,26 +129,45 @@ def schedule_students(conn: sa.Connection, syear: int, today: dt.date, cap: int)
     gone.drop(conn)
     summary = (
         f"Updated the student listings of {assessments} dynamic assessment(s) of school year "
-        f"{syear}: {len(added)} student(s) added, {len(removed)} removed, Use Text to Speech "
-        f"selected for {len(tts)}."
+        f"{syear}: {added_count} student(s) added, {removed_count} removed, Use Text to "
+        f"Speech selected for {tts_count}."
     )
     changes = (
         [(a, s, "added") for a, s in added]
         + [(a, s, "removed") for a, s in removed]
         + [(a, s, "Use Text to Speech selected") for a, s in tts]
     )
-    lines = [summary] + [f"  assessment {a}, student {s}: {what}" for a, s, what in changes[:cap]]
+    lines = [summary] + [f"  assessment {a}, student {s}: {what}" for a, s, what in changes]
     return listed_result(
         summary,
         lines,
         ("Assessment", "Student", "Change"),
-        changes[:cap],
-        total=len(changes),
+        changes,
+        total=added_count + removed_count + tts_count,
         cap=cap,
         counts={
             "assessments": assessments,
-            "added": len(added),
-            "removed": len(removed),
-            "text_to_speech": len(tts),
+            "added": added_count,
+            "removed": removed_count,
+            "text_to_speech": tts_count,
         },
     )
+
+
+def _count_and_list(conn, body: str, alias: str, binds: dict, room: list[int]):
+    """How many (assessment, student) pairs ``body`` (a FROM ... WHERE) selects, and the first
+    of them up to the listing places left in ``room`` (which it uses up), limited in SQL."""
+    day = [sa.bindparam("today", type_=sa.Date)] if "today" in binds else []
+    count = conn.execute(sa.text(f"SELECT COUNT(*) {body}").bindparams(*day), binds).scalar_one()
+    take = min(room[0], count)
+    rows = []
+    if take:
+        rows = conn.execute(
+            sa.text(
+                f"SELECT {alias}.assessment_id, {alias}.student_id {body} "
+                f"ORDER BY {alias}.assessment_id, {alias}.student_id LIMIT {int(take)}"
+            ).bindparams(*day),
+            binds,
+        ).all()
+    room[0] -= len(rows)
+    return count, rows

@@ -37,6 +37,8 @@ class Applied:
     counts: dict[str, int]
     changes: list[tuple] = field(default_factory=list)
     bad: list[BadRow] = field(default_factory=list)
+    # How many changes there were when ``changes`` holds only the first of them (None: all).
+    changes_total: int | None = None
 
 
 def import_drop(
@@ -69,6 +71,7 @@ def import_drop(
     conn = context.connection
     counts: dict[str, int] = {"files": 0, "rows": 0, "rows_not_imported": 0}
     changes: list[tuple] = []
+    changes_total = 0
     bad: list[BadRow] = []
     unreadable = 0
     for path in ready:
@@ -103,6 +106,7 @@ def import_drop(
         for key, value in done.counts.items():
             counts[key] = counts.get(key, 0) + value
         changes += done.changes
+        changes_total += len(done.changes) if done.changes_total is None else done.changes_total
         bad += done.bad
         notes.append(
             f"{path}: {done.rows} row(s), {len(done.bad)} not imported; moved to {target}."
@@ -130,7 +134,7 @@ def import_drop(
         lines,
         headers,
         changes[:cap],
-        total=len(changes),
+        total=changes_total,
         cap=cap,
         counts={**counts, "unreadable_files": unreadable},
     )

@@ -156,13 +156,14 @@ def run_import(context: JobContext, cap: int) -> JobResult:
             )
         )
         students = conn.execute(sa.select(sa.func.count()).select_from(pairs)).scalar_one()
-        changed = score(conn, pairs, now)
+        changed_total, changed = score(conn, pairs, now, cap)
         pairs.drop(conn)
         staged.drop(conn)
         return Applied(
             rows=len(rows),
-            counts={"answers": len(good), "students": students, "results_changed": len(changed)},
+            counts={"answers": len(good), "students": students, "results_changed": changed_total},
             changes=[(a, s_, new, p) for a, s_, _, new, p in changed],
+            changes_total=changed_total,
             bad=bad,
         )
 

@@ -52,20 +52,26 @@ def run_question_count(context: JobContext, cap: int) -> JobResult:
         s = staged.name
         key = "c.item_bank = s.item_bank AND c.standard = s.standard"
         # A file is the whole list of each bank it names: standards it leaves out are gone.
-        changes = [
-            tuple(r)
-            for r in conn.execute(
-                sa.text(
-                    "SELECT s.item_bank, s.standard, c.question_count, s.question_count "
-                    f"FROM {s} s LEFT JOIN item_bank_question_counts c ON {key} WHERE "
-                    + differs_sql(conn, "s.question_count", "c.question_count")
-                    + " UNION ALL SELECT c.item_bank, c.standard, c.question_count, NULL "
-                    "FROM item_bank_question_counts c WHERE c.item_bank IN "
-                    f"(SELECT item_bank FROM {s}) AND NOT EXISTS (SELECT 1 FROM {s} s "
-                    f"WHERE {key}) ORDER BY 1, 2"
-                )
-            )
-        ]
+        changed_sql = (
+            "SELECT s.item_bank, s.standard, c.question_count AS was, s.question_count AS now "
+            f"FROM {s} s LEFT JOIN item_bank_question_counts c ON {key} WHERE "
+            + differs_sql(conn, "s.question_count", "c.question_count")
+            + " UNION ALL SELECT c.item_bank, c.standard, c.question_count, NULL "
+            "FROM item_bank_question_counts c WHERE c.item_bank IN "
+            f"(SELECT item_bank FROM {s}) AND NOT EXISTS (SELECT 1 FROM {s} s "
+            f"WHERE {key})"
+        )
+        changed_total = conn.execute(
+            sa.text(f"SELECT COUNT(*) FROM ({changed_sql}) x")
+        ).scalar_one()
+        changes = (
+            [
+                tuple(r)
+                for r in conn.execute(sa.text(f"{changed_sql} ORDER BY 1, 2 LIMIT {int(cap)}"))
+            ]
+            if changed_total and cap
+            else []
+        )
         conn.execute(
             sa.text(
                 "DELETE FROM item_bank_question_counts WHERE item_bank IN "
@@ -98,8 +104,9 @@ def run_question_count(context: JobContext, cap: int) -> JobResult:
         staged.drop(conn)
         return Applied(
             rows=len(rows),
-            counts={"counts_changed": len(changes)},
+            counts={"counts_changed": changed_total},
             changes=changes,
+            changes_total=changed_total,
             bad=bad,
         )
 

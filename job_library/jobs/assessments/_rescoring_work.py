@@ -30,6 +30,7 @@ def rescore(conn: sa.Connection, now: dt.datetime, cap: int) -> JobResult:
     no_key = [(a, title) for a, title, items in queued if not items]
     pairs = pairs_table(conn)
     changed: list[tuple] = []
+    changed_total = 0
     if ready:
         ids = ", ".join(str(int(a)) for a in ready)
         conn.execute(
@@ -42,7 +43,7 @@ def rescore(conn: sa.Connection, now: dt.datetime, cap: int) -> JobResult:
             )
         )
         students = conn.execute(sa.select(sa.func.count()).select_from(pairs)).scalar_one()
-        changed = score(conn, pairs, now)
+        changed_total, changed = score(conn, pairs, now, cap)
         conn.execute(
             sa.text(
                 "UPDATE district_assessment_rescore_queue SET processed_at = :now "
@@ -56,13 +57,13 @@ def rescore(conn: sa.Connection, now: dt.datetime, cap: int) -> JobResult:
     titles = {a: t for a, t, _ in queued}
     summary = (
         f"Re-scored {len(ready)} queued assessment(s) ({students} student result(s)): "
-        f"{len(changed)} result(s) changed."
+        f"{changed_total} result(s) changed."
     )
     if no_key:
         summary += f" {len(no_key)} assessment(s) have no answer key and stay queued."
     lines = [summary]
     rows = []
-    for assessment, student, old, new, possible in changed[:cap]:
+    for assessment, student, old, new, possible in changed:
         rows.append((assessment, titles[assessment], student, old, new, possible))
         was = "no result" if old is None else f"{old}/{possible}"
         lines.append(
@@ -79,13 +80,13 @@ def rescore(conn: sa.Connection, now: dt.datetime, cap: int) -> JobResult:
         lines,
         ("Assessment", "Title", "Student", "Points before", "Points now", "Possible"),
         rows,
-        total=len(changed),
+        total=changed_total,
         cap=cap,
         counts={
             "queued": len(queued),
             "rescored": len(ready),
             "results": students,
-            "changed": len(changed),
+            "changed": changed_total,
             "no_answer_key": len(no_key),
         },
     )

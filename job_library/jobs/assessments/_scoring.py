@@ -40,10 +40,13 @@ def pairs_table(conn: sa.Connection) -> sa.Table:
     )
 
 
-def score(conn: sa.Connection, pairs: sa.Table, now: dt.datetime) -> list[tuple]:
+def score(
+    conn: sa.Connection, pairs: sa.Table, now: dt.datetime, cap: int
+) -> tuple[int, list[tuple]]:
     """Score every pair of ``pairs`` and write the results that changed (a new result keeps
     the pair's completion time; a re-score keeps the recorded one unless the pair has its
-    own). Returns the changed results as (assessment, student, old earned, earned, possible)."""
+    own). Returns how many results changed and the first ``cap`` of them (counted and limited
+    in SQL) as (assessment, student, old earned, earned, possible)."""
     scores = scratch_table(
         conn,
         "tmp_scores",
@@ -67,17 +70,25 @@ def score(conn: sa.Connection, pairs: sa.Table, now: dt.datetime) -> list[tuple]
             + ")",
         ]
     )
-    changed = [
-        tuple(row)
-        for row in conn.execute(
-            sa.text(
-                "SELECT s.assessment_id, s.student_id, r.points_earned, s.points_earned, "
-                f"s.points_possible FROM {s} s LEFT JOIN district_assessment_results r ON {key} "
-                f"WHERE r.student_id IS NULL OR {differs} "
-                "ORDER BY s.assessment_id, s.student_id"
+    body = (
+        f"FROM {s} s LEFT JOIN district_assessment_results r ON {key} "
+        f"WHERE r.student_id IS NULL OR {differs}"
+    )
+    total = conn.execute(sa.text(f"SELECT COUNT(*) {body}")).scalar_one()
+    changed = (
+        [
+            tuple(row)
+            for row in conn.execute(
+                sa.text(
+                    "SELECT s.assessment_id, s.student_id, r.points_earned, s.points_earned, "
+                    f"s.points_possible {body} ORDER BY s.assessment_id, s.student_id "
+                    f"LIMIT {int(cap)}"
+                )
             )
-        )
-    ]
+        ]
+        if total and cap
+        else []
+    )
     stamp = sa.bindparam("now", type_=sa.DateTime(timezone=True))
     conn.execute(
         sa.text(
@@ -109,4 +120,4 @@ def score(conn: sa.Connection, pairs: sa.Table, now: dt.datetime) -> list[tuple]
         {"now": now},
     )
     scores.drop(conn)
-    return changed
+    return total, changed

@@ -24,7 +24,10 @@ class DistrictAssessmentsRescoring(Job):
         "every question of the key counts toward the possible points), with the same "
         "statement a first scoring uses, so a re-scored result is exactly what scoring from "
         "scratch would give. Only results that change are written; the queue entries are "
-        "marked done. An assessment whose key has no questions is listed and stays queued."
+        "marked done. An assessment whose key has no questions is listed and stays queued. "
+        "In Focus the queue was worked off in the background, so results could lag the job by "
+        "as much as an hour; here the scoring happens inside the run itself, and once a run "
+        "has succeeded every queued assessment with a key already shows its new results."
     )
     module = "Assessments"
     params_model = RescoringParams

@@ -101,6 +101,17 @@ WHERE sc.syear = :syear AND c.eoc_exam IS NOT NULL AND UPPER(c.eoc_exam) IN :exa
   {school_filter}
 """
 
+# Scale scores a process would read that are not whole numbers: never compared, so listed
+# (capped in SQL) and counted instead of silently left out.
+_BAD_SCORES = """
+FROM student_tests st
+JOIN standardized_tests t ON t.test_id = st.test_id
+JOIN student_test_scores sc ON sc.student_test_id = st.student_test_id
+JOIN test_score_types ty ON ty.score_type_id = sc.score_type_id AND ty.short_name = 'SS'
+JOIN test_parts p ON p.part_id = sc.part_id AND p.passing_score IS NOT NULL
+WHERE sc.score IS NOT NULL AND NOT {numeric} AND {which}
+"""
+
 
 @dataclass(frozen=True)
 class Processed:
@@ -112,6 +123,8 @@ class Processed:
     eoc_changed: int
     ela_listed: list[tuple]
     eoc_listed: list[tuple]
+    bad_total: int = 0
+    bad_listed: tuple[tuple, ...] = ()
 
 
 def run_process(
@@ -157,8 +170,11 @@ def run_process(
         )
     cap = 0 if counts_only else cap
     ela = _fsa_ela(conn, fields, year, school_ids, today, cohorts, effective, cap)
-    eoc = _eoc(conn, year, school_ids, exams, eoc_start, eoc_end, cap) if exams else (0, 0, [])
-    done = Processed(ela[0], ela[1], eoc[0], eoc[1], ela[2], eoc[2])
+    eoc = (
+        _eoc(conn, year, school_ids, exams, eoc_start, eoc_end, cap) if exams else (0, 0, [], 0, [])
+    )
+    bad = [*ela[4], *eoc[4]][:cap]
+    done = Processed(ela[0], ela[1], eoc[0], eoc[1], ela[2], eoc[2], ela[3] + eoc[3], tuple(bad))
     return _report(
         title, done, year, cohorts, exams, eoc_start, eoc_end, effective, counts_only, cap
     )
@@ -166,7 +182,7 @@ def run_process(
 
 def _fsa_ela(conn, fields, syear, school_ids, today, cohorts, effective, cap):
     if cohorts is None:
-        return 0, 0, []
+        return 0, 0, [], 0, []
     temp = scratch_table(
         conn,
         "tmp_pa_ela",
@@ -235,10 +251,44 @@ def _fsa_ela(conn, fields, syear, school_ids, today, cohorts, effective, cap):
     changed = conn.execute(
         sa.text(f"SELECT COUNT(*) FROM {temp.name} x WHERE {differs}")
     ).scalar_one()
+    bad_total, bad = _bad_scores(
+        conn,
+        "FSA ELA",
+        "p.graduation_requirement = 'ELA' AND st.test_date <= :today "
+        f"AND st.student_id IN (SELECT student_id FROM {temp.name})",
+        {"today": today},
+        cap,
+    )
     fields.write_from(ELA_STATUS, sa.select(temp.c.student_id, temp.c.status))
     fields.write_from(ELA_MET_BY, sa.select(temp.c.student_id, temp.c.met_by))
     temp.drop(conn)
-    return students, changed, listed
+    return students, changed, listed, bad_total, bad
+
+
+def _bad_scores(conn, process: str, which: str, binds: dict, cap: int):
+    """How many in-scope scale scores are not whole numbers, and the first ``cap`` of them as
+    (process, student, test, part, date, score)."""
+    body = _BAD_SCORES.format(numeric=numeric_sql(conn, "sc.score"), which=which)
+    dates = [sa.bindparam(k, type_=sa.Date) for k in binds if k != "exams"]
+
+    def query(sql: str):
+        clause = sa.text(sql).bindparams(*dates)
+        if "exams" in binds:
+            clause = clause.bindparams(sa.bindparam("exams", expanding=True))
+        return conn.execute(clause, binds)
+
+    total = query(f"SELECT COUNT(*) {body}").scalar_one()
+    rows = []
+    if total and cap:
+        rows = [
+            (process, *r)
+            for r in query(
+                "SELECT st.student_id, t.short_name, p.short_name, st.test_date, sc.score "
+                f"{body} ORDER BY st.student_id, st.test_date, st.student_test_id, p.part_id "
+                f"LIMIT {int(cap)}"
+            )
+        ]
+    return total, rows
 
 
 def _eoc(conn, syear, school_ids, exams, start, end, cap):
@@ -299,8 +349,16 @@ def _eoc(conn, syear, school_ids, exams, start, end, cap):
             f"(SELECT x.schedule_id FROM {temp.name} x WHERE {differs})"
         )
     ).rowcount
+    bad_total, bad = _bad_scores(
+        conn,
+        "EOC",
+        "UPPER(t.short_name) IN :exams AND st.test_date >= :start AND st.test_date <= :end "
+        f"AND st.student_id IN (SELECT student_id FROM {temp.name})",
+        {"start": start, "end": end, "exams": [e.upper() for e in exams]},
+        cap,
+    )
     temp.drop(conn)
-    return records, changed, listed
+    return records, changed, listed, bad_total, bad
 
 
 def _report(title, done, syear, cohorts, exams, start, end, effective, counts_only, cap):
@@ -336,6 +394,13 @@ def _report(title, done, syear, cohorts, exams, start, end, effective, counts_on
             f"  student {student} ({name}), record {record}: EOC {exam} status "
             f"{old or 'empty'} -> {new} (best score {best})"
         )
+    for process, student, test, part, day, score in done.bad_listed:
+        lines.append(
+            f"  skipped: student {student} {process} {test} {part} on {day}: scale score "
+            f"{score!r} is not a whole number, so it was not compared with the passing score"
+        )
+    if done.bad_total > len(done.bad_listed) and not counts_only:
+        lines.append(f"  ... and {done.bad_total - len(done.bad_listed)} more skipped score(s).")
     total = done.ela_changed + done.eoc_changed
     return listed_result(
         summary,
@@ -349,5 +414,6 @@ def _report(title, done, syear, cohorts, exams, start, end, effective, counts_on
             "ela_updated": done.ela_changed,
             "eoc_records": done.eoc_records,
             "eoc_updated": done.eoc_changed,
+            "bad_scores": done.bad_total,
         },
     )

@@ -202,30 +202,43 @@ def _assess(
         {"syear": syear, "today": today, "field": TEST_FIELD, "default_choice": default_choice},
     )
     analyze(conn, records)
+    # Inputs that cannot be used: counted in SQL, only the first ``cap`` of each kind read.
+    field_body = (
+        f"FROM {records.name} r "
+        "JOIN custom_fields f ON LOWER(f.alias) = :field AND f.record_table = 'students' "
+        "JOIN custom_field_values v ON v.field_id = f.field_id "
+        "AND v.record_id = r.student_id WHERE r.family = '?'"
+    )
+    field_binds = {"field": TEST_FIELD}
+    bad_total = conn.execute(
+        sa.text(f"SELECT COUNT(*) FROM (SELECT DISTINCT r.student_id, v.value {field_body}) d"),
+        field_binds,
+    ).scalar_one()
     bad = [
         f"student {student}: Student Field {TEST_FIELD} is {value!r}; use TABE, CASAS or CASAS "
         "GOALS (the student's records were left as they are)"
         for student, value in conn.execute(
             sa.text(
-                f"SELECT DISTINCT r.student_id, v.value FROM {records.name} r "
-                "JOIN custom_fields f ON LOWER(f.alias) = :field AND f.record_table = 'students' "
-                "JOIN custom_field_values v ON v.field_id = f.field_id "
-                "AND v.record_id = r.student_id WHERE r.family = '?' ORDER BY r.student_id"
+                f"SELECT DISTINCT r.student_id, v.value {field_body} "
+                f"ORDER BY r.student_id LIMIT {int(cap)}"
             ),
-            {"field": TEST_FIELD},
+            field_binds,
         )
     ]
     scores = _SCORES.format(family=_FAMILY, records=records.name)
     today_bind = sa.bindparam("today", type_=sa.Date)
     good = numeric_sql(conn, "sc.score")
+    bad_scores = f"FROM ({scores} AND NOT {good}) s"
+    bad_total += conn.execute(
+        sa.text(f"SELECT COUNT(*) {bad_scores}").bindparams(today_bind), {"today": today}
+    ).scalar_one()
     bad += [
         f"student {student}: {test} {part} {day} {kind} score {score!r} is not a whole number "
         "(not counted)"
         for student, kind, score, test, part, day in conn.execute(
             sa.text(
-                f"SELECT student_id, kind, score, test_name, part_name, test_date FROM "
-                f"({scores} AND NOT {good}) s "
-                "ORDER BY student_id, test_date, test_name, part_name, kind"
+                f"SELECT student_id, kind, score, test_name, part_name, test_date {bad_scores} "
+                f"ORDER BY student_id, test_date, test_name, part_name, kind LIMIT {int(cap)}"
             ).bindparams(today_bind),
             {"today": today},
         )
@@ -333,7 +346,7 @@ def _assess(
         counts_by_value={str(k): v for k, v in by_value.items()},
         listed=listed,
         bad=bad[:cap],
-        bad_total=len(bad),
+        bad_total=bad_total,
     )
 
 

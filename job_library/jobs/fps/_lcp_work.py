@@ -100,8 +100,9 @@ WHERE s.excluded = 0
                   WHERE b.program_number = s.program_number AND b.test_family = x.family
                     AND b.subject = x.subject
                     AND x.score >= b.low_score AND x.score <= b.high_score)
-ORDER BY s.student_id, x.test_date, x.test_name, x.part_name
 """
+
+_UNPLACED_ORDER = "ORDER BY s.student_id, x.test_date, x.test_name, x.part_name"
 
 # Per record and subject, the tests in date order: the first is the pre-test, the next three
 # the post-tests, the last one gives the final level.
@@ -290,11 +291,15 @@ def place(conn: sa.Connection, scope: LcpScope, cap: int) -> LcpChanges | str:
         window_binds,
     )
     analyze(conn, scores)
+    bad_from = f"FROM ({window} AND NOT {good}) w"
+    bad_total = conn.execute(
+        sa.text(f"SELECT COUNT(*) {bad_from}").bindparams(*date_binds), window_binds
+    ).scalar_one()
     bad_query = sa.text(
-        f"SELECT student_id, test_name, part_name, test_date, score FROM ({window} "
-        f"AND NOT {good}) w ORDER BY student_id, test_date, test_name, part_name"
+        f"SELECT student_id, test_name, part_name, test_date, score {bad_from} "
+        f"ORDER BY student_id, test_date, test_name, part_name LIMIT {int(cap)}"
     ).bindparams(*date_binds)
-    bad_rows = [tuple(r) for r in conn.execute(bad_query, window_binds)]
+    bad_rows = [tuple(r) for r in conn.execute(bad_query, window_binds)] if cap else []
 
     placed = scratch_table(
         conn,
@@ -310,10 +315,13 @@ def place(conn: sa.Connection, scope: LcpScope, cap: int) -> LcpChanges | str:
         ],
     )
     conn.execute(sa.text(_PLACED.format(placed=placed.name, sched=sched.name, scores=scores.name)))
-    unplaced_rows = [
-        tuple(r)
-        for r in conn.execute(sa.text(_UNPLACED.format(sched=sched.name, scores=scores.name)))
-    ]
+    unplaced = _UNPLACED.format(sched=sched.name, scores=scores.name)
+    unplaced_total = conn.execute(sa.text(f"SELECT COUNT(*) FROM ({unplaced}) u")).scalar_one()
+    unplaced_rows = (
+        [tuple(r) for r in conn.execute(sa.text(f"{unplaced} {_UNPLACED_ORDER} LIMIT {int(cap)}"))]
+        if cap
+        else []
+    )
     ranked = scratch_table(
         conn,
         "tmp_lcp_ranked",
@@ -461,10 +469,10 @@ def place(conn: sa.Connection, scope: LcpScope, cap: int) -> LcpChanges | str:
         fltestids=fltestids,
         levels_loaded=loaded,
         listed=listed,
-        bad_scores=bad_rows[:cap],
-        unplaced=unplaced_rows[:cap],
-        bad_total=len(bad_rows),
-        unplaced_total=len(unplaced_rows),
+        bad_scores=bad_rows,
+        unplaced=unplaced_rows,
+        bad_total=bad_total,
+        unplaced_total=unplaced_total,
     )
 
 
@@ -575,6 +583,10 @@ def _report(changes: LcpChanges, scope: LcpScope, cap: int):
             f"  skipped: student {student} {test} {part} {day}: score {score} is in "
             f"no band of program {program} in fl_aefl_levels"
         )
+    skipped = changes.bad_total + changes.unplaced_total
+    shown = len(changes.bad_scores) + len(changes.unplaced)
+    if skipped > shown:
+        lines.append(f"  ... and {skipped - shown} more skipped score(s).")
     result = listed_result(
         summary,
         lines,

@@ -46,6 +46,22 @@ def test_listing_follows_the_classes_and_text_to_speech_the_field(db):
     assert "assessment 1, student 2: removed" in result.text
 
 
+def test_listing_is_capped_but_every_change_is_made_and_counted(db):
+    load_assessments(db)
+    result = run_in_transaction(
+        db, DistrictAssessmentDynamicScheduling(), DynamicSchedulingParams(max_listed=2), now=NOW
+    )
+    # Four changes (student 1 added, 2 removed, Text to Speech for 1 and 5): the first two
+    # are listed, in that order, and all four are made.
+    assert result.text.count("  assessment 1, student") == 2
+    assert "assessment 1, student 1: added" in result.text
+    assert "assessment 1, student 2: removed" in result.text
+    assert ": Use Text to Speech selected" not in result.text
+    assert "... and 2 more (listing capped at 2)." in result.text
+    assert result.counts["text_to_speech"] == 2
+    assert listing(db, 1)[5] == ("manual", True)
+
+
 def test_a_student_joining_later_is_added_then(db):
     load_assessments(db)
     _run(db)

@@ -72,6 +72,20 @@ def test_rescores_the_queue_after_a_key_change(db):
     assert "assessment 4 (Draft quiz): no questions in its answer key" in result.text
 
 
+def test_changed_results_listing_is_capped(db):
+    load_assessments(db)
+    _change_key(db)
+    queue(db, 1)
+    result = _run(db, max_listed=1)
+    # The three changes of test_rescores_the_queue_after_a_key_change: student 1 listed,
+    # students 4 and 5 counted, and all three written.
+    assert result.counts["changed"] == 3
+    assert result.text.count("assessment 1 (Math benchmark), student") == 1
+    assert "student 1: " in result.text
+    assert "... and 2 more (listing capped at 1)." in result.text
+    assert results(db) == {(1, 1): (4, 4), (1, 4): (1, 4), (1, 5): (0, 4)}
+
+
 def test_rescored_results_equal_a_fresh_scoring(db):
     load_assessments(db)
     _change_key(db)
@@ -87,7 +101,7 @@ def test_rescored_results_equal_a_fresh_scoring(db):
                 "assessment_id, student_id FROM district_assessment_responses"
             )
         )
-        _scoring.score(conn, pairs, NOW)
+        _scoring.score(conn, pairs, NOW, 0)
     assert results(db) == rescored
 
 

@@ -61,12 +61,12 @@ def _counts(engine):
     return {(b, s): n for b, s, n in rows}
 
 
-def _run(engine, sftp, now=NOW):
+def _run(engine, sftp, now=NOW, **params):
     with sftp.client() as client:
         return run_in_transaction(
             engine,
             ImportAssessmentQuestionCount(),
-            QuestionCountParams(),
+            QuestionCountParams(**params),
             now=now,
             remote=SftpFiles(client),
         )
@@ -91,6 +91,24 @@ def test_each_named_bank_is_replaced_by_the_file(db, sftp):
     assert "item bank focus, standard MA.9, questions before 5, questions now -" in result.text
     processed = sftp.root / "assessments" / "item_banks" / "processed"
     assert [p.name for p in processed.iterdir()] == ["20261128020000-counts.csv"]
+
+
+def test_changed_counts_listing_is_capped(db, sftp):
+    _district(db)
+    sftp.put("assessments/item_banks/counts.csv", FILE)
+    result = _run(db, sftp, max_listed=2)
+    # Five changes as in test_each_named_bank_is_replaced_by_the_file; by bank and standard
+    # the first two are certica's ELA.1 (dropped) and MA.1 (new); all five are written.
+    assert result.counts["counts_changed"] == 5
+    assert result.text.count("  item bank ") == 2
+    assert "item bank certica, standard ELA.1, questions before 7, questions now -" in result.text
+    assert "item bank certica, standard MA.1, questions before -, questions now 40" in result.text
+    assert "... and 3 more (listing capped at 2)." in result.text
+    assert _counts(db) == {
+        ("focus", "MA.1"): 12,
+        ("focus", "MA.2"): 0,
+        ("certica", "MA.1"): 40,
+    }
 
 
 def test_a_bank_the_file_does_not_name_is_untouched(db, sftp):

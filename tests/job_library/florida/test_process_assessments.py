@@ -177,6 +177,7 @@ def test_fsa_ela_for_a_cohort(db):
         "ela_updated": 4,
         "eoc_records": 0,
         "eoc_updated": 0,
+        "bad_scores": 0,
     }
     assert "student 2 (Last2, First2): FSA ELA graduation N -> Y (met by FSA ELA10 350" in (
         result.text
@@ -261,6 +262,84 @@ def test_missing_student_field_is_reported(db):
     result = _create(db, process="fsa_ela", cohorts=["2027"])
     assert not result.success
     assert "no student field with alias 'fsa_ela_graduation'" in result.summary
+
+
+def _add_scores(engine, scores):
+    """Extra scale scores: student test id -> (student, test, part, date, score)."""
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(student_tests),
+            [
+                dict(student_test_id=i, student_id=s, test_id=t, syear=SYEAR, test_date=day)
+                for i, (s, t, _, day, _) in scores.items()
+            ],
+        )
+        conn.execute(
+            sa.insert(student_test_scores),
+            [
+                dict(student_test_id=i, part_id=p, score_type_id=t, score=v)
+                for i, (_, t, p, _, v) in scores.items()
+            ],
+        )
+
+
+def test_non_numeric_scores_are_listed_with_a_reason(db):
+    _district(db)
+    _add_scores(
+        db,
+        {
+            20: (4, 1, 1, dt.date(2026, 6, 1), "4O0"),  # letter O: not a number
+            21: (2, 3, 3, dt.date(2026, 11, 3), "A+"),
+            22: (6, 3, 3, dt.date(2026, 11, 3), "x"),  # student 6 has no ALG1 record
+        },
+    )
+    ela = _create(db, process="fsa_ela", cohorts=["2027"])
+    assert _fields(db, "fsa_ela_graduation")[4] == "N"
+    assert ela.counts["bad_scores"] == 1
+    assert (
+        "skipped: student 4 FSA ELA FSA ELA10 on 2026-06-01: scale score '4O0' is not a "
+        "whole number" in ela.text
+    )
+    eoc = _create(
+        db,
+        process="eoc",
+        eoc_exam="ALG1",
+        eoc_administration_start="2026-11-01",
+        eoc_administration_end="2026-11-20",
+    )
+    assert eoc.counts["bad_scores"] == 1
+    assert "skipped: student 2 EOC ALG1 ALG1 on 2026-11-03: scale score 'A+'" in eoc.text
+    assert "student 6" not in eoc.text
+    assert _eoc(db)[101] == "F"  # decided by the 496, the 'A+' left out
+
+
+def test_bad_score_listing_is_capped_in_sql(db):
+    _district(db)
+    _add_scores(db, {30 + s: (s, 1, 1, dt.date(2026, 6, 1), "n/a") for s in (1, 2, 4, 5)})
+    result = _create(db, process="fsa_ela", cohorts=["2027"], max_listed=2)
+    assert result.counts["bad_scores"] == 4
+    assert result.text.count("skipped: student") == 2
+    assert "skipped: student 1 " in result.text and "skipped: student 2 " in result.text
+    assert "... and 2 more skipped score(s)." in result.text
+
+
+def test_eoc_score_on_the_first_administration_day_counts_and_second_run_is_quiet(db):
+    _district(db)
+    _add_scores(db, {23: (4, 3, 3, dt.date(2026, 11, 1), "497")})
+    params = dict(
+        process="eoc",
+        eoc_exam="ALG1",
+        eoc_administration_start="2026-11-01",
+        eoc_administration_end="2026-11-20",
+    )
+    first = _create(db, **params)
+    # Student 4's 497 on the start day passes; the 520 of 1 Sep stays outside.
+    assert _eoc(db) == {100: "P", 101: "F", 102: "P", 103: "P"}
+    assert first.counts["eoc_updated"] == 3
+    before = fingerprint(db)
+    again = _create(db, **params)
+    assert again.counts["eoc_updated"] == 0
+    assert fingerprint(db) == before
 
 
 def test_a_failure_midway_changes_nothing(db, monkeypatch):

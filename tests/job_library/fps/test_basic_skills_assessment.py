@@ -154,6 +154,18 @@ def test_sets_basic_skills_from_tabe_and_casas(db):
     assert "record 23 (program 8000000): N -> H (CJE test)" in result.text
 
 
+def test_skipped_inputs_are_capped_and_counted(db):
+    _district(db)
+    result = _run(db, max_listed=1)
+    # The two skipped inputs of test_sets_basic_skills_from_tabe_and_casas: the field value
+    # comes first, the score is only counted; the records are set all the same.
+    assert result.counts["skipped_inputs"] == 2
+    assert "student 16: Student Field basic_skills_test is 'ACT'" in result.text
+    assert "'ABS' is not a whole number" not in result.text
+    assert "... and 1 more skipped." in result.text
+    assert _values(db) == EXPECTED
+
+
 def test_second_run_changes_nothing(db):
     _district(db)
     _run(db)

@@ -188,6 +188,26 @@ def test_shipped_facts_fill_an_empty_level_table(db):
     assert {b["source"] for b in shipped_bands()} == {"Focus guide (Appendix R rule)"}
 
 
+def test_shipped_file_holds_exactly_the_guide_rules():
+    # From the Focus guide: CASAS reading 236+ (Life and Work) or 228+ (GOALS) gives level 8
+    # in 9900040 and G in 9900050. The Florida tables were not readable (see the file's
+    # comment), so nothing else is shipped: no 9900130 band and no LCP letter.
+    bands = {
+        (b["program_number"], b["test_family"], b["subject"]): (
+            b["low_score"],
+            b["level"],
+            b["lcp"],
+        )
+        for b in shipped_bands()
+    }
+    assert bands == {
+        ("9900040", "CASAS_LW", "READING"): (236, "8", None),
+        ("9900040", "CASAS_GOALS", "READING"): (228, "8", None),
+        ("9900050", "CASAS_LW", "READING"): (236, "G", None),
+        ("9900050", "CASAS_GOALS", "READING"): (228, "G", None),
+    }
+
+
 def test_recalculate_wipes_and_places_active_and_inactive_records(db):
     load_adult_ed(db)
     result = _recalc(db, start_date="2026-10-01", end_date="2026-10-15")
@@ -240,3 +260,24 @@ def test_listing_is_capped(db):
     result = _assign(db, max_listed=2)
     assert "... and 3 more (listing capped at 2)." in result.text
     assert result.counts["changed"] == 5
+
+
+def test_skipped_scores_are_capped_with_a_count_of_the_rest(db):
+    load_adult_ed(db, district_bands=False)
+    result = _assign(db, max_listed=2)
+    # One score is not a number, five are in no shipped band (as in
+    # test_shipped_facts_fill_an_empty_level_table): up to 2 of each listed, 6 - 3 left over.
+    assert (result.counts["bad_scores"], result.counts["unplaced_scores"]) == (1, 5)
+    assert result.text.count("is not a whole number") == 1
+    assert result.text.count("in no band of program") == 2
+    assert "... and 3 more skipped score(s)." in result.text
+
+
+def test_recalculate_refuses_a_start_date_after_today(db):
+    load_adult_ed(db)
+    before = fingerprint(db)
+    result = _recalc(db, start_date="2026-11-29")  # TODAY is 28 Nov 2026
+    assert not result.success
+    assert "start_date 2026-11-29: after today (2026-11-28)" in result.summary
+    assert fingerprint(db) == before
+    assert _recalc(db, start_date="2026-11-28").success  # today itself is allowed
