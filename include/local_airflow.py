@@ -144,6 +144,9 @@ def prepare(env: dict[str, str]) -> dict[str, str]:
         *platform_setup_commands(focus_jobs),
     ):
         subprocess.run(cmd, env=env, check=True)
+    from include.demo_survey import prepare_survey_site  # Survey Site Maintenance's target
+
+    prepare_survey_site(env)
     return passwords
 
 

@@ -65,7 +65,7 @@ def ocr(image: Path, language: str) -> str:
 def pdf_text(path: Path, language: str) -> tuple[str, str]:
     """The text of a PDF and how it was read: its text layer, or OCR of its pictures."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     try:
         reader = PdfReader(path)
@@ -83,7 +83,9 @@ def pdf_text(path: Path, language: str) -> tuple[str, str]:
                     picture.image.save(target)
                     texts.append(ocr(target, language))
         return "\n".join(texts), "pdf+ocr"
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+    # PyPdfError covers damaged streams (EmptyImageDataError, PdfReadError ...); pypdf
+    # raises NotImplementedError for a /Filter it does not know.
+    except (PyPdfError, NotImplementedError, ValueError, KeyError, OSError) as exc:
         raise Unreadable(f"not a readable PDF: {type(exc).__name__}: {exc}") from None
 
 
@@ -124,7 +126,12 @@ def process_uploads(context: JobContext, params: DocumentManagementParams) -> Jo
         pending = pending.where(~sa.exists().where(t.c.upload_id == u.c.upload_id))
     results: list[_Read] = []
     waiting: list[tuple[int, str]] = []
-    for row in conn.execute(pending).all():
+    rows = conn.execute(pending).all()
+    looked_at = 0
+    for row in rows:
+        if len(results) >= params.max_files:
+            break  # the rest wait for the next run: one run's transaction stays bounded
+        looked_at += 1
         try:
             path = inside(folder, row.stored_path)
             text, method = read_file(path, params.ocr_language)
@@ -135,6 +142,11 @@ def process_uploads(context: JobContext, params: DocumentManagementParams) -> Jo
             results.append(
                 _Read(row.upload_id, row.student_id, row.file_name, None, None, str(exc))
             )
+            continue
+        except Exception as exc:  # whatever one file does, the others are still read
+            context.log.warning("upload %s could not be read", row.upload_id, exc_info=True)
+            reason = f"could not be read: {type(exc).__name__}: {exc}"
+            results.append(_Read(row.upload_id, row.student_id, row.file_name, None, None, reason))
             continue
         context.log.info("read upload %s (%s) by %s", row.upload_id, row.file_name, method)
         results.append(
@@ -159,11 +171,14 @@ def process_uploads(context: JobContext, params: DocumentManagementParams) -> Jo
                 for r in results
             ],
         )
-    return _report(results, waiting, params)
+    return _report(results, waiting, len(rows) - looked_at, params)
 
 
 def _report(
-    results: list[_Read], waiting: list[tuple[int, str]], params: DocumentManagementParams
+    results: list[_Read],
+    waiting: list[tuple[int, str]],
+    left: int,
+    params: DocumentManagementParams,
 ) -> JobResult:
     read = [r for r in results if r.reason is None]
     bad = [r for r in results if r.reason is not None]
@@ -174,6 +189,11 @@ def _report(
         summary += (
             f" {len(waiting)} image(s) wait for OCR: {waiting[0][1]}; they are read by the "
             "first run that has it."
+        )
+    if left:
+        summary += (
+            f" {left} more file(s) wait for the next run (at most {params.max_files} are read "
+            "in one run)."
         )
     lines = [summary]
     rows = []
@@ -189,7 +209,12 @@ def _report(
         rows,
         total=len(results),
         cap=params.max_listed,
-        counts={"read": len(read), "unreadable": len(bad), "waiting_for_ocr": len(waiting)},
+        counts={
+            "read": len(read),
+            "unreadable": len(bad),
+            "waiting_for_ocr": len(waiting),
+            "left_for_next_run": left,
+        },
     )
     if waiting:
         return JobResult(False, result.summary, result.text, result.html, result.counts)

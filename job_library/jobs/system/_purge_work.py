@@ -197,31 +197,44 @@ def _report(
     if bad:
         summary += f" {len(bad)} file(s) not purged (see below)."
     verb = "would purge" if params.dry_run else "purged"
-    lines = [summary]
-    rows = []
-    listed = [d for d in due if d.upload_id in chosen][: params.max_listed]
-    for d in listed:
+    # One listing under one cap: the files not purged first (they need someone), then the
+    # purged ones, then those kept on hold; everything past the cap is counted in "... more".
+    entries: list[tuple[str, tuple]] = []
+    for d, reason in bad:
+        entries.append(
+            (
+                f"  student {d.student_id} ({d.name}): {d.file_name}: {reason}",
+                (d.student_id, d.name, d.field, d.file_name, "", reason),
+            )
+        )
+    for d in (d for d in due if d.upload_id in chosen):
         since = (
             f"uploaded {d.uploaded_at.astimezone(tz).date()}"
             if d.basis == "upload"
             else f"withdrawn {d.counted_from}"
         )
-        lines.append(
-            f"  {verb}: student {d.student_id} ({d.name}), {d.field}: {d.file_name} ({since})"
+        entries.append(
+            (
+                f"  {verb}: student {d.student_id} ({d.name}), {d.field}: {d.file_name} ({since})",
+                (d.student_id, d.name, d.field, d.file_name, since, verb),
+            )
         )
-        rows.append((d.student_id, d.name, d.field, d.file_name, since, verb))
-    for d in held[: params.max_listed]:
-        lines.append(f"  kept (Document Hold): student {d.student_id} ({d.name}): {d.file_name}")
-        rows.append((d.student_id, d.name, d.field, d.file_name, "", "kept: Document Hold"))
-    for d, reason in bad:
-        lines.append(f"  student {d.student_id} ({d.name}): {d.file_name}: {reason}")
-        rows.append((d.student_id, d.name, d.field, d.file_name, "", reason))
+    for d in held:
+        entries.append(
+            (
+                f"  kept (Document Hold): student {d.student_id} ({d.name}): {d.file_name}",
+                (d.student_id, d.name, d.field, d.file_name, "", "kept: Document Hold"),
+            )
+        )
+    listed = entries[: params.max_listed]
+    lines = [summary, *(line for line, _ in listed)]
+    rows = [row for _, row in listed]
     result = listed_result(
         summary,
         lines,
         ("Student", "Name", "Upload field", "File", "Counted from", "Action"),
         rows,
-        total=len(purge_ids) + len(held[: params.max_listed]) + len(bad),
+        total=len(entries),
         cap=params.max_listed,
         counts={
             "purged": deleted,

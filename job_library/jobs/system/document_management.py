@@ -22,6 +22,14 @@ class DocumentManagementParams(BaseModel):
         title="OCR language",
         description="Tesseract language code(s) for scanned images, e.g. eng or eng+spa.",
     )
+    max_files: int = Field(
+        default=500,
+        ge=1,
+        le=100_000,
+        title="Files read in one run",
+        description="The rest wait for the next run, so a first run on years of uploads "
+        "does not hold one transaction for hours.",
+    )
     max_listed: int = Field(default=200, ge=0, le=10_000, title="Files listed")
 
 
@@ -36,7 +44,9 @@ class DocumentManagement(Job):
         "are read as they are. A file that cannot be read (damaged, an unknown type, missing, "
         "or stored outside the uploads folder) is listed with the reason and recorded, so the "
         "others go on and it is not tried every night; the option to try unreadable files "
-        "again reads those once more. A file already read is never read twice."
+        "again reads those once more. A file already read is never read twice. One run reads "
+        "at most the number of files its option allows, in the order the uploads came in; the "
+        "output says how many are left, and the following runs take them."
     )
     module = "System"
     needs_add_ons = frozenset({AddOn.DOCUMENT_MANAGEMENT})

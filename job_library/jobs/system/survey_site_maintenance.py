@@ -10,17 +10,19 @@ from job_library.base import Job, JobContext, JobResult
 from job_library.defaults import DefaultSchedule
 
 _CONN_ID = re.compile(r"[A-Za-z0-9_.-]{1,250}")
+DEFAULT_SURVEY_SITE = "survey_site"  # the connection a new job names (make run defines it)
 
 
 class SurveySiteMaintenanceParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     survey_sites: list[str] = Field(
+        default_factory=lambda: [DEFAULT_SURVEY_SITE],
         min_length=1,
         max_length=20,
         title="Survey site databases",
         description="The Airflow connections of the survey sites' Focus databases.",
-        json_schema_extra={"x-focus-lookup": "connections"},
+        json_schema_extra={"x-focus-lookup": "connections", "default": [DEFAULT_SURVEY_SITE]},
     )
 
     @field_validator("survey_sites")
@@ -46,7 +48,9 @@ class SurveySiteMaintenance(Job):
         "preference for two-factor. It runs only on the site whose site profile says "
         "production, and writes only to databases whose own site profile says survey. "
         "Each survey site is changed in its own transaction; one that cannot be reached or "
-        "refuses is listed and the others are still done. Production is only read."
+        "refuses is listed and the others are still done. Production is only read. A new "
+        "job names one survey site, the Airflow connection survey_site; list the district's "
+        "own connections instead."
     )
     module = "System"
     params_model = SurveySiteMaintenanceParams

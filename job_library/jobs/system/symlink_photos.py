@@ -26,7 +26,9 @@ class SymlinkPhotos(Job):
         "people without a photo any more are removed. It never follows a link out of the "
         "photos folder: an upload that is, or passes through, a link leading outside, and a "
         "portal folder that is itself a link, are listed and not used, and a regular file "
-        "where a link should be is never overwritten."
+        "where a link should be is never overwritten. Links live on disk, outside any "
+        "transaction: when a run fails partway, the links it already made stay in place and "
+        "the next run makes the rest."
     )
     module = "System"
     params_model = SymlinkPhotosParams

@@ -48,3 +48,39 @@ def scanned_pdf(path: Path, words: str) -> Path:
     pdf.showPage()
     pdf.save()
     return path
+
+
+def image_only_pdf(path: Path, image_filter: str, stream: bytes) -> Path:
+    """A one-page PDF, written by hand, whose page shows one 10x10 grey picture stored with
+    ``image_filter`` and the bytes ``stream`` (a damaged or unknown encoding, as given)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] "
+        b"/Resources << /XObject << /Im0 5 0 R >> >> /Contents 4 0 R >>",
+        _stream(b"", b"q 100 0 0 100 0 0 cm /Im0 Do Q"),
+        _stream(
+            b"/Type /XObject /Subtype /Image /Width 10 /Height 10 /ColorSpace /DeviceGray "
+            b"/BitsPerComponent 8 /Filter " + image_filter.encode() + b" ",
+            stream,
+        ),
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(bytes(out))
+    return path
+
+
+def _stream(entries: bytes, data: bytes) -> bytes:
+    return b"<< %s/Length %d >>\nstream\n%s\nendstream" % (entries, len(data), data)

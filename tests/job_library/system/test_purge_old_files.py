@@ -167,8 +167,24 @@ def test_a_failure_midway_deletes_no_row_and_no_file(db, district, tmp_path, mon
 
 
 def test_listing_is_capped(db, district, tmp_path):
+    # Five files to list: 16 not purged, 1, 10 and 15 due, 14 kept on hold.
+    three = _run(db, tmp_path, max_listed=3, dry_run=True)
+    assert three.text.splitlines()[2:] == [
+        "  would purge: student 1 (Last1, First1), Field 1: u1.pdf (uploaded 2023-11-28)",
+        "  would purge: student 10 (Last10, First10), Field 2: u10.pdf (withdrawn 2024-11-28)",
+        "  ... and 2 more (listing capped at 3).",
+    ]
+    assert _run(db, tmp_path, max_listed=0, dry_run=True).text.splitlines()[1:] == [
+        "  ... and 5 more (listing capped at 0)."
+    ]
     result = _run(db, tmp_path, max_listed=1)
-    assert "... and" in result.text
+    lines = result.text.splitlines()
+    assert len(lines) == 3
+    assert lines[1].startswith(
+        "  student 16 (Last16, First16): escape.pdf: not purged: '../escape.pdf' leads outside"
+    )
+    assert lines[2] == "  ... and 4 more (listing capped at 1)."
+    assert result.html.endswith("<p>4 more not listed.</p>")
 
 
 def test_needs_the_document_management_add_on():

@@ -165,3 +165,17 @@ def test_a_failure_midway_is_finished_by_the_next_run(db, photos, tmp_path, monk
     assert (result.counts["linked"], result.counts["unchanged"]) == (2, 1)
     assert _links(photos)["users/7.png"] == "../../uploads/u7.png"
     assert not list((photos / "portal" / "students").glob(".*.new"))
+
+
+def test_listing_is_capped(db, photos, tmp_path):
+    # Nine to list: links for students 1 and 5 and user 7, the stale link of 9 removed, then
+    # the five refused (students 2, 3, 4, 8, then 6 whose link place holds a file).
+    result = _run(db, tmp_path, max_listed=2)
+    assert result.text.splitlines()[1:] == [
+        "  student 1: linked: ../../uploads/s1-new.JPEG",
+        "  student 5: linked: ../../uploads/s5.jpg",
+        "  ... and 7 more (listing capped at 2).",
+    ]
+    assert result.html.count("<tr>") == 3  # the header and two rows
+    assert result.html.endswith("<p>7 more not listed.</p>")
+    assert result.counts["refused"] == 5
