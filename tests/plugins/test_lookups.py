@@ -125,3 +125,75 @@ def test_every_lookup_a_parameter_declares_exists():
         declared |= {part.split('"')[0] for part in text.split('"x-focus-lookup": "')[1:]}
     assert {"schools", "users", "attendance_codes", "drop_codes", "connections"} <= declared
     assert declared <= set(lookups.names())
+
+
+# Words that, ending a parameter's name or title, say its value names district records.
+_RECORD_WORDS = {"school", "schools", "user", "users", "profile", "profiles", "code", "codes"}
+_ID_SUFFIXES = {"id", "ids"}
+
+
+def _value_types(prop: dict) -> set[str]:
+    """The JSON types a property (or its list's items) holds, ``null`` left out."""
+    found: set[str] = set()
+    for option in prop.get("anyOf", [prop]):
+        kind = option.get("type")
+        if kind == "array":
+            found |= _value_types(option.get("items", {}))
+        elif isinstance(kind, list):
+            found |= set(kind)
+        elif kind:
+            found.add(kind)
+    return found - {"null"}
+
+
+def names_district_records(name: str, prop: dict) -> bool:
+    """Whether a parameter holds school ids, user ids, profiles or codes: its name or title
+    ends with such a word (``schools``, ``school_id``, ``drop_code``, "Alert users"), and its
+    values are ids or text (a yes/no like "Only records without a next school" is not)."""
+    if not _value_types(prop) or not _value_types(prop) <= {"integer", "string"}:
+        return False
+    words = name.lower().split("_")
+    if words[-1] in _ID_SUFFIXES and len(words) > 1:
+        words = words[:-1]
+    title = str(prop.get("title", "")).lower().replace("'", " ").split()
+    return words[-1] in _RECORD_WORDS or bool(title and title[-1] in _RECORD_WORDS)
+
+
+def test_the_rule_finds_record_parameters_and_leaves_others():
+    ids = {"type": "array", "items": {"type": "integer"}}
+    assert names_district_records("schools", {"title": "Schools", **ids})
+    assert names_district_records("school_id", {"anyOf": [{"type": "integer"}, {"type": "null"}]})
+    assert names_district_records("notify", {"title": "Alert users", **ids})
+    assert names_district_records("alert_profile", {"type": "string"})
+    assert names_district_records("drop_code", {"type": "string", "title": "Drop code"})
+    assert not names_district_records("school_years", {"title": "School Years", **ids})
+    school_year = {"type": ["integer", "null"], "title": "School year"}
+    assert not names_district_records("syear", school_year)
+    assert not names_district_records(
+        "only_blank", {"type": "boolean", "title": "Only records without a next school"}
+    )
+    assert not names_district_records("max_listed", {"type": "integer", "title": "Codes listed"})
+
+
+def test_every_parameter_naming_district_records_declares_a_lookup():
+    """Schools, users, profiles and codes are picked by name on the screen, never typed as ids."""
+    found, missing = [], []
+    for entry in catalog():
+        for name, prop in entry["params_schema"].get("properties", {}).items():
+            if names_district_records(name, prop):
+                found.append(f"{entry['key']}.{name}")
+                if not prop.get("x-focus-lookup"):
+                    missing.append(f"{entry['key']}.{name} ({prop.get('title', name)})")
+    assert not missing, "declare json_schema_extra={'x-focus-lookup': ...} on: " + ", ".join(
+        missing
+    )
+    # The rule does see the parameters it is meant for (it would pass vacuously otherwise).
+    assert {
+        "recalculate_daily_attendance.schools",
+        "import_ics_file.school_id",
+        "cte_consecutive_absences.users",
+        "cte_consecutive_absences.codes",
+        "auto_withdraw.drop_code",
+        "calculate_adult_fees.schools",
+        "automatic_application_of_district_template_fees.schools",
+    } <= set(found)
