@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from include import lookups
 from include.demo_district import generate
+from job_library.preferences import PREFERENCES, Preferences
 from job_library.registry import catalog
 
 CONNECTIONS = [("sftp_frontline", "sftp"), ("focus_airflow_api", "http"), ("neogov", "sftp")]
@@ -83,8 +84,10 @@ def test_users_codes_profiles_and_fields(district):
     adds = {c["value"] for c in _items(district, "enrollment_codes")[0]}
     assert drops and adds and not drops & adds
 
+    with district.begin() as conn:  # a profile only a preference names (a school's own)
+        Preferences(conn).set("medication_administrator_profile", "Health Aide", school_id=7)
     profiles = [p["value"] for p in _items(district, "profiles")[0]]
-    assert {"Counselor", "School Nurse", "Teacher"} <= set(profiles)
+    assert {"Counselor", "School Nurse", "Teacher", "Health Aide"} <= set(profiles)
     assert len(profiles) == len(set(profiles))
 
     fields = _items(district, "student_fields")[0]
@@ -197,3 +200,11 @@ def test_every_parameter_naming_district_records_declares_a_lookup():
         "calculate_adult_fees.schools",
         "automatic_application_of_district_template_fees.schools",
     } <= set(found)
+
+
+def test_profile_preferences_are_picked_from_the_profiles_lookup():
+    """A System Preference that holds a profile is offered from the profiles list, not typed."""
+    profile_keys = {k for k in PREFERENCES if k.endswith("_profile")}
+    assert profile_keys >= {"mtss_enrollment_alert_profile", "callout_form_review_profile"}
+    assert {k for k, p in PREFERENCES.items() if p.lookup == "profiles"} == profile_keys
+    assert {p.lookup for p in PREFERENCES.values() if p.lookup} <= set(lookups.names())
