@@ -14,8 +14,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from job_library.preferences import PREFERENCES
+
 # Focus's built-in profiles, offered besides those the database names (alerts, preferences).
 STANDARD_PROFILES = ("Administrator", "Teacher", "Counselor", "Parent", "Student")
+# The preferences whose values are profiles: what they hold is offered too.
+_PROFILE_PREFERENCES = sorted(k for k, p in PREFERENCES.items() if p.lookup == "profiles")
 MAX_LIMIT = 1000
 
 
@@ -53,7 +57,7 @@ LOOKUPS: dict[str, Lookup] = {
         "SELECT DISTINCT profile AS value, profile AS label, NULL AS grp FROM portal_alerts "
         "WHERE profile IS NOT NULL "
         "UNION SELECT DISTINCT value, value, NULL FROM system_preferences "
-        "WHERE key = 'mtss_enrollment_alert_profile' "
+        f"WHERE key IN ({', '.join(repr(k) for k in _PROFILE_PREFERENCES)}) "
         + "".join(f"UNION SELECT '{p}', '{p}', NULL " for p in STANDARD_PROFILES)
     ),
     # Codes are kept per school year: one item per short name, the latest title.

@@ -48,6 +48,7 @@ class Preference:
     :param default: the typed value when none is stored (None: not set).
     :param description: what the preference changes, in this project's words.
     :param choices: the allowed values of a choice preference.
+    :param lookup: the lookup the screen offers values from (``profiles``), none: typed.
     """
 
     key: str
@@ -57,6 +58,7 @@ class Preference:
     default: Any
     description: str
     choices: tuple[str, ...] = ()
+    lookup: str | None = None
 
     def parse(self, text: str) -> Any:
         """The typed value of ``text``; raises PreferenceError naming the key and the value."""
@@ -171,6 +173,7 @@ PREFERENCES: Mapping[str, Preference] = {
             None,
             "The user profile that gets the alert when a student with inactive MTSS events "
             "enrolls at another school.",
+            lookup="profiles",
         ),
         Preference(
             "basic_skills_check_level",
@@ -262,6 +265,7 @@ PREFERENCES: Mapping[str, Preference] = {
             "Registrar",
             "The user profile shown a completed contact-details form (as a portal alert at "
             "the student's school) so the records can be updated.",
+            lookup="profiles",
         ),
         Preference(
             "pcard_reminder_days",
@@ -288,6 +292,7 @@ PREFERENCES: Mapping[str, Preference] = {
             None,
             "The user profile whose calendar shows the medication events the Medical job "
             "makes at the school (a school without its own uses the district's).",
+            lookup="profiles",
         ),
         Preference(
             "medication_administration_category",
@@ -454,6 +459,7 @@ class Preferences:
                     "scope": str(pref.scope),
                     "description": pref.description,
                     "choices": list(pref.choices),
+                    "lookup": pref.lookup,
                     "default": pref.show(pref.default),
                     "district": values.get(DISTRICT),
                     "schools": {str(s): v for s, v in values.items() if s != DISTRICT},

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from include import lookups
 from include.demo_district import generate
+from job_library.preferences import PREFERENCES, Preferences
 from job_library.registry import catalog
 
 CONNECTIONS = [("sftp_frontline", "sftp"), ("focus_airflow_api", "http"), ("neogov", "sftp")]
@@ -83,8 +84,10 @@ def test_users_codes_profiles_and_fields(district):
     adds = {c["value"] for c in _items(district, "enrollment_codes")[0]}
     assert drops and adds and not drops & adds
 
+    with district.begin() as conn:  # a profile only a preference names (a school's own)
+        Preferences(conn).set("medication_administrator_profile", "Health Aide", school_id=7)
     profiles = [p["value"] for p in _items(district, "profiles")[0]]
-    assert {"Counselor", "School Nurse", "Teacher"} <= set(profiles)
+    assert {"Counselor", "School Nurse", "Teacher", "Health Aide"} <= set(profiles)
     assert len(profiles) == len(set(profiles))
 
     fields = _items(district, "student_fields")[0]
@@ -125,3 +128,83 @@ def test_every_lookup_a_parameter_declares_exists():
         declared |= {part.split('"')[0] for part in text.split('"x-focus-lookup": "')[1:]}
     assert {"schools", "users", "attendance_codes", "drop_codes", "connections"} <= declared
     assert declared <= set(lookups.names())
+
+
+# Words that, ending a parameter's name or title, say its value names district records.
+_RECORD_WORDS = {"school", "schools", "user", "users", "profile", "profiles", "code", "codes"}
+_ID_SUFFIXES = {"id", "ids"}
+
+
+def _value_types(prop: dict) -> set[str]:
+    """The JSON types a property (or its list's items) holds, ``null`` left out."""
+    found: set[str] = set()
+    for option in prop.get("anyOf", [prop]):
+        kind = option.get("type")
+        if kind == "array":
+            found |= _value_types(option.get("items", {}))
+        elif isinstance(kind, list):
+            found |= set(kind)
+        elif kind:
+            found.add(kind)
+    return found - {"null"}
+
+
+def names_district_records(name: str, prop: dict) -> bool:
+    """Whether a parameter holds school ids, user ids, profiles or codes: its name or title
+    ends with such a word (``schools``, ``school_id``, ``drop_code``, "Alert users"), and its
+    values are ids or text (a yes/no like "Only records without a next school" is not)."""
+    if not _value_types(prop) or not _value_types(prop) <= {"integer", "string"}:
+        return False
+    words = name.lower().split("_")
+    if words[-1] in _ID_SUFFIXES and len(words) > 1:
+        words = words[:-1]
+    title = str(prop.get("title", "")).lower().replace("'", " ").split()
+    return words[-1] in _RECORD_WORDS or bool(title and title[-1] in _RECORD_WORDS)
+
+
+def test_the_rule_finds_record_parameters_and_leaves_others():
+    ids = {"type": "array", "items": {"type": "integer"}}
+    assert names_district_records("schools", {"title": "Schools", **ids})
+    assert names_district_records("school_id", {"anyOf": [{"type": "integer"}, {"type": "null"}]})
+    assert names_district_records("notify", {"title": "Alert users", **ids})
+    assert names_district_records("alert_profile", {"type": "string"})
+    assert names_district_records("drop_code", {"type": "string", "title": "Drop code"})
+    assert not names_district_records("school_years", {"title": "School Years", **ids})
+    school_year = {"type": ["integer", "null"], "title": "School year"}
+    assert not names_district_records("syear", school_year)
+    assert not names_district_records(
+        "only_blank", {"type": "boolean", "title": "Only records without a next school"}
+    )
+    assert not names_district_records("max_listed", {"type": "integer", "title": "Codes listed"})
+
+
+def test_every_parameter_naming_district_records_declares_a_lookup():
+    """Schools, users, profiles and codes are picked by name on the screen, never typed as ids."""
+    found, missing = [], []
+    for entry in catalog():
+        for name, prop in entry["params_schema"].get("properties", {}).items():
+            if names_district_records(name, prop):
+                found.append(f"{entry['key']}.{name}")
+                if not prop.get("x-focus-lookup"):
+                    missing.append(f"{entry['key']}.{name} ({prop.get('title', name)})")
+    assert not missing, "declare json_schema_extra={'x-focus-lookup': ...} on: " + ", ".join(
+        missing
+    )
+    # The rule does see the parameters it is meant for (it would pass vacuously otherwise).
+    assert {
+        "recalculate_daily_attendance.schools",
+        "import_ics_file.school_id",
+        "cte_consecutive_absences.users",
+        "cte_consecutive_absences.codes",
+        "auto_withdraw.drop_code",
+        "calculate_adult_fees.schools",
+        "automatic_application_of_district_template_fees.schools",
+    } <= set(found)
+
+
+def test_profile_preferences_are_picked_from_the_profiles_lookup():
+    """A System Preference that holds a profile is offered from the profiles list, not typed."""
+    profile_keys = {k for k in PREFERENCES if k.endswith("_profile")}
+    assert profile_keys >= {"mtss_enrollment_alert_profile", "callout_form_review_profile"}
+    assert {k for k, p in PREFERENCES.items() if p.lookup == "profiles"} == profile_keys
+    assert {p.lookup for p in PREFERENCES.values() if p.lookup} <= set(lookups.names())

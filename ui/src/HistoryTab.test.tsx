@@ -86,6 +86,48 @@ describe("Execution History", () => {
   });
 });
 
+describe("Execution History's Job filter with 5,000 jobs", () => {
+  // Titles "Job 0001" … "Job 5000"; the server filters, sorts and pages as the jobs listing does.
+  const ALL = Array.from({ length: 5000 }, (_, n) => ({ id: `job-${n + 1}`, title: `Job ${String(n + 1).padStart(4, "0")}` }));
+
+  it("asks the server for titles as one types, and names a chosen job beyond the first page", async () => {
+    const { calls } = fakeApi({
+      "GET jobs": (c) => {
+        const filter = c.query.get("filter") ?? "";
+        const size = Number(c.query.get("page_size"));
+        const [column, , text] = filter.split(":");
+        const hits = ALL.filter((j) => !filter || (column === "id" ? j.id === text : j.title.toLowerCase().includes(text.toLowerCase())));
+        return { body: { jobs: hits.slice(0, size), total: hits.length } };
+      },
+      "GET history": () => ({ body: history([run("success", { job_id: "job-4321", title: "Job 4321" })]) }),
+    });
+    const onQuery = vi.fn();
+    const query = { ...defaultHistoryQuery(new Date("2026-11-29T12:00:00")), job: "job-4999" };
+    renderUi(<HistoryTab query={query} onQuery={onQuery} onView={() => undefined} refreshKey={0} />);
+    const picker = (await screen.findByLabelText("Job")) as HTMLSelectElement;
+    // The chosen job is past the first 50 titles: its title is asked by id, not shown as an id.
+    await waitFor(() => expect(picker.selectedOptions[0]?.textContent).toBe("Job 4999"));
+    expect(within(picker).getByRole("option", { name: "Job 0050" })).toBeInTheDocument();
+    expect(within(picker).queryByRole("option", { name: "Job 0051" })).toBeNull();
+    expect(within(picker).getByRole("option", { name: "4950 more: search titles to narrow" })).toBeDisabled();
+    expect(calls.some((c) => c.path === "jobs" && c.query.get("filter") === "id:equals:job-4999")).toBe(true);
+    expect(calls.every((c) => c.path !== "jobs" || Number(c.query.get("page_size")) <= 50)).toBe(true);
+
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText("Search jobs by title"), "432");
+    await within(picker).findByRole("option", { name: "Job 4321" });
+    const searches = calls.filter((c) => c.path === "jobs" && c.query.get("filter")?.startsWith("title:"));
+    expect(searches.map((c) => c.query.get("filter"))).toEqual(["title:contains:432"]);
+    // 0432, 1432, 2432, 3432, 4432 and 4320 … 4329: fifteen titles contain "432"; the chosen
+    // job stays listed first so the filter still names it.
+    const titles = within(picker).getAllByRole("option").map((o) => o.textContent);
+    expect(titles.slice(0, 3)).toEqual(["All jobs", "Job 4999", "Job 0432"]);
+    expect(titles.filter((t) => t !== "Job 4999" && /^Job \d{4}$/.test(t ?? ""))).toHaveLength(15);
+    await user.selectOptions(picker, "job-4321");
+    expect(onQuery).toHaveBeenLastCalledWith({ ...query, job: "job-4321", page: 1 });
+  });
+});
+
 describe("Output", () => {
   it("shows HTML first, text on its tab, links to the run and its logs, and goes back", async () => {
     fakeApi({

@@ -8,6 +8,10 @@ import { SortHeader } from "./SortHeader";
 import { STATE_PALETTE, stateLabel } from "./states";
 import type { HistoryPage, JobPage } from "./types";
 
+/** How many titles the Job filter lists at once; a search on the server finds the others. */
+export const JOB_CHOICES = 50;
+export const JOB_SEARCH_DELAY_MS = 250;
+
 export interface HistoryQuery {
   from: string;
   to: string;
@@ -46,14 +50,7 @@ export function HistoryTab(props: {
   const [data, setData] = useState<HistoryPage | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
-  const [jobs, setJobs] = useState<{ id: string; title: string }[]>([]);
   const [tick, setTick] = useState(0);
-
-  useEffect(() => {
-    request<JobPage>("jobs", { query: new URLSearchParams({ page_size: "500", sort: "title" }) })
-      .then((p) => setJobs(p.jobs.map((j) => ({ id: j.id, title: j.title }))))
-      .catch(() => setJobs([]));
-  }, []);
 
   const load = useCallback(
     (signal: { cancelled: boolean }) => {
@@ -121,22 +118,7 @@ export function HistoryTab(props: {
         <Button type="submit" size="sm">
           Search
         </Button>
-        <Stack gap="0.5">
-          <label htmlFor="h-job">
-            <Text fontSize="sm" fontWeight="medium">Job</Text>
-          </label>
-          <NativeSelect.Root size="sm" width="64">
-            <NativeSelect.Field id="h-job" value={query.job} onChange={(e) => onQuery({ ...query, job: e.target.value, page: 1 })}>
-              <option value="">All jobs</option>
-              {jobs.map((j) => (
-                <option key={j.id} value={j.id}>
-                  {j.title}
-                </option>
-              ))}
-            </NativeSelect.Field>
-            <NativeSelect.Indicator />
-          </NativeSelect.Root>
-        </Stack>
+        <JobPicker job={query.job} onJob={(job) => onQuery({ ...query, job, page: 1 })} />
         {data?.live && (
           <Badge colorPalette="cyan" variant="subtle" aria-live="polite">
             <Spinner size="xs" /> updating while runs are in progress
@@ -216,6 +198,90 @@ export function HistoryTab(props: {
           <Pager page={data.page} pages={data.pages} total={data.total} noun={data.total === 1 ? "run" : "runs"} onPage={(page) => onQuery({ ...query, page })} />
         </HStack>
       )}
+    </Stack>
+  );
+}
+
+interface JobChoice {
+  id: string;
+  title: string;
+}
+
+function jobQuery(filter: string | null, size: number): URLSearchParams {
+  const params = new URLSearchParams({ page_size: String(size), sort: "title" });
+  if (filter) params.append("filter", filter);
+  return params;
+}
+
+/** The Job filter: a title search on the server (the jobs listing's filters) and its matches. */
+function JobPicker(props: { job: string; onJob: (job: string) => void }) {
+  const { job, onJob } = props;
+  const [search, setSearch] = useState("");
+  const [found, setFound] = useState<{ jobs: JobChoice[]; total: number } | null>(null);
+  const [chosenTitle, setChosenTitle] = useState<{ id: string; title: string } | null>(null);
+  const q = search.trim();
+
+  useEffect(() => {
+    let live = true;
+    const ask = () =>
+      request<JobPage>("jobs", { query: jobQuery(q ? `title:contains:${q}` : null, JOB_CHOICES) })
+        .then((p) => live && setFound({ jobs: p.jobs.map((j) => ({ id: j.id, title: j.title })), total: p.total }))
+        .catch(() => live && setFound({ jobs: [], total: 0 }));
+    // The first list comes at once; typing waits for a pause.
+    let timer: number | undefined;
+    if (q) timer = window.setTimeout(ask, JOB_SEARCH_DELAY_MS);
+    else void ask();
+    return () => {
+      live = false;
+      if (timer !== undefined) window.clearTimeout(timer);
+    };
+  }, [q]);
+
+  const listed = found?.jobs ?? [];
+  const chosenListed = !job || listed.some((j) => j.id === job);
+  // A chosen job outside the matches keeps its title (asked by id), so the filter still says it.
+  useEffect(() => {
+    if (chosenListed || chosenTitle?.id === job) return;
+    let live = true;
+    request<JobPage>("jobs", { query: jobQuery(`id:equals:${job}`, 1) })
+      .then((p) => live && setChosenTitle({ id: job, title: p.jobs[0]?.title ?? job }))
+      .catch(() => live && setChosenTitle({ id: job, title: job }));
+    return () => {
+      live = false;
+    };
+  }, [job, chosenListed, chosenTitle]);
+
+  const more = found ? found.total - listed.length : 0;
+  return (
+    <Stack gap="0.5">
+      <label htmlFor="h-job">
+        <Text fontSize="sm" fontWeight="medium">Job</Text>
+      </label>
+      <HStack gap="1" flexWrap="nowrap">
+        <Input size="sm" width="36" placeholder="Search titles" aria-label="Search jobs by title" value={search} onChange={(e) => setSearch(e.target.value)} />
+        <NativeSelect.Root size="sm" width="56">
+          <NativeSelect.Field id="h-job" value={job} onChange={(e) => onJob(e.target.value)}>
+            <option value="">All jobs</option>
+            {!chosenListed && <option value={job}>{chosenTitle?.id === job ? chosenTitle.title : job}</option>}
+            {listed.map((j) => (
+              <option key={j.id} value={j.id}>
+                {j.title}
+              </option>
+            ))}
+            {more > 0 && (
+              <option disabled value="__more__">
+                {`${more} more: search titles to narrow`}
+              </option>
+            )}
+            {found && q && listed.length === 0 && (
+              <option disabled value="__none__">
+                No job title contains that
+              </option>
+            )}
+          </NativeSelect.Field>
+          <NativeSelect.Indicator />
+        </NativeSelect.Root>
+      </HStack>
     </Stack>
   );
 }

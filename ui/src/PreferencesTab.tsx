@@ -1,8 +1,9 @@
 // System Preferences: every preference with its values; an administrator sets them here.
-import { Alert, Button, HStack, Input, NativeSelect, Stack, Table, Text } from "@chakra-ui/react";
+import { Alert, Box, Button, HStack, Input, NativeSelect, Stack, Table, Text } from "@chakra-ui/react";
 import { useEffect, useState } from "react";
 
 import { request } from "./api";
+import { LookupField } from "./LookupField";
 import { notify } from "./toaster";
 
 export interface Preference {
@@ -12,6 +13,8 @@ export interface Preference {
   scope: string;
   description: string;
   choices: string[];
+  /** The lookup its values are picked from (profiles); none: chosen from `choices` or typed. */
+  lookup?: string | null;
   default: string;
   district: string | null;
   schools: Record<string, string>;
@@ -56,7 +59,18 @@ function PreferenceRow(props: { pref: Preference; canEdit: boolean; onSaved: () 
       {canEdit && (
         <Table.Cell>
           <HStack gap="1" flexWrap="nowrap">
-            {pref.choices.length || pref.type === "flag" ? (
+            {pref.lookup ? (
+              <Box width="44">
+                <LookupField
+                  name={pref.lookup}
+                  label={`${pref.title} value`}
+                  param={pref.key}
+                  multiple={false}
+                  value={value}
+                  onChange={(v) => setValue(v === null || v === undefined ? "" : String(v))}
+                />
+              </Box>
+            ) : pref.choices.length || pref.type === "flag" ? (
               <NativeSelect.Root size="xs" width="36">
                 <NativeSelect.Field aria-label={`${pref.title} value`} value={value} onChange={(e) => setValue(e.target.value)}>
                   <option value="">—</option>

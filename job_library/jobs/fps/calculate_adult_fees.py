@@ -52,6 +52,7 @@ class AdultFeesParams(BaseModel):
     schools: list[int] = Field(
         default_factory=list,
         title="Schools",
+        json_schema_extra={"x-focus-lookup": "schools"},
         description="Only these adult schools; empty: every adult school.",
     )
     max_listed: int = Field(default=200, ge=0, le=10_000, title="Records listed")

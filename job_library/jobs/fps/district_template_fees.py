@@ -52,6 +52,7 @@ class TemplateFeesParams(BaseModel):
     schools: list[int] = Field(
         default_factory=list,
         title="Schools",
+        json_schema_extra={"x-focus-lookup": "schools"},
         description="Only these schools' programs; empty: every school.",
     )
     max_listed: int = Field(default=200, ge=0, le=10_000, title="Fees listed")
