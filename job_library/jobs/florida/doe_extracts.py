@@ -95,9 +95,9 @@ class FloridaDoeExtracts(Job):
         "record that cannot be written (a value too long or not plain ASCII) is left out and "
         "listed. The checks fill florida_verification and wdis_verification and their results "
         "are the run's output, so they reach the completion e-mail; with pushing on, each "
-        "chosen school gets its own results as an HTML page in its folder of the district's "
-        "files once the run is committed. Tables are brought in line, never rebuilt: a second "
-        "run changes nothing."
+        "chosen school gets its own results and its students left out as an HTML page in its "
+        "folder of the district's files once the run is committed. Tables are brought in line, "
+        "never rebuilt: a second run changes nothing."
     )
     module = "Florida State Reporting"
     needs_state = "FL"
