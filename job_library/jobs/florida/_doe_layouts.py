@@ -11,7 +11,7 @@ A, N, R, F = Fill.LEFT, Fill.NUMERIC, Fill.RIGHT, Fill.FILLER
 # (FLDOE PK-12 Education Information Services, last updated 1 July 2025,
 # https://www.fldoe.org/accountability/data-sys/database-manuals-updates/2025-26-student-info-system/federal-state-indicator-status.stml),
 # with the codes each field accepts taken from the DOE's edits for this format (Student
-# Database 2026-27, https://www.fldoe.org/file/20909/2627fsis.pdf), both read from faithful
+# Database 2026-27, https://www.fldoe.org/file/20909/2627fsis.pdf), both read from third-party
 # text copies of those documents (the DOE pages themselves were not reachable from here; the
 # 2024-25 page's notes, which were, match). Since rule 6A-1.00141
 # (1 July 2020) the key is the FLEID (item 34): item 3, once the Florida student number, is
