@@ -115,7 +115,7 @@ def _verification(name: str) -> sa.Table:
     )
 
 
-florida_pk12_initial = _initial("florida_pk12_initial", 80)
+florida_pk12_initial = _initial("florida_pk12_initial", 160)
 florida_wdis_initial = _initial("florida_wdis_initial", 70)
 florida_verification = _verification("florida_verification")
 wdis_verification = _verification("wdis_verification")

@@ -281,12 +281,14 @@ def test_each_file_job_does_real_work_with_the_seeded_files(engine, drops, tmp_p
     # trailer alone (a count of zero), sent all the same so the DMV sees the district reported.
     students, lines = sent["dmv"]
     assert students == 0 and len(lines) == 2 and lines[0].startswith(b"T000000")
-    # Beside it, the FTE file: one 80-character line per stored PK-12 record, no trailer.
+    # Beside it, the FTE file: one 160-character line per stored PK-12 record, no trailer.
     (fte,) = (root / "ftp" / "fte").iterdir()
     assert fte.name.startswith("FTE_") and fte.name.endswith(".txt")
     fte_lines = fte.read_bytes().split(b"\r\n")
     assert fte_lines[-1] == b"" and len(fte_lines) == fte_records + 1
-    assert {len(line) for line in fte_lines[:-1]} == {80}
+    assert {len(line) for line in fte_lines[:-1]} == {160}
+    # Keyed on the FLEID (73-86); the old student number's place (7-16) is blank filler.
+    assert all(line[6:16] == b" " * 10 and line[72:74] == b"FL" for line in fte_lines[:-1])
 
     # Acelo receives the postings of the demo's closed GL periods.
     closed = _count(

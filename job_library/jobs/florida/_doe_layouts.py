@@ -6,31 +6,103 @@ from job_library.fixed_width import Fill, layout
 
 A, N, R, F = Fill.LEFT, Fill.NUMERIC, Fill.RIGHT, Fill.FILLER
 
-# The DOE's published Federal/State Indicator Status format (2004-05 student database
-# manual, record size 80), item by item; items 6, 8, 10-17, 19-22, 24, 25, 28 and 29 are filler.
+# The DOE's Federal/State Indicator Status student record, 160 characters, item by item as
+# published in "Automated Student Information System 2025-26: Federal/State Indicator Status"
+# (FLDOE PK-12 Education Information Services, last updated 1 July 2025,
+# https://www.fldoe.org/accountability/data-sys/database-manuals-updates/2025-26-student-info-system/federal-state-indicator-status.stml),
+# with the codes each field accepts taken from the DOE's edits for this format (Student
+# Database 2026-27, https://www.fldoe.org/file/20909/2627fsis.pdf), both read from third-party
+# text copies of those documents (the DOE pages themselves were not reachable from here; the
+# 2024-25 page's notes, which were, match). Since rule 6A-1.00141
+# (1 July 2020) the key is the FLEID (item 34): item 3, once the Florida student number, is
+# filler the DOE rejects unless blank (edit 16). Items 13-14 (CAPE district numbers) were
+# deleted in 2024-25 and stay blank. Fields our database holds no data for carry the code the
+# edits accept for every survey meaning "no" or "not applicable" (layout defaults below).
 PK12_INDICATOR_STATUS = layout(
     "Federal/State Indicator Status",
-    80,
+    160,
     [
         ("district_number", 1, 2, N),
         ("school_number", 3, 6, R),
-        ("student_number", 7, 16, A),
+        ("filler_3", 7, 16, F),
         ("survey", 17, 17, A),
         ("fiscal_year", 18, 21, N),
-        ("filler_6", 22, 22, F),
+        ("military_family", 22, 22, A),
         ("immunization_status", 23, 23, A),
-        ("filler_8", 24, 24, F),
-        ("early_admission", 25, 25, A),
-        ("filler_10_17", 26, 33, F),
+        ("filler_8", 24, 25, F),
+        ("homeless", 26, 26, A),
+        ("homeless_unaccompanied", 27, 27, A),
+        ("filler_11", 28, 33, F),
         ("transaction_code", 34, 34, A),
-        ("filler_19_22", 35, 38, F),
-        ("prior_to_kindergarten", 39, 39, A),
-        ("filler_24_25", 40, 43, F),
+        ("cape_districts_deleted", 35, 38, F),
+        ("pe_waiver", 39, 39, A),
+        ("bullied_disability", 40, 40, A),
+        ("bullied_race", 41, 41, A),
+        ("bullied_sex", 42, 42, A),
+        ("fund_source", 43, 43, A),
         ("section_504", 44, 44, A),
-        ("pk_participation", 45, 45, A),
-        ("filler_28_29", 46, 80, F),
+        ("bullied_religion", 45, 45, A),
+        ("school_related_arrest", 46, 46, A),
+        ("career_academy", 47, 47, A),
+        ("filler_24", 48, 54, F),
+        ("immigrant", 55, 55, A),
+        ("dropout_prevention", 56, 56, A),
+        ("test_accommodations", 57, 57, A),
+        ("medical_complexity", 58, 58, A),
+        ("homelessness_cause", 59, 59, A),
+        ("bullied_sexual_orientation", 60, 60, A),
+        ("filler_31", 61, 61, F),
+        ("federally_connected", 62, 62, A),
+        ("local_student_number", 63, 72, A),
+        ("fleid", 73, 86, A),
+        ("filler_35", 87, 152, F),
+        ("error_codes", 153, 160, F),  # the DOE writes its edit errors here; sent blank
     ],
 )
+# What goes in the fields our database has no data for (edit numbers of the 2026-27 edits):
+# N "not homeless" (41) makes unaccompanied youth and homelessness cause Z (43, 26); Z, the
+# code every survey accepts, for military family (46, 60: Z for PK), bullied or harassed
+# (49, 4A, 4B, 10, 11), fund source (44), dropout prevention (14: Z in survey 5), test
+# accommodations (20), medical complexity (9) and federally connected (8: Z in surveys 2 and
+# 5); N for the yes/no-only fields school-related arrest (31), career academy (22) and
+# immigrant (12); A (an add, the only code of an original transmission, 6) as transaction code.
+PK12_DEFAULTS = {
+    "military_family": "Z",
+    "homeless": "N",
+    "homeless_unaccompanied": "Z",
+    "transaction_code": "A",
+    "bullied_disability": "Z",
+    "bullied_race": "Z",
+    "bullied_sex": "Z",
+    "fund_source": "Z",
+    "bullied_religion": "Z",
+    "school_related_arrest": "N",
+    "career_academy": "N",
+    "immigrant": "N",
+    "dropout_prevention": "Z",
+    "test_accommodations": "Z",
+    "medical_complexity": "Z",
+    "homelessness_cause": "Z",
+    "bullied_sexual_orientation": "Z",
+    "federally_connected": "Z",
+}
+# Physical education waiver (63): Z for PK and grades 09-12, else Y or N; with no waivers
+# recorded, N for KG-08.
+PE_WAIVER_GRADES = ("KG", "01", "02", "03", "04", "05", "06", "07", "08")
+SECTION_504_UNSET = "Z"  # not applicable, when the student has no Section 504 code (39)
+
+
+def fleid_problem(fleid: str | None) -> str | None:
+    """Why ``fleid`` cannot key a DOE record (FL and twelve digits, not all zeros), or None."""
+    text = (fleid or "").strip()
+    if not text:
+        return "no FLEID (the DOE keys this record on it)"
+    if len(text) != 14 or not text.startswith("FL") or not text[2:].isdigit():
+        return f"FLEID {text!r} is not FL followed by twelve digits"
+    if text[2:] == "0" * 12:
+        return f"FLEID {text!r} is all zeros"
+    return None
+
 
 # Ours (the WDIS formats are not in the material we have): one adult student per school.
 WDIS_STUDENT = layout(

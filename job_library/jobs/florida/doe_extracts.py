@@ -17,13 +17,10 @@ from job_library.sis_params import SchoolYear
 Format = Literal["pk12", "wdis"]
 FORMAT_TITLES = {"pk12": "PK-12", "wdis": "WDIS"}
 PUSH_FOLDER = "school_folders"  # under the district's files: <school id>/doe_verification/
-# Student fields (by alias) that fill the PK-12 indicator codes; blank when not set.
+# Student fields (by alias) that fill PK-12 indicator codes; the others are in _doe_layouts.
 INDICATOR_FIELDS = {
     "immunization_status": "fl_immunization_status",
-    "early_admission": "fl_early_admission",
-    "prior_to_kindergarten": "fl_prior_to_kindergarten",
     "section_504": "fl_section_504",
-    "pk_participation": "fl_pk_participation",
 }
 
 
@@ -87,17 +84,20 @@ class FloridaDoeExtracts(Job):
     description = (
         "For one school year and survey period, builds the initial state-reporting extracts "
         "and/or checks them district-wide. PK-12 (students of schools that are not adult "
-        "education) goes to florida_pk12_initial as the DOE's 80-character Federal/State "
-        "Indicator Status record; WDIS (students of adult education schools) goes to "
+        "education) goes to florida_pk12_initial as the DOE's current 160-character "
+        "Federal/State Indicator Status record, keyed on the student's FLEID with the Focus "
+        "student id as the local student number; a student without a usable FLEID (none, "
+        "blank, all zeros or not FL and twelve digits) is not written and is listed with the "
+        "reason. WDIS (students of adult education schools) goes to "
         "florida_wdis_initial in a 70-character layout this project defines because the WDIS "
         "formats were not available to us (both layouts are in the README). Surveys 1-4 take "
         "the enrollments active on the run date, survey 5 every enrollment of the year; a "
         "record that cannot be written (a value too long or not plain ASCII) is left out and "
         "listed. The checks fill florida_verification and wdis_verification and their results "
         "are the run's output, so they reach the completion e-mail; with pushing on, each "
-        "chosen school gets its own results as an HTML page in its folder of the district's "
-        "files once the run is committed. Tables are brought in line, never rebuilt: a second "
-        "run changes nothing."
+        "chosen school gets its own results and its students left out as an HTML page in its "
+        "folder of the district's files once the run is committed. Tables are brought in line, "
+        "never rebuilt: a second run changes nothing."
     )
     module = "Florida State Reporting"
     needs_state = "FL"
@@ -149,14 +149,21 @@ def _indicators_sql() -> tuple[str, str]:
 def _source_rows(conn: sa.Connection, fmt: str, syear: int, survey: str, today: dt.date):
     columns, joins = _indicators_sql() if fmt == "pk12" else ("NULL AS none", "")
     adult = "TRUE" if fmt == "wdis" else "FALSE"
+    # One row a school and student; its grade is that of the latest enrollment counted.
     sql = f"""
-SELECT DISTINCT sc.school_id, s.student_id, sc.district_number, sc.school_number,
-       s.last_name, s.first_name, s.birthdate, s.gender, {columns}
-FROM student_enrollment e
+SELECT sc.school_id, s.student_id, sc.district_number, sc.school_number, s.fleid,
+       s.last_name, s.first_name, s.birthdate, s.gender, g.short_name AS grade, {columns}
+FROM (
+    SELECT e.school_id, e.student_id, e.grade_id, ROW_NUMBER() OVER (
+        PARTITION BY e.school_id, e.student_id ORDER BY e.start_date DESC, e.id DESC) AS latest
+    FROM student_enrollment e
+    WHERE e.syear = :syear {_active_sql(survey)}
+) e
 JOIN schools sc ON sc.school_id = e.school_id AND sc.adult_ed = {adult}
 JOIN students s ON s.student_id = e.student_id
+JOIN grade_levels g ON g.grade_id = e.grade_id
 {joins}
-WHERE e.syear = :syear {_active_sql(survey)}
+WHERE e.latest = 1
 ORDER BY sc.school_id, s.student_id
 """
     params = {"syear": syear} | ({} if survey == "5" else {"today": today})
@@ -165,7 +172,10 @@ ORDER BY sc.school_id, s.student_id
 
 def _record(fmt: str, row, syear: int, survey: str) -> str:
     from job_library.jobs.florida._doe_layouts import (
+        PE_WAIVER_GRADES,
+        PK12_DEFAULTS,
         PK12_INDICATOR_STATUS,
+        SECTION_504_UNSET,
         WDIS_STUDENT,
         fiscal_year,
     )
@@ -173,12 +183,22 @@ def _record(fmt: str, row, syear: int, survey: str) -> str:
     common = {
         "district_number": row["district_number"],
         "school_number": row["school_number"],
-        "student_number": row["student_id"],
         "survey": survey,
         "fiscal_year": fiscal_year(syear),
     }
     if fmt == "pk12":
-        return PK12_INDICATOR_STATUS.record(common | {name: row[name] for name in INDICATOR_FIELDS})
+        return PK12_INDICATOR_STATUS.record(
+            common
+            | PK12_DEFAULTS
+            | {
+                "immunization_status": row["immunization_status"],
+                "section_504": (row["section_504"] or "").strip() or SECTION_504_UNSET,
+                "pe_waiver": "N" if row["grade"] in PE_WAIVER_GRADES else "Z",
+                "local_student_number": row["student_id"],
+                "fleid": row["fleid"].strip(),
+            }
+        )
+    common["student_number"] = row["student_id"]
     birth = row["birthdate"]
     if isinstance(birth, str):  # SQLite hands text back through a raw query
         birth = dt.date.fromisoformat(birth)
@@ -196,12 +216,17 @@ def _record(fmt: str, row, syear: int, survey: str) -> str:
 def extract(conn: sa.Connection, outcome: Outcome, syear: int, survey: str, today) -> None:
     """Bring the format's initial table in line with the records built now."""
     from job_library.fixed_width import LayoutError
+    from job_library.jobs.florida._doe_layouts import fleid_problem
     from job_library.schemas.florida_reporting import florida_pk12_initial, florida_wdis_initial
     from job_library.sis_sql import scratch_table
 
     target = florida_pk12_initial if outcome.fmt == "pk12" else florida_wdis_initial
     records = []
     for row in _source_rows(conn, outcome.fmt, syear, survey, today):
+        why = fleid_problem(row["fleid"]) if outcome.fmt == "pk12" else None
+        if why:
+            outcome.refused.append((row["school_id"], row["student_id"], f"{why}: not written"))
+            continue
         try:
             record = _record(outcome.fmt, row, syear, survey)
         except LayoutError as exc:
@@ -217,7 +242,7 @@ def extract(conn: sa.Connection, outcome: Outcome, syear: int, survey: str, toda
         [
             sa.Column("school_id", sa.Integer, primary_key=True),
             sa.Column("student_id", sa.Integer, primary_key=True),
-            sa.Column("record", sa.String(100), nullable=False),
+            sa.Column("record", sa.String(200), nullable=False),
         ],
     )
     if records:
@@ -248,12 +273,12 @@ def extract(conn: sa.Connection, outcome: Outcome, syear: int, survey: str, toda
 
 
 # Each check: code, message and the condition on the initial record (alias i), its student
-# (s), school (sc) and year. Positions are those of the layouts in doe_layouts.
+# (s), school (sc) and year. Positions are those of the layouts in _doe_layouts.
 _PK12_CHECKS = (
-    (
+    (  # the extract writes none of these; a record stored another way may hold one
         "FLEID",
-        "The student has no FLEID (none, blank or all zeros).",
-        "COALESCE(TRIM(s.fleid), '') = '' OR s.fleid = 'FL000000000000'",
+        "The record's FLEID (73-86) is blank, all zeros or does not start with FL.",
+        "SUBSTR(i.record, 73, 2) <> 'FL' OR SUBSTR(i.record, 75, 12) = '000000000000'",
     ),
     (
         "IMMUN",
@@ -422,11 +447,19 @@ def _push(
     pages = {}
     for school_id in sorted(set(params.schools)):
         rows, total = _problem_rows(outcomes, 10_000, school_id)
+        left_out = [
+            (FORMAT_TITLES[o.fmt], sid, why)
+            for o in outcomes
+            for sch, sid, why in o.refused
+            if sch == school_id
+        ]
         title = f"DOE verification, school year {syear}, survey {params.survey_period}"
         pages[school_id] = (
             f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title></head>'
             f"<body><h1>{title}</h1><p>{total} problem(s).</p>"
             + html_table(("Report", "School", "Student", "Name", "Check", "Problem"), rows)
+            + (f"<p>{len(left_out)} student(s) left out of the extract.</p>" if left_out else "")
+            + html_table(("Extract", "Student", "Reason left out"), left_out)
             + "</body></html>\n"
         )
     root = district_folder(context, PUSH_FOLDER)

@@ -131,7 +131,7 @@ class SubmitDmvAttendance(Job):
         "As of day. With 'Send the FTE to the district' on (the default), the same run also "
         "hands the district its submitted FTE: the PK-12 records the Florida DOE Extracts job "
         "keeps for the chosen school year (default: the district's) and survey (default: the "
-        "latest one there), in the DOE's 80-character layout, one CR LF line per record in "
+        "latest one there), in the DOE's 160-character layout, one CR LF line per record in "
         "school then student order and no trailer, as FTE_<fiscal year>_SURVEY<n>.txt (for "
         "example FTE_2627_SURVEY2.txt). It goes over the 'district_fte_ftp' connection (or "
         "the one the job names), into the job's FTE folder when one is set, else the "

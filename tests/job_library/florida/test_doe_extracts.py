@@ -34,8 +34,8 @@ IMMUNIZATION, SECTION_504 = 900, 901
 def _district(engine) -> None:
     """Active on 12 Nov: school 1 students 1, 2, 5; school 2 students 4 and 5 (second
     school); adult school 3 students 11-15 and 17. Student 1 is in KG without an
-    immunization status; 2 has status C and 504 Y; 2 and 4 have FLEIDs, 5 an all-zero one;
-    adult 13 has a name that is not ASCII."""
+    immunization status; 2 (grade 05, as the others) has status 2 and 504 Y; 1, 2 and 4
+    have FLEIDs, 5 an all-zero one, 3 and 6 none; adult 13 has a name that is not ASCII."""
     load(engine)
     load_adult(engine)
     with engine.begin() as conn:
@@ -60,12 +60,13 @@ def _district(engine) -> None:
         conn.execute(
             sa.insert(custom_field_values),
             [
-                dict(field_id=IMMUNIZATION, record_id=2, value="C"),
+                dict(field_id=IMMUNIZATION, record_id=2, value="2"),
                 dict(field_id=SECTION_504, record_id=2, value="Y"),
             ],
         )
         s = students.c
         for sid, values in {
+            1: dict(fleid="FL000000000001"),
             2: dict(fleid="FL000000000002"),
             4: dict(fleid="FL000000000004"),
             5: dict(fleid="FL000000000000"),
@@ -102,12 +103,7 @@ def _problems(engine, table) -> set[tuple]:
         }
 
 
-PK12_PROBLEMS = {
-    (2026, "2", 1, 1, "FLEID"),
-    (2026, "2", 1, 1, "IMMUN"),
-    (2026, "2", 1, 5, "FLEID"),
-    (2026, "2", 2, 5, "FLEID"),
-}
+PK12_PROBLEMS = {(2026, "2", 1, 1, "IMMUN")}
 WDIS_PROBLEMS = {(2026, "2", 3, sid, code) for sid in (14, 15, 17) for code in ("BIRTH", "GENDER")}
 
 
@@ -120,11 +116,17 @@ def test_extracts_match_the_golden_files_byte_for_byte(db):
     assert _problems(db, wdis_verification) == WDIS_PROBLEMS
     assert result.success
     assert result.summary == (
-        "DOE survey 2, school year 2026: PK-12: 5 record(s) extracted (5 added, 0 updated, "
-        "0 removed, 0 left out), 4 verification problem(s); WDIS: 5 record(s) extracted "
+        "DOE survey 2, school year 2026: PK-12: 3 record(s) extracted (3 added, 0 updated, "
+        "0 removed, 2 left out), 1 verification problem(s); WDIS: 5 record(s) extracted "
         "(5 added, 0 updated, 0 removed, 1 left out), 6 verification problem(s)."
     )
     assert result.counts["wdis_left_out"] == 1
+    # Student 5's all-zero FLEID keeps both of its records out (schools 1 and 2).
+    for school in (1, 2):
+        assert (
+            f"  left out: PK-12 school {school} student 5: FLEID 'FL000000000000' is all zeros: "
+            "not written" in result.text
+        )
     assert (
         "  left out: WDIS school 3 student 13: layout WDIS Adult Student (project layout): "
         "field last_name (22-41): 'Muñoz' is not printable ASCII" in result.text
@@ -148,7 +150,7 @@ def test_second_run_changes_nothing_and_changes_are_brought_in_line(db):
     assert _problems(db, florida_verification) == PK12_PROBLEMS
     with db.begin() as conn:
         conn.execute(
-            sa.insert(custom_field_values), [dict(field_id=IMMUNIZATION, record_id=1, value="C")]
+            sa.insert(custom_field_values), [dict(field_id=IMMUNIZATION, record_id=1, value="2")]
         )
         conn.execute(  # student 2 leaves on 11 Nov
             sa.update(student_enrollment)
@@ -158,23 +160,53 @@ def test_second_run_changes_nothing_and_changes_are_brought_in_line(db):
     third = _run(db, formats=["pk12"])
     assert (third.counts["pk12_added"], third.counts["pk12_updated"]) == (0, 1)
     assert third.counts["pk12_removed"] == 1
-    assert _problems(db, florida_verification) == PK12_PROBLEMS - {(2026, "2", 1, 1, "IMMUN")}
+    assert _problems(db, florida_verification) == set()
     assert "wdis_records" not in third.counts
 
 
 def test_survey_5_takes_every_enrollment_of_the_year_and_keeps_survey_2(db):
     _district(db)
+    with db.begin() as conn:  # 3 gets a blank FLEID; 6 keeps none
+        conn.execute(sa.update(students).where(students.c.student_id == 3).values(fleid="  "))
     _run(db, formats=["pk12"])
     result = _run(db, formats=["pk12"], survey_period="5", run_verification=False)
     # School 1: 1, 2, 3, 4, 5, 6; school 2: 4, 5; last year's record of 1 is not this year.
-    assert result.counts["pk12_records"] == 8
+    # Written: 1, 2, 4 at school 1 and 4 at school 2; 3, 5, 6 (and 5 at school 2) are not.
+    assert result.counts["pk12_records"] == 4
+    assert result.counts["pk12_left_out"] == 4
+    for line in (
+        "  left out: PK-12 school 1 student 3: no FLEID (the DOE keys this record on it): "
+        "not written",
+        "  left out: PK-12 school 1 student 6: no FLEID (the DOE keys this record on it): "
+        "not written",
+    ):
+        assert line in result.text
     assert "pk12_problems" not in result.counts
     with db.connect() as conn:
         t = florida_pk12_initial
         by_survey = dict(
             conn.execute(sa.select(t.c.survey, sa.func.count()).group_by(t.c.survey)).all()
         )
-    assert by_survey == {"2": 5, "5": 8}
+    assert by_survey == {"2": 3, "5": 4}
+
+
+@pytest.mark.parametrize(
+    ("fleid", "why"),
+    [
+        ("FL000000000001", None),
+        (None, "no FLEID (the DOE keys this record on it)"),
+        ("", "no FLEID (the DOE keys this record on it)"),
+        ("   ", "no FLEID (the DOE keys this record on it)"),
+        ("FL000000000000", "FLEID 'FL000000000000' is all zeros"),
+        ("FL00000000001", "FLEID 'FL00000000001' is not FL followed by twelve digits"),
+        ("XX000000000001", "FLEID 'XX000000000001' is not FL followed by twelve digits"),
+        ("FL00000000000A", "FLEID 'FL00000000000A' is not FL followed by twelve digits"),
+    ],
+)
+def test_a_usable_fleid_is_fl_and_twelve_digits_not_all_zeros(fleid, why):
+    from job_library.jobs.florida._doe_layouts import fleid_problem
+
+    assert fleid_problem(fleid) == why
 
 
 def test_verification_only_reads_the_tables_as_they_are(db):
@@ -186,7 +218,15 @@ def test_verification_only_reads_the_tables_as_they_are(db):
     )
     _run(db, run_verification=False)
     assert _problems(db, florida_verification) == set()
-    assert _run(db, run_extracts=False).counts["pk12_problems"] == 4
+    assert _run(db, run_extracts=False).counts["pk12_problems"] == 1
+    # A stored record whose FLEID (73-86) was blanked: the check reads the record itself.
+    t = florida_pk12_initial
+    with db.begin() as conn:
+        record = conn.execute(sa.select(t.c.record).where(t.c.student_id == 4)).scalar_one()
+        blanked = record[:72] + " " * 14 + record[86:]
+        conn.execute(sa.update(t).where(t.c.student_id == 4).values(record=blanked))
+    assert _run(db, run_extracts=False).counts["pk12_problems"] == 2
+    assert _problems(db, florida_verification) == PK12_PROBLEMS | {(2026, "2", 2, 4, "FLEID")}
 
 
 def test_results_are_pushed_to_the_chosen_school_folders_after_the_commit(db, tmp_path):
@@ -196,8 +236,11 @@ def test_results_are_pushed_to_the_chosen_school_folders_after_the_commit(db, tm
     page3 = tmp_path / "school_folders/3/doe_verification/verification_2026_survey2.html"
     assert not (tmp_path / "school_folders/1").exists()
     text2 = page2.read_text()
-    assert "<p>1 problem(s).</p>" in text2
-    assert "<td>PK-12</td><td>TM</td><td>5</td><td>Last5, First5</td><td>FLEID</td>" in text2
+    assert "<p>0 problem(s).</p><p>1 student(s) left out of the extract.</p>" in text2
+    assert (
+        "<td>PK-12</td><td>5</td><td>FLEID &#x27;FL000000000000&#x27; is all zeros: not "
+        "written</td>" in text2
+    )
     assert "<td>TE</td>" not in text2
     assert "<p>6 problem(s).</p>" in page3.read_text()
     assert result.counts["pushed"] == 2
@@ -241,5 +284,5 @@ def test_bad_choices_are_refused_with_the_fix(db):
 def test_listing_is_capped(db):
     _district(db)
     result = _run(db, max_listed=2)
-    # 1 of the left-out records and 2 of 10 problems listed.
-    assert "  ... and 8 more (listing capped at 2)." in result.text
+    # 2 of the 3 left-out records and 2 of 7 problems listed.
+    assert "  ... and 6 more (listing capped at 2)." in result.text

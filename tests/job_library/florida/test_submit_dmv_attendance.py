@@ -279,29 +279,38 @@ def test_a_database_error_after_the_upload_rolls_back_and_the_next_run_sends_aga
     assert ledger(district) == [(NAME, 2, "test-job")]
 
 
-# The district's submitted FTE: PK-12 Federal/State Indicator Status records (DOE layout, 80
-# characters) as the DOE extracts job stores them, written out here field by field: district
-# 2, school 4, student number 10 (left, blank-filled), survey 1, fiscal year 4, filler 1,
-# immunization status 1, then blanks to 80 (the other indicators are not set).
+# The district's submitted FTE: PK-12 Federal/State Indicator Status records (the DOE's
+# 2025-26 layout, 160 characters) as the DOE extracts job stores them, written out here field
+# by field: district 2, school 4, filler 10, survey 1, fiscal year 4, then positions 22-62
+# (military Z, immunization, filler 2, homeless N, unaccompanied Z, filler 6, transaction A,
+# filler 4, PE waiver N, bullied Z Z Z, fund source Z, 504 Z, bullied Z, arrest N, academy N,
+# filler 7, immigrant N, Z Z Z Z Z, filler 1, federally connected Z), local student number
+# 10 (left, blank-filled), FLEID 14, filler 74.
 def _fte(school: str, student: str, survey: str, immunization: str = " ") -> str:
     return (
-        "13" + school + student + " " * (10 - len(student)) + survey + "2627" + " "
-        + immunization + " " * 57
+        "13" + school + " " * 10 + survey + "2627"
+        + "Z" + immunization + "  " + "NZ" + " " * 6 + "A" + " " * 4 + "N" + "ZZZ" + "Z" + "Z"
+        + "Z" + "NN" + " " * 7 + "N" + "ZZZZZ" + " " + "Z"
+        + student + " " * (10 - len(student)) + f"FL{int(student):012d}" + " " * 74
     )  # fmt: skip
 
 
 FTE_ROWS = [  # (survey, school id, student id, record), stored out of order on purpose
     ("3", 2, 4, _fte("2001", "4", "3")),
-    ("3", 1, 2, _fte("0101", "2", "3", "C")),
+    ("3", 1, 2, _fte("0101", "2", "3", "2")),
     ("2", 1, 1, _fte("0101", "1", "2")),
-    ("3", 1, 1, _fte("0101", "1", "3", "C")),
+    ("3", 1, 1, _fte("0101", "1", "3", "2")),
 ]
 # Survey 3 is the latest: school 1's students 1 and 2, then school 2's student 4; no trailer.
 FTE_NAME = "FTE_2627_SURVEY3.txt"
+INDICATORS = "  NZ      A    NZZZZZZNN       NZZZZZ Z"  # positions 24-62, as above
 FTE_GOLDEN = (
-    "13" + "0101" + "1" + " " * 9 + "3" + "2627" + " " + "C" + " " * 57 + "\r\n"
-    + "13" + "0101" + "2" + " " * 9 + "3" + "2627" + " " + "C" + " " * 57 + "\r\n"
-    + "13" + "2001" + "4" + " " * 9 + "3" + "2627" + " " + " " + " " * 57 + "\r\n"
+    "130101" + " " * 10 + "32627" + "Z2" + INDICATORS + "1         FL000000000001" + " " * 74
+    + "\r\n"
+    + "130101" + " " * 10 + "32627" + "Z2" + INDICATORS + "2         FL000000000002" + " " * 74
+    + "\r\n"
+    + "132001" + " " * 10 + "32627" + "Z " + INDICATORS + "4         FL000000000004" + " " * 74
+    + "\r\n"
 ).encode("ascii")  # fmt: skip
 
 
@@ -324,7 +333,7 @@ def _folders(root: Path) -> None:
 
 
 def test_the_fte_goes_to_the_district_beside_the_dmv_file(with_fte, tmp_path):
-    assert len(FTE_GOLDEN) == 3 * 82
+    assert len(FTE_GOLDEN) == 3 * 162
     root = tmp_path / "ftp"
     _folders(root)
     with ftp_server(root) as server:
@@ -362,8 +371,9 @@ def test_a_chosen_survey_into_the_jobs_fte_folder(with_fte, tmp_path):
         )
     assert result.success, result.text
     assert (root / "district" / "fte" / "FTE_2627_SURVEY2.txt").read_bytes() == (
-        "13" + "0101" + "1" + " " * 9 + "2" + "2627" + " " * 59 + "\r\n"
-    ).encode("ascii")
+        "130101" + " " * 10 + "22627" + "Z " + INDICATORS + "1         FL000000000001"
+        + " " * 74 + "\r\n"
+    ).encode("ascii")  # fmt: skip
     assert result.counts["fte_records"] == 1
 
 
