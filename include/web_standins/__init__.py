@@ -126,3 +126,35 @@ def standins_address(
 def start_web_standins(host: str, port: int) -> WebStandIns:
     """Start the stand-ins on ``host:port``; raises OSError when the port is taken."""
     return WebStandIns(host, port)
+
+
+@dataclasses.dataclass
+class LocalStandIns:
+    """What make run started (None when the port was taken) and the line it prints."""
+
+    standins: WebStandIns | None
+    line: str
+
+    def stop(self) -> None:
+        if self.standins is not None:
+            self.standins.stop()
+
+
+def start_local_standins(
+    settings_file: Path = PROJECT_ROOT / "airflow_settings.yaml",
+) -> LocalStandIns:
+    """make run's stand-ins, where its web-API connections point; a taken port (another make
+    run, or a real server) is said, and the jobs use whatever answers there."""
+    host, port = standins_address(settings_file)
+    try:
+        standins = start_web_standins(host, port)
+    except OSError as exc:
+        return LocalStandIns(
+            None, f"  no web-API stand-ins: {host}:{port} is taken ({exc.strerror})"
+        )
+    return LocalStandIns(
+        standins,
+        f"  Ed-Fi, Blackboard, Authorize.net and InformaCast (edfi_api, blackboard_learn, "
+        f"authorize_net, informacast) are local stand-ins on {host}:{port}; ICS feed "
+        f"{standins.ics_url}",
+    )
