@@ -1,4 +1,4 @@
-"""The cashout tests' district: drawers, payments, the settlement time and the Authorize.net stand-in."""
+"""The cashout tests' district: drawers, payments, settlement time, an Authorize.net stand-in."""
 
 from __future__ import annotations
 
