@@ -1573,6 +1573,25 @@ def _gradebook(conn: sa.Connection, year: DemoYear) -> None:
 DEMO_PAYMENTS = 12
 
 
+def demo_card_payments() -> list[tuple[str, str, Decimal]]:
+    """(Authorize.net transaction id, source, amount) of each demo online payment: the rows of
+    drawer_payments, and what make run's Authorize.net stand-in reports settled."""
+    return [
+        (
+            str(60000001 + i),
+            "portal" if i % 3 else "store",
+            Decimal("5.00") + (i % 4) * Decimal("2.50"),
+        )
+        for i in range(DEMO_PAYMENTS)
+    ]
+
+
+def demo_informacast_scenarios() -> list[str]:
+    """The scenario ids make run's InformaCast stand-in holds: a lockdown and a request-assistance
+    scenario for every demo school (the demo chooses all but the last school's assistance one)."""
+    return [f"{kind}-{sid}" for sid, *_ in SCHOOLS for kind in ("lockdown", "assist")]
+
+
 def _web_api_data(conn: sa.Connection, year: DemoYear) -> None:
     """What the web-API jobs work on: cash drawers with online payments waiting for their
     cashout (the cashouts), InformaCast scenarios per school (the health check), and an event
@@ -1618,13 +1637,13 @@ def _web_api_data(conn: sa.Connection, year: DemoYear) -> None:
         drawer_payments,
         [
             dict(
-                drawer_id=1 if i % 3 else 2,
-                source="portal" if i % 3 else "store",
-                transaction_id=str(60000001 + i),
-                amount=5 + (i % 4) * 2.5,
+                drawer_id=1 if source == "portal" else 2,
+                source=source,
+                transaction_id=transaction,
+                amount=amount,
                 paid_at=paid,
             )
-            for i in range(DEMO_PAYMENTS)
+            for transaction, source, amount in demo_card_payments()
         ],
     )
     # InformaCast scenarios per school (Emergency Services Health Check); the last school has
@@ -2377,6 +2396,8 @@ def _graduation_and_certification(conn: sa.Connection, year: DemoYear) -> None:
         ("dop_code", 17, "A"),
     ):
         fields.write_from(alias, sa.select(sid, sa.literal(value)).where(sid % every == 0))
+
+
 # --- ERP finance and HR (#18): benefits, positions, an agreement, ERP customers, SAP -------
 
 DEMO_HR_EMPLOYEES = range(900_001, 900_008)

@@ -292,6 +292,7 @@ def main() -> int:
         return run_components(airflow, dict(os.environ))
     from include.mail_catcher import smtp_address, start_mail_catcher
     from include.text_catcher import start_text_catcher, text_address
+    from include.web_standins import start_local_standins
 
     focus_home = Path(os.environ.get("FOCUS_HOME") or PROJECT_ROOT / ".local")
     env = airflow_env(focus_home=focus_home)
@@ -319,6 +320,7 @@ def main() -> int:
         texts = None
         text_line = f"  no local text catcher: {text_host}:{text_port} is taken ({exc.strerror})"
     drops, drop_lines = start_local_drops(env, focus_home)
+    standins = start_local_standins()  # the web APIs' stand-ins (include/web_standins)
     print(f"\nFocus Scheduled Jobs on Airflow: {url}", flush=True)
     print(
         f"  log in as admin / {passwords['admin']}  (viewer / {passwords['viewer']} is read-only)"
@@ -329,6 +331,7 @@ def main() -> int:
     )
     print(mail_line, flush=True)
     print(text_line, flush=True)
+    print(standins.line, flush=True)
     print("\n".join(drop_lines) + "\n", flush=True)
     try:
         return supervise([sys.executable, "-m", "include.local_airflow", "components"], env)
@@ -338,6 +341,7 @@ def main() -> int:
         if texts is not None:
             texts.stop()
         drops.stop()
+        standins.stop()
 
 
 if __name__ == "__main__":

@@ -14,9 +14,9 @@ from pydantic import ValidationError
 from include.http_connections import endpoint_of
 from include.repository import get_definition
 from include.runner import run_job
+from include.web_standins.edfi import BASE, CLIENT_ID, CLIENT_SECRET, EdFiStandIn
 from job_library.jobs.integrations.edfi_sync import EdFiSyncParams
 from job_library.schemas.district import grade_levels, school_years
-from tests.job_library.integrations.edfi_fake import BASE, CLIENT_ID, CLIENT_SECRET, EdFiFake
 from tests.rows import good_row, insert_rows
 
 
@@ -25,7 +25,7 @@ def test_the_runner_hands_the_job_its_airflow_connection(
 ):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # openapi-core on OAuth2 schemes
-        fake = EdFiFake()
+        fake = EdFiStandIn()
     try:
         host, port = fake.server.url.removeprefix("http://").split(":")
         monkeypatch.setenv(

@@ -351,45 +351,49 @@ def test_survey_site_maintenance_on_the_demo_district(db, tmp_path):
 
 @pytest.fixture
 def web_apis(monkeypatch: pytest.MonkeyPatch):
-    """The loopback servers of the web-API jobs: an iCalendar feed, Ed-Fi, Authorize.net."""
+    """make run's stand-ins (include/web_standins) on a free loopback port: an iCalendar
+    feed, Ed-Fi, Authorize.net, Blackboard Learn and InformaCast, holding the demo's data."""
     import warnings
 
     import job_library.http_client as http_client
-    from include.demo_district import DEMO_PAYMENTS
+    from include.web_standins import WebStandIns
+    from include.web_standins.authorize_net import KEY, LOGIN
+    from include.web_standins.blackboard import KEY as BB_KEY
+    from include.web_standins.blackboard import SECRET as BB_SECRET
+    from include.web_standins.edfi import CLIENT_ID, CLIENT_SECRET
+    from include.web_standins.ics_feed import demo_feed
+    from include.web_standins.informacast import TOKEN
     from job_library.base import HttpEndpoint
-    from tests.job_library.billing.authorize_net_fake import KEY, LOGIN, AuthorizeNetFake
-    from tests.job_library.billing.authorize_net_fake import SettledBatch as Batch
-    from tests.job_library.integrations.blackboard_fake import KEY as BB_KEY
-    from tests.job_library.integrations.blackboard_fake import SECRET as BB_SECRET
-    from tests.job_library.integrations.blackboard_fake import BlackboardFake
-    from tests.job_library.integrations.edfi_fake import CLIENT_ID, CLIENT_SECRET, EdFiFake
-    from tests.job_library.integrations.test_import_ics import IcsFeed
 
     monkeypatch.setattr(http_client, "pause", lambda seconds: None)
     warnings.simplefilter("ignore", UserWarning)  # openapi-core's note on OAuth2 schemes
-    settled = [
-        (str(60000001 + i), "settledSuccessfully", f"{5 + (i % 4) * 2.5:.2f}")
-        for i in range(DEMO_PAYMENTS)
-    ]
-    feed, edfi, blackboard = IcsFeed(), EdFiFake(), BlackboardFake()
-    anet = AuthorizeNetFake([Batch("7001", EVENING - dt.timedelta(hours=3), transactions=settled)])
+    standins = WebStandIns(keep=True)
+    standins.ics.body = lambda: demo_feed(REFERENCE_DAY)  # the month of the demo's "today"
+    root = standins.server.url
 
     def endpoints(conn_id: str) -> HttpEndpoint:
         if conn_id == "edfi_api":
-            token = {"token_url": edfi.server.url + "/oauth/token"}
-            return HttpEndpoint(conn_id, edfi.url, CLIENT_ID, CLIENT_SECRET, token)
+            token = {"token_url": standins.edfi.root + "/oauth/token"}
+            return HttpEndpoint(conn_id, standins.edfi.url, CLIENT_ID, CLIENT_SECRET, token)
         if conn_id == "blackboard_learn":
-            return HttpEndpoint(conn_id, blackboard.url, BB_KEY, BB_SECRET)
+            return HttpEndpoint(conn_id, standins.blackboard.url, BB_KEY, BB_SECRET)
+        if conn_id == "informacast":
+            return HttpEndpoint(conn_id, f"{root}/informacast/api/v1", None, TOKEN)
         assert conn_id == "authorize_net"
-        return HttpEndpoint(conn_id, anet.server.url, LOGIN, KEY)
+        return HttpEndpoint(conn_id, standins.authorize_net.root, LOGIN, KEY)
 
-    yield feed, edfi, anet, blackboard, endpoints
-    for fake in (feed.server, edfi, anet, blackboard):
-        fake.stop()
+    yield standins, endpoints
+    standins.stop()
 
 
 def test_the_web_api_jobs_on_the_demo_district(db, web_apis):
-    feed, edfi, anet, blackboard, endpoints = web_apis
+    standins, endpoints = web_apis
+    feed, edfi, anet, blackboard = (
+        standins.ics,
+        standins.edfi,
+        standins.authorize_net,
+        standins.blackboard,
+    )
     generate(db, N, today=REFERENCE_DAY)
     cases = [
         ("import_ics_file", {"ics_url": feed.url}),
@@ -413,28 +417,17 @@ def test_the_web_api_jobs_on_the_demo_district(db, web_apis):
     assert edfi.accepted, "Ed-Fi received nothing"
 
 
-def test_the_health_check_on_the_demo_district_names_the_school_not_ready(db, monkeypatch):
-    import job_library.http_client as http_client
-    from job_library.base import HttpEndpoint
-    from tests.job_library.integrations.test_emergency_health_check import TOKEN, InformaCast
-
-    monkeypatch.setattr(http_client, "pause", lambda seconds: None)
+def test_the_health_check_on_the_demo_district_names_the_school_not_ready(db, web_apis):
+    standins, endpoints = web_apis
     generate(db, N, today=REFERENCE_DAY)
     with db.connect() as conn:
         ids = list(
             conn.execute(sa.text("SELECT school_id FROM schools ORDER BY school_id")).scalars()
         )
-    fake = InformaCast([f"{kind}-{sid}" for sid in ids for kind in ("lockdown", "assist")])
-    try:
-        job = REGISTRY["emergency_services_health_check"]()
-        endpoint = HttpEndpoint("informacast", fake.server.url + "/api/v1", None, TOKEN)
-        before = fingerprint(db)
-        result = run_in_transaction(
-            db, job, job.params_model(), now=EVENING, http=lambda conn_id: endpoint
-        )
-    finally:
-        fake.server.stop()
+    job = REGISTRY["emergency_services_health_check"]()
+    before = fingerprint(db)
+    result = run_in_transaction(db, job, job.params_model(), now=EVENING, http=endpoints)
     assert not result.success
     assert result.counts == {"schools": len(ids), "ready": len(ids) - 1, "not_ready": 1}
     assert "no InformaCast scenario is chosen for request assistance" in result.text
-    assert fingerprint(db) == before and fake.invalid == []
+    assert fingerprint(db) == before and standins.informacast.invalid == []

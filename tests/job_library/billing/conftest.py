@@ -1,4 +1,4 @@
-"""The cashout tests' district: drawers, payments, the settlement time and a fake Authorize.net."""
+"""The cashout tests' district: drawers, payments, settlement time, an Authorize.net stand-in."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 import job_library.http_client as http_client
+from include.web_standins.authorize_net import KEY, LOGIN, AuthorizeNetStandIn, SettledBatch
 from job_library.base import HttpEndpoint
 from job_library.jobs.billing.portal_payments_cashout import CashoutParams, PortalPaymentsCashout
 from job_library.preferences import Preferences
@@ -22,7 +23,6 @@ from job_library.schemas.integrations import (
     settled_transactions,
     settlement_batches,
 )
-from tests.job_library.billing.authorize_net_fake import KEY, LOGIN, AuthorizeNetFake, SettledBatch
 from tests.job_library.jobs_context import run_in_transaction
 
 NY = ZoneInfo("America/New_York")
@@ -70,8 +70,8 @@ def batches() -> list[SettledBatch]:
 
 
 @pytest.fixture
-def anet() -> Iterator[AuthorizeNetFake]:
-    fake = AuthorizeNetFake(batches())
+def anet() -> Iterator[AuthorizeNetStandIn]:
+    fake = AuthorizeNetStandIn(batches())
     yield fake
     fake.stop()
 
@@ -134,7 +134,7 @@ def billing(db: sa.Engine) -> Iterator[sa.Engine]:
             conn.execute(t.delete())
 
 
-def endpoints(fake: AuthorizeNetFake, login: str = LOGIN, page_size: int = 2):
+def endpoints(fake: AuthorizeNetStandIn, login: str = LOGIN, page_size: int = 2):
     def lookup(conn_id: str) -> HttpEndpoint:
         assert conn_id == "authorize_net"
         return HttpEndpoint(conn_id, fake.server.url, login, KEY, {"page_size": page_size})

@@ -1,4 +1,4 @@
-"""The Blackboard tests' district and their fake Blackboard Learn."""
+"""The Blackboard tests' district and their Blackboard Learn stand-in."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 import job_library.http_client as http_client
+from include.web_standins.blackboard import KEY, SECRET, BlackboardStandIn
 from job_library.base import HttpEndpoint
 from job_library.schemas.district import (
     attendance_calendars,
@@ -21,12 +22,11 @@ from job_library.schemas.district import (
 from job_library.schemas.enrollment import student_enrollment, students
 from job_library.schemas.integrations import sent_records
 from job_library.schemas.scheduling import course_periods, courses
-from tests.job_library.integrations.blackboard_fake import KEY, SECRET, BlackboardFake
 
 
 @pytest.fixture
-def blackboard() -> Iterator[BlackboardFake]:
-    fake = BlackboardFake()
+def blackboard() -> Iterator[BlackboardStandIn]:
+    fake = BlackboardStandIn()
     yield fake
     fake.stop()
 
@@ -38,7 +38,7 @@ def bb_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return waited
 
 
-def bb_endpoints(fake: BlackboardFake, **extra):
+def bb_endpoints(fake: BlackboardStandIn, **extra):
     def lookup(conn_id: str) -> HttpEndpoint:
         assert conn_id == "blackboard_learn"
         return HttpEndpoint(conn_id, fake.url, KEY, SECRET, extra)

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 
 import job_library.http_client as http_client
+from include.web_standins.edfi import CLIENT_ID, CLIENT_SECRET, EdFiStandIn
 from job_library.base import HttpEndpoint
 from job_library.jobs.integrations import _edfi_sync_work as work
 from job_library.jobs.integrations.edfi_sync import EdFiDataSync, EdFiSyncParams
@@ -23,18 +24,17 @@ from job_library.schemas.district import (
 )
 from job_library.schemas.enrollment import student_enrollment, students
 from job_library.schemas.integrations import sent_records
-from tests.job_library.integrations.edfi_fake import CLIENT_ID, CLIENT_SECRET, EdFiFake
 from tests.job_library.jobs_context import run_in_transaction
 
 NS = "uri://district.example.org"
 
 
 @pytest.fixture
-def edfi() -> Iterator[EdFiFake]:
+def edfi() -> Iterator[EdFiStandIn]:
     with warnings.catch_warnings():
         # openapi-core checks no OAuth2 scheme (it warns so); the fake checks the bearer token.
         warnings.simplefilter("ignore", UserWarning)
-        fake = EdFiFake()
+        fake = EdFiStandIn()
         yield fake
         fake.stop()
 
@@ -163,7 +163,7 @@ def district(db: sa.Engine) -> Iterator[sa.Engine]:
         conn.execute(sent_records.delete())
 
 
-def endpoints(fake: EdFiFake, secret: str = CLIENT_SECRET):
+def endpoints(fake: EdFiStandIn, secret: str = CLIENT_SECRET):
     def lookup(conn_id: str) -> HttpEndpoint:
         assert conn_id == "edfi_api"
         return HttpEndpoint(

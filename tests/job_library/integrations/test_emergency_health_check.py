@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 
-import jsonschema
 import pytest
 import sqlalchemy as sa
 
 import job_library.http_client as http_client
 from include.notifications import should_send
+from include.web_standins.informacast import TOKEN, InformaCastStandIn
 from job_library.base import HttpEndpoint
 from job_library.jobs.integrations.emergency_health_check import (
     EmergencyHealthCheckParams,
@@ -20,48 +18,12 @@ from job_library.jobs.integrations.emergency_health_check import (
 )
 from job_library.schemas.district import schools
 from job_library.schemas.integrations import emergency_services_schools
-from tests.http_server import Answer, LoopbackHttpServer, Request
 from tests.job_library.jobs_context import run_in_transaction
-
-CONTRACT = json.loads(
-    (Path(__file__).parent / "specs" / "informacast-scenarios-contract.json").read_text()
-)
-TOKEN = "informacast-service-token"
-
-
-class InformaCast:
-    """GET /api/v1/scenarios, two scenarios a page, Bearer token required."""
-
-    def __init__(self, scenario_ids: list[str]) -> None:
-        self.scenarios = [{"id": i, "name": f"Scenario {i}"} for i in scenario_ids]
-        self.invalid: list[str] = []
-        self.server = LoopbackHttpServer(self.answer).start()
-
-    def answer(self, request: Request) -> Answer:
-        if request.headers.get("authorization") != f"Bearer {TOKEN}":
-            return Answer(401, b'{"status": 401, "message": "Unauthorized"}')
-        if request.path != "/api/v1/scenarios" or request.method != "GET":
-            return Answer(404)
-        unknown = set(request.query) - {"limit", "start"}
-        if unknown:
-            self.invalid.append(f"unknown parameters {sorted(unknown)}")
-        limit = min(int(request.query["limit"][0]), 2)
-        start = int(request.query.get("start", ["0"])[0])
-        page = self.scenarios[start : start + limit]
-        more = start + limit < len(self.scenarios)
-        body = {
-            "total": len(self.scenarios),
-            "data": page,
-            "next": str(start + limit) if more else None,
-            "previous": None,
-        }
-        self.invalid += [e.message for e in jsonschema.Draft7Validator(CONTRACT).iter_errors(body)]
-        return Answer(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
 
 
 @pytest.fixture
-def informacast() -> Iterator[InformaCast]:
-    fake = InformaCast(["L1", "A1", "L2", "A2", "L3"])
+def informacast() -> Iterator[InformaCastStandIn]:
+    fake = InformaCastStandIn(["L1", "A1", "L2", "A2", "L3"])
     yield fake
     fake.server.stop()
 

@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 
 import job_library.http_client as http_client
+from include.web_standins.ics_feed import IcsFeed
 from job_library.jobs.integrations import _import_ics_work as work
 from job_library.jobs.integrations.import_ics import ImportIcsFile, ImportIcsParams
 from job_library.schemas.district import schools
 from job_library.schemas.integrations import calendar_events
-from tests.http_server import Answer, LoopbackHttpServer, Request
 from tests.job_library.jobs_context import run_in_transaction
 
 NOW = dt.datetime(2026, 11, 28, 2, 0, tzinfo=ZoneInfo("America/New_York"))
@@ -69,26 +69,9 @@ END:VCALENDAR
 """.replace("\n", "\r\n")
 
 
-class IcsFeed:
-    """The feed's web server: serves ``body`` as text/calendar at /calendar.ics."""
-
-    def __init__(self) -> None:
-        self.body = FEED.encode()
-        self.server = LoopbackHttpServer(self.answer).start()
-
-    @property
-    def url(self) -> str:
-        return f"{self.server.url}/calendar.ics"
-
-    def answer(self, request: Request) -> Answer:
-        if request.method != "GET" or request.path != "/calendar.ics":
-            return Answer(404)
-        return Answer(200, self.body, {"Content-Type": "text/calendar; charset=utf-8"})
-
-
 @pytest.fixture
 def feed() -> Iterator[IcsFeed]:
-    f = IcsFeed()
+    f = IcsFeed(FEED.encode())
     yield f
     f.server.stop()
 

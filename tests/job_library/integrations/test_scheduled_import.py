@@ -66,9 +66,7 @@ def hr(engine: sa.Engine) -> sa.Engine:
     return engine
 
 
-def _put(
-    sftp: OpenSshServer, name: str, text: str | bytes, folder: str = "imports/staff"
-) -> Path:
+def _put(sftp: OpenSshServer, name: str, text: str | bytes, folder: str = "imports/staff") -> Path:
     return sftp.put(f"{folder}/{name}", text)
 
 

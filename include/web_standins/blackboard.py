@@ -1,5 +1,6 @@
-"""A fake Blackboard Learn REST API whose requests and answers are validated against the
-published Learn swagger (specs/blackboard-learn-3900.123.0-subset.json)."""
+"""A local stand-in for Blackboard Learn's REST API (tests and make run; loopback only) whose
+requests and answers are validated against the published Learn swagger
+(specs/blackboard-learn-3900.123.0-subset.json)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from urllib.parse import parse_qs, unquote
 
 import jsonschema
 
-from tests.http_server import Answer, LoopbackHttpServer, Request
+from include.web_standins.loopback import Answer, LoopbackHttpServer, Request
 
 SPEC = Path(__file__).parent / "specs" / "blackboard-learn-3900.123.0-subset.json"
 KEY, SECRET = "focus-app-key", "focus-app-secret"
@@ -46,8 +47,14 @@ def query_names(path: str, method: str) -> set[str]:
     return names
 
 
-class BlackboardFake:
-    def __init__(self) -> None:
+class BlackboardStandIn:
+    """Keeps its users and courses in memory.
+
+    :param root: the server's address when another server (make run's) routes to this
+        one; None starts a server of its own on a free loopback port.
+    """
+
+    def __init__(self, root: str | None = None) -> None:
         self.tokens: set[str] = set()
         self.issued = 0
         self.users: dict[str, dict] = {}  # by Blackboard id
@@ -55,14 +62,16 @@ class BlackboardFake:
         self.invalid: list[str] = []  # what the swagger refused, requests and answers
         self.calls: list[tuple[str, str]] = []  # (method, path)
         self._ids = itertools.count(100)
-        self.server = LoopbackHttpServer(self.answer).start()
+        self.server = None if root else LoopbackHttpServer(self.answer).start()
+        self.root = root or self.server.url
 
     @property
     def url(self) -> str:
-        return self.server.url
+        return self.root
 
     def stop(self) -> None:
-        self.server.stop()
+        if self.server is not None:
+            self.server.stop()
 
     def add_user(self, **fields) -> str:
         ident = f"_{next(self._ids)}_1"

@@ -1,5 +1,6 @@
-"""A fake Ed-Fi ODS/API 5.0: OAuth2 client credentials, and resources whose every request
-and answer is validated against the published OpenAPI (specs/edfi-ods-api-5.0-subset.yaml)."""
+"""A local stand-in for an Ed-Fi ODS/API 5.0 (tests and make run; loopback only): OAuth2
+client credentials, and resources whose every request and answer is validated against the
+published OpenAPI (specs/edfi-ods-api-5.0-subset.yaml)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from urllib.parse import parse_qs
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
-from tests.http_server import Answer, LoopbackHttpServer, Request
+from include.web_standins.loopback import Answer, LoopbackHttpServer, Request
 
 SPEC = Path(__file__).parent / "specs" / "edfi-ods-api-5.0-subset.yaml"
 BASE = "/data/v3"
@@ -44,8 +45,14 @@ def _why(exc: Exception) -> str:
     return "; ".join(e.message for e in errors) if errors else str(exc)
 
 
-class EdFiFake:
-    def __init__(self) -> None:
+class EdFiStandIn:
+    """Keeps what it accepts in memory.
+
+    :param root: the server's address when another server (make run's) routes to this
+        one; None starts a server of its own on a free loopback port.
+    """
+
+    def __init__(self, root: str | None = None) -> None:
         self.tokens: set[str] = set()
         self.issued = 0
         self.stored: dict[str, dict[str, dict]] = {}
@@ -55,14 +62,16 @@ class EdFiFake:
         self.fail: dict[tuple[str, str], int] = {}  # (resource, key) -> 500s to answer
         self.revoke_after: int | None = None  # tokens die once this many records were accepted
         self.accepted: list[tuple[str, str]] = []  # (resource, key) of each record taken
-        self.server = LoopbackHttpServer(self.answer).start()
+        self.server = None if root else LoopbackHttpServer(self.answer).start()
+        self.root = root or self.server.url
 
     @property
     def url(self) -> str:
-        return self.server.url + BASE
+        return self.root + BASE
 
     def stop(self) -> None:
-        self.server.stop()
+        if self.server is not None:
+            self.server.stop()
 
     def answer(self, request: Request) -> Answer:
         if request.path == "/oauth/token" and request.method == "POST":

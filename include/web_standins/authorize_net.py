@@ -1,10 +1,11 @@
-"""A fake Authorize.net transaction-reporting server: every request and answer is checked
-against Authorize.net's published AnetApiSchema.xsd."""
+"""A local stand-in for Authorize.net's transaction reporting API (tests and make run; loopback
+only): every request and answer is checked against Authorize.net's published AnetApiSchema.xsd."""
 
 from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import xmlschema
 
-from tests.http_server import Answer, LoopbackHttpServer, Request
+from include.web_standins.loopback import Answer, LoopbackHttpServer, Request
 
 NS = "AnetApi/xml/v1/schema/AnetApiSchema.xsd"
 XSD = Path(__file__).parent / "specs" / "AnetApiSchema.xsd"
@@ -36,16 +37,35 @@ class SettledBatch:
     transactions: list[tuple[str, str, str]] = field(default_factory=list)  # id, status, amount
 
 
-class AuthorizeNetFake:
-    def __init__(self, batches: list[SettledBatch]) -> None:
-        self.batches = batches
+class AuthorizeNetStandIn:
+    """Answers getSettledBatchList and getTransactionList from ``batches``.
+
+    :param batches: the settled batches, or a function giving them as of a moment (make run's
+        demo settles its batch every afternoon).
+    :param root: the server's address when another server (make run's) routes to this one;
+        None starts a server of its own on a free loopback port.
+    """
+
+    def __init__(
+        self,
+        batches: list[SettledBatch] | Callable[[dt.datetime], list[SettledBatch]],
+        root: str | None = None,
+    ) -> None:
+        self._batches = batches
         self.invalid: list[str] = []  # requests or answers the XSD refused
         self.calls: list[tuple[str, dict[str, str]]] = []  # (request name, fields)
         self.fail_pages: dict[tuple[str, int], int] = {}  # (batch, page) -> 500s left
-        self.server = LoopbackHttpServer(self.answer).start()
+        self.server = None if root else LoopbackHttpServer(self.answer).start()
+        self.root = root or self.server.url
+
+    def batches(self, as_of: dt.datetime | None = None) -> list[SettledBatch]:
+        if callable(self._batches):
+            return self._batches(as_of or dt.datetime.now(dt.UTC))
+        return self._batches
 
     def stop(self) -> None:
-        self.server.stop()
+        if self.server is not None:
+            self.server.stop()
 
     # --- the server side ---------------------------------------------------------------
 
@@ -102,7 +122,7 @@ class AuthorizeNetFake:
         last = dt.datetime.fromisoformat(fields["lastSettlementDate"].replace("Z", "+00:00"))
         root = self._root("getSettledBatchListResponse")
         listing = ET.SubElement(root, q("batchList"))
-        for b in self.batches:
+        for b in self.batches(last):
             if not first <= b.settled_at <= last:
                 continue
             el = ET.SubElement(listing, q("batch"))
@@ -117,7 +137,7 @@ class AuthorizeNetFake:
         return root
 
     def _transactions(self, fields: dict[str, str]) -> ET.Element:
-        batch = next(b for b in self.batches if b.batch_id == fields["batchId"])
+        batch = next(b for b in self.batches() if b.batch_id == fields["batchId"])
         limit, page = int(fields["limit"]), int(fields["offset"])
         rows = batch.transactions[(page - 1) * limit : page * limit]
         root = self._root("getTransactionListResponse")
