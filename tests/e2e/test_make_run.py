@@ -115,6 +115,10 @@ def test_make_run_starts_the_embedded_default_and_reuses_it(tmp_path):
                 served = re.search(rf"the {kind} jobs .*\(127\.0\.0\.1:(\d+)\)", text)
                 taken = re.search(rf"no local {kind.lower()} drop: 127\.0\.0\.1:(\d+)", text)
                 assert int((served or taken).group(1)) == conn["port"]
+            edfi = requests.get(
+                f"{url}/api/v2/connections/edfi_api", headers=headers, timeout=10
+            ).json()
+            assert (edfi["host"], edfi["port"]) == ("127.0.0.1", 8090)
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 dags = requests.get(f"{url}/api/v2/dags", headers=headers, timeout=10).json()
@@ -146,6 +150,11 @@ def test_make_run_starts_the_embedded_default_and_reuses_it(tmp_path):
     assert f"is kept in {mail}" in outputs[0] or "no local mail catcher" in outputs[0]
     texts = tmp_path / "local" / "texts"
     assert f"are kept in {texts}" in outputs[0] or "no local text catcher" in outputs[0]
+    # The web-API jobs' connections reach make run's stand-ins (include/web_standins).
+    assert (
+        "are local stand-ins on 127.0.0.1:8090" in outputs[0]
+        or "no web-API stand-ins: 127.0.0.1:8090 is taken" in outputs[0]
+    )
     # The import jobs' demo files are put in the SFTP drop once, from the demo district.
     drops = tmp_path / "local" / "drops"
     assert "the demo's files for the import jobs: 12 put in" in outputs[0]
