@@ -135,7 +135,8 @@ def school_records(conn: sa.Connection, params: EdFiSyncParams, syear: int) -> R
     }
 
 
-def _session_name(conn: sa.Connection, syear: int) -> tuple[str, dt.date, dt.date]:
+def _school_year(conn: sa.Connection, syear: int) -> tuple[str, dt.date, dt.date]:
+    """The school year's title (each school's session is named by it), first and last day."""
     y = school_years
     title, start, end = conn.execute(
         sa.select(y.c.title, y.c.start_date, y.c.end_date).where(y.c.syear == syear)
@@ -145,7 +146,7 @@ def _session_name(conn: sa.Connection, syear: int) -> tuple[str, dt.date, dt.dat
 
 def session_records(conn: sa.Connection, params: EdFiSyncParams, syear: int) -> Records:
     """One year-long session per school that has a calendar or a course in the year."""
-    name, start, end = _session_name(conn, syear)
+    name, start, end = _school_year(conn, syear)
     cal, day, c = attendance_calendars, attendance_calendar, courses
     days = (
         sa.select(sa.func.count(sa.distinct(day.c.school_date)))
@@ -209,7 +210,7 @@ def _session_reference(school_id: int, syear: int, name: str) -> dict[str, Any]:
 
 
 def course_offering_records(conn: sa.Connection, params: EdFiSyncParams, syear: int) -> Records:
-    name = _session_name(conn, syear)[0]
+    name = _school_year(conn, syear)[0]
     c = courses
     rows = conn.execute(
         sa.select(c.c.school_id, c.c.short_name, c.c.title)
@@ -245,7 +246,7 @@ def _section_reference(section_id: int, school_id: int, code: str, syear: int, n
 
 
 def section_records(conn: sa.Connection, params: EdFiSyncParams, syear: int) -> Records:
-    name = _session_name(conn, syear)[0]
+    name = _school_year(conn, syear)[0]
     return {
         str(section_id): {
             "sectionIdentifier": str(section_id),
@@ -274,7 +275,7 @@ def staff_records(conn: sa.Connection, params: EdFiSyncParams, syear: int) -> Re
 
 def staff_assignment_records(conn: sa.Connection, params: EdFiSyncParams, syear: int) -> Records:
     """Each teacher works at the schools where they teach a section of the year, as a teacher."""
-    start, end = _session_name(conn, syear)[1:]
+    start, end = _school_year(conn, syear)[1:]
     cp = course_periods
     rows = conn.execute(
         sa.select(cp.c.teacher_id, cp.c.school_id)
@@ -295,7 +296,7 @@ def staff_assignment_records(conn: sa.Connection, params: EdFiSyncParams, syear:
 
 
 def staff_section_records(conn: sa.Connection, params: EdFiSyncParams, syear: int) -> Records:
-    name, start, end = _session_name(conn, syear)
+    name, start, end = _school_year(conn, syear)
     return {
         f"{teacher}:{section_id}": {
             "staffReference": {"staffUniqueId": str(teacher)},
@@ -312,7 +313,7 @@ def staff_section_records(conn: sa.Connection, params: EdFiSyncParams, syear: in
 
 
 def student_section_records(conn: sa.Connection, params: EdFiSyncParams, syear: int) -> Records:
-    name = _session_name(conn, syear)[0]
+    name = _school_year(conn, syear)[0]
     sc, c = schedule, courses
     rows = conn.execute(
         sa.select(
