@@ -33,10 +33,51 @@ def natural_key(resource: str, body: dict) -> str:
         return str(body["schoolId"])
     if resource == "students":
         return body["studentUniqueId"]
+    if resource in EXTRA_KEYS:
+        return EXTRA_KEYS[resource](body)
     return (
         f"{body['studentReference']['studentUniqueId']}:{body['schoolReference']['schoolId']}:"
         f"{body['entryDate']}"
     )
+
+
+def _session(ref: dict) -> str:
+    return f"{ref['schoolId']}:{ref['schoolYear']}:{ref['sessionName']}"
+
+
+def _offering(ref: dict) -> str:
+    return f"{ref['localCourseCode']}:{_session(ref)}"
+
+
+def _section(ref: dict) -> str:
+    return f"{ref['sectionIdentifier']}:{_offering(ref)}"
+
+
+# The Ed-Fi identity of the resources added for the district's courses, sections and staff.
+EXTRA_KEYS = {
+    "localEducationAgencies": lambda b: str(b["localEducationAgencyId"]),
+    "sessions": lambda b: (
+        f"{b['schoolReference']['schoolId']}:"
+        f"{b['schoolYearTypeReference']['schoolYear']}:{b['sessionName']}"
+    ),
+    "courses": lambda b: (
+        f"{b['educationOrganizationReference']['educationOrganizationId']}:{b['courseCode']}"
+    ),
+    "courseOfferings": lambda b: f"{b['localCourseCode']}:{_session(b['sessionReference'])}",
+    "sections": lambda b: f"{b['sectionIdentifier']}:{_offering(b['courseOfferingReference'])}",
+    "staffs": lambda b: b["staffUniqueId"],
+    "staffEducationOrganizationAssignmentAssociations": lambda b: (
+        f"{b['staffReference']['staffUniqueId']}:"
+        f"{b['educationOrganizationReference']['educationOrganizationId']}:{b['beginDate']}"
+    ),
+    "staffSectionAssociations": lambda b: (
+        f"{b['staffReference']['staffUniqueId']}:{_section(b['sectionReference'])}"
+    ),
+    "studentSectionAssociations": lambda b: (
+        f"{b['studentReference']['studentUniqueId']}:{_section(b['sectionReference'])}:"
+        f"{b['beginDate']}"
+    ),
+}
 
 
 def _why(exc: Exception) -> str:
@@ -133,6 +174,9 @@ class EdFiStandIn:
         return answer
 
     def _missing_reference(self, resource: str, body: dict) -> str | None:
+        missing = self._missing_extra_reference(resource, body)
+        if missing:
+            return missing
         descriptors = self.stored.get("gradeLevelDescriptors", {})
         if resource == "schools":
             for grade in body["gradeLevels"]:
@@ -146,6 +190,39 @@ class EdFiStandIn:
             if body["entryGradeLevelDescriptor"] not in descriptors:
                 return "gradeLevelDescriptor"
         return None
+
+    def _missing_extra_reference(self, resource: str, body: dict) -> str | None:
+        """The references of the added resources the API checks (parents must exist)."""
+        has = self.stored.get
+        org_ids = set(has("schools", {})) | set(has("localEducationAgencies", {}))
+        checks: list[tuple[str, bool]] = []
+        if "localEducationAgencyReference" in body and resource == "schools":
+            lea = str(body["localEducationAgencyReference"]["localEducationAgencyId"])
+            checks.append(("localEducationAgency", lea in has("localEducationAgencies", {})))
+        if resource in ("sessions", "courseOfferings"):
+            school = str(body["schoolReference"]["schoolId"])
+            checks.append(("school", school in has("schools", {})))
+        if resource in ("courses", "staffEducationOrganizationAssignmentAssociations"):
+            org = str(body["educationOrganizationReference"]["educationOrganizationId"])
+            checks.append(("educationOrganization", org in org_ids))
+        if resource == "courseOfferings":
+            course = body["courseReference"]
+            key = f"{course['educationOrganizationId']}:{course['courseCode']}"
+            checks.append(("course", key in has("courses", {})))
+            checks.append(("session", _session(body["sessionReference"]) in has("sessions", {})))
+        if resource == "sections":
+            offering = _offering(body["courseOfferingReference"])
+            checks.append(("courseOffering", offering in has("courseOfferings", {})))
+        if "staffReference" in body:
+            staff = body["staffReference"]["staffUniqueId"]
+            checks.append(("staff", staff in has("staffs", {})))
+        if "sectionReference" in body:
+            section = _section(body["sectionReference"])
+            checks.append(("section", section in has("sections", {})))
+        if resource == "studentSectionAssociations":
+            student = body["studentReference"]["studentUniqueId"]
+            checks.append(("student", student in has("students", {})))
+        return next((name for name, present in checks if not present), None)
 
     def _list(self, resource: str, request: Request, mock: MockRequest) -> Answer:
         offset = int(request.query.get("offset", ["0"])[0])

@@ -33,6 +33,7 @@ class InformaCastStandIn:
     def __init__(self, scenario_ids: list[str], root: str | None = None) -> None:
         self.scenarios = [{"id": i, "name": f"Scenario {i}"} for i in scenario_ids]
         self.invalid: list[str] = []
+        self.fail_at: dict[str, list[Answer]] = {}  # page start -> answers to give first
         self.server = None if root else LoopbackHttpServer(self.answer).start()
         self.root = root or self.server.url
 
@@ -50,6 +51,8 @@ class InformaCastStandIn:
             self.invalid.append(f"unknown parameters {sorted(unknown)}")
         limit = min(int(request.query.get("limit", [PAGE])[0]), PAGE)
         start = int(request.query.get("start", ["0"])[0])
+        if self.fail_at.get(str(start)):  # a test's injected failures for that page
+            return self.fail_at[str(start)].pop(0)
         page = self.scenarios[start : start + limit]
         more = start + limit < len(self.scenarios)
         body = {

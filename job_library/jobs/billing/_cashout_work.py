@@ -73,8 +73,8 @@ def cash_out(context: JobContext, params: CashoutParams, source: str, conn_id: s
             )
         reading = _read(conn, api, batches)
     matched, payments = _match(conn, source, now, f"job {context.job_id}")
-    problems = _problems(conn, source, reading.batches)
-    return _result(params, source, reading, matched, payments, problems)
+    problem_count, problems = _problems(conn, source, reading.batches, params.max_listed)
+    return _result(params, source, reading, matched, payments, problem_count, problems)
 
 
 def _read(conn: sa.Connection, api: TransactionReporting, batches: list[Batch]) -> Reading:
@@ -221,45 +221,63 @@ def _match(conn: sa.Connection, source: str, now: dt.datetime, by: str) -> tuple
     return [tuple(r) for r in rows], closing
 
 
-def _problems(conn: sa.Connection, source: str, read_now: list[str]) -> list[tuple[str, str]]:
-    """Payments of ``source`` that settled but cannot be cashed out, and the settled
-    transactions of the batches read now that no Focus payment knows (transaction, reason)."""
+def _problems(
+    conn: sa.Connection, source: str, read_now: list[str], cap: int
+) -> tuple[int, list[tuple[str, str]]]:
+    """How many transactions need a look, and the first ``cap`` of them (transaction, reason):
+    payments of ``source`` that settled but cannot be cashed out, then the settled
+    transactions of the batches read now that no Focus payment knows. Found, counted and
+    capped in the database."""
     p, t, d = drawer_payments, settled_transactions, cash_drawers
-    out: list[tuple[str, str]] = []
-    rows = conn.execute(
+    amount, title = sa.Numeric(12, 2), sa.String(100)
+    payments = (
         sa.select(
-            t.c.transaction_id, t.c.status, t.c.amount, p.c.amount, d.c.title, d.c.portal_enabled
+            sa.literal(0).label("grp"),
+            t.c.transaction_id,
+            t.c.status,
+            t.c.amount.label("settled"),
+            p.c.amount.label("recorded"),
+            d.c.title.label("drawer"),
+            t.c.batch_id,
         )
         .join(p, p.c.transaction_id == t.c.transaction_id)
         .join(d, d.c.drawer_id == p.c.drawer_id)
         .where(p.c.source == source, p.c.cashout_id.is_(None))
-        .order_by(t.c.transaction_id)
+        .where(sa.or_(t.c.status != SETTLED, t.c.amount != p.c.amount, ~d.c.portal_enabled))
+    )
+    unknown = (
+        sa.select(
+            sa.literal(1).label("grp"),
+            t.c.transaction_id,
+            t.c.status,
+            t.c.amount.label("settled"),
+            sa.cast(sa.null(), amount).label("recorded"),
+            sa.cast(sa.null(), title).label("drawer"),
+            t.c.batch_id,
+        )
+        .where(t.c.batch_id.in_(read_now), t.c.status == SETTLED)
+        .where(~sa.exists().where(p.c.transaction_id == t.c.transaction_id))
+    )
+    found = sa.union_all(payments, unknown).subquery("problems")
+    total = conn.execute(sa.select(sa.func.count()).select_from(found)).scalar_one()
+    rows = conn.execute(
+        sa.select(found).order_by(found.c.grp, found.c.transaction_id).limit(cap)
     ).all()
-    for trans, status, settled, recorded, drawer, enabled in rows:
-        if status != SETTLED:
-            out.append((trans, f"Authorize.net reports it {status}; it is not cashed out"))
+    out: list[tuple[str, str]] = []
+    for _, trans, status, settled, recorded, drawer, batch in rows:
+        if recorded is None:
+            reason = f"settled {Decimal(settled):.2f} in batch {batch}; no Focus payment has it"
+        elif status != SETTLED:
+            reason = f"Authorize.net reports it {status}; it is not cashed out"
         elif Decimal(settled) != Decimal(recorded):
-            out.append(
-                (
-                    trans,
-                    f"settled {Decimal(settled):.2f} but Focus recorded "
-                    f"{Decimal(recorded):.2f} in {drawer}",
-                )
+            reason = (
+                f"settled {Decimal(settled):.2f} but Focus recorded {Decimal(recorded):.2f} "
+                f"in {drawer}"
             )
-        elif not enabled:
-            out.append((trans, f"drawer {drawer} is not portal-enabled"))
-    if read_now:
-        unknown = conn.execute(
-            sa.select(t.c.transaction_id, t.c.batch_id, t.c.amount)
-            .where(t.c.batch_id.in_(read_now), t.c.status == SETTLED)
-            .where(~sa.exists().where(p.c.transaction_id == t.c.transaction_id))
-            .order_by(t.c.transaction_id)
-        ).all()
-        out += [
-            (trans, f"settled {Decimal(amount):.2f} in batch {batch}; no Focus payment has it")
-            for trans, batch, amount in unknown
-        ]
-    return out
+        else:
+            reason = f"drawer {drawer} is not portal-enabled"
+        out.append((trans, reason))
+    return total, out
 
 
 def _result(
@@ -268,13 +286,14 @@ def _result(
     reading: Reading,
     matched: list[tuple],
     payments: int,
+    problem_count: int,
     problems: list[tuple[str, str]],
 ) -> JobResult:
     cap = params.max_listed
     summary = (
         f"{len(reading.batches)} settled batch(es) read ({reading.transactions} transactions); "
         f"{payments} {source} payment(s) cashed out into {len(matched)} cashout(s)"
-        + (f"; {len(problems)} transaction(s) need a look" if problems else "")
+        + (f"; {problem_count} transaction(s) need a look" if problem_count else "")
         + "."
     )
     success = reading.stopped is None
@@ -288,9 +307,9 @@ def _result(
         f"  cashout: {drawer}, batch {batch}: {n} payment(s), {Decimal(amount):.2f}"
         for drawer, batch, n, amount in matched[:cap]
     ]
-    lines += [f"  check: transaction {trans}: {reason}" for trans, reason in problems[:cap]]
+    lines += [f"  check: transaction {trans}: {reason}" for trans, reason in problems]
     lines += [f"  batch {batch} not read: {state}" for batch, state in reading.skipped[:cap]]
-    more = max(0, len(matched) - cap) + max(0, len(problems) - cap)
+    more = max(0, len(matched) - cap) + max(0, problem_count - cap)
     if more:
         lines.append(f"  ... and {more} more (listing capped at {cap}).")
     page = (
@@ -299,7 +318,7 @@ def _result(
             ("Drawer", "Batch", "Payments", "Amount"),
             [(d, b, n, f"{Decimal(a):.2f}") for d, b, n, a in matched[:cap]],
         )
-        + html_table(("Transaction", "Needs a look"), problems[:cap])
+        + html_table(("Transaction", "Needs a look"), problems)
     )
     return JobResult(
         success=success,
@@ -311,6 +330,6 @@ def _result(
             "transactions_read": reading.transactions,
             "cashouts": len(matched),
             "payments_cashed_out": payments,
-            "problems": len(problems),
+            "problems": problem_count,
         },
     )

@@ -6,6 +6,7 @@ import dataclasses
 import html
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,6 +139,12 @@ def _with_token_url(endpoint: HttpEndpoint) -> HttpEndpoint:
     return dataclasses.replace(endpoint, extra=extra)
 
 
+def _more(cap: int, *listings: Sequence[object]) -> list[str]:
+    """The line that says how many records each capped listing left out, if any."""
+    more = sum(max(0, len(listing) - cap) for listing in listings)
+    return [f"  ... and {more} more (listing capped at {cap})."] if more else []
+
+
 def _year(conn: sa.Connection, params: BlackboardParams) -> tuple[int, list[int] | None] | str:
     return resolve_year_and_schools(conn, params.syear, params.schools)
 
@@ -150,13 +157,8 @@ def transfer(context: JobContext, params: BlackboardParams, conn_id: str) -> Job
     syear, school_ids = year
     if context.http is None:
         raise RuntimeError("this runner gives jobs no web-API endpoints (JobContext.http)")
-    endpoint = context.http(conn_id)
+    endpoint = _with_token_url(context.http(conn_id))
     out = Pushed()
-    token = {**endpoint.extra}
-    token.setdefault("token_url", "learn/api/public/v1/oauth2/token")
-    endpoint = type(endpoint)(
-        endpoint.conn_id, endpoint.base_url, endpoint.login, endpoint.password, token
-    )
     with ApiClient(endpoint, auth="oauth2") as client:
         for path, records in (
             (USERS, people(conn, syear, school_ids)),
@@ -176,6 +178,7 @@ def transfer(context: JobContext, params: BlackboardParams, conn_id: str) -> Job
     lines += [f"  refused: {k}: {m}" for k, m in out.refused[:cap]]
     lines += [f"  created: {k}" for k in out.created[:cap]]
     lines += [f"  updated: {k}" for k in out.updated[:cap]]
+    lines += _more(cap, out.refused, out.created, out.updated)
     return JobResult(
         success=out.stopped is None,
         summary=summary,
@@ -223,13 +226,8 @@ def load(context: JobContext, params: BlackboardParams, conn_id: str) -> JobResu
     conn = context.connection
     if context.http is None:
         raise RuntimeError("this runner gives jobs no web-API endpoints (JobContext.http)")
-    endpoint = context.http(conn_id)
-    extra = {**endpoint.extra}
-    extra.setdefault("token_url", "learn/api/public/v1/oauth2/token")
-    endpoint = type(endpoint)(
-        endpoint.conn_id, endpoint.base_url, endpoint.login, endpoint.password, extra
-    )
-    page_size = int(extra.get("page_size", 100))
+    endpoint = _with_token_url(context.http(conn_id))
+    page_size = int(endpoint.extra.get("page_size", 100))
     try:
         with ApiClient(endpoint, auth="oauth2") as client:
             users = read_all(client, USERS, page_size)
@@ -325,6 +323,7 @@ def load(context: JobContext, params: BlackboardParams, conn_id: str) -> JobResu
     lines += [f"  re-linked: {k} {i}" for k, i in updated[:cap]]
     lines += [f"  unlinked: {k} {i}" for k, i in unlinked[:cap]]
     lines += [f"  no Focus {k} {i} (Blackboard {bid})" for k, i, bid in unmatched[:cap]]
+    lines += _more(cap, linked, updated, unlinked, unmatched)
     return JobResult(
         success=True,
         summary=summary,

@@ -60,7 +60,9 @@ def check(context: JobContext, params: EmergencyHealthCheckParams, conn_id: str)
             else f"InformaCast could not be reached: {exc}"
         )
         summary = f"No school's lockdown or request assistance would work: {reason}."
-        lines = [summary] + [f"  NOT READY: {title}: {reason}" for _, title, _, _ in rows]
+        cap = params.max_listed
+        lines = [summary] + [f"  NOT READY: {title}: {reason}" for _, title, _, _ in rows[:cap]]
+        lines += _more(cap, len(rows))
         return JobResult(
             False,
             summary,
@@ -89,6 +91,7 @@ def check(context: JobContext, params: EmergencyHealthCheckParams, conn_id: str)
         f"  {'NOT READY' if state != 'ready' else 'ready'}: {title}: {why}"
         for title, state, why in ordered[:cap]
     ]
+    lines += _more(cap, len(ordered))
     return JobResult(
         success=not bad,
         summary=summary,
@@ -105,3 +108,7 @@ def _problem(what: str, scenario: str | None, known: dict[str, dict[str, Any]]) 
     if scenario not in known:
         return f"the {what} scenario {scenario} is not in InformaCast (deleted or renamed?)"
     return None
+
+
+def _more(cap: int, total: int) -> list[str]:
+    return [f"  ... and {total - cap} more (listing capped at {cap})."] if total > cap else []

@@ -20,6 +20,9 @@ from job_library.sis_sql import scratch_table
 
 _TITLE = 200
 _LONGEST_EVENT_DAYS = 62  # an event longer than this is refused, not copied onto every day
+# The feed's own event id goes into calendar_events.uid (700 characters) as it is when it
+# fits comfortably; a longer one is stood for by its SHA-256, which keeps it unique.
+_LONGEST_ICS_UID = 200
 
 
 @dataclass(frozen=True)
@@ -35,9 +38,17 @@ def feed_key(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
+def event_key(ics_uid: str) -> str:
+    """The feed's event UID as kept in our uid: itself, or ``sha256:`` and its digest when
+    it is longer than 200 characters."""
+    if len(ics_uid) <= _LONGEST_ICS_UID:
+        return ics_uid
+    return "sha256:" + hashlib.sha256(ics_uid.encode()).hexdigest()
+
+
 def event_uid(url: str, school_id: int, ics_uid: str, day: dt.date) -> str:
     """The uid of an imported event: feed (its URL), school, the feed's event UID and date."""
-    return f"ics:{feed_key(url)}:{school_id}:{ics_uid}:{day.isoformat()}"
+    return f"ics:{feed_key(url)}:{school_id}:{event_key(ics_uid)}:{day.isoformat()}"
 
 
 def owned_prefix(url: str, school_id: int) -> str:
@@ -103,6 +114,10 @@ def occurrences(
     for event in expanded:
         uid = str(event.get("UID") or "")
         if not uid or uid in bad:
+            continue
+        if str(event.get("STATUS") or "").upper() == "CANCELLED":
+            # Called off in the feed (the whole event, or one date of a repeating one): not
+            # put on the calendar, and taken off it if an earlier run put it there.
             continue
         first = _day(event.decoded("DTSTART"), tz)
         last = _last_day(event, first, tz)

@@ -12,10 +12,39 @@ from job_library.sis_params import SchoolYear
 
 EDFI_CONNECTION = "edfi_api"
 
-# The resources the job can send, in the order the API needs them: descriptors and
-# education organisations before the students, students before their enrollments.
-RESOURCE_ORDER = ("gradeLevelDescriptors", "schools", "students", "studentSchoolAssociations")
-Resource = Literal["gradeLevelDescriptors", "schools", "students", "studentSchoolAssociations"]
+# The resources the job can send, in the order the API needs them: each comes after every
+# resource it refers to (descriptors and education organisations first, then the school
+# year's sessions, courses and sections, then staff and students and their associations).
+RESOURCE_ORDER = (
+    "gradeLevelDescriptors",
+    "localEducationAgencies",
+    "schools",
+    "sessions",
+    "courses",
+    "courseOfferings",
+    "sections",
+    "staffs",
+    "staffEducationOrganizationAssignmentAssociations",
+    "staffSectionAssociations",
+    "students",
+    "studentSchoolAssociations",
+    "studentSectionAssociations",
+)
+Resource = Literal[
+    "gradeLevelDescriptors",
+    "localEducationAgencies",
+    "schools",
+    "sessions",
+    "courses",
+    "courseOfferings",
+    "sections",
+    "staffs",
+    "staffEducationOrganizationAssignmentAssociations",
+    "staffSectionAssociations",
+    "students",
+    "studentSchoolAssociations",
+    "studentSectionAssociations",
+]
 
 
 class EdFiSyncParams(BaseModel):
@@ -36,6 +65,14 @@ class EdFiSyncParams(BaseModel):
         description="The namespace of the district's grade level descriptors, e.g. "
         "uri://district.example.org.",
     )
+    district_name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=75,
+        title="District name",
+        description="The name the API gives the district (its local education agency); "
+        "'School District' and the schools' district number when empty.",
+    )
     max_listed: int = Field(default=200, ge=0, le=10_000, title="Sent and refused records listed")
 
 
@@ -43,9 +80,14 @@ class EdFiDataSync(Job):
     key = "edfi_data_sync"
     title = "Ed-Fi Data Sync"
     description = (
-        "Sends the district's grade levels (as descriptors), schools, students and the school "
-        "year's enrollments to the Ed-Fi ODS/API named by the edfi_api Airflow connection "
-        "(OAuth2 client credentials), each resource after the ones it refers to. Only records "
+        "Sends the district to the Ed-Fi ODS/API named by the edfi_api Airflow connection "
+        "(OAuth2 client credentials): grade levels as descriptors, the district (a local "
+        "education agency, numbered by the schools' district number) and its schools, one "
+        "year-long session per school for the school year, its courses, course offerings and "
+        "sections, all staff, each teacher's assignment to the schools where they teach and to "
+        "their sections, and the year's students with their enrollments and class schedules. "
+        "Each resource goes after the ones it refers to. A district number that is not a whole "
+        "number cannot name an agency: it is listed and not sent. Only records "
         "that are new or changed since they were last accepted are sent. A record the API "
         "refuses is listed with the API's message and the others still go; a run cut short by "
         "the API going away keeps what was accepted, and the next run carries on from there. "

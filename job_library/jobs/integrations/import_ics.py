@@ -48,8 +48,13 @@ class ImportIcsFile(Job):
         "school's calendar, or every school's. Repeating events become one calendar event per "
         "date they fall on. Events the job placed earlier are changed when the feed changes "
         "them and removed when the feed drops them; events typed into Focus, or placed by a "
-        "different feed, are never touched. The feed decides the month behind today and the "
-        "year ahead; older events stay. A feed that cannot be read changes nothing."
+        "different feed, are never touched. The feed decides the 31 days before today and the "
+        "366 after it (both ends included); older events stay. An event the feed marks "
+        "cancelled (STATUS:CANCELLED, for the whole series or one date of it) is left off "
+        "the calendar, or taken off it. An event spanning more than 62 days is refused and "
+        "listed. Each event is remembered by the feed, the school, the feed's event id and the "
+        "date; an event id longer than 200 characters is remembered by its SHA-256 instead. A "
+        "feed that cannot be read changes nothing."
     )
     module = "Integrations"
     kind = JobKind.INTEGRATION

@@ -167,3 +167,29 @@ def test_a_failure_midway_rolls_everything_back(billing, anet, waits, monkeypatc
 def test_days_back_is_bounded_by_what_authorize_net_answers():
     with pytest.raises(ValidationError, match="less than or equal to 31"):
         CashoutParams(days_back=32)
+
+
+def test_the_transactions_that_need_a_look_are_counted_all_and_listed_up_to_the_cap(
+    billing, anet, waits
+):
+    from job_library.jobs.billing.portal_payments_cashout import PortalPaymentsCashout
+    from tests.job_library.billing.conftest import AFTER, endpoints
+    from tests.job_library.jobs_context import run_in_transaction
+
+    result = run_in_transaction(
+        billing,
+        PortalPaymentsCashout(),
+        CashoutParams(max_listed=2),
+        now=AFTER,
+        http=endpoints(anet),
+    )
+    assert result.success and result.counts["problems"] == 4
+    checks = [line for line in result.text.splitlines() if line.startswith("  check: ")]
+    # Payments that cannot be cashed out come first, by transaction: 1004 and 1005.
+    assert checks == [
+        "  check: transaction 1004: settled 14.00 but Focus recorded 15.00 in Main Office Portal",
+        "  check: transaction 1005: Authorize.net reports it declined; it is not cashed out",
+    ]
+    assert "4 transaction(s) need a look" in result.summary
+    # Two cashouts, both listed; four problems, two listed.
+    assert "  ... and 2 more (listing capped at 2)." in result.text

@@ -13,11 +13,11 @@ from tests.job_library.integrations.conftest import bb_endpoints
 from tests.job_library.jobs_context import run_in_transaction
 
 
-def run(engine, fake, page_size=2):
+def run(engine, fake, page_size=2, **params):
     return run_in_transaction(
         engine,
         LoadDataFromBlackboardApi(),
-        BlackboardParams(),
+        BlackboardParams(**params),
         http=bb_endpoints(fake, page_size=page_size),
     )
 
@@ -119,3 +119,12 @@ def test_a_failure_midway_rolls_back(bb_district, blackboard, populated, bb_wait
     with pytest.raises(RuntimeError, match="injected"):
         run(bb_district, blackboard)
     assert links(bb_district) == {}
+
+
+def test_the_listing_is_capped_and_says_how_many_more(bb_district, blackboard, populated, bb_waits):
+    result = run(bb_district, blackboard, max_listed=1)
+    lines = result.text.splitlines()
+    assert len([line for line in lines if line.startswith("  linked: ")]) == 1
+    assert "  no Focus student 999 (Blackboard " in result.text  # the one unmatched, listed
+    # Four links made, one listed: three more.
+    assert lines[-1] == "  ... and 3 more (listing capped at 1)."

@@ -115,3 +115,25 @@ def test_a_failure_midway_rolls_back_the_ledger(bb_district, blackboard, bb_wait
 def test_an_unknown_school_is_named(bb_district, blackboard, bb_waits):
     result = run(bb_district, blackboard, schools=[77])
     assert not result.success and "77" in result.summary
+
+
+def test_a_429_waits_as_retry_after_says_and_sends_nothing_twice(bb_district, blackboard, bb_waits):
+    blackboard.server.fail_next(1, 429, {"Retry-After": "7"}, path="/learn/api/public/v1/users")
+    result = run(bb_district, blackboard)
+    assert result.success, result.text
+    assert bb_waits == [7.0]
+    assert result.counts == {"created": 6, "updated": 0, "unchanged": 0, "refused": 0}
+    statuses = [
+        a.status
+        for r, a in blackboard.server.answers
+        if r.method == "POST" and r.path.endswith("/v1/users")
+    ]
+    assert statuses == [429, 201, 201, 201, 201]  # four users, the first of them sent twice
+    assert len(by_external(blackboard.users)) == 4 and blackboard.invalid == []
+
+
+def test_the_listing_is_capped_and_says_how_many_more(bb_district, blackboard, bb_waits):
+    result = run(bb_district, blackboard, max_listed=2)
+    created = [line for line in result.text.splitlines() if line.startswith("  created: ")]
+    assert len(created) == 2
+    assert result.text.splitlines()[-1] == "  ... and 4 more (listing capped at 2)."

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 import job_library.http_client as http_client
 from include.notifications import should_send
 from include.web_standins.informacast import TOKEN, InformaCastStandIn
+from include.web_standins.loopback import Answer
 from job_library.base import HttpEndpoint
 from job_library.jobs.integrations.emergency_health_check import (
     EmergencyHealthCheckParams,
@@ -105,12 +106,31 @@ def test_a_refused_token_makes_every_school_not_ready(district, informacast, wai
 
 
 def test_a_500_between_pages_is_retried(district, informacast, waits):
-    informacast.server.fail_next(1, 500)
-    informacast.server.fail_next(1, 429, {"Retry-After": "2"})
+    # Five scenarios, two a page: the middle page fails once, the last one is rate limited.
+    informacast.fail_at["2"] = [Answer(500, b'{"status": 500, "message": "Server Error"}')]
+    informacast.fail_at["4"] = [Answer(429, b"", {"Retry-After": "2"})]
     result = run(district, informacast, schools=[1, 2])
-    assert result.success and len(waits) == 2 and waits[1] == 2.0
+    assert result.success, result.text
+    asked = [(r.query.get("start", ["first"])[0], a.status) for r, a in informacast.server.answers]
+    assert asked == [("first", 200), ("2", 500), ("2", 200), ("4", 429), ("4", 200)]
+    assert len(waits) == 2 and waits[1] == 2.0
 
 
 def test_an_unknown_school_is_named(district, informacast, waits):
     result = run(district, informacast, schools=[1, 9])
     assert not result.success and "school(s) 9: no such school" in result.summary
+
+
+def test_the_listing_is_capped_and_says_how_many_more(district, informacast, waits):
+    result = run(district, informacast, max_listed=1)
+    assert result.text.splitlines()[1:] == [
+        "  NOT READY: Clark: the request assistance scenario A3 is not in InformaCast "
+        "(deleted or renamed?)",
+        "  ... and 3 more (listing capped at 1).",
+    ]
+    refused = run(district, informacast, token="expired", max_listed=3)
+    assert refused.text.splitlines()[1:] == [
+        f"  NOT READY: {school}: InformaCast refused the access token: renew it in InformaCast "
+        "and in the informacast connection"
+        for school in ("Adams", "Baker", "Clark")
+    ] + ["  ... and 1 more (listing capped at 3)."]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
@@ -277,3 +278,121 @@ def test_webcal_means_https():
     assert ImportIcsParams(ics_url="webcal://cal.example.org/x.ics").ics_url == (
         "https://cal.example.org/x.ics"
     )
+
+
+def calendar_of(*events: str) -> bytes:
+    """A feed holding ``events`` (each the lines between BEGIN:VEVENT and END:VEVENT)."""
+    body = "".join(
+        f"BEGIN:VEVENT\nDTSTAMP:20261101T000000Z\n{e.strip()}\nEND:VEVENT\n" for e in events
+    )
+    head = "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//Test District//Calendar//EN\n"
+    text = f"{head}{body}END:VCALENDAR\n"
+    return text.replace("\n", "\r\n").encode()
+
+
+def all_day(uid: str, first: str, after_last: str, summary: str) -> str:
+    return (
+        f"UID:{uid}\nDTSTART;VALUE=DATE:{first}\nDTEND;VALUE=DATE:{after_last}\nSUMMARY:{summary}"
+    )
+
+
+def test_the_window_is_31_days_back_and_366_ahead_both_ends_included(district, feed, waits):
+    # Today is 28 Nov 2026 in New York: the feed governs 28 Oct 2026 to 29 Nov 2027.
+    feed.body = calendar_of(
+        all_day("before@d", "20261027", "20261028", "Day before the window"),
+        all_day("first@d", "20261028", "20261029", "First day of the window"),
+        all_day("last@d", "20271129", "20271130", "Last day of the window"),
+        all_day("after@d", "20271130", "20271201", "Day after the window"),
+        # Two days across the window's start: only the day inside is placed.
+        all_day("across@d", "20261027", "20261029", "Across the start"),
+    )
+    stale = [
+        (dt.date(2026, 10, 27), "Old, outside: stays"),
+        (dt.date(2026, 10, 28), "Old, inside: goes"),
+    ]
+    with district.begin() as conn:
+        conn.execute(
+            calendar_events.insert(),
+            [
+                {
+                    "school_id": 1,
+                    "event_date": d,
+                    "title": t,
+                    "uid": work.event_uid(feed.url, 1, "dropped@d", d),
+                }
+                for d, t in stale
+            ],
+        )
+    result = run(district, feed.url, school_id=1)
+    assert result.success, result.text
+    assert ours(district, feed.url) == [
+        (1, dt.date(2026, 10, 27), "Old, outside: stays"),
+        (1, dt.date(2026, 10, 28), "Across the start"),
+        (1, dt.date(2026, 10, 28), "First day of the window"),
+        (1, dt.date(2027, 11, 29), "Last day of the window"),
+    ]
+    assert result.counts["inserted"] == 3 and result.counts["deleted"] == 1
+
+
+def test_an_event_of_62_days_is_placed_and_one_of_63_is_refused(district, feed, waits):
+    feed.body = calendar_of(
+        # 1 Dec 2026 to 31 Jan 2027 inclusive: 31 + 31 = 62 days, 61 after the first.
+        all_day("term@d", "20261201", "20270201", "Sixty-two days"),
+        # 1 Dec 2026 to 1 Feb 2027 inclusive: 63 days, 62 after the first: still placed.
+        all_day("longer@d", "20261201", "20270202", "Sixty-three days"),
+        # One day more: 64 days, refused.
+        all_day("toolong@d", "20261201", "20270203", "Sixty-four days"),
+    )
+    result = run(district, feed.url, school_id=1)
+    assert result.success, result.text
+    placed = ours(district, feed.url)
+    assert len([e for e in placed if e[2] == "Sixty-two days"]) == 62
+    assert len([e for e in placed if e[2] == "Sixty-three days"]) == 63
+    assert not [e for e in placed if e[2] == "Sixty-four days"]
+    assert result.counts["refused"] == 1 and result.counts["inserted"] == 125
+    assert "refused: toolong@d: lasts 64 days, more than 62" in result.text
+
+
+def test_a_cancelled_event_or_date_is_not_placed_and_is_taken_off(district, feed, waits):
+    weekly = (
+        "UID:club@d\nDTSTART;VALUE=DATE:20261202\nDTEND;VALUE=DATE:20261203\n"
+        "RRULE:FREQ=WEEKLY;COUNT=3\nSUMMARY:Chess Club"
+    )
+    feed.body = calendar_of(weekly, all_day("fair@d", "20261205", "20261206", "Science Fair"))
+    run(district, feed.url, school_id=1)
+    assert len(ours(district, feed.url)) == 4
+    feed.body = calendar_of(
+        weekly,
+        # The second meeting is called off; the rest of the series stands.
+        "UID:club@d\nRECURRENCE-ID;VALUE=DATE:20261209\nDTSTART;VALUE=DATE:20261209\n"
+        "DTEND;VALUE=DATE:20261210\nSUMMARY:Chess Club\nSTATUS:CANCELLED",
+        all_day("fair@d", "20261205", "20261206", "Science Fair") + "\nSTATUS:CANCELLED",
+        all_day("gala@d", "20261207", "20261208", "Gala") + "\nSTATUS:CANCELLED",
+    )
+    result = run(district, feed.url, school_id=1)
+    assert result.success, result.text
+    assert ours(district, feed.url) == [
+        (1, dt.date(2026, 12, 2), "Chess Club"),
+        (1, dt.date(2026, 12, 16), "Chess Club"),
+    ]
+    assert result.counts["deleted"] == 2 and result.counts["inserted"] == 0
+    assert result.counts["refused"] == 0
+
+
+def test_a_feed_event_id_too_long_for_the_uid_column_is_kept_by_its_digest(district, feed, waits):
+    long_id = "x" * 690 + "@district.example"  # with our prefix, far past 700 characters
+    at_limit = "y" * 200  # still kept as it is
+    feed.body = calendar_of(
+        all_day(long_id, "20261201", "20261202", "Long id"),
+        all_day(at_limit, "20261202", "20261203", "Id of 200"),
+    )
+    result = run(district, feed.url, school_id=1)
+    assert result.success, result.text
+    digest = hashlib.sha256(long_id.encode()).hexdigest()
+    key = work.feed_key(feed.url)
+    assert {(t, uid) for s, d, t, uid in events(district) if t in ("Long id", "Id of 200")} == {
+        ("Long id", f"ics:{key}:1:sha256:{digest}:2026-12-01"),
+        ("Id of 200", f"ics:{key}:1:{at_limit}:2026-12-02"),
+    }
+    again = run(district, feed.url, school_id=1)
+    assert (again.counts["inserted"], again.counts["updated"], again.counts["deleted"]) == (0, 0, 0)
