@@ -5,7 +5,7 @@ import { useCallback, useEffect, useState } from "react";
 import { request } from "./api";
 import { Pager } from "./Pager";
 import { SortHeader } from "./SortHeader";
-import { STATE_PALETTE, stateLabel } from "./states";
+import { stateBadge, stateLabel } from "./states";
 import type { HistoryPage, JobPage } from "./types";
 
 /** How many titles the Job filter lists at once; a search on the server finds the others. */
@@ -156,7 +156,7 @@ export function HistoryTab(props: {
                 <Table.Cell>{run.title}</Table.Cell>
                 <Table.Cell whiteSpace="nowrap">{run.duration_display ?? ""}</Table.Cell>
                 <Table.Cell>
-                  <Badge colorPalette={STATE_PALETTE[run.state] ?? "gray"} variant="solid" data-testid="run-state">
+                  <Badge {...stateBadge(run.state)} variant="solid" data-testid="run-state">
                     {stateLabel(run.state)}
                   </Badge>
                   {run.success === false && run.state === "success" && (

@@ -3,7 +3,7 @@ import { Alert, Badge, Box, Button, HStack, Heading, Link, Spinner, Stack, Tabs,
 import { useEffect, useState } from "react";
 
 import { ApiError, airflowUrl, request } from "./api";
-import { STATE_PALETTE, stateLabel } from "./states";
+import { stateBadge, stateLabel } from "./states";
 import type { RunOutput } from "./types";
 import { POLL_MS } from "./HistoryTab";
 
@@ -61,7 +61,7 @@ export function OutputView(props: { dagId: string; runId: string; onBack?: () =>
         </Stack>
         <HStack gap="3" flexWrap="nowrap">
           {output?.state && (
-            <Badge colorPalette={STATE_PALETTE[output.state] ?? "gray"} variant="solid">
+            <Badge {...stateBadge(output.state)} variant="solid">
               {stateLabel(output.state)}
             </Badge>
           )}
