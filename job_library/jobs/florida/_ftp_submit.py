@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from job_library.base import ConnectionInfo, JobContext
 
 _TIMEOUT = 30
@@ -135,6 +137,18 @@ def ascii_field(value: object, width: int) -> str:
     return text[:width].ljust(width)
 
 
+def _last_sent_as(conn: sa.Connection, job_id: str, name: str) -> str | None:
+    """The checksum of the file this job last sent under ``name``, if any."""
+    from job_library.schema import processed_files as pf
+
+    return conn.execute(
+        sa.select(pf.c.sha256)
+        .where(pf.c.job_id == job_id, pf.c.file_name == name)
+        .order_by(pf.c.processed_at.desc())
+        .limit(1)
+    ).scalar()
+
+
 def submit(
     context: JobContext,
     conn_id: str,
@@ -155,6 +169,8 @@ def submit(
     conn = context.connection
     sha = checksum(data)
     already = earlier_import(conn, context.job_id, sha)
+    if already is not None and _last_sent_as(conn, context.job_id, name) not in (None, sha):
+        already = None  # A, then B, then A again under one name: the receiver must get A
     if already is None:
         put_in_outbox(context, name, data, lane)
     out, bodies = upload_outbox(context, conn_id, lane, folder)

@@ -135,8 +135,10 @@ class SubmitDmvAttendance(Job):
         "school then student order and no trailer, as FTE_<fiscal year>_SURVEY<n>.txt (for "
         "example FTE_2627_SURVEY2.txt). It goes over the 'district_fte_ftp' connection (or "
         "the one the job names), into the job's FTE folder when one is set, else the "
-        "connection's folder; with no records there it is not sent and the output says why. "
-        "Each file has its own outbox; bytes a committed run sent are not sent again. If an "
+        "connection's folder; with no records there, or no such connection in Airflow, it is "
+        "not sent, the output says why and the run stands on the DMV file. Each file has its "
+        "own outbox; a file equal to the one last sent under its name is not sent again (an "
+        "older version that comes back is). If an "
         "upload fails, the run fails and the file waits in its outbox; the next run sends it "
         "first, and so does a run rolled back by a database error after the upload (the "
         "server may then get the same file twice). The ledger counts data lines only."
@@ -177,6 +179,8 @@ class SubmitDmvAttendance(Job):
         data = "".join(f"{line}\r\n" for line in [*lines, trailer]).encode("ascii")
         name = f"DMV_ATTENDANCE_{as_of:%Y%m%d}.txt"
         fte = _fte_file(context.connection, params) if params.send_fte else None
+        if isinstance(fte, Fte) and (missing := _no_connection(context, params.fte_connection)):
+            fte = missing  # the DMV file still goes: a district without an FTE server is told
         out = submit(context, CONNECTION, name, data)
         fte_out = None
         if isinstance(fte, Fte):
@@ -235,6 +239,25 @@ def _fte_file(conn: sa.Connection, params: SubmitDmvAttendanceParams) -> Fte | s
         )
     data = "".join(f"{r}\r\n" for r in records).encode("ascii")
     return Fte(f"FTE_{fiscal_year(syear)}_SURVEY{survey}.txt", data, len(records), syear, survey)
+
+
+def _no_connection(context: JobContext, conn_id: str) -> str | None:
+    """Why the FTE cannot go out when Airflow has no connection ``conn_id``, else None.
+
+    A district that never set up an FTE server would otherwise get a failed run every day
+    and a file that waits in the outbox for ever; it is told instead, and the run stands on
+    the DMV file alone.
+    """
+    if context.connections is None:
+        return None  # the upload reports it: no connection can be looked up in this run
+    try:
+        context.connections(conn_id)
+    except LookupError:
+        return (
+            f"FTE not sent: Airflow has no connection {conn_id!r} for the district's FTE "
+            "server; create it, or turn off Send the FTE to the district."
+        )
+    return None
 
 
 def _with_fte(result: JobResult, fte: Fte | str | None, out) -> JobResult:

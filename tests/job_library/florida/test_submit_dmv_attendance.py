@@ -399,6 +399,61 @@ def test_another_fte_connection_and_a_survey_without_records(with_fte, tmp_path)
     assert "FTE not sent: no PK-12 records of survey 5 for school year 2026" in empty.summary
 
 
+def test_an_older_fte_that_comes_back_is_sent_again(with_fte, tmp_path):
+    # A, then B (student 4's immunization changes), then A again: the district must end
+    # with A. Bytes identical to the file last sent under the name are not sent again.
+    indicators = INDICATORS.encode()
+    b_golden = FTE_GOLDEN.replace(b"32627Z " + indicators, b"32627Z3" + indicators)
+    assert b_golden != FTE_GOLDEN
+
+    def immunization_of_student_4(value: str) -> None:
+        with with_fte.begin() as conn:
+            conn.execute(
+                sa.update(florida_pk12_initial)
+                .where(florida_pk12_initial.c.student_id == 4)
+                .values(record=_fte("2001", "4", "3", value))
+            )
+
+    root = tmp_path / "ftp"
+    _folders(root)
+    landed = root / "district" / FTE_NAME
+    with ftp_server(root) as server:
+        runs = []
+        for minute, value in ((1, " "), (2, "3"), (3, " "), (4, " ")):
+            immunization_of_student_4(value)
+            landed.unlink(missing_ok=True)
+            result = _run(
+                with_fte, tmp_path / "store", _connections(server), NOW.replace(minute=minute)
+            )
+            assert result.success, result.text
+            runs.append(landed.read_bytes() if landed.exists() else None)
+    assert runs == [FTE_GOLDEN, b_golden, FTE_GOLDEN, None]
+    # One ledger row per content: the DMV file, FTE A (sent twice) and FTE B.
+    assert sorted(ledger(with_fte)) == sorted(
+        [(NAME, 2, "test-job"), (FTE_NAME, 3, "test-job"), (FTE_NAME, 3, "test-job")]
+    )
+
+
+def test_without_an_fte_connection_the_dmv_file_goes_and_the_run_says_why(with_fte, tmp_path):
+    root = tmp_path / "ftp"
+    (root / "incoming").mkdir(parents=True)
+    with ftp_server(root) as server:
+        result = _run(
+            with_fte, tmp_path / "store", _connections(server), fte_connection="no_such_fte"
+        )
+    assert result.success, result.text
+    assert (root / "incoming" / NAME).read_bytes() == GOLDEN
+    assert result.counts == {
+        "students": 2, "not_sent": 1, "files_sent": 1, "files_waiting": 0, "fte_records": 0,
+    }  # fmt: skip
+    assert (
+        "FTE not sent: Airflow has no connection 'no_such_fte' for the district's FTE server"
+        in result.summary
+    )
+    assert not (tmp_path / "store" / "test-job" / "fte").exists()
+    assert ledger(with_fte) == [(NAME, 2, "test-job")]
+
+
 def test_the_fte_can_be_left_out(with_fte, tmp_path):
     root = tmp_path / "ftp"
     (root / "incoming").mkdir(parents=True)  # no /district folder: it is never asked for
