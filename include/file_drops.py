@@ -220,9 +220,9 @@ class SftpDrop:
     def stop(self) -> None:
         async def close() -> None:  # on the server's own loop: asyncio is not thread-safe
             self._server.close()
+            for connection in self._connections:  # before waiting: newer Pythons' wait_closed
+                connection.close()  # waits for every client to go
             await self._server.wait_closed()
-            for connection in self._connections:
-                connection.close()
             others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             for task in others:
                 task.cancel()
