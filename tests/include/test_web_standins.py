@@ -122,8 +122,17 @@ def test_the_seven_web_api_jobs_do_real_work_against_the_standins(engine, standi
     edfi = _run(db, tmp_path, "edfi-data-sync", 1)
     assert edfi.success, edfi.text
     sent = {resource for resource, _ in standins.edfi.accepted}
-    assert sent == {"gradeLevelDescriptors", "schools", "students", "studentSchoolAssociations"}
-    assert len(standins.edfi.stored["schools"]) == 8
+    # Every resource the job sends, each with something of the demo's in it.
+    assert sent == {
+        "gradeLevelDescriptors", "localEducationAgencies", "schools", "sessions", "courses",
+        "courseOfferings", "sections", "staffs",
+        "staffEducationOrganizationAssignmentAssociations", "staffSectionAssociations",
+        "students", "studentSchoolAssociations", "studentSectionAssociations",
+    }  # fmt: skip
+    stored = standins.edfi.stored
+    # One district, its eight schools with a year-long session each, the sixty students.
+    assert [len(stored[r]) for r in ("localEducationAgencies", "schools", "sessions")] == [1, 8, 8]
+    assert len(stored["students"]) == 60
     assert standins.edfi.invalid_answers == [] and standins.edfi.schema_refusals == []
 
     # The demo's twelve card payments: eight through the portal, four in the Store.
