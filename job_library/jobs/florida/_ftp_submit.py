@@ -117,6 +117,28 @@ def upload_outbox(
     return out, bodies
 
 
+def told(
+    out: Uploads,
+    already: str,
+    fresh: str,
+    *,
+    upload: str = "upload",
+    box: str = "outbox",
+    to: str = "",
+) -> str:
+    """What a run says of its file: ``already`` when identical bytes went before and nothing
+    was sent now, else ``fresh``; then what was sent (``to`` whom) and what waits in ``box``."""
+    head = already if out.already and not out.sent and out.error is None else fresh
+    if out.sent:
+        head += f" Sent {', '.join(out.sent)}{to}."
+    if out.error is not None:
+        head += (
+            f" The {upload} failed ({out.error}); waiting in the {box} for the next run: "
+            f"{', '.join(out.pending)}."
+        )
+    return head
+
+
 def rows_before_trailer(body: bytes) -> int:
     """Data rows of a file whose last CR LF line is a trailer record."""
     return max(0, body.count(b"\r\n") - 1)

@@ -262,6 +262,8 @@ def _no_connection(context: JobContext, conn_id: str) -> str | None:
 
 def _with_fte(result: JobResult, fte: Fte | str | None, out) -> JobResult:
     """``result`` with what happened to the FTE file."""
+    from job_library.jobs.florida._ftp_submit import told
+
     counts = dict(result.counts)
     if isinstance(fte, str) or fte is None:
         note = fte or ""
@@ -272,17 +274,10 @@ def _with_fte(result: JobResult, fte: Fte | str | None, out) -> JobResult:
         counts["files_sent"] += len(out.sent)
         counts["files_waiting"] += len(out.pending)
         what = f"{fte.name} ({fte.records} FTE record(s), survey {fte.survey} of {fte.syear})"
-        if out.already and not out.sent and out.error is None:
-            note = f"{what} was sent before: not sent again."
-        else:
-            note = f"{what}."
-        if out.sent:
-            note += f" Sent {', '.join(out.sent)} to the district."
-        if out.error is not None:
-            note += (
-                f" The FTE upload failed ({out.error}); waiting in the FTE outbox for the next "
-                f"run: {', '.join(out.pending)}."
-            )
+        note = told(
+            out, f"{what} was sent before: not sent again.", f"{what}.",
+            upload="FTE upload", box="FTE outbox", to=" to the district",
+        )  # fmt: skip
         success = result.success and out.error is None
     return JobResult(
         success=success,
@@ -294,6 +289,8 @@ def _with_fte(result: JobResult, fte: Fte | str | None, out) -> JobResult:
 
 
 def _result(out, name, listed, not_sent, as_of, params) -> JobResult:
+    from job_library.jobs.florida._ftp_submit import told
+
     cap = params.max_listed
     counts = {
         "students": len(listed),
@@ -301,20 +298,12 @@ def _result(out, name, listed, not_sent, as_of, params) -> JobResult:
         "files_sent": len(out.sent),
         "files_waiting": len(out.pending),
     }
-    if out.already and not out.sent and out.error is None:
-        head = f"{name} ({len(listed)} student(s)) was sent before: not sent again."
-    else:
-        head = (
-            f"{name}: {len(listed)} student(s) under 18 with {params.unexcused_days} or more "
-            f"unexcused absences in the 90 days to {as_of}."
-        )
-    if out.sent:
-        head += f" Sent {', '.join(out.sent)}."
-    if out.error is not None:
-        head += (
-            f" The upload failed ({out.error}); waiting in the outbox for the next run: "
-            f"{', '.join(out.pending)}."
-        )
+    head = told(
+        out,
+        f"{name} ({len(listed)} student(s)) was sent before: not sent again.",
+        f"{name}: {len(listed)} student(s) under 18 with {params.unexcused_days} or more "
+        f"unexcused absences in the 90 days to {as_of}.",
+    )
     if not_sent:
         head += f" {len(not_sent)} student(s) not sent (listed)."
     text = [head]

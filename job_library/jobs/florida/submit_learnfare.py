@@ -86,7 +86,7 @@ class SubmitLearnFare(Job):
     default_schedule = DefaultSchedule(run_time="20:00")
 
     def run(self, context: JobContext, params: SubmitLearnFareParams) -> JobResult:
-        from job_library.jobs.florida._ftp_submit import ascii_field, submit
+        from job_library.jobs.florida._ftp_submit import ascii_field, submit, told
 
         first, last = month_bounds(params.month, context.now().date())
         rows = context.connection.execute(
@@ -127,17 +127,11 @@ class SubmitLearnFare(Job):
         data = "".join(f"{line}\r\n" for line in [*lines, trailer]).encode("ascii")
         name = f"LEARNFARE_{month}.txt"
         out = submit(context, CONNECTION, name, data)
-        if out.already and not out.sent and out.error is None:
-            head = f"{name} ({len(lines)} student(s)) was sent before: not sent again."
-        else:
-            head = f"{name}: {len(lines)} student(s) with unexcused absences in {first:%B %Y}."
-        if out.sent:
-            head += f" Sent {', '.join(out.sent)}."
-        if out.error is not None:
-            head += (
-                f" The upload failed ({out.error}); waiting in the outbox for the next run: "
-                f"{', '.join(out.pending)}."
-            )
+        head = told(
+            out,
+            f"{name} ({len(lines)} student(s)) was sent before: not sent again.",
+            f"{name}: {len(lines)} student(s) with unexcused absences in {first:%B %Y}.",
+        )
         if not_sent:
             head += f" {len(not_sent)} student(s) not sent (listed)."
         cap = params.max_listed

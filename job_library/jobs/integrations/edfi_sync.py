@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,21 +15,6 @@ EDFI_CONNECTION = "edfi_api"
 # The resources the job can send, in the order the API needs them: each comes after every
 # resource it refers to (descriptors and education organisations first, then the school
 # year's sessions, courses and sections, then staff and students and their associations).
-RESOURCE_ORDER = (
-    "gradeLevelDescriptors",
-    "localEducationAgencies",
-    "schools",
-    "sessions",
-    "courses",
-    "courseOfferings",
-    "sections",
-    "staffs",
-    "staffEducationOrganizationAssignmentAssociations",
-    "staffSectionAssociations",
-    "students",
-    "studentSchoolAssociations",
-    "studentSectionAssociations",
-)
 Resource = Literal[
     "gradeLevelDescriptors",
     "localEducationAgencies",
@@ -45,6 +30,7 @@ Resource = Literal[
     "studentSchoolAssociations",
     "studentSectionAssociations",
 ]
+RESOURCE_ORDER: tuple[str, ...] = get_args(Resource)
 
 
 class EdFiSyncParams(BaseModel):
