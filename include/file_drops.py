@@ -20,13 +20,13 @@ import json
 import os
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from include.config import PROJECT_ROOT
+from include.web_standins.loopback import Answer, LoopbackHttpServer, Request
 
 SETTINGS_FILE = PROJECT_ROOT / "airflow_settings.yaml"
 # The ports the settings file names, which go with Airflow's api port 8080.
@@ -326,30 +326,20 @@ class AceloStandIn:
                 )
             return 200, {"accepted": accepted, "rejected": rejected}
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
+        def serve(request: Request) -> Answer:
+            if request.method != "POST":
+                status, body = 405, {"error": "only POST is answered here"}
+            else:
+                auth = request.headers.get("authorization", "")
+                status, body = answer(request.path, auth, request.body)
+            data = json.dumps(body).encode()
+            return Answer(status, data, {"Content-Type": "application/json"})
 
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                status, body = answer(
-                    self.path, self.headers.get("Authorization", ""), self.rfile.read(length)
-                )
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self._server = ThreadingHTTPServer((host, port), Handler)
-        self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._server = LoopbackHttpServer(serve, host, port, keep=False).start()
+        self.port = int(self._server.url.rsplit(":", 1)[1])
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
 
 # --- All of them -----------------------------------------------------------------------
