@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from include.config import PROJECT_ROOT
-from include.web_standins.loopback import Answer, LoopbackHttpServer, Request
+from include.web_standins.loopback import LoopbackHttpServer, json_post
 
 SETTINGS_FILE = PROJECT_ROOT / "airflow_settings.yaml"
 # The ports the settings file names, which go with Airflow's api port 8080.
@@ -326,16 +326,7 @@ class AceloStandIn:
                 )
             return 200, {"accepted": accepted, "rejected": rejected}
 
-        def serve(request: Request) -> Answer:
-            if request.method != "POST":
-                status, body = 405, {"error": "only POST is answered here"}
-            else:
-                auth = request.headers.get("authorization", "")
-                status, body = answer(request.path, auth, request.body)
-            data = json.dumps(body).encode()
-            return Answer(status, data, {"Content-Type": "application/json"})
-
-        self._server = LoopbackHttpServer(serve, host, port, keep=False).start()
+        self._server = LoopbackHttpServer(json_post(answer), host, port, keep=False).start()
         self.port = int(self._server.url.rsplit(":", 1)[1])
 
     def stop(self) -> None:

@@ -16,12 +16,12 @@ import json
 import re
 import secrets
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from include.config import PROJECT_ROOT
+from include.web_standins.loopback import LoopbackHttpServer, json_post
 
 TWILIO_CONN_ID = "twilio_default"
 
@@ -145,33 +145,14 @@ class TextCatcher:
     def __init__(self, folder: Path, host: str, port: int) -> None:
         store = TextFolder(folder)
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                status, body = store.answer(
-                    self.path, self.headers.get("Authorization", ""), self.rfile.read(length)
-                )
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self._server = ThreadingHTTPServer((host, port), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._server = LoopbackHttpServer(json_post(store.answer), host, port, keep=False).start()
 
     @property
     def port(self) -> int:
-        return int(self._server.server_address[1])
+        return int(self._server.url.rsplit(":", 1)[1])
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
 
 def text_address(settings_file: Path = PROJECT_ROOT / "airflow_settings.yaml") -> tuple[str, int]:

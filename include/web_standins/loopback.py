@@ -3,6 +3,7 @@ request, and every request and answer is kept (the tests check them). Loopback o
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,21 @@ class Answer:
 
 
 Handler = Callable[[Request], Answer]
+
+
+def json_post(answer: Callable[[str, str, bytes], tuple[int, object]]) -> Handler:
+    """A handler for a POST-only JSON API: ``answer(path, authorization, body)`` gives the
+    status and the object sent back as JSON; any other method is answered 405."""
+
+    def handle(request: Request) -> Answer:
+        if request.method != "POST":
+            status, body = 405, {"error": "only POST is answered here"}
+        else:
+            auth = request.headers.get("authorization", "")
+            status, body = answer(request.path, auth, request.body)
+        return Answer(status, json.dumps(body).encode(), {"Content-Type": "application/json"})
+
+    return handle
 
 
 class LoopbackHttpServer:
