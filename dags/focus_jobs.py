@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from airflow.sdk import get_parsing_context
 
-from include.dag_builder import build_dags
+_only = get_parsing_context().dag_id
+if _only is None:
+    # The dag-processor: every job, validated, with its schedule.
+    from include.dag_builder import build_dags
 
-# On a worker only the DAG being run is built; the dag-processor builds them all.
-globals().update(build_dags(only_dag_id=get_parsing_context().dag_id))
+    globals().update(build_dags())
+else:
+    # A worker, before a task: only that task's DAG, from the job's row alone.
+    from include.worker_dag import build_worker_dags
+
+    globals().update(build_worker_dags(_only))

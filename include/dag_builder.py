@@ -9,11 +9,9 @@ import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import sqlalchemy as sa
-from airflow.sdk import DAG, Asset, AssetAll, AssetOrTimeSchedule, BaseOperator
-from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+from airflow.sdk import DAG, AssetAll, AssetOrTimeSchedule
 
 from include.config import JOBS_POOL, settings
 from include.definitions import (
@@ -25,8 +23,20 @@ from include.definitions import (
     parse_definition,
     row_to_document,
 )
-from include.focus_db.engine import get_engine, get_parse_engine, redact, redact_url
-from include.repository import JobTable, get_flag, read_snapshot, read_table, write_snapshot
+from include.focus_db.engine import get_parse_engine, redact, redact_url
+from include.job_task import (
+    _DEFAULT_RETRIES,
+    _EPOCH,
+    TASK_ID,
+    WAIT_TASK_ID,
+    ConfigErrorOperator,
+    FocusJobOperator,
+    _printable,
+    job_asset,
+    run_info,
+    wait_seconds,
+)
+from include.repository import JobTable, read_snapshot, read_table, write_snapshot
 from include.schedule import FocusSchedule
 from include.school_calendar import (
     DistrictCalendar,
@@ -38,220 +48,26 @@ from include.school_calendar import (
     write_calendar_snapshot,
 )
 from include.timetable import FocusJobTimetable
-from job_library.base import JobResult, RunHistory
 from job_library.registry import get_job_class
 from job_library.site import SiteProfile, read_site_profile, unavailable_reason
 
-if TYPE_CHECKING:
-    from include.notifications import RunInfo
-    from include.sftp_files import SftpFiles
+# The tasks (include/job_task.py) import what only a task's execution needs (the runner and
+# the job's tables, the e-mail, SFTP) inside execute(); a DAG is built from a class's metadata
+# alone (tests/dags/test_cheap_build.py). A worker builds its one DAG without this module at
+# all (include/worker_dag.py).
 
-# What only a task's execution needs (the runner and the job's tables, the e-mail, SFTP) is
-# imported inside execute(): a worker parses this file before every task, and a DAG is built
-# from a class's metadata alone (tests/dags/test_cheap_build.py).
+__all__ = [
+    "TASK_ID",
+    "WAIT_TASK_ID",
+    "ConfigErrorOperator",
+    "FocusJobOperator",
+    "build_dags",
+    "job_asset",
+    "run_info",
+    "wait_seconds",
+]
 
 log = logging.getLogger(__name__)
-
-TASK_ID = "run_job"
-WAIT_TASK_ID = "wait_for_file"
-# Before any real start date, so Airflow's own bookkeeping has a start; the timetable
-# itself keeps each job inside its start and end dates.
-_EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
-_DEFAULT_RETRIES = 1
-
-
-class FocusJobOperator(BaseOperator):
-    """Runs one Focus job. Nothing here is templated, so a job's values are never rendered.
-
-    :param definition: the validated job definition.
-    :param timezone: the district time zone at the time the DAG was built.
-    :param days: for a job that runs after others, which days it may run on (school days
-        included); None for a job on its own clock (its timetable already keeps to them).
-    """
-
-    template_fields = ()
-    ui_color = "#d9ead3"
-
-    def __init__(
-        self,
-        *,
-        definition: JobDefinition,
-        timezone: str,
-        days: FocusSchedule | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.definition = definition
-        self.timezone = timezone
-        self.days = days
-
-    def execute(self, context: Any) -> dict[str, Any]:
-        from include.runner import run_job, skipped_result, store_output
-
-        s = settings()
-        engine = get_engine(s.db_url)
-        dag_run = context["dag_run"]
-        run_id = dag_run.run_id
-        started = dt.datetime.now(dt.UTC)
-        run_type = str(getattr(dag_run.run_type, "value", dag_run.run_type))
-        scheduled = run_type == "scheduled"
-        # Started by its schedule or by the jobs it runs after: nobody ran it by hand.
-        info = run_info(dag_run, run_type in ("scheduled", "asset_triggered"), started)
-        if self.definition.run_after and (reason := self._not_due(run_type, engine, started)):
-            # Not a run of the job: no output, no e-mail, and (skipped) no asset event.
-            self.log.info("%s", reason)
-            raise AirflowSkipException(reason)
-        # A manual run (Run now) may start at any time; a scheduled one only inside its timeframe.
-        if scheduled and dag_run.logical_date:
-            due = dag_run.logical_date
-            if not self.definition.schedule(self.timezone).in_timeframe(due, started):
-                result = skipped_result(self.definition, due, started, self.timezone)
-                store_output(engine, self.definition.id, run_id, started, result)
-                context["ti"].xcom_push(key="return_value", value=result.to_json())
-                self.log.warning("%s", result.text)
-                self._notify(engine, result, info)
-                raise AirflowSkipException(result.summary)
-        remote = None
-        try:
-            remote = self._remote()
-            result = run_job(
-                self.definition,
-                engine=engine,
-                timezone=self.timezone,
-                file_store=s.file_store / self.definition.id,
-                log=self.log,
-                run_id=run_id,
-                history=self._history(),
-                remote=remote,
-                try_number=context["ti"].try_number,
-            )
-        except Exception as exc:
-            # Airflow retries an error; the e-mail goes out once, after the last try.
-            if context["ti"].try_number > self.retries:
-                summary = f"failed with an error: {type(exc).__name__}: {exc}"
-                self._notify(engine, JobResult(success=False, summary=summary, text=summary), info)
-            raise
-        finally:
-            if remote is not None:
-                remote.close()
-        self.log.info("Job output:\n%s", result.text or result.summary)
-        self._notify(engine, result, info)
-        if not result.success:
-            context["ti"].xcom_push(key="return_value", value=result.to_json())
-            raise AirflowFailException(result.summary)
-        return result.to_json()
-
-    def _not_due(self, run_type: str, engine: sa.Engine, started: dt.datetime) -> str | None:
-        """Why a run of a job that runs after others does not run the job now, or None.
-
-        An asset-triggered run (an upstream job succeeded) runs on the job's days, but not
-        before its "not before" time; the timed run at that time then runs the job if every
-        upstream job succeeded since the job last ran. A manual run always runs.
-        """
-        if run_type not in ("asset_triggered", "scheduled"):
-            return None
-        local = started.astimezone(self.days.tz) if self.days else started
-        if self.days is not None and not self.days.runs_on(local.date()):
-            return f"{local.date()} is not a day this job runs on (weekdays, dates, school days)"
-        not_before = self.definition.not_before
-        if run_type == "asset_triggered":
-            if not_before is not None and local.time() < not_before:
-                return (
-                    f"the jobs it runs after succeeded; it starts at {not_before:%H:%M} "
-                    "(its not-before time)"
-                )
-            return None
-        from include.job_order import waiting_for
-
-        with engine.connect() as conn:
-            waiting = waiting_for(conn, self.definition.id, self.definition.run_after)
-        if waiting:
-            return f"no successful run of {', '.join(waiting)} since this job last ran"
-        return None
-
-    def _history(self) -> RunHistory | None:
-        """Airflow's run history for the jobs that prune it, when its API connection exists."""
-        job_class = get_job_class(self.definition.job_class)
-        if job_class is None or not job_class.uses_run_history:
-            return None
-        # requests is imported with it: only the jobs that prune history pay for it.
-        from include.airflow_history import API_CONN_ID, AirflowRunHistory
-
-        try:
-            return AirflowRunHistory.from_connection()
-        except Exception as exc:  # no connection: the job reports it did not prune Airflow
-            self.log.warning("no Airflow API connection %r: %s", API_CONN_ID, exc)
-            return None
-
-    def _remote(self) -> SftpFiles | None:
-        """The file server of a file integration, from its Airflow connection."""
-        from include.sftp_files import open_remote  # paramiko: only for file jobs
-
-        return open_remote(self.definition, settings().file_settle_seconds)
-
-    def _notify(self, engine: sa.Engine, result: JobResult, info: RunInfo) -> None:
-        """Send the execution e-mail; whatever goes wrong is logged, never raised."""
-        from include.notifications import (
-            UNSUCCESSFUL_ONLY_SETTING,
-            build_message,
-            send_with_retry,
-            should_send,
-            smtp_send,
-        )
-
-        try:
-            with engine.connect() as conn:
-                unsuccessful_only = get_flag(conn, UNSUCCESSFUL_ONLY_SETTING)
-            if not should_send(self.definition, result, unsuccessful_only):
-                return
-            sender, send = smtp_send()
-            s = settings()
-            message = build_message(self.definition, result, info, self.timezone, sender)
-            send_with_retry(
-                message,
-                send,
-                log=self.log,
-                attempts=s.smtp_attempts,
-                backoff_seconds=s.smtp_backoff_seconds,
-            )
-        except Exception:
-            self.log.exception(
-                "the execution e-mail of job %r could not be prepared", self.definition.id
-            )
-
-
-def run_info(dag_run: Any, scheduled: bool, started: dt.datetime) -> RunInfo:
-    """Who ran it, from the run's conf (set by the Jobs screen) or Airflow's own record."""
-    from include.notifications import RunInfo
-
-    conf = dict(getattr(dag_run, "conf", None) or {})
-    user = None
-    if not scheduled:
-        user = conf.get("triggered_by") or getattr(dag_run, "triggering_user_name", None)
-    return RunInfo(
-        scheduled=scheduled,
-        started_at=started,
-        user=str(user) if user else None,
-        ip=str(conf["ip"]) if conf.get("ip") else None,
-        run_id=dag_run.run_id,
-    )
-
-
-class ConfigErrorOperator(BaseOperator):
-    """Stands in for a job whose definition is invalid: fails with the message, never retries.
-
-    :param message: every validation error of the row, one per line.
-    """
-
-    template_fields = ()
-    ui_color = "#f4cccc"
-
-    def __init__(self, *, message: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.message = message
-
-    def execute(self, context: Any) -> None:
-        raise AirflowFailException(f"This job's definition is invalid:\n{self.message}")
 
 
 def error_dag_id(raw_id: Any) -> str:
@@ -268,11 +84,6 @@ def error_dag_id(raw_id: Any) -> str:
     readable = re.sub(r"[^A-Za-z0-9_-]+", "_", text)[:60].strip("_") or "blank"
     exact = f"{type(raw_id).__name__}:{text}".encode("utf-8", "backslashreplace")
     return f"invalid.{readable}.{hashlib.sha256(exact).hexdigest()[:12]}"
-
-
-def job_asset(job_id: str) -> Asset:
-    """The asset a job's successful run emits: what jobs that run after it are scheduled on."""
-    return Asset(name=f"focus_job.{job_id}", uri=f"focus-job://{job_id}")
 
 
 def _empty_calendar() -> DistrictCalendar:
@@ -374,21 +185,6 @@ def build_job_dag(
     return dag
 
 
-def wait_seconds(definition: JobDefinition) -> int:
-    """How long a file job waits for its file: until its timeframe ends, at least a minute.
-
-    A repeating job waits at most one interval, so runs never pile up; a job without a
-    timeframe waits an hour.
-    """
-    if definition.repeat_minutes:
-        return max(60, definition.repeat_minutes * 60)
-    if definition.timeframe_end is not None and definition.run_time is not None:
-        start = dt.datetime.combine(dt.date.min, definition.run_time)
-        end = dt.datetime.combine(dt.date.min, definition.timeframe_end)
-        return max(60, int((end - start).total_seconds()))
-    return 3600
-
-
 def build_error_dag(raw: dict[str, Any], error: InvalidDefinition) -> DAG:
     """A visible, failing DAG for a row that did not validate."""
     message = _printable(str(error))
@@ -406,11 +202,6 @@ def build_error_dag(raw: dict[str, Any], error: InvalidDefinition) -> DAG:
     ) as dag:
         ConfigErrorOperator(task_id=TASK_ID, message=message, pool=JOBS_POOL, retries=0)
     return dag
-
-
-def _printable(text: str) -> str:
-    """Text Airflow can store and show: undecodable bytes (surrogates) spelled out."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _shown_id(raw_id: Any) -> str:

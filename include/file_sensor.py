@@ -12,9 +12,6 @@ from airflow.sdk import BaseSensorOperator
 from airflow.sdk.exceptions import AirflowException
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from job_library.base import RemoteEntry
-from job_library.file_drop import is_candidate
-
 # asyncssh's FILEXFER_TYPE_REGULAR, _DIRECTORY and _SYMLINK (derived from the mode on SFTPv3).
 _TYPES = {1: "file", 2: "folder", 3: "symlink"}
 
@@ -69,6 +66,9 @@ class FocusFileTrigger(BaseTrigger):
         import asyncssh
         from airflow.providers.sftp.hooks.sftp import SFTPHookAsync
 
+        from job_library.base import RemoteEntry
+        from job_library.file_drop import is_candidate
+
         hook = SFTPHookAsync(sftp_conn_id=self.sftp_conn_id)
         async with hook.get_managed_conn() as sftp:
             try:
@@ -120,6 +120,9 @@ class FocusFileSensor(BaseSensorOperator):
     :param file_pattern: an fnmatch pattern of the file names.
     :param sftp_conn_id: the Airflow connection of the server.
     :param deferrable: wait in the triggerer instead of holding a worker slot.
+    :param row: instead of path, pattern, connection and timeout, the job's raw row (a
+        worker's build, include/worker_dag.py): they are worked out from it when the task
+        runs, as the dag-processor's build works them out.
     """
 
     template_fields = ()
@@ -127,21 +130,50 @@ class FocusFileSensor(BaseSensorOperator):
     def __init__(
         self,
         *,
-        path: str,
-        file_pattern: str,
-        sftp_conn_id: str,
+        path: str | None = None,
+        file_pattern: str | None = None,
+        sftp_conn_id: str | None = None,
         deferrable: bool = True,
+        row: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if (row is None) == (path is None or file_pattern is None or sftp_conn_id is None):
+            raise TypeError("FocusFileSensor takes a path, pattern and connection, or a row")
         self.path = path
         self.file_pattern = file_pattern
         self.sftp_conn_id = sftp_conn_id
         self.deferrable = deferrable
+        self._row = row
+
+    def _resolve(self) -> None:
+        """A worker's sensor: where and how long to wait, from the job's validated row."""
+        if self._row is None:
+            return
+        from include.job_task import _validated, wait_seconds
+        from job_library.registry import get_job_class
+
+        definition = _validated(self._row, None)
+        job_class = get_job_class(definition.job_class)
+        source = (
+            job_class.remote_source(job_class.params_model.model_validate(definition.params))
+            if job_class is not None and job_class.waits_for_file
+            else None
+        )
+        if source is None:
+            raise AirflowException(f"job {definition.id!r} no longer waits for a file")
+        self.path, self.file_pattern = source.folder, source.pattern
+        self.sftp_conn_id = source.connection
+        self.timeout = wait_seconds(definition)
+        self._row = None
 
     def poke(self, context: Any) -> bool:
         from include.sftp_files import SftpFiles
+        from job_library.file_drop import is_candidate
 
+        self._resolve()
+        assert self.path is not None and self.file_pattern is not None
+        assert self.sftp_conn_id is not None
         self.log.info("Looking for %s in %s", self.file_pattern, self.path)
         files = SftpFiles.from_connection(self.sftp_conn_id)
         try:
@@ -150,8 +182,11 @@ class FocusFileSensor(BaseSensorOperator):
             files.close()
 
     def execute(self, context: Any) -> Any:
+        self._resolve()
         if not self.deferrable:
             return super().execute(context)
+        assert self.path is not None and self.file_pattern is not None
+        assert self.sftp_conn_id is not None
         self.defer(
             timeout=timedelta(seconds=self.timeout),
             trigger=FocusFileTrigger(

@@ -23,6 +23,7 @@ from include.definitions import (
     row_to_document,
 )
 from include.focus_db.schema import scheduled_jobs
+from include.job_rows import is_active, iso_dates
 from job_library.preferences import Preferences
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,6 @@ _RAW_COLUMNS = [
     if c.name not in _AUDIT
 ]
 _NAMES = tuple(c.name for c in _RAW_COLUMNS)
-_DATES = ("start_date", "end_date")
 
 
 @dataclass(frozen=True)
@@ -56,12 +56,6 @@ class JobTable:
     from_snapshot: bool = False
 
 
-def is_active(value: Any) -> bool:
-    """Whether a stored ``active`` value means active, read the same everywhere (the driver
-    gives text on SQLite, so a direct edit may have stored "false")."""
-    return str(value).lower() not in ("0", "false", "f")
-
-
 def read_table(
     conn: sa.Connection, *, job_id: str | None = None, active_only: bool = True
 ) -> JobTable:
@@ -69,11 +63,7 @@ def read_table(
     query = sa.select(*_RAW_COLUMNS).order_by(scheduled_jobs.c.id)
     if job_id is not None:
         query = query.where(scheduled_jobs.c.id == job_id)
-    rows = [dict(zip(_NAMES, r, strict=True)) for r in conn.execute(query).all()]
-    for row in rows:  # Postgres gives date objects; the snapshot stores JSON
-        for name in _DATES:
-            if isinstance(row[name], dt.date):
-                row[name] = row[name].isoformat()
+    rows = [iso_dates(dict(zip(_NAMES, r, strict=True))) for r in conn.execute(query).all()]
     if active_only:
         rows = [r for r in rows if is_active(r["active"])]
     return JobTable(timezone=get_timezone(conn), rows=rows)

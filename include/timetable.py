@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pendulum
 from airflow.exceptions import AirflowTimetableInvalid
 from airflow.timetables.base import DagRunInfo, DataInterval, TimeRestriction, Timetable
 
-from include.schedule import FocusSchedule, SchoolDays
+if TYPE_CHECKING:
+    from include.schedule import FocusSchedule, SchoolDays
+
+# include.schedule is imported where a timetable is read back: every Airflow process loads
+# this module with the plugins (a worker before each task too), and only those that read a
+# serialized DAG need the schedule.
 
 
 def _time(value: str | None) -> dt.time | None:
@@ -38,6 +43,8 @@ def _serialize_school_days(days: SchoolDays | None) -> dict[str, Any]:
 
 
 def _deserialize_school_days(data: dict[str, Any] | None) -> SchoolDays | None:
+    from include.schedule import SchoolDays
+
     if data is None:
         return None
     return SchoolDays.from_ranges(data["first"], data["last"], data["ranges"])
@@ -88,6 +95,8 @@ class FocusJobTimetable(Timetable):
 
     @classmethod
     def deserialize(cls, data: dict[str, Any]) -> FocusJobTimetable:
+        from include.schedule import FocusSchedule
+
         return cls(
             FocusSchedule(
                 timezone=data["timezone"],

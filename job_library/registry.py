@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from job_library.base import Job
+if TYPE_CHECKING:
+    from job_library.base import Job
 
 # key -> "module:Class" under job_library.jobs
 _LOCATIONS: dict[str, str] = {
@@ -172,12 +173,29 @@ _LOCATIONS: dict[str, str] = {
 }
 
 
+# The classes whose DAG waits for a file before the job runs (a wait_for_file task): what a
+# worker's build needs to know of a class without importing it (include/worker_dag.py).
+# tests/dags/test_worker_dag.py fails when it disagrees with the classes themselves.
+WAITS_FOR_FILE = frozenset(
+    {
+        "frontline_leave",
+        "import_assessment_question_count",
+        "import_assessments",
+        "metlife_incoming",
+        "neogov_new_hires",
+        "neogov_user_data",
+        "regions_bank_import",
+        "scheduled_import",
+    }
+)
+
+
 def _load(key: str) -> type[Job]:
     module, name = _LOCATIONS[key].split(":")
     return getattr(importlib.import_module(f"job_library.jobs.{module}"), name)
 
 
-class _Registry(Mapping[str, type[Job]]):
+class _Registry(Mapping[str, "type[Job]"]):
     """A read-only mapping of the catalog that imports a class on first use."""
 
     def __init__(self) -> None:

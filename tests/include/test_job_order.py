@@ -223,8 +223,8 @@ def test_dags_of_a_chain_emit_and_wait_for_job_assets():
     cleanup = stored["cleanup"].timetable
     assert type(cleanup).__name__ == "AssetTriggeredTimetable"
     assert {a.name for a in cleanup.asset_condition.objects} == {
-        "focus_job.rollover",
-        "focus_job.set-next-school",
+        job_asset("rollover").name,
+        job_asset("set-next-school").name,
     }
     rollover = stored["rollover"].timetable
     # Assets or 22:00 on Saturdays: the timed half is the Focus timetable.
