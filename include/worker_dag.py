@@ -21,6 +21,7 @@ import re
 from typing import Any
 
 from airflow.sdk import DAG
+from airflow.timetables.simple import NullTimetable
 
 from include.config import JOBS_POOL, settings
 from include.job_rows import is_active, read_job_row_at
@@ -73,7 +74,8 @@ def worker_dag(row: dict[str, Any]) -> DAG:
     priority = _priority(row.get("priority"))
     with DAG(
         dag_id=row["id"],
-        schedule=None,
+        # Never read on a worker; given as a timetable, the DAG skips guessing what it is.
+        schedule=NullTimetable(),
         start_date=_EPOCH,
         catchup=False,
         max_active_runs=1,
