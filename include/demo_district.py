@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from include.demo_assessments import load_demo_assessments
 from include.demo_attendance_hours import load_demo_attendance_hours
 from include.demo_finance import load_demo_finance
+from include.demo_web import GRADES, SCHOOLS, demo_card_payments
 from job_library.jobs.attendance.recalculate_daily_attendance import (
     DAILY_COLUMNS,
     daily_attendance_sql,
@@ -47,18 +48,6 @@ REFERENCE_DAY = dt.date(2026, 1, 22)
 FIRST_STUDENT_ID = 100_001
 DISTRICT = "37"
 
-GRADES = ("KG", *(f"{g:02d}" for g in range(1, 13)), "AD")
-# (id, title, short name, state number, grades, adult ed)
-SCHOOLS = (
-    (1, "Oak Ridge Elementary", "OAK", "0021", GRADES[0:6], False),
-    (2, "Pine Hills Elementary", "PINE", "0031", GRADES[0:6], False),
-    (3, "Cedar Park Elementary", "CEDAR", "0041", GRADES[0:6], False),
-    (4, "Maple Middle", "MAPLE", "0401", GRADES[6:9], False),
-    (5, "Birch Middle", "BIRCH", "0411", GRADES[6:9], False),
-    (6, "Cypress High", "CYPRESS", "0801", GRADES[9:13], False),
-    (7, "Palmetto High", "PALMETTO", "0811", GRADES[9:13], False),
-    (8, "Sabal Adult Education Center", "SABAL", "9001", ("AD",), True),
-)
 ADULT_SCHOOL = 8
 # A student's first primary enrollment record (of ``e``), where one row per student is wanted.
 FIRST_PRIMARY_RECORD = (
@@ -1570,28 +1559,6 @@ def _gradebook(conn: sa.Connection, year: DemoYear) -> None:
 
 # The demo's online payments (Authorize.net transaction ids 60000001...): portal payments in
 # the portal-enabled drawer of each school's front office, Store purchases in the Store's.
-DEMO_PAYMENTS = 12
-
-
-def demo_card_payments() -> list[tuple[str, str, Decimal]]:
-    """(Authorize.net transaction id, source, amount) of each demo online payment: the rows of
-    drawer_payments, and what make run's Authorize.net stand-in reports settled."""
-    return [
-        (
-            str(60000001 + i),
-            "portal" if i % 3 else "store",
-            Decimal("5.00") + (i % 4) * Decimal("2.50"),
-        )
-        for i in range(DEMO_PAYMENTS)
-    ]
-
-
-def demo_informacast_scenarios() -> list[str]:
-    """The scenario ids make run's InformaCast stand-in holds: a lockdown and a request-assistance
-    scenario for every demo school (the demo chooses all but the last school's assistance one)."""
-    return [f"{kind}-{sid}" for sid, *_ in SCHOOLS for kind in ("lockdown", "assist")]
-
-
 def _web_api_data(conn: sa.Connection, year: DemoYear) -> None:
     """What the web-API jobs work on: cash drawers with online payments waiting for their
     cashout (the cashouts), InformaCast scenarios per school (the health check), and an event

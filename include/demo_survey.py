@@ -38,5 +38,11 @@ def prepare_survey_site(env: dict[str, str]) -> Path:
                 write_site_profile(conn, SiteProfile(kind=SiteKind.SURVEY), user="demo")
     finally:
         engine.dispose()
-    env.setdefault(connection_variable(), json.dumps({"conn_type": "sqlite", "host": str(path)}))
+    add_survey_connection(env)
     return path
+
+
+def add_survey_connection(env: dict[str, str]) -> None:
+    """Add the survey site's Airflow connection to ``env`` (one already set is kept)."""
+    path = Path(env["FOCUS_HOME"]) / SURVEY_DB
+    env.setdefault(connection_variable(), json.dumps({"conn_type": "sqlite", "host": str(path)}))

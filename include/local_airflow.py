@@ -144,9 +144,15 @@ def prepare(env: dict[str, str]) -> dict[str, str]:
         *platform_setup_commands(focus_jobs),
     ):
         subprocess.run(cmd, env=env, check=True)
-    from include.demo_survey import prepare_survey_site  # Survey Site Maintenance's target
+    # Survey Site Maintenance's target. Its database is migrated in a child process, as the
+    # commands above are: this process stays up for the whole make run, and what a migration
+    # imports (Alembic, every table definition) would stay in its memory.
+    from include.demo_survey import add_survey_connection
 
-    prepare_survey_site(env)
+    subprocess.run(
+        [sys.executable, "-m", "include.local_airflow", "survey-site"], env=env, check=True
+    )
+    add_survey_connection(env)
     return passwords
 
 
@@ -168,25 +174,47 @@ def local_settings_file(env: dict[str, str]) -> Path:
 def start_local_drops(env: dict[str, str], focus_home: Path) -> tuple[object, list[str]]:
     """Start the SFTP, FTP and Acelo stand-ins and, on the first make run, put the demo's
     files on them; returns the servers (``stop()`` them) and the lines to print."""
-    from include.file_drops import seed_demo_drops, start_file_drops
-    from include.focus_db.engine import create_focus_engine
+    from include.file_drops import start_file_drops
 
     root = focus_home / "drops"
     drops = start_file_drops(root, local_settings_file(env))
     lines = list(drops.lines)
-    engine = create_focus_engine(env.get("FOCUS_DB_URL") or f"sqlite:///{focus_home / 'focus.db'}")
+    # Made from the demo district in a child process (it reads the database through the job
+    # library), so that none of it stays in this long-lived process's memory.
+    child = subprocess.run(
+        [sys.executable, "-m", "include.local_airflow", "seed-drops", str(root)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     try:
-        seeded = seed_demo_drops(root, engine)
-    except Exception as exc:  # the demo files are a convenience: Airflow starts without them
-        seeded = None
-        lines.append(f"  the demo's drop files were not written: {type(exc).__name__}: {exc}")
-    finally:
-        engine.dispose()
-    if seeded:
+        answer = json.loads(child.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        answer = {"error": (child.stderr.strip().splitlines() or ["no answer"])[-1][:300]}
+    if answer.get("error"):  # the demo files are a convenience: Airflow starts without them
+        lines.append(f"  the demo's drop files were not written: {answer['error']}")
+    elif answer.get("seeded"):
         lines.append(
-            f"  the demo's files for the import jobs: {len(seeded)} put in {root / 'sftp'}"
+            f"  the demo's files for the import jobs: {answer['seeded']} put in {root / 'sftp'}"
         )
     return drops, lines
+
+
+def seed_drops(root: Path) -> dict[str, object]:
+    """The child's part of start_local_drops: the demo's files, once per make run's home."""
+    from include.file_drops import seed_demo_drops
+    from include.focus_db.engine import create_focus_engine
+
+    focus_home = Path(os.environ.get("FOCUS_HOME") or PROJECT_ROOT / ".local")
+    url = os.environ.get("FOCUS_DB_URL") or f"sqlite:///{focus_home / 'focus.db'}"
+    engine = create_focus_engine(url)
+    try:
+        seeded = seed_demo_drops(root, engine)
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    finally:
+        engine.dispose()
+    return {"seeded": len(seeded) if seeded else None}
 
 
 def platform_setup_commands(focus_jobs: str) -> list[list[str]]:
@@ -249,7 +277,16 @@ def supervise(cmd: list[str], env: dict[str, str]) -> int:
 # What `airflow standalone` starts, started by run_components() instead: standalone's own
 # process imports the whole of Airflow only to relay the components' output, about 150 MB of
 # the embedded default's memory (bench/memory_bench.py).
-COMPONENTS = ("scheduler", "dag-processor", "api-server", "triggerer")
+# Every component runs on this machine and writes its logs to the one log folder, which the
+# api-server reads directly: the scheduler's and the triggerer's log servers (a process of
+# about 70 MB each) would only serve the same files again. While a task runs or waits, the log
+# view lists "Could not read served logs" among its sources and shows the file as it grows.
+COMPONENTS = {
+    "scheduler": ["--skip-serve-logs"],
+    "dag-processor": [],
+    "api-server": [],
+    "triggerer": ["--skip-serve-logs"],
+}
 
 
 def run_components(airflow: str, env: dict[str, str]) -> int:
@@ -259,9 +296,9 @@ def run_components(airflow: str, env: dict[str, str]) -> int:
 
     procs = {
         name: subprocess.Popen(
-            [airflow, name], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            [airflow, name, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )
-        for name in COMPONENTS
+        for name, args in COMPONENTS.items()
     }
     width = max(map(len, COMPONENTS))
 
@@ -290,6 +327,14 @@ def main() -> int:
     if sys.argv[1:] == ["components"]:  # the process supervise() starts (below)
         airflow = shutil.which("airflow", path=os.environ["PATH"]) or "airflow"
         return run_components(airflow, dict(os.environ))
+    if sys.argv[1:] == ["survey-site"]:  # prepare()'s child
+        from include.demo_survey import prepare_survey_site
+
+        prepare_survey_site(dict(os.environ))
+        return 0
+    if sys.argv[1:2] == ["seed-drops"]:  # start_local_drops()'s child
+        print(json.dumps(seed_drops(Path(sys.argv[2]))), flush=True)
+        return 0
     from include.mail_catcher import smtp_address, start_mail_catcher
     from include.text_catcher import start_text_catcher, text_address
     from include.web_standins import start_local_standins

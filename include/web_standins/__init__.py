@@ -31,7 +31,7 @@ def demo_settled_batches(as_of: dt.datetime):
     """The demo's one settled batch (every demo card payment), settled at the latest
     16:30 New York time not after ``as_of``: so a cashout after the settlement time always
     finds it, and a batch already read is recognised by its id."""
-    from include.demo_district import demo_card_payments
+    from include.demo_web import demo_card_payments
     from include.web_standins.authorize_net import SettledBatch
 
     local = as_of.astimezone(DEMO_ZONE)
@@ -58,7 +58,7 @@ class WebStandIns:
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, keep: bool = False) -> None:
-        from include.demo_district import demo_informacast_scenarios
+        from include.demo_web import demo_informacast_scenarios
         from include.web_standins.authorize_net import AuthorizeNetStandIn
         from include.web_standins.blackboard import BlackboardStandIn
         from include.web_standins.edfi import EdFiStandIn

@@ -9,11 +9,16 @@ import itertools
 import json
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote
 
-import jsonschema
-
 from include.web_standins.loopback import Answer, LoopbackHttpServer, Request
+
+if TYPE_CHECKING:
+    import jsonschema
+
+# jsonschema is imported on the first request (make run's long-lived process starts this
+# stand-in whether or not a job calls it).
 
 SPEC = Path(__file__).parent / "specs" / "blackboard-learn-3900.123.0-subset.json"
 KEY, SECRET = "focus-app-key", "focus-app-secret"
@@ -30,6 +35,8 @@ def swagger() -> dict:
 
 
 def _validator(schema: dict) -> jsonschema.Draft4Validator:
+    import jsonschema
+
     return jsonschema.Draft4Validator({**schema, "definitions": swagger()["definitions"]})
 
 

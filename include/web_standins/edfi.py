@@ -9,12 +9,17 @@ import json
 import uuid
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
-from openapi_core import OpenAPI
-from openapi_core.testing import MockRequest, MockResponse
-
 from include.web_standins.loopback import Answer, LoopbackHttpServer, Request
+
+if TYPE_CHECKING:
+    from openapi_core import OpenAPI
+    from openapi_core.testing import MockRequest
+
+# openapi_core is imported on the first request: make run starts this stand-in in its
+# long-lived process, and an Ed-Fi job may never call it.
 
 SPEC = Path(__file__).parent / "specs" / "edfi-ods-api-5.0-subset.yaml"
 BASE = "/data/v3"
@@ -23,6 +28,8 @@ CLIENT_ID, CLIENT_SECRET = "focus-district", "s3cret-of-the-district"
 
 @cache
 def openapi() -> OpenAPI:
+    from openapi_core import OpenAPI
+
     return OpenAPI.from_file_path(str(SPEC))
 
 
@@ -124,6 +131,8 @@ class EdFiStandIn:
             return self._json(401, {"message": "Authorization has been denied for this request."})
         path = request.path[len(BASE) :]
         resource = path.split("/")[2]
+        from openapi_core.testing import MockRequest
+
         mock = MockRequest(
             "http://127.0.0.1",
             request.method.lower(),
@@ -249,6 +258,8 @@ class EdFiStandIn:
         return answer
 
     def _check_answer(self, mock: MockRequest, answer: Answer) -> None:
+        from openapi_core.testing import MockResponse
+
         response = MockResponse(
             answer.body,
             answer.status,

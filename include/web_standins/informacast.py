@@ -8,9 +8,10 @@ import json
 from functools import cache
 from pathlib import Path
 
-import jsonschema
-
 from include.web_standins.loopback import Answer, LoopbackHttpServer, Request
+
+# jsonschema is imported on the first request (make run's long-lived process starts this
+# stand-in whether or not a job calls it).
 
 CONTRACT = Path(__file__).parent / "specs" / "informacast-scenarios-contract.json"
 TOKEN = "informacast-service-token"
@@ -61,6 +62,8 @@ class InformaCastStandIn:
             "next": str(start + limit) if more else None,
             "previous": None,
         }
+        import jsonschema
+
         checker = jsonschema.Draft7Validator(contract())
         self.invalid += [e.message for e in checker.iter_errors(body)]
         return Answer(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
