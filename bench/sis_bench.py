@@ -137,10 +137,13 @@ def child(url: str, kind: str, key: str) -> None:
     with engine.connect() as conn:
         backend = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
         syear = _default_year(conn)
-        if kind == "job":  # the job's module and the registry load before the clock starts
+        if kind == "job":  # the job's class, its tables and the SQL helpers load before the
+            # clock starts (`key in REGISTRY` alone imports nothing: the catalog is lazy)
+            import job_library.schemas
+            import job_library.sis_sql  # noqa: F401
             from job_library.registry import REGISTRY
 
-            assert key in REGISTRY
+            assert REGISTRY[key].key == key
         conn.rollback()
         python_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         with BackendMemory(url, backend) as memory, conn.begin() as transaction:

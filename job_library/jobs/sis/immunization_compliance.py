@@ -35,10 +35,11 @@ _VACCINE = "UPPER(TRIM({}))"
 
 # Per active student and applicable requirement: doses given (distinct dates, not exempt,
 # through today) and compliance (enough doses, or an exemption on file). A requirement for
-# the student's grade replaces the all-grades one for the same vaccine. ``stored``: a
-# compliance record exists already. It is read here, before anything is written: asked
-# while inserting into immunization_compliance, a planner that takes the table for empty
-# (its first run) scans the growing table once per row.
+# the student's grade replaces the all-grades one for the same vaccine. The doses are
+# counted once per student and vaccine, before they meet the requirements (not once per
+# requirement row). ``stored``: a compliance record exists already. It is read here, before
+# anything is written: asked while inserting into immunization_compliance, a planner that
+# takes the table for empty (its first run) scans the growing table once per row.
 _COMPLIANCE = f"""
 INSERT INTO {{temp}} (student_id, requirement_id, doses_received, compliant, stored)
 SELECT n.student_id, n.requirement_id, n.doses_received, n.compliant,
@@ -48,11 +49,8 @@ SELECT n.student_id, n.requirement_id, n.doses_received, n.compliant,
        THEN TRUE ELSE FALSE END
 FROM (
     SELECT a.student_id AS student_id, r.requirement_id AS requirement_id,
-           COUNT(DISTINCT CASE WHEN ir.exempt = FALSE THEN ir.dose_date END)
-               AS doses_received,
-           CASE WHEN COUNT(DISTINCT CASE WHEN ir.exempt = FALSE THEN ir.dose_date END)
-                     >= r.doses_required
-                  OR MAX(CASE WHEN ir.exempt = TRUE THEN 1 ELSE 0 END) = 1
+           COALESCE(d.doses, 0) AS doses_received,
+           CASE WHEN COALESCE(d.doses, 0) >= r.doses_required OR COALESCE(d.exempt, 0) = 1
                 THEN TRUE ELSE FALSE END AS compliant
     FROM {{active}} a
     JOIN immunization_requirements r
@@ -62,11 +60,15 @@ FROM (
               SELECT 1 FROM immunization_requirements g
               WHERE g.syear = r.syear AND g.grade_id = a.grade_id
                 AND {_VACCINE.format("g.vaccine")} = {_VACCINE.format("r.vaccine")})))
-    LEFT JOIN immunization_records ir
-      ON ir.student_id = a.student_id
-     AND {_VACCINE.format("ir.vaccine")} = {_VACCINE.format("r.vaccine")}
-     AND ir.dose_date <= :today
-    GROUP BY a.student_id, r.requirement_id, r.doses_required
+    LEFT JOIN (
+        SELECT ir.student_id AS student_id, {_VACCINE.format("ir.vaccine")} AS vaccine,
+               COUNT(DISTINCT CASE WHEN ir.exempt = FALSE THEN ir.dose_date END) AS doses,
+               MAX(CASE WHEN ir.exempt = TRUE THEN 1 ELSE 0 END) AS exempt
+        FROM immunization_records ir
+        WHERE ir.dose_date <= :today
+        GROUP BY ir.student_id, {_VACCINE.format("ir.vaccine")}
+    ) d
+      ON d.student_id = a.student_id AND d.vaccine = {_VACCINE.format("r.vaccine")}
 ) n
 """
 
