@@ -17,16 +17,6 @@ DAGS = Path(__file__).resolve().parents[2] / "dags"
 DEEP = "[" * 3000 + "]" * 3000  # deeper than Python's json module can decode
 
 
-@pytest.fixture
-def db(engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> sa.Engine:
-    """The DAG file's settings pointed at ``engine`` (SQLite or Postgres)."""
-    monkeypatch.setenv("FOCUS_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("FOCUS_DB_URL", engine.url.render_as_string(hide_password=False))
-    monkeypatch.delenv("FOCUS_SNAPSHOT_PATH", raising=False)
-    monkeypatch.delenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", raising=False)
-    return engine
-
-
 # (row, what its error DAG's doc_md must say) for classes of bad values every backend can hold.
 BAD = [
     (good_row("deep-params", params=DEEP), "RecursionError"),
