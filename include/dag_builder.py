@@ -19,22 +19,24 @@ from include.definitions import (
     FieldError,
     InvalidDefinition,
     JobDefinition,
-    district_timezone_error,
-    parse_definition,
-    row_to_document,
 )
 from include.focus_db.engine import get_parse_engine, redact, redact_url
 from include.job_task import (
-    _DEFAULT_RETRIES,
     _EPOCH,
     TASK_ID,
     WAIT_TASK_ID,
     ConfigErrorOperator,
     FocusJobOperator,
     _printable,
+    cannot_build,
+    checked_definition,
+    file_source,
     job_asset,
     run_info,
+    run_task_args,
+    shown_id,
     wait_seconds,
+    wait_task_args,
 )
 from include.repository import JobTable, read_snapshot, read_table, write_snapshot
 from include.schedule import FocusSchedule
@@ -112,7 +114,6 @@ def build_job_dag(
     :param calendar: gives the district's school days; called only for a school-days job.
     :param site: the site profile, None when it is not set.
     """
-    s = settings()
     job_class = get_job_class(definition.job_class)
     tags = {f"kind:{definition.kind}", f"class:{definition.job_class}"}
     if job_class is None:
@@ -147,39 +148,21 @@ def build_job_dag(
         doc_md=doc,
     ) as dag:
         run = FocusJobOperator(
-            task_id=TASK_ID,
             definition=definition,
             timezone=timezone,
             days=day_rule(definition, timezone, calendar) if definition.run_after else None,
-            # Emitted only when the task succeeds: jobs that run after this one start then.
-            outlets=[job_asset(definition.id)],
-            pool=JOBS_POOL,
-            priority_weight=definition.priority,
-            weight_rule="absolute",
-            retries=_DEFAULT_RETRIES,
-            retry_delay=dt.timedelta(seconds=s.retry_delay_seconds),
-            # After a sensor that gave up (skipped), the job still runs and says "no file".
-            trigger_rule="none_failed",
+            **run_task_args(definition.id, definition.priority),
         )
-        source = (
-            job_class.remote_source(job_class.params_model.model_validate(definition.params))
-            if job_class and job_class.waits_for_file
-            else None
-        )
+        source = file_source(definition)
         if source is not None:
             from include.file_sensor import FocusFileSensor  # imports no SFTP provider
 
             wait = FocusFileSensor(
-                task_id=WAIT_TASK_ID,
                 sftp_conn_id=source.connection,
                 path=source.folder,
                 file_pattern=source.pattern,
-                deferrable=True,
-                poke_interval=s.file_poke_seconds,
                 timeout=wait_seconds(definition),
-                soft_fail=True,
-                priority_weight=definition.priority,
-                weight_rule="absolute",
+                **wait_task_args(definition.priority),
             )
             wait >> run
     return dag
@@ -204,10 +187,6 @@ def build_error_dag(raw: dict[str, Any], error: InvalidDefinition) -> DAG:
     return dag
 
 
-def _shown_id(raw_id: Any) -> str:
-    return _printable((raw_id if isinstance(raw_id, str) else repr(raw_id))[:100])
-
-
 def build_row_dag(
     raw: dict[str, Any],
     timezone: str,
@@ -221,29 +200,17 @@ def build_row_dag(
     an unexpected type): the row becomes a ``config-error`` DAG and the others still load.
     """
     try:
-        bad_zone = district_timezone_error(_shown_id(raw.get("id")), timezone)
-        if bad_zone is not None:
-            raise bad_zone
-        definition = parse_definition(row_to_document(raw))
+        definition = checked_definition(raw, timezone)
         return build_job_dag(definition, timezone, calendar, site), True
     except InvalidDefinition as exc:
         error = exc
     except Exception as exc:  # one bad row must never take the other jobs down
-        log.warning("job %r: building its DAG failed", _shown_id(raw.get("id")), exc_info=True)
-        error = InvalidDefinition(
-            [
-                FieldError(
-                    _shown_id(raw.get("id")),
-                    "definition",
-                    None,
-                    f"cannot be built ({type(exc).__name__}: {str(exc)[:300]})",
-                )
-            ]
-        )
+        log.warning("job %r: building its DAG failed", shown_id(raw.get("id")), exc_info=True)
+        error = cannot_build(raw.get("id"), exc)
     try:
         return build_error_dag(raw, error), False
     except Exception as exc:  # e.g. a message that cannot be rendered
-        log.warning("job %r: its error DAG failed too", _shown_id(raw.get("id")), exc_info=True)
+        log.warning("job %r: its error DAG failed too", shown_id(raw.get("id")), exc_info=True)
         fallback = FieldError(
             "?", "definition", None, f"cannot be shown ({type(exc).__name__}); see the log"
         )

@@ -150,16 +150,10 @@ class FocusFileSensor(BaseSensorOperator):
         """A worker's sensor: where and how long to wait, from the job's validated row."""
         if self._row is None:
             return
-        from include.job_task import _validated, wait_seconds
-        from job_library.registry import get_job_class
+        from include.job_task import _validated, file_source, wait_seconds
 
         definition = _validated(self._row, None)
-        job_class = get_job_class(definition.job_class)
-        source = (
-            job_class.remote_source(job_class.params_model.model_validate(definition.params))
-            if job_class is not None and job_class.waits_for_file
-            else None
-        )
+        source = file_source(definition)
         if source is None:
             raise AirflowException(f"job {definition.id!r} no longer waits for a file")
         self.path, self.file_pattern = source.folder, source.pattern

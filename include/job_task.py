@@ -14,17 +14,17 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import Asset, BaseOperator
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from include.config import settings
+from include.config import JOBS_POOL, settings
 from include.focus_db.engine import get_engine
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-    from include.definitions import JobDefinition
+    from include.definitions import InvalidDefinition, JobDefinition
     from include.notifications import RunInfo
     from include.schedule import FocusSchedule
     from include.sftp_files import SftpFiles
-    from job_library.base import JobResult, RunHistory
+    from job_library.base import JobResult, RemoteSource, RunHistory
 
 TASK_ID = "run_job"
 WAIT_TASK_ID = "wait_for_file"
@@ -294,24 +294,78 @@ def _printable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def shown_id(raw_id: Any) -> str:
+    """A row's id as messages and logs show it (whatever its type)."""
+    return _printable((raw_id if isinstance(raw_id, str) else repr(raw_id))[:100])
+
+
+def checked_definition(row: dict[str, Any], timezone: str | None) -> JobDefinition:
+    """The definition of a raw row as both builds check it: the district time zone (when
+    known), then the row itself. Raises InvalidDefinition."""
+    from include.definitions import district_timezone_error, parse_definition, row_to_document
+
+    if timezone is not None and (
+        bad_zone := district_timezone_error(shown_id(row.get("id")), timezone)
+    ):
+        raise bad_zone
+    return parse_definition(row_to_document(row))
+
+
+def cannot_build(raw_id: Any, exc: Exception) -> InvalidDefinition:
+    """The config error of a row whose check or build raised something else than
+    InvalidDefinition (recursion, overflow, decoding, a value of an unexpected type)."""
+    from include.definitions import FieldError, InvalidDefinition
+
+    problem = f"cannot be built ({type(exc).__name__}: {str(exc)[:300]})"
+    return InvalidDefinition([FieldError(shown_id(raw_id), "definition", None, problem)])
+
+
 def _validated(row: dict[str, Any], timezone: str | None) -> JobDefinition:
     """The definition of a raw row, or AirflowFailException with what its error DAG says."""
-    from include.definitions import (
-        FieldError,
-        InvalidDefinition,
-        district_timezone_error,
-        parse_definition,
-        row_to_document,
-    )
+    from include.definitions import InvalidDefinition
 
-    shown = _printable(str(row.get("id"))[:100])
     try:
-        if timezone is not None and (bad_zone := district_timezone_error(shown, timezone)):
-            raise bad_zone
-        return parse_definition(row_to_document(row))
+        return checked_definition(row, timezone)
     except InvalidDefinition as exc:
         message = str(exc)
     except Exception as exc:  # as the full build: any failure of the row is its config error
-        problem = f"cannot be built ({type(exc).__name__}: {str(exc)[:300]})"
-        message = str(InvalidDefinition([FieldError(shown, "definition", None, problem)]))
+        message = str(cannot_build(row.get("id"), exc))
     raise AirflowFailException(f"This job's definition is invalid:\n{_printable(message)}")
+
+
+def run_task_args(job_id: str, priority: int) -> dict[str, Any]:
+    """What the job's task is given in both builds, besides the job itself."""
+    return {
+        "task_id": TASK_ID,
+        # Emitted only when the task succeeds: jobs that run after this one start then.
+        "outlets": [job_asset(job_id)],
+        "pool": JOBS_POOL,
+        "priority_weight": priority,
+        "weight_rule": "absolute",
+        "retries": _DEFAULT_RETRIES,
+        "retry_delay": dt.timedelta(seconds=settings().retry_delay_seconds),
+        # After a sensor that gave up (skipped), the job still runs and says "no file".
+        "trigger_rule": "none_failed",
+    }
+
+
+def wait_task_args(priority: int) -> dict[str, Any]:
+    """What a file job's sensor is given in both builds, besides where and how long it waits."""
+    return {
+        "task_id": WAIT_TASK_ID,
+        "deferrable": True,
+        "poke_interval": settings().file_poke_seconds,
+        "soft_fail": True,
+        "priority_weight": priority,
+        "weight_rule": "absolute",
+    }
+
+
+def file_source(definition: JobDefinition) -> RemoteSource | None:
+    """Where a job's files arrive, when its DAG waits for one before the job runs."""
+    from job_library.registry import get_job_class
+
+    job_class = get_job_class(definition.job_class)
+    if job_class is None or not job_class.waits_for_file:
+        return None
+    return job_class.remote_source(job_class.params_model.model_validate(definition.params))

@@ -16,27 +16,16 @@ tests/dags/test_worker_dag.py compares the two builds task by task for every cla
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from typing import Any
 
 from airflow.sdk import DAG
 from airflow.timetables.simple import NullTimetable
 
-from include.config import JOBS_POOL, settings
-from include.job_rows import is_active, read_job_row_at
-from include.job_task import (
-    _DEFAULT_RETRIES,
-    _EPOCH,
-    TASK_ID,
-    WAIT_TASK_ID,
-    FocusJobOperator,
-    job_asset,
-)
+from include.config import settings
+from include.job_rows import SLUG, is_active, read_job_row_at
+from include.job_task import _EPOCH, FocusJobOperator, run_task_args, wait_task_args
 from job_library.registry import WAITS_FOR_FILE
 
-# include.definitions.SLUG, kept here so this module does not import the definitions.
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 _DEFAULT_PRIORITY = 500
 
 
@@ -52,7 +41,7 @@ def build_worker_dags(dag_id: str) -> dict[str, DAG]:
 
 
 def _light_dag(dag_id: str) -> DAG | None:
-    if not _SLUG.fullmatch(dag_id):
+    if not SLUG.fullmatch(dag_id):
         return None
     try:
         row = read_job_row_at(settings().db_url, dag_id)
@@ -70,7 +59,6 @@ def _priority(value: Any) -> int:
 
 def worker_dag(row: dict[str, Any]) -> DAG:
     """The DAG of a row's tasks as a worker runs them (the row validated when they run)."""
-    s = settings()
     priority = _priority(row.get("priority"))
     with DAG(
         dag_id=row["id"],
@@ -81,28 +69,10 @@ def worker_dag(row: dict[str, Any]) -> DAG:
         max_active_runs=1,
         is_paused_upon_creation=False,
     ) as dag:
-        run = FocusJobOperator(
-            task_id=TASK_ID,
-            row=row,
-            outlets=[job_asset(row["id"])],
-            pool=JOBS_POOL,
-            priority_weight=priority,
-            weight_rule="absolute",
-            retries=_DEFAULT_RETRIES,
-            retry_delay=dt.timedelta(seconds=s.retry_delay_seconds),
-            trigger_rule="none_failed",
-        )
+        run = FocusJobOperator(row=row, **run_task_args(row["id"], priority))
         if row.get("job_class") in WAITS_FOR_FILE:
             from include.file_sensor import FocusFileSensor
 
-            wait = FocusFileSensor(
-                task_id=WAIT_TASK_ID,
-                row=row,
-                deferrable=True,
-                poke_interval=s.file_poke_seconds,
-                soft_fail=True,
-                priority_weight=priority,
-                weight_rule="absolute",
-            )
+            wait = FocusFileSensor(row=row, **wait_task_args(priority))
             wait >> run
     return dag
