@@ -14,11 +14,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
+from include.job_rows import SLUG
 from include.schedule import WEEKDAYS, FocusSchedule, timezone_problem
 from job_library.base import JobKind
 from job_library.registry import get_job_class
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+__all__ = ["SLUG"]  # kept in include/job_rows.py, which a worker's parse imports alone
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes the database driver could not decode
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
 # Start and end dates beyond these are typing mistakes, and would overflow date arithmetic.

@@ -327,7 +327,7 @@ class AceloStandIn:
             return 200, {"accepted": accepted, "rejected": rejected}
 
         self._server = LoopbackHttpServer(json_post(answer), host, port, keep=False).start()
-        self.port = int(self._server.url.rsplit(":", 1)[1])
+        self.port = self._server.port
 
     def stop(self) -> None:
         self._server.stop()

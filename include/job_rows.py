@@ -9,11 +9,14 @@ tests/dags/test_worker_dag.py checks the two reads agree on both databases.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+# What a job id may be (and so a DAG id: a dot never appears in one).
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 # The definition columns of scheduled_jobs in table order (the audit columns left out).
 COLUMNS = (
     "id",
@@ -64,10 +67,13 @@ def iso_dates(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def _raw_row(found: Any) -> dict[str, Any] | None:
+    return None if found is None else iso_dates(dict(zip(COLUMNS, found, strict=True)))
+
+
 def read_job_row(conn: sa.Connection, job_id: str) -> dict[str, Any] | None:
     """The raw row of job ``job_id`` (active or not), or None when there is none."""
-    found = conn.execute(_ONE_ROW, {"id": job_id}).first()
-    return None if found is None else iso_dates(dict(zip(COLUMNS, found, strict=True)))
+    return _raw_row(conn.execute(_ONE_ROW, {"id": job_id}).first())
 
 
 def read_job_row_at(url: str, job_id: str) -> dict[str, Any] | None:
@@ -97,4 +103,4 @@ def read_job_row_at(url: str, job_id: str) -> dict[str, Any] | None:
         found = db.execute(str(_ONE_ROW).replace(":id", "?"), (job_id,)).fetchone()
     finally:
         db.close()
-    return None if found is None else iso_dates(dict(zip(COLUMNS, found, strict=True)))
+    return _raw_row(found)

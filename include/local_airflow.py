@@ -202,12 +202,11 @@ def start_local_drops(env: dict[str, str], focus_home: Path) -> tuple[object, li
 
 def seed_drops(root: Path) -> dict[str, object]:
     """The child's part of start_local_drops: the demo's files, once per make run's home."""
+    from include.config import settings
     from include.file_drops import seed_demo_drops
     from include.focus_db.engine import create_focus_engine
 
-    focus_home = Path(os.environ.get("FOCUS_HOME") or PROJECT_ROOT / ".local")
-    url = os.environ.get("FOCUS_DB_URL") or f"sqlite:///{focus_home / 'focus.db'}"
-    engine = create_focus_engine(url)
+    engine = create_focus_engine(settings().db_url)
     try:
         seeded = seed_demo_drops(root, engine)
     except Exception as exc:

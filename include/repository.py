@@ -23,26 +23,20 @@ from include.definitions import (
     row_to_document,
 )
 from include.focus_db.schema import scheduled_jobs
-from include.job_rows import is_active, iso_dates
+from include.job_rows import COLUMNS, JSON_COLUMNS, is_active, iso_dates
 from job_library.preferences import Preferences
 
 log = logging.getLogger(__name__)
 
 TIMEZONE_SETTING = "timezone"
 
-# Every definition column is read as the driver gives it (text on SQLite), so one malformed
-# value fails validation of its own row instead of the read of the whole table.
-_AUDIT = ("created_at", "created_by", "updated_at", "updated_by")
-# JSON is cast to text in SQL: a driver that decodes JSON itself (psycopg2) would otherwise
-# fail the whole read on one row nested too deep for Python's json module.
+# Every definition column (include/job_rows.py: the audit columns left out) is read as the
+# driver gives it (text on SQLite), so one malformed value fails validation of its own row
+# instead of the read of the whole table; JSON is read as text.
 _RAW_COLUMNS = [
-    (sa.cast(c, sa.Text) if isinstance(c.type, sa.JSON) else sa.type_coerce(c, sa.String)).label(
-        c.name
-    )
-    for c in scheduled_jobs.columns
-    if c.name not in _AUDIT
+    (sa.cast(c, sa.Text) if c.name in JSON_COLUMNS else sa.type_coerce(c, sa.String)).label(c.name)
+    for c in (scheduled_jobs.c[name] for name in COLUMNS)
 ]
-_NAMES = tuple(c.name for c in _RAW_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -63,7 +57,7 @@ def read_table(
     query = sa.select(*_RAW_COLUMNS).order_by(scheduled_jobs.c.id)
     if job_id is not None:
         query = query.where(scheduled_jobs.c.id == job_id)
-    rows = [iso_dates(dict(zip(_NAMES, r, strict=True))) for r in conn.execute(query).all()]
+    rows = [iso_dates(dict(zip(COLUMNS, r, strict=True))) for r in conn.execute(query).all()]
     if active_only:
         rows = [r for r in rows if is_active(r["active"])]
     return JobTable(timezone=get_timezone(conn), rows=rows)

@@ -149,7 +149,7 @@ class TextCatcher:
 
     @property
     def port(self) -> int:
-        return int(self._server.url.rsplit(":", 1)[1])
+        return self._server.port
 
     def stop(self) -> None:
         self._server.stop()

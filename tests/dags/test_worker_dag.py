@@ -21,9 +21,10 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from include.dag_builder import TASK_ID, WAIT_TASK_ID, build_dags
 from include.file_sensor import FocusFileSensor
+from include.focus_db.schema import scheduled_jobs
 from include.job_rows import COLUMNS, JSON_COLUMNS, read_job_row, read_job_row_at
 from include.job_task import FocusJobOperator
-from include.repository import _NAMES, read_table, upsert, validate_documents
+from include.repository import read_table, upsert, validate_documents
 from include.worker_dag import build_worker_dags
 from job_library.registry import REGISTRY, WAITS_FOR_FILE, example_params
 from tests.rows import good_row, insert_rows
@@ -70,8 +71,12 @@ def test_the_classes_said_to_wait_for_a_file_are_those_that_do():
 
 
 def test_the_one_row_read_names_the_table_columns_in_order():
-    assert COLUMNS == _NAMES
-    assert JSON_COLUMNS == ("params",)
+    audit = ("created_at", "created_by", "updated_at", "updated_by")
+    assert tuple(c.name for c in scheduled_jobs.columns if c.name not in audit) == COLUMNS
+    assert len(COLUMNS) + len(audit) == len(scheduled_jobs.columns)
+    assert (
+        tuple(c.name for c in scheduled_jobs.columns if isinstance(c.type, sa.JSON)) == JSON_COLUMNS
+    )
 
 
 def test_the_one_row_read_gives_what_the_table_read_gives(db):
