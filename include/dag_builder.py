@@ -13,6 +13,7 @@ from typing import Any
 
 from airflow.sdk import DAG, AssetAll, AssetOrTimeSchedule
 
+from include.class_memo import ClassMemo
 from include.config import JOBS_POOL, settings
 from include.definitions import (
     SLUG,
@@ -22,21 +23,18 @@ from include.definitions import (
 )
 from include.focus_db.engine import get_parse_engine, redact, redact_url
 from include.job_task import (
-    _EPOCH,
     TASK_ID,
     WAIT_TASK_ID,
+    BuildArgs,
     ConfigErrorOperator,
     FocusJobOperator,
     _printable,
     cannot_build,
     checked_definition,
-    file_source,
     job_asset,
     run_info,
-    run_task_args,
     shown_id,
     wait_seconds,
-    wait_task_args,
 )
 from include.repository import JobTable, read_snapshot, read_table, write_snapshot
 from include.schedule import FocusSchedule
@@ -50,7 +48,6 @@ from include.school_calendar import (
     write_calendar_snapshot,
 )
 from include.timetable import FocusJobTimetable
-from job_library.registry import get_job_class
 from job_library.site import SiteProfile, read_site_profile, unavailable_reason
 
 # The tasks (include/job_task.py) import what only a task's execution needs (the runner and
@@ -108,13 +105,18 @@ def build_job_dag(
     timezone: str,
     calendar: Callable[[], DistrictCalendar] = _empty_calendar,
     site: SiteProfile | None = None,
+    args: BuildArgs | None = None,
+    memo: ClassMemo | None = None,
 ) -> DAG:
     """The DAG of one valid definition.
 
     :param calendar: gives the district's school days; called only for a school-days job.
     :param site: the site profile, None when it is not set.
+    :param args: what every DAG of this parse shares (made here when not given).
+    :param memo: the facts of the job classes this parse knows (none when not given).
     """
-    job_class = get_job_class(definition.job_class)
+    args = args or BuildArgs()
+    job_class, file_wait = (memo or ClassMemo(None)).facts(definition)
     tags = {f"kind:{definition.kind}", f"class:{definition.job_class}"}
     if job_class is None:
         tags |= {"missing-class", "module:unknown"}
@@ -133,55 +135,58 @@ def build_job_dag(
                 f"### {definition.title}\n\n**Unavailable on this site**: {unavailable}. "
                 "Runs fail and change nothing until the site profile allows the class."
             )
-    timed = job_schedule(definition, timezone, calendar)
+    school_days = job_class.school_days_only_default if job_class is not None else False
+    timed = job_schedule(definition, timezone, calendar, school_days)
     when = describe_order(definition, timed) if definition.run_after else timed.describe()
     doc += f"\n\n**Schedule**: {when} · **Priority**: {definition.priority}"
     with DAG(
         dag_id=definition.id,
         description=definition.title,
         schedule=dag_schedule(definition, timed),
-        start_date=_EPOCH,
-        catchup=False,
-        max_active_runs=1,
-        is_paused_upon_creation=False,
         tags=sorted(tags),
         doc_md=doc,
+        **args.job_dag(),
     ) as dag:
         run = FocusJobOperator(
             definition=definition,
             timezone=timezone,
-            days=day_rule(definition, timezone, calendar) if definition.run_after else None,
-            **run_task_args(definition.id, definition.priority),
+            days=(
+                day_rule(definition, timezone, calendar, school_days)
+                if definition.run_after
+                else None
+            ),
+            **args.run_task(definition.id, definition.priority),
         )
-        source = file_source(definition)
-        if source is not None:
+        if file_wait is not None:
             from include.file_sensor import FocusFileSensor  # imports no SFTP provider
 
+            connection, folder, pattern = file_wait
             wait = FocusFileSensor(
-                sftp_conn_id=source.connection,
-                path=source.folder,
-                file_pattern=source.pattern,
+                sftp_conn_id=connection,
+                path=folder,
+                file_pattern=pattern,
                 timeout=wait_seconds(definition),
-                **wait_task_args(definition.priority),
+                **args.wait_task(definition.priority),
             )
             wait >> run
     return dag
 
 
-def build_error_dag(raw: dict[str, Any], error: InvalidDefinition) -> DAG:
+def build_error_dag(
+    raw: dict[str, Any], error: InvalidDefinition, args: BuildArgs | None = None
+) -> DAG:
     """A visible, failing DAG for a row that did not validate."""
+    args = args or BuildArgs()
     message = _printable(str(error))
     title = _printable(str(raw.get("title") or raw.get("id"))[:200])
     with DAG(
         dag_id=error_dag_id(raw.get("id")),
         description=f"Invalid definition: {title}",
         schedule=None,
-        start_date=_EPOCH,
-        catchup=False,
-        is_paused_upon_creation=False,
         tags=["config-error"],
         doc_md="### Invalid job definition\n\nFix the job in the Jobs screen or with "
         "`focus-jobs import`:\n\n" + "\n".join(f"- `{line}`" for line in message.splitlines()),
+        **args.dag,
     ) as dag:
         ConfigErrorOperator(task_id=TASK_ID, message=message, pool=JOBS_POOL, retries=0)
     return dag
@@ -192,6 +197,8 @@ def build_row_dag(
     timezone: str,
     calendar: Callable[[], DistrictCalendar] = _empty_calendar,
     site: SiteProfile | None = None,
+    args: BuildArgs | None = None,
+    memo: ClassMemo | None = None,
 ) -> tuple[DAG, bool]:
     """The DAG of one raw row and whether it built; nothing a row holds can raise out of here.
 
@@ -199,22 +206,24 @@ def build_row_dag(
     inside this isolation, whatever the exception (recursion, overflow, decoding, a value of
     an unexpected type): the row becomes a ``config-error`` DAG and the others still load.
     """
+    args = args or BuildArgs()
+    memo = memo or ClassMemo(None)
     try:
-        definition = checked_definition(raw, timezone)
-        return build_job_dag(definition, timezone, calendar, site), True
+        definition = checked_definition(raw, timezone, memo.params_known)
+        return build_job_dag(definition, timezone, calendar, site, args, memo), True
     except InvalidDefinition as exc:
         error = exc
     except Exception as exc:  # one bad row must never take the other jobs down
         log.warning("job %r: building its DAG failed", shown_id(raw.get("id")), exc_info=True)
         error = cannot_build(raw.get("id"), exc)
     try:
-        return build_error_dag(raw, error), False
+        return build_error_dag(raw, error, args), False
     except Exception as exc:  # e.g. a message that cannot be rendered
         log.warning("job %r: its error DAG failed too", shown_id(raw.get("id")), exc_info=True)
         fallback = FieldError(
             "?", "definition", None, f"cannot be shown ({type(exc).__name__}); see the log"
         )
-        return build_error_dag({"id": raw.get("id")}, InvalidDefinition([fallback])), False
+        return build_error_dag({"id": raw.get("id")}, InvalidDefinition([fallback]), args), False
 
 
 def build_dags_from_table(
@@ -229,23 +238,25 @@ def build_dags_from_table(
     :param calendar: gives the district's school days (read at most once, when a job needs it).
     :param site: the site profile, None when it is not set.
     """
-    return _build_all(table, calendar, site, only_dag_id=only_dag_id)[0]
+    return _build_all(table, calendar, site, ClassMemo(None), only_dag_id=only_dag_id)[0]
 
 
 def _build_all(
     table: JobTable,
     calendar: Callable[[], DistrictCalendar],
     site: SiteProfile | None,
+    memo: ClassMemo,
     *,
     only_dag_id: str | None,
 ) -> tuple[dict[str, DAG], bool]:
     dags: dict[str, DAG] = {}
     every_row_built = True
     calendar = functools.cache(calendar)
+    args = BuildArgs()
     for raw in table.rows:
         if only_dag_id is not None and error_dag_id(raw.get("id")) != only_dag_id:
             continue
-        dag, built = build_row_dag(raw, table.timezone, calendar, site)
+        dag, built = build_row_dag(raw, table.timezone, calendar, site, args, memo)
         every_row_built = every_row_built and built
         dags[dag.dag_id] = dag
     return dags, every_row_built
@@ -322,7 +333,10 @@ def build_dags(only_dag_id: str | None = None) -> dict[str, DAG]:
         offline=offline,
     )
     site = None if offline else load_site_profile(s.db_url)
-    dags, every_row_built = _build_all(table, calendar, site, only_dag_id=only_dag_id)
+    # The dag-processor's parse keeps what it learns of the job classes for the next one.
+    memo = ClassMemo(class_memo_path(s.snapshot_path) if only_dag_id is None else None)
+    dags, every_row_built = _build_all(table, calendar, site, memo, only_dag_id=only_dag_id)
+    memo.save()
     if only_dag_id is None:
         if every_row_built:  # a row that cannot build never poisons the fallback
             _keep_snapshot(s.snapshot_path, table)
@@ -348,6 +362,11 @@ def flag_broken_links(dags: dict[str, DAG], table: JobTable) -> None:
             + ", ".join(f"`{j}`" for j in missing)
             + ", which is missing or inactive. Activate that job or edit this one."
         )
+
+
+def class_memo_path(snapshot_path: Path) -> Path:
+    """The job-class memo (include/class_memo.py), beside the last good job definitions."""
+    return snapshot_path.with_name(snapshot_path.name + ".classes.json")
 
 
 def calendar_snapshot_path(snapshot_path: Path) -> Path:

@@ -8,7 +8,7 @@ import functools
 import json
 import re
 import reprlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -300,7 +300,9 @@ def _field_errors(
     return found
 
 
-def _cross_field_errors(d: JobDefinition) -> list[FieldError]:
+def _cross_field_errors(
+    d: JobDefinition, params_known: Callable[[str, dict[str, Any]], bool] | None = None
+) -> list[FieldError]:
     errors = []
 
     def err(field: str, value: Any, message: str) -> None:
@@ -332,6 +334,8 @@ def _cross_field_errors(d: JobDefinition) -> list[FieldError]:
         if not _is_email(address):
             err("emails", address, "is not a valid e-mail address (separate several with commas)")
     errors.extend(_run_after_errors(d))
+    if params_known is not None and params_known(d.job_class, d.params):
+        return errors
     job_class = get_job_class(d.job_class)
     if job_class is not None:
         try:
@@ -383,11 +387,18 @@ def _run_after_errors(d: JobDefinition) -> list[FieldError]:
     return errors
 
 
-def parse_definition(data: Mapping[str, Any], row: int | None = None) -> JobDefinition:
+def parse_definition(
+    data: Mapping[str, Any],
+    row: int | None = None,
+    *,
+    params_known: Callable[[str, dict[str, Any]], bool] | None = None,
+) -> JobDefinition:
     """Validate one definition (YAML entry or decoded table row).
 
     :param data: the fields, keyed as in the YAML format.
     :param row: its 1-based position in a file, for error messages.
+    :param params_known: tells whether a class's parameters are known to be valid, so they
+        are not validated again (the dag-processor's memo, include/class_memo.py).
     :raises InvalidDefinition: listing every field that is wrong.
     """
     raw_id = data.get("id", "?")
@@ -396,7 +407,7 @@ def parse_definition(data: Mapping[str, Any], row: int | None = None) -> JobDefi
         definition = JobDefinition.model_validate(dict(data))
     except ValidationError as exc:
         raise InvalidDefinition(_field_errors(exc, job_id, row)) from None
-    errors = _cross_field_errors(definition)
+    errors = _cross_field_errors(definition, params_known)
     if errors:
         raise InvalidDefinition(
             [FieldError(e.job_id, e.field, e.value, e.message, row) for e in errors]

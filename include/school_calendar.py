@@ -97,22 +97,33 @@ def read_district_calendar(conn: sa.Connection, today: dt.date) -> DistrictCalen
     return DistrictCalendar(first, last, {s: frozenset(d) for s, d in days.items()})
 
 
-def uses_school_days(definition: JobDefinition) -> bool:
-    """The definition's own choice, else its class's default (attendance classes: yes)."""
+def uses_school_days(definition: JobDefinition, class_default: bool | None = None) -> bool:
+    """The definition's own choice, else its class's default (attendance classes: yes).
+
+    :param class_default: the class's default when the caller knows it (the class is not
+        looked up then).
+    """
     if definition.school_days_only is not None:
         return definition.school_days_only
+    if class_default is not None:
+        return class_default
     job_class = get_job_class(definition.job_class)
     return bool(job_class is not None and job_class.school_days_only_default)
 
 
 def day_rule(
-    definition: JobDefinition, timezone: str, calendar: Callable[[], DistrictCalendar]
+    definition: JobDefinition,
+    timezone: str,
+    calendar: Callable[[], DistrictCalendar],
+    school_days_default: bool | None = None,
 ) -> FocusSchedule:
     """The job's schedule for telling which days it may run on (weekdays, dates, school days).
 
     For a job that only runs after others, its time fields are not used.
+
+    :param school_days_default: see uses_school_days.
     """
-    schedule = job_schedule(definition, timezone, calendar)
+    schedule = job_schedule(definition, timezone, calendar, school_days_default)
     if schedule is not None:
         return schedule
     plain = FocusSchedule(
@@ -122,14 +133,17 @@ def day_rule(
         start_date=definition.start_date,
         end_date=definition.end_date,
     )
-    if uses_school_days(definition):
+    if uses_school_days(definition, school_days_default):
         days = calendar().school_days(definition.calendar_schools)
         plain = dataclasses.replace(plain, school_days=days)
     return plain
 
 
 def job_schedule(
-    definition: JobDefinition, timezone: str, calendar: Callable[[], DistrictCalendar]
+    definition: JobDefinition,
+    timezone: str,
+    calendar: Callable[[], DistrictCalendar],
+    school_days_default: bool | None = None,
 ) -> FocusSchedule | None:
     """When the job is due by the clock, school days included; None when it only runs after others.
 
@@ -137,6 +151,7 @@ def job_schedule(
     timed half of its asset-or-time schedule).
 
     :param calendar: gives the district calendar; called only when the job needs it.
+    :param school_days_default: see uses_school_days.
     """
     schedule = definition.schedule(timezone)
     if definition.run_after:
@@ -149,7 +164,7 @@ def job_schedule(
             start_date=definition.start_date,
             end_date=definition.end_date,
         )
-    if uses_school_days(definition):
+    if uses_school_days(definition, school_days_default):
         days = calendar().school_days(definition.calendar_schools)
         schedule = dataclasses.replace(schedule, school_days=days)
     return schedule

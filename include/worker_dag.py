@@ -23,7 +23,7 @@ from airflow.timetables.simple import NullTimetable
 
 from include.config import settings
 from include.job_rows import SLUG, is_active, read_job_row_at
-from include.job_task import _EPOCH, FocusJobOperator, run_task_args, wait_task_args
+from include.job_task import BuildArgs, FocusJobOperator
 from job_library.registry import WAITS_FOR_FILE
 
 _DEFAULT_PRIORITY = 500
@@ -60,19 +60,17 @@ def _priority(value: Any) -> int:
 def worker_dag(row: dict[str, Any]) -> DAG:
     """The DAG of a row's tasks as a worker runs them (the row validated when they run)."""
     priority = _priority(row.get("priority"))
+    args = BuildArgs()
     with DAG(
         dag_id=row["id"],
         # Never read on a worker; given as a timetable, the DAG skips guessing what it is.
         schedule=NullTimetable(),
-        start_date=_EPOCH,
-        catchup=False,
-        max_active_runs=1,
-        is_paused_upon_creation=False,
+        **args.job_dag(),
     ) as dag:
-        run = FocusJobOperator(row=row, **run_task_args(row["id"], priority))
+        run = FocusJobOperator(row=row, **args.run_task(row["id"], priority))
         if row.get("job_class") in WAITS_FOR_FILE:
             from include.file_sensor import FocusFileSensor
 
-            wait = FocusFileSensor(row=row, **wait_task_args(priority))
+            wait = FocusFileSensor(row=row, **args.wait_task(priority))
             wait >> run
     return dag

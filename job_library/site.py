@@ -126,7 +126,11 @@ def write_site_profile(conn: sa.Connection, profile: SiteProfile, *, user: str) 
 
 
 def unavailable_reason(job_class: type[Job], profile: SiteProfile | None) -> str | None:
-    """Why this site may not run ``job_class`` (its state or an add-on it lacks), or None."""
+    """Why this site may not run ``job_class`` (its state or an add-on it lacks), or None.
+
+    Only the class's title, needs_state and needs_add_ons are read, so the facts a parse
+    remembers of a class serve as well as the class itself.
+    """
     if profile is None:
         return None
     if job_class.needs_state and profile.state != job_class.needs_state:

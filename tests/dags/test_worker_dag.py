@@ -10,7 +10,6 @@ that the worker's build imports none of the definitions, the job classes or the 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +26,7 @@ from include.job_task import FocusJobOperator
 from include.repository import read_table, upsert, validate_documents
 from include.worker_dag import build_worker_dags
 from job_library.registry import REGISTRY, WAITS_FOR_FILE, example_params
+from tests.dags.conftest import child_env
 from tests.rows import good_row, insert_rows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -246,13 +246,7 @@ def test_a_workers_build_imports_no_definition_class_or_schedule(sqlite_engine, 
     _every_class(sqlite_engine)
     ids = [_job_id(k) for k in ("attendance_summary_calculation", "frontline_leave")]
     ids.append(_job_id("scheduled_import"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FOCUS_", "_AIRFLOW"))}
-    env |= {
-        "FOCUS_DB_URL": sqlite_engine.url.render_as_string(hide_password=False),
-        "FOCUS_HOME": str(tmp_path / "home"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-        "PYTHONPATH": str(ROOT),
-    }
+    env = child_env(sqlite_engine, tmp_path / "home")
     out = subprocess.run(
         [sys.executable, "-c", CHILD, json.dumps(NOT_ON_A_WORKER), json.dumps(ids), str(DAG_FILE)],
         env=env,
