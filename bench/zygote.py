@@ -1,10 +1,13 @@
 """A pre-imported Airflow that forks one fresh child per measurement.
 
 Airflow's dag-processor forks a process per DAG file and a worker forks a process per task,
-both from a parent that has Airflow imported; neither has our code (or a plain DAG file's
-imports) loaded. This process imports Airflow once, then for each request read from stdin
-(one JSON line: kind, args, env) forks a child that measures once, and prints the child's
-JSON answer as one line (gc.freeze() first, as Airflow does before it forks). The benches
+both from a parent that has Airflow imported; neither has our code loaded. This process
+imports Airflow once, then for each request read from stdin (one JSON line: kind, args, env)
+forks a child that measures once, and prints the child's JSON answer as one line
+(gc.freeze() first, as Airflow does before it forks). Before a dag-processor measurement it
+imports the Airflow modules the file names, as the dag-processor's manager does before it
+forks (``[dag_processor] parsing_pre_import_modules``, on by default): a plain Airflow file's
+operator and timetable modules are loaded in the parent, our own modules are not. The benches
 keep one of these per variant and alternate between them.
 """
 
@@ -98,6 +101,12 @@ def main() -> None:
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         request = json.loads(line)
+        if request["kind"] == "dag_processor":
+            # As the dag-processor's manager does before it forks the file's process: the
+            # Airflow modules the file names are imported in the parent (kept from then on).
+            from airflow.dag_processing.processor import _pre_import_airflow_modules
+
+            _pre_import_airflow_modules(request["args"]["path"], structlog.get_logger())
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:
