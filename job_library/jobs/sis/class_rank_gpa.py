@@ -185,7 +185,7 @@ def calculate(
     from job_library.schemas.district import grade_levels
     from job_library.schemas.enrollment import students
     from job_library.schemas.grades import student_gpa
-    from job_library.sis_sql import analyze, bind_lists, first_rows, in_list, scratch_table
+    from job_library.sis_sql import bind_lists, in_list, scratch_table
 
     temp = scratch_table(
         conn,
@@ -215,45 +215,66 @@ def calculate(
     )
     clause = bind_lists(sa.text(sql), school_ids=school_ids, others=others or None)
     conn.execute(clause, {"syear": syear})
-    analyze(conn, temp)
+    # No ANALYZE of the scratch table: every statement below reads all of it once, and the
+    # listing joins the names only to the rows it shows, so no plan hinges on its statistics.
     sg = student_gpa
     key = sa.and_(sg.c.student_id == temp.c.student_id, sg.c.syear == syear)
     differs = sa.or_(*(sg.c[f].is_distinct_from(temp.c[f]) for f in _FIELDS))
     missing = sa.and_(temp.c.gpa.is_not(None), ~sa.exists().where(key))
-    query = (
+    unranked = temp.c.class_rank.is_(None)  # unranked last on both databases
+    changed = (
         sa.select(
             temp.c.student_id,
-            students.c.last_name,
-            students.c.first_name,
             temp.c.school_id,
-            grade_levels.c.short_name,
-            sg.c.gpa,
+            temp.c.grade_id,
+            sg.c.gpa.label("old_gpa"),
             temp.c.gpa,
-            sg.c.weighted_gpa,
+            sg.c.weighted_gpa.label("old_weighted_gpa"),
             temp.c.weighted_gpa,
-            sg.c.class_rank,
+            sg.c.class_rank.label("old_class_rank"),
             temp.c.class_rank,
             temp.c.class_size,
+            unranked.label("unranked"),
         )
         .select_from(temp)
         .outerjoin(sg, key)
-        .join(students, students.c.student_id == temp.c.student_id)
-        .join(grade_levels, grade_levels.c.grade_id == temp.c.grade_id)
         .where(
             sa.or_(
                 sa.and_(sg.c.student_id.is_(None), temp.c.gpa.is_not(None)),
                 sa.and_(sg.c.student_id.is_not(None), differs),
             )
         )
+        .order_by(temp.c.school_id, temp.c.grade_id, unranked, temp.c.class_rank, temp.c.student_id)
+        .limit(max_listed)
+        .subquery()
+    )
+    query = (
+        sa.select(
+            changed.c.student_id,
+            students.c.last_name,
+            students.c.first_name,
+            changed.c.school_id,
+            grade_levels.c.short_name,
+            changed.c.old_gpa,
+            changed.c.gpa,
+            changed.c.old_weighted_gpa,
+            changed.c.weighted_gpa,
+            changed.c.old_class_rank,
+            changed.c.class_rank,
+            changed.c.class_size,
+        )
+        .select_from(changed)
+        .join(students, students.c.student_id == changed.c.student_id)
+        .join(grade_levels, grade_levels.c.grade_id == changed.c.grade_id)
         .order_by(
-            temp.c.school_id,
-            temp.c.grade_id,
-            temp.c.class_rank.is_(None),  # unranked last on both databases
-            temp.c.class_rank,
-            temp.c.student_id,
+            changed.c.school_id,
+            changed.c.grade_id,
+            changed.c.unranked,
+            changed.c.class_rank,
+            changed.c.student_id,
         )
     )
-    listed = first_rows(conn, query, max_listed)
+    listed = [tuple(r) for r in conn.execute(query)] if max_listed else []
     updated = conn.execute(
         sa.update(sg).where(key, differs).values({f: temp.c[f] for f in _FIELDS})
     ).rowcount
