@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import job_library
 from job_library.registry import get_job_class
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_LIBRARY = Path(__file__).resolve().parent.parent / "job_library"
+_LIBRARY = Path(job_library.__file__).resolve().parent
 _FORMAT = 1
 
 
@@ -122,7 +123,13 @@ class ClassMemo:
 
     def __init__(self, path: Path | None) -> None:
         self._path = path
-        self._version = library_version() if path is not None else ""
+        self._version = ""
+        if path is not None:
+            try:
+                self._version = library_version()
+            except Exception as exc:  # the library's folder unreadable: remember nothing
+                log.warning("the job library's version cannot be read (%s); no memo", exc)
+                self._path = None
         self._classes: dict[str, ClassFacts] = {}
         self._params: dict[str, FileWait] = {}
         self._used_classes: set[str] = set()

@@ -223,3 +223,14 @@ def test_new_parameters_of_a_known_class_are_validated(db, tmp_path: Path, looku
             {"p": json.dumps({"days": "lots"})},
         )
     assert "config-error" in build_dags()["b"].tags
+
+
+def test_a_library_whose_version_cannot_be_read_only_costs_the_memo(
+    db, tmp_path: Path, lookups, monkeypatch
+):
+    insert_rows(db, good_row("a"))
+    build_dags()
+    monkeypatch.setattr(class_memo, "_LIBRARY", tmp_path / "no-such-folder")
+    lookups.clear()
+    assert sorted(build_dags()) == ["a"]
+    assert lookups == ["address_corrections"]
