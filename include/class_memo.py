@@ -124,19 +124,20 @@ class ClassMemo:
     def __init__(self, path: Path | None) -> None:
         self._path = path
         self._version = ""
-        if path is not None:
-            try:
-                self._version = library_version()
-            except Exception as exc:  # the library's folder unreadable: remember nothing
-                log.warning("the job library's version cannot be read (%s); no memo", exc)
-                self._path = None
         self._classes: dict[str, ClassFacts] = {}
         self._params: dict[str, FileWait] = {}
         self._used_classes: set[str] = set()
         self._used_params: set[str] = set()
         self._learnt = False
-        if path is not None:
-            self._read(path)
+        if path is None:
+            return
+        try:
+            self._version = library_version()
+        except Exception as exc:  # the library's folder unreadable: remember nothing
+            log.warning("the job library's version cannot be read (%s); no memo", exc)
+            self._path = None
+            return
+        self._read(path)
 
     def _read(self, path: Path) -> None:
         try:
@@ -168,7 +169,7 @@ class ClassMemo:
                 return None, None
             known = self._classes.get(definition.job_class) or ClassFacts.of(job_class)
             self._classes[definition.job_class] = known
-            self._params[key] = _file_wait(job_class, definition.params)
+            self._params[key] = _file_wait(definition)
             self._learnt = True
         self._used_classes.add(definition.job_class)
         self._used_params.add(key)
@@ -198,8 +199,8 @@ class ClassMemo:
                 tmp.unlink(missing_ok=True)
 
 
-def _file_wait(job_class: Any, params: dict[str, Any]) -> FileWait:
-    if not job_class.waits_for_file:
-        return None
-    source = job_class.remote_source(job_class.params_model.model_validate(params))
+def _file_wait(definition: JobDefinition) -> FileWait:
+    from include.job_task import file_source  # the tasks' own answer, in the memo's form
+
+    source = file_source(definition)
     return None if source is None else (source.connection, source.folder, source.pattern)
