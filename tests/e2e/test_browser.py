@@ -111,6 +111,10 @@ def _axe(page, where: str = SCREEN) -> None:
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate(
         """async (where) => {
+            // A dialog fades in: colours measured mid-fade are not the ones a user reads.
+            await Promise.all(document.getAnimations()
+                .filter((a) => a.effect?.getComputedTiming().endTime !== Infinity)
+                .map((a) => a.finished.catch(() => null)));
             const result = await axe.run(document.querySelectorAll(where), {
                 runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
                 resultTypes: ["violations"],
