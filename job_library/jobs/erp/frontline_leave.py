@@ -115,11 +115,15 @@ def parse(data: bytes) -> pd.DataFrame:
     if '"' in text or commas != (len(header) - 1) * rows:
         _check_fields(pd.Series(body, dtype=object), len(header))
     try:
+        # From the bytes in one piece (no chunks to join): about a quarter faster than
+        # from the decoded text; the decoding above has already proved them UTF-8.
         frame = pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(data),
+            encoding="utf-8-sig",
             dtype=str,
             na_filter=False,
             engine="c",
+            low_memory=False,
             skip_blank_lines=False,
             on_bad_lines="error",
         )
@@ -128,7 +132,9 @@ def parse(data: bytes) -> pd.DataFrame:
         raise MalformedFile(str(exc).replace("Error tokenizing data. C error: ", "")) from None
     frame.columns = header
     frame["line"] = range(2, len(frame) + 2)
-    frame["raw"] = body  # each row's line as sent, for staging it without writing it again
+    # Each row's line as sent, for staging it without writing it again (plain Python strings:
+    # they are only read back as a list).
+    frame["raw"] = pd.array(body, dtype=object)
     # A row of empty fields is skipped; comparing every column is slow in pandas, so only
     # on the rows without a confirmation number.
     maybe_blank = frame["confirmation_number"] == ""
@@ -180,13 +186,19 @@ def _validate(
     frame: pd.DataFrame, employee_ids: dict[str, int]
 ) -> tuple[pd.DataFrame, list[Rejected]]:
     """Valid rows (typed, with employee_id) and every problem of the others, vectorised."""
+    import numpy as np
     import pandas as pd
 
     dates = pd.to_datetime(frame["leave_date"], format="%Y-%m-%d", errors="coerce")
     hours = pd.to_numeric(frame["hours"], errors="coerce")
+    # Each row's place among the known EINs (-1: unknown) answers both whether the employee
+    # exists and which id is theirs, with one hash lookup per row.
+    eins = pd.Index(list(employee_ids), dtype=object)
+    ids = np.fromiter(employee_ids.values(), dtype=np.int64, count=len(employee_ids))
+    found = eins.get_indexer(frame["ein"])
     checks = [
         ("confirmation_number", frame["confirmation_number"] != "", "is required"),
-        ("ein", frame["ein"].isin(employee_ids.keys()), "no employee has this EIN"),
+        ("ein", pd.Series(found >= 0, index=frame.index), "no employee has this EIN"),
         ("leave_date", dates.notna(), "is not a date (YYYY-MM-DD)"),
         ("hours", (hours > 0) & (hours <= 24), "is not a number of hours (0-24]"),
     ]
@@ -221,9 +233,10 @@ def _validate(
         )
     ]
     rejected.sort(key=lambda r: r.line)
-    good = frame[ok & ~repeated].copy()
+    kept = ok & ~repeated
+    good = frame[kept]  # copy-on-write: the column added below is good's alone
     # leave_date stays its validated YYYY-MM-DD text: the database reads it as a date.
-    good["employee_id"] = good["ein"].map(employee_ids)
+    good["employee_id"] = ids[found[kept.to_numpy()]]
     good.attrs.update(frame.attrs)  # how the rows were read decides how they are staged
     return good, rejected
 
@@ -272,8 +285,8 @@ def _stage(conn: sa.Connection, good: pd.DataFrame, source_file: str) -> sa.Tabl
             # The lines as sent are CSV already (fields in the header's order): COPY them
             # with the employee id appended instead of writing every row out again.
             columns = [*good.attrs["header"], "employee_id"]
-            ids = good["employee_id"].astype("int64").astype(str)
-            buffer = io.StringIO("\n".join((good["raw"] + "," + ids).tolist()))
+            lines = zip(good["raw"].tolist(), good["employee_id"].tolist(), strict=True)
+            buffer = io.StringIO("\n".join([f"{raw},{employee}" for raw, employee in lines]))
         cursor = conn.connection.dbapi_connection.cursor()
         cursor.copy_expert(
             f"COPY {stage.name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buffer
